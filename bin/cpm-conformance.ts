@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * cpm-conformance CLI. One module per command in ./commands; exit codes follow design §4:
+ * 0 conformant, 1 any fail, 2 usage or config error, 3 inconclusive/error only.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands';
+import { EXIT_USAGE } from './exit-codes';
+
+async function main(argv: string[]): Promise<void> {
+  let parser = yargs(argv)
+    .scriptName('cpm-conformance')
+    .strict()
+    .demandCommand(1, 'Name a command: run, list, lint, validate, reference-server, selftest, report.')
+    .recommendCommands()
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      // Usage errors never show a stack trace (design §5, issue "Bad user input").
+      process.stderr.write(`cpm-conformance: ${msg ?? err?.message ?? 'usage error'}\nRun 'cpm-conformance --help' for usage.\n`);
+      process.exit(EXIT_USAGE);
+    });
+  for (const c of commands) parser = parser.command(c);
+  await parser.parseAsync();
+}
+
+main(hideBin(process.argv)).catch((err: unknown) => {
+  process.stderr.write(`cpm-conformance: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(EXIT_USAGE);
+});

@@ -1,0 +1,134 @@
+/**
+ * The SIP message model shared by every layer.
+ *
+ * Headers are kept as an ordered list of fields exactly as received (name spelling, value text
+ * after unfolding, RFC 3261 §7.3.1), so the harness can show and re-emit what a SUT sent octet by
+ * octet. Typed views (Via, CSeq, name-addr, ...) live in `headers/` and are computed on demand.
+ */
+
+export interface HeaderField {
+  /** Header name as it appeared on the wire (may be a compact form, any case). */
+  name: string;
+  /** Field value with folding replaced by a single SP and surrounding whitespace trimmed. */
+  value: string;
+}
+
+interface MessageBase {
+  version: string;
+  headers: HeaderField[];
+  /** Body octets, framed by Content-Length (octets, never UTF-16 units: RFC 3261 §20.14). */
+  body: Buffer;
+}
+
+export interface SipRequest extends MessageBase {
+  kind: 'request';
+  method: string;
+  /** Request-URI text as on the wire. */
+  uri: string;
+}
+
+export interface SipResponse extends MessageBase {
+  kind: 'response';
+  status: number;
+  reason: string;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+/** RFC 3261 §7.3.3 compact forms, plus those registered by extensions we use (RFC 3515, 3892, 3265). */
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
+  i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
+  f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via', r: 'refer-to', b: 'referred-by',
+  o: 'event', u: 'allow-events', a: 'accept-contact', j: 'reject-contact', d: 'request-disposition',
+  x: 'session-expires', y: 'identity', n: 'identity-info',
+};
+
+/** Canonical lower-case long name of a header name (compact forms expanded). */
+export function canonicalName(name: string): string {
+  const lower = name.toLowerCase();
+  return COMPACT_FORMS[lower] ?? lower;
+}
+
+/** All fields of one header (compact and long forms alike), in wire order. */
+export function headerFields(msg: Pick<MessageBase, 'headers'>, name: string): HeaderField[] {
+  const want = canonicalName(name);
+  return msg.headers.filter((h) => canonicalName(h.name) === want);
+}
+
+/** Value of the first field of a header, or undefined. */
+export function header(msg: Pick<MessageBase, 'headers'>, name: string): string | undefined {
+  const want = canonicalName(name);
+  for (const h of msg.headers) if (canonicalName(h.name) === want) return h.value;
+  return undefined;
+}
+
+/**
+ * Every element of a list-valued header (RFC 3261 §7.3.1: "field-name: field-value *(,field-value)"
+ * is equivalent to several fields), split on commas outside quoted strings and angle brackets.
+ */
+export function headerValues(msg: Pick<MessageBase, 'headers'>, name: string): string[] {
+  const out: string[] = [];
+  for (const f of headerFields(msg, name)) out.push(...splitCommaList(f.value));
+  return out;
+}
+
+/** Split a header value on top-level commas (not inside "..." with quoted-pairs, nor inside <...>). */
+export function splitCommaList(value: string): string[] {
+  const parts: string[] = [];
+  let depthAngle = 0;
+  let inQuote = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (inQuote) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inQuote = false;
+    } else if (ch === '"') inQuote = true;
+    else if (ch === '<') depthAngle++;
+    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
+    else if (ch === ',' && depthAngle === 0) {
+      parts.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last.length > 0 || parts.length > 0) parts.push(last);
+  return parts.filter((p) => p.length > 0);
+}
+
+/** Replace every field of a header by one field with this value (appended at the first one's place). */
+export function setHeader(msg: MessageBase, name: string, value: string): void {
+  const want = canonicalName(name);
+  const idx = msg.headers.findIndex((h) => canonicalName(h.name) === want);
+  msg.headers = msg.headers.filter((h) => canonicalName(h.name) !== want);
+  if (idx < 0) msg.headers.push({ name, value });
+  else msg.headers.splice(idx, 0, { name, value });
+}
+
+/** Add a field after the last existing field of the same header, or at the end. */
+export function addHeader(msg: MessageBase, name: string, value: string, position: 'top' | 'bottom' = 'bottom'): void {
+  const want = canonicalName(name);
+  if (position === 'top') {
+    const first = msg.headers.findIndex((h) => canonicalName(h.name) === want);
+    msg.headers.splice(first < 0 ? msg.headers.length : first, 0, { name, value });
+    return;
+  }
+  let last = -1;
+  msg.headers.forEach((h, i) => { if (canonicalName(h.name) === want) last = i; });
+  msg.headers.splice(last < 0 ? msg.headers.length : last + 1, 0, { name, value });
+}
+
+export function removeHeader(msg: MessageBase, name: string): void {
+  const want = canonicalName(name);
+  msg.headers = msg.headers.filter((h) => canonicalName(h.name) !== want);
+}
+
+/** A deep copy (headers and body) so a proxy can forward without touching what it received. */
+export function cloneMessage<T extends SipMessage>(msg: T): T {
+  return { ...msg, headers: msg.headers.map((h) => ({ ...h })), body: Buffer.from(msg.body) };
+}
+
+/** One-line summary for logs and ladder labels: `INVITE sip:b@x` or `200 OK`. */
+export function startLine(msg: SipMessage): string {
+  return msg.kind === 'request' ? `${msg.method} ${msg.uri}` : `${msg.status} ${msg.reason}`;
+}
