@@ -1,0 +1,126 @@
+/**
+ * `cpm-conformance run`: the whole conformance suite against a target, or against the built-in
+ * reference server it starts on loopback and always stops (also on Ctrl-C and failures).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { loadTarget, ConfigError } from '../../src/config';
+import { startReferenceServer, type ReferenceServer } from '../../src/reference';
+import type { HarnessTarget } from '../../src/harness/target';
+import type { TransportName } from '../../src/harness/test-case';
+import { exitCodeFor } from '../../src/harness/verdict';
+import { isRequirementId } from '../../src/harness/requirements';
+import { readVerdicts } from '../../reporters/verdict-log';
+import { formatSummary } from '../../reporters/summary';
+import { referenceTarget, targetFromConfig } from '../targets';
+import { runSuites } from '../run-suites';
+import { EXIT_USAGE } from '../exit-codes';
+
+interface RunArgs {
+  target?: string;
+  grep?: string;
+  requirement?: string;
+  transport?: TransportName;
+  results: string;
+  strict: boolean;
+  mode: 'proxy' | 'b2bua';
+  loss?: number;
+}
+
+function usage(msg: string): never {
+  process.stderr.write(`cpm-conformance run: ${msg}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'Run the conformance suites against a target (default: the built-in reference server) and write Allure results',
+  builder: (y) =>
+    y
+      .option('target', { type: 'string', describe: 'target config (YAML or JSON); without it the built-in reference server is started' })
+      .option('grep', { type: 'string', describe: 'only cases whose id/title match this regular expression' })
+      .option('requirement', { type: 'string', describe: 'only cases that check this requirement ID (e.g. LEAVE-OK)' })
+      .option('transport', { choices: ['udp', 'tcp', 'tls'] as const, describe: 'only variants over this transport' })
+      .option('results', { type: 'string', default: 'allure-results', describe: 'Allure results directory (emptied first)' })
+      .option('strict', { type: 'boolean', default: false, describe: 'a SHOULD not met (non-strict) counts as fail' })
+      .option('mode', { choices: ['proxy', 'b2bua'] as const, default: 'proxy' as const, describe: 'reference server PF mode (no --target only)' })
+      .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss on the harness sockets (robustness self-test)' }) as never,
+  handler: async (args) => {
+    if (args.grep) {
+      try {
+        new RegExp(args.grep);
+      } catch (e) {
+        usage(`--grep is not a valid regular expression: ${(e as Error).message}`);
+      }
+    }
+    if (args.requirement && !isRequirementId(args.requirement)) usage(`--requirement ${args.requirement} is not in the catalogue; see 'cpm-conformance list'`);
+    if (args.loss !== undefined && !(args.loss >= 0 && args.loss < 1)) usage('--loss must be a number from 0 to below 1, e.g. 0.1');
+
+    let target: HarnessTarget;
+    let server: ReferenceServer | undefined;
+    if (args.target) {
+      try {
+        target = targetFromConfig(loadTarget(args.target));
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          process.stderr.write(`${e.format()}\n`);
+          process.exit(EXIT_USAGE);
+        }
+        throw e;
+      }
+    } else {
+      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: args.mode, timers: { t1: 100, t2: 800, t4: 1000 } });
+      target = referenceTarget(server);
+      process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}\n`);
+    }
+    if (args.transport) {
+      target = { ...target, transports: target.transports.filter((t) => t === args.transport) };
+      if (target.transports.length === 0) target.transports = [args.transport];
+    }
+    const stop = async () => {
+      if (server) await server.stop().catch(() => undefined);
+      server = undefined;
+    };
+    const onSignal = () => {
+      void stop().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+
+    const resultsDir = path.resolve(args.results);
+    fs.rmSync(resultsDir, { recursive: true, force: true });
+    fs.mkdirSync(resultsDir, { recursive: true });
+    const verdictLog = path.join(resultsDir, 'cpm-verdicts.jsonl');
+    const started = Date.now();
+    try {
+      await runSuites({
+        globals: { target, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: args.loss },
+        resultsDir,
+        environmentInfo: {
+          'sut.name': target.name,
+          'sut.version': target.version ?? '',
+          'sut.pfA': `${target.pfA.host}:${target.pfA.port}`,
+          'sut.pfB': `${target.pfB.host}:${target.pfB.port}`,
+          'sut.pfMode': target.pfMode,
+          transports: target.transports.join(','),
+          topologies: target.topologies.join(','),
+          ics: JSON.stringify(target.ics),
+          'harness.version': process.env.npm_package_version ?? '0.1.0',
+          node: process.version,
+        },
+        color: process.stdout.isTTY === true,
+      });
+    } finally {
+      await stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const records = readVerdicts(verdictLog);
+    const seen = [...new Set(records.flatMap((r) => r.sutAgents))];
+    fs.appendFileSync(path.join(resultsDir, 'environment.properties'), `sut.seen.server_user_agent=${seen.join(' | ') || '(none sent)'}\n`);
+    process.stdout.write(`\n${formatSummary(records)}\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s; Allure results in ${resultsDir}\n`);
+    process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(records.map((r) => r.verdict));
+    if (records.length === 0) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * Runs the shipped, compiled suites (dist/suites/**\/*.test.js) through jest's runCLI with the
+ * allure-jest environment (research/npm-stack.md §0 "Running shipped suites from the bin").
+ */
+import * as path from 'node:path';
+import type { RunGlobals } from '../reporters/jest-suite';
+
+export interface SuiteRunOptions {
+  globals: RunGlobals;
+  resultsDir: string;
+  environmentInfo: Record<string, string>;
+  color: boolean;
+}
+
+/** Package root (dist/bin/.. /..). */
+export const PKG_ROOT = path.resolve(__dirname, '..', '..');
+
+export const CATEGORIES = [
+  { name: 'SUT non-conformance', matchedStatuses: ['failed'] },
+  { name: 'Inconclusive', matchedStatuses: ['broken'], messageRegex: '^Inconclusive[\\s\\S]*' },
+  { name: 'Harness error', matchedStatuses: ['broken'], messageRegex: '^(?!Inconclusive)[\\s\\S]*' },
+  { name: 'Not applicable (ICS)', matchedStatuses: ['skipped'] },
+];
+
+export async function runSuites(o: SuiteRunOptions): Promise<void> {
+  const dist = path.join(PKG_ROOT, 'dist');
+  const config = {
+    rootDir: PKG_ROOT,
+    roots: [path.join(dist, 'suites')],
+    testMatch: ['**/*.test.js'],
+    testPathIgnorePatterns: [path.join(PKG_ROOT, 'node_modules') + path.sep],
+    haste: { retainAllFiles: true },
+    testEnvironment: 'allure-jest/node',
+    testEnvironmentOptions: {
+      resultsDir: path.resolve(o.resultsDir),
+      environmentInfo: o.environmentInfo,
+      categories: CATEGORIES,
+    },
+    globals: { __CPM__: o.globals },
+    reporters: [[path.join(dist, 'reporters', 'live-reporter.js'), { verdictLog: o.globals.verdictLog, color: o.color }]],
+    transform: {},
+    cache: false,
+    testTimeout: 10 * 60_000,
+  };
+  const { runCLI } = await import('jest');
+  await runCLI({ _: [], $0: 'cpm-conformance', config: JSON.stringify(config), runInBand: true, watchman: false, silent: true } as never, [PKG_ROOT]);
+}

@@ -1,0 +1,76 @@
+/**
+ * Writes one case result into the running Allure test (design §7): labels, links, parameters,
+ * the quoted spec sentence, one step per spec flow step with the SIP messages it exchanged, and
+ * the verdict mapping of design §4.
+ */
+import * as allure from 'allure-js-commons';
+import { Severity } from 'allure-js-commons';
+import type { CaseResult } from '../src/harness/runner';
+import { requirement } from '../src/harness/requirements';
+import type { HarnessTarget } from '../src/harness/target';
+import { entryText } from './sip-text';
+import type { Finding } from '../src/harness/finding';
+
+const SEVERITY: Record<string, Severity> = {
+  SHALL: Severity.CRITICAL, MUST: Severity.CRITICAL, 'MUST NOT': Severity.CRITICAL, flow: Severity.CRITICAL,
+  SHOULD: Severity.NORMAL, 'SHOULD NOT': Severity.NORMAL,
+};
+
+export function findingText(f: Finding): string {
+  const lines = [
+    `${f.verdict.toUpperCase()}${f.requirement ? ` ${f.requirement}` : ''}${f.step ? ` (step ${f.step})` : ''}: ${f.message}`,
+  ];
+  if (f.expected) lines.push(`expected: ${f.expected}`);
+  if (f.actual) lines.push(`actual:\n${entryText(f.actual)}`);
+  else if (f.actualText) lines.push(`actual: ${f.actualText}`);
+  return lines.join('\n');
+}
+
+export async function reportCase(r: CaseResult, feature: string, target: HarnessTarget): Promise<void> {
+  const c = r.testCase;
+  await allure.epic('OMA CPM');
+  await allure.feature(feature);
+  for (const id of c.requirements) await allure.story(id);
+  const levels = c.requirements.map((id) => requirement(id).level);
+  await allure.severity(levels.some((l) => SEVERITY[l] === Severity.CRITICAL) ? Severity.CRITICAL : Severity.NORMAL);
+  await allure.label('requirement', c.requirements.join(', '));
+  await allure.testCaseId(c.id);
+  for (const id of c.requirements) {
+    const req = requirement(id);
+    if (req.url) await allure.link(req.url, `${req.document} §${req.clause}`, 'tms');
+    else await allure.tms(`${req.document} ${req.clause}`, `${req.document} ${req.clause}`);
+  }
+  await allure.parameter('transport', r.variant.transport);
+  await allure.parameter('topology', r.variant.topology);
+  await allure.parameter('devices per user', r.variant.devices.join('+'));
+  await allure.parameter('PF mode', target.pfMode);
+  await allure.parameter('SUT', `${target.name}${target.version ? ` ${target.version}` : ''}`, { excluded: true });
+  await allure.description(
+    `${c.title}\n\n${c.spec.document}, ${c.spec.clause}:\n> ${c.spec.sentence}\n\nRequirements: ${c.requirements.map((id) => `${id} — ${requirement(id).summary}`).join('\n')}`,
+  );
+  if (r.verdict === 'non-strict') await allure.label('tag', 'non-strict');
+  await allure.label('verdict', r.verdict);
+
+  for (const s of r.steps) {
+    try {
+      await allure.step(`${/^\d/.test(s.id) ? `Step ${s.id}` : s.id}: ${s.title}`, async () => {
+        for (const e of s.entries) {
+          const name = `${e.direction === 'sent' ? '→' : '←'} ${e.owner ?? ''} ${e.message ? firstLine(e.raw) : 'unparseable octets'}`;
+          await allure.attachment(name, entryText(e), { contentType: 'text/plain', fileExtension: 'sip' });
+        }
+        for (const f of s.findings) await allure.attachment(`${f.verdict} finding`, findingText(f), { contentType: 'text/plain', fileExtension: 'txt' });
+        if (s.verdict === 'fail' || s.verdict === 'error' || s.verdict === 'inconclusive') throw new Error(s.findings[0]?.message ?? s.verdict);
+      });
+    } catch {
+      // The step's status is recorded; the case verdict is decided below.
+    }
+  }
+  await allure.attachment('merged trace (JSON)', JSON.stringify(r.trace.map((e) => ({
+    seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, text: e.raw.toString('latin1'),
+  })), null, 1), { contentType: 'application/json', fileExtension: 'json' });
+}
+
+function firstLine(raw: Buffer): string {
+  const i = raw.indexOf('\r\n');
+  return raw.subarray(0, i < 0 ? Math.min(raw.length, 80) : Math.min(i, 80)).toString('latin1');
+}

@@ -1,0 +1,147 @@
+/**
+ * The TestContext a case body runs with: its devices and cores, the merged trace, and the
+ * judging primitives. A SHALL/MUST check that fails stops the case (first failure = root cause);
+ * a SHOULD that fails records non-strict and lets the case go on; a failed precondition stops the
+ * case as inconclusive (design §4).
+ */
+import type { SipMessage } from '../sip/message';
+import type { Tap, TraceEntry } from '../sip/transport/tap';
+import { CaseStop, type Finding } from './finding';
+import { formatMismatches, type Mismatch } from './template';
+import type { CaseVariant, TestCase } from './test-case';
+import type { HarnessTarget } from './target';
+import type { Topology } from './topology';
+import { Trace } from './trace';
+import { worst, type Verdict } from './verdict';
+
+export interface StepRecord {
+  id: string;
+  title: string;
+  verdict: Verdict;
+  start: number;
+  stop: number;
+  /** Trace entries recorded while the step ran (what it sent and received). */
+  entries: TraceEntry[];
+  findings: Finding[];
+}
+
+export interface CheckFailure {
+  message: string;
+  expected?: string;
+  actual?: TraceEntry | SipMessage | string;
+  step?: string;
+}
+
+export class TestContext {
+  readonly findings: Finding[] = [];
+  readonly steps: StepRecord[] = [];
+  /** Requirements a check has been evaluated for (a requirement never checked is "not tested"). */
+  readonly evaluated = new Set<string>();
+  readonly trace: Trace;
+  private currentStep: StepRecord | undefined;
+
+  constructor(
+    readonly testCase: TestCase,
+    readonly variant: CaseVariant,
+    readonly target: HarnessTarget,
+    readonly tap: Tap,
+    readonly topology: Topology,
+  ) {
+    this.trace = new Trace(tap);
+  }
+
+  /** IXIT response timeout (every wait is bounded by it unless a case says otherwise). */
+  get timeoutMs(): number {
+    return this.target.ixit.responseTimeoutMs;
+  }
+
+  get quietMs(): number {
+    return this.target.ixit.quietPeriodMs;
+  }
+
+  /** Run one step of the spec flow; its messages and findings are attached to it in the report. */
+  async step<T>(id: string, title: string, body: () => Promise<T>): Promise<T> {
+    const rec: StepRecord = { id, title, verdict: 'pass', start: Date.now(), stop: 0, entries: [], findings: [] };
+    const firstSeq = this.tap.entries.length;
+    const outer = this.currentStep;
+    this.currentStep = rec;
+    this.steps.push(rec);
+    try {
+      return await body();
+    } catch (err) {
+      if (err instanceof CaseStop) rec.verdict = err.finding.verdict;
+      else rec.verdict = 'error';
+      throw err;
+    } finally {
+      rec.stop = Date.now();
+      rec.entries = this.tap.entries.slice(firstSeq).filter((e) => !e.dropped);
+      rec.verdict = worst([rec.verdict, ...rec.findings.map((f) => f.verdict)]);
+      this.currentStep = outer;
+    }
+  }
+
+  private record(verdict: Verdict, requirement: string | undefined, f: CheckFailure): Finding {
+    const finding: Finding = {
+      verdict,
+      requirement,
+      step: f.step ?? this.currentStep?.id,
+      message: f.message,
+      expected: f.expected,
+    };
+    if (typeof f.actual === 'string') finding.actualText = f.actual;
+    else if (f.actual && 'raw' in f.actual && 'flow' in f.actual) finding.actual = f.actual;
+    else if (f.actual) finding.actual = this.trace.entryOf(f.actual as SipMessage);
+    this.findings.push(finding);
+    this.currentStep?.findings.push(finding);
+    return finding;
+  }
+
+  private failed(ok: boolean | Mismatch[] | string): string | null {
+    if (ok === true) return null;
+    if (ok === false) return '';
+    if (typeof ok === 'string') return ok;
+    return ok.length === 0 ? null : formatMismatches(ok);
+  }
+
+  /** A SHALL/MUST: on failure records `fail` for the requirement and stops the case. */
+  check(requirement: string, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    this.evaluated.add(requirement);
+    const why = this.failed(ok);
+    if (why === null) return;
+    const f = this.record('fail', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message });
+    throw new CaseStop(f);
+  }
+
+  /** A SHOULD: on failure records `non-strict` and continues. */
+  should(requirement: string, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    this.evaluated.add(requirement);
+    const why = this.failed(ok);
+    if (why === null) return;
+    this.record('non-strict', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message });
+  }
+
+  /** A precondition the SUT must meet before the requirement can be judged (e.g. registration). */
+  precondition(ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    const why = this.failed(ok);
+    if (why === null) return;
+    const f = this.record('inconclusive', undefined, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message });
+    throw new CaseStop(f);
+  }
+
+  /** Record a failure found outside a check (e.g. an unexpected message) and stop. */
+  fail(requirement: string | undefined, failure: CheckFailure): never {
+    if (requirement) this.evaluated.add(requirement);
+    throw new CaseStop(this.record('fail', requirement, failure));
+  }
+
+  /** Mark requirements as evaluated by a step that checked them implicitly. */
+  evaluatedAll(...requirements: string[]): void {
+    for (const r of requirements) this.evaluated.add(r);
+  }
+
+  /** Record a harness fault (not the SUT's): verdict error. */
+  recordError(err: unknown): Finding {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return this.record('error', undefined, { message: `harness error: ${message}` });
+  }
+}

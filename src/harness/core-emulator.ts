@@ -1,0 +1,292 @@
+/**
+ * SIP/IP Core emulator (design §1, core-emulation topology). Plays the S-CSCF of one network:
+ * registrar for its own devices, and an RFC 3261 §16.11 stateless, record-routing proxy that
+ * triggers the SUT's Participating Function with `Route: <pf;lr;orig>` (originating) or
+ * `Route: <pf;lr>` (terminating) followed by its own route (TS 24.229 §5.4.3.1), takes back what
+ * the PF emits, routes between the two cores, and delivers to its devices.
+ *
+ * Each pass through the core is named by a `hop` URI parameter on its own Route/Record-Route
+ * entries: o1 (from device, before PF orig), o2 (back from PF orig), t1 (from the peer core,
+ * before PF term), t2 (back from PF term). Record-Routing every pass puts the core on both sides
+ * of each PF in the dialog's route set, so every one of the 14 steps of C.2.3.1 crosses a socket.
+ */
+import { createHash } from 'node:crypto';
+import type { SipMessage, SipRequest, SipResponse } from '../sip/message';
+import { addHeader, cloneMessage, header, headerFields, removeHeader, setHeader, splitCommaList } from '../sip/message';
+import { serializeMessage } from '../sip/codec/serialize';
+import type { Address, TransportProtocol } from '../sip/transport/address';
+import { formatHostPort, sameAddress } from '../sip/transport/address';
+import type { Transport, InboundMessage } from '../sip/transport/transport';
+import { parseVia, formatVia } from '../sip/headers/via';
+import { parseNameAddr } from '../sip/headers/name-addr';
+import { parseUri } from '../sip/uri';
+import { aorKey, hostPortUri, uriAddress } from './addressing';
+
+export type CoreHop = 'o1' | 'o2' | 't1' | 't2';
+
+export interface CoreEmulatorOptions {
+  name: string;
+  transport: Transport;
+  /** PF that originating requests of this core's users are triggered to (SUT's PF A). */
+  pfOrig: Address;
+  /** PF that terminating requests for this core's users are triggered to (SUT's PF B). */
+  pfTerm: Address;
+}
+
+interface Binding {
+  contact: string;
+  address: Address;
+}
+
+export class CoreEmulator {
+  readonly name: string;
+  readonly transport: Transport;
+  /** AoR → registered contacts of this core's own devices (the core is their registrar). */
+  private readonly locations = new Map<string, Binding[]>();
+  /** Other cores by domain-independent AoR ownership: which core serves which AoR. */
+  private peers: CoreEmulator[] = [];
+  /** Anomalies the core saw (responses not addressed to it, unroutable requests) for findings. */
+  readonly anomalies: Array<{ reason: string; inbound: InboundMessage }> = [];
+
+  constructor(private readonly opts: CoreEmulatorOptions) {
+    this.name = opts.name;
+    this.transport = opts.transport;
+    this.transport.onMessage((m) => this.onInbound(m));
+    this.transport.onError(() => { /* recorded by the transport; the case judges timeouts */ });
+  }
+
+  get address(): Address {
+    return this.transport.local;
+  }
+
+  get protocol(): TransportProtocol {
+    return this.transport.protocol;
+  }
+
+  connect(peers: CoreEmulator[]): void {
+    this.peers = peers.filter((p) => p !== this);
+  }
+
+  /** This core's own route URI for one pass. */
+  routeUri(hop: CoreHop): string {
+    return `${hostPortUri(this.address, this.protocol)};lr;hop=${hop}`;
+  }
+
+  serves(aor: string): boolean {
+    return this.locations.has(aorKey(aor));
+  }
+
+  bindings(aor: string): Binding[] {
+    return this.locations.get(aorKey(aor)) ?? [];
+  }
+
+  private isOwnUri(uri: string): boolean {
+    const a = uriAddress(uri);
+    return a !== null && sameAddress(a, this.address);
+  }
+
+  private onInbound(m: InboundMessage): void {
+    const msg = m.message;
+    if (!msg) return; // garbage is on the trace; the case judges it
+    try {
+      if (msg.kind === 'request') this.onRequest(msg, m);
+      else this.onResponse(msg, m);
+    } catch (err) {
+      this.anomalies.push({ reason: `core could not process message: ${(err as Error).message}`, inbound: m });
+    }
+  }
+
+  // ---- registrar (RFC 3261 §10.3), for this core's own devices ----
+  private register(req: SipRequest, m: InboundMessage): void {
+    const to = header(req, 'To');
+    const aor = to ? parseNameAddr(to)?.uri : undefined;
+    const res = this.response(req, aor ? 200 : 400, aor ? 'OK' : 'Bad Request');
+    if (aor) {
+      const list: Binding[] = [];
+      for (const c of headerFields(req, 'Contact').flatMap((f) => splitCommaList(f.value))) {
+        const na = parseNameAddr(c);
+        const expires = na?.params['expires'] ?? header(req, 'Expires') ?? '3600';
+        if (!na || na.uri === '*') continue;
+        const address = uriAddress(na.uri) ?? m.flow.remote;
+        if (Number(expires) > 0) list.push({ contact: na.uri, address });
+        addHeader(res, 'Contact', `${c.replace(/;expires=\d+/i, '')};expires=${Number(expires)}`);
+      }
+      if (list.length > 0) this.locations.set(aorKey(aor), list);
+      else this.locations.delete(aorKey(aor));
+    }
+    void this.transport.send(res, m.flow.remote);
+  }
+
+  private response(req: SipRequest, status: number, reason: string): SipResponse {
+    const res: SipResponse = { kind: 'response', version: 'SIP/2.0', status, reason, headers: [], body: Buffer.alloc(0) };
+    for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
+      for (const f of headerFields(req, name)) res.headers.push({ name: f.name, value: f.value });
+    }
+    const to = header(res, 'To');
+    if (to && !/;\s*tag=/i.test(to)) setHeader(res, 'To', `${to};tag=${this.name.replace(/\W/g, '').toLowerCase()}`);
+    return res;
+  }
+
+  // ---- proxying (RFC 3261 §16, stateless per §16.11) ----
+  private onRequest(req: SipRequest, m: InboundMessage): void {
+    if (req.method === 'REGISTER' && !this.hasRoute(req)) {
+      this.register(req, m);
+      return;
+    }
+    const fwd = cloneMessage(req);
+    this.stampReceived(fwd, m);
+    // §16.4: pop every Route entry that names this core, remembering the last pass it names.
+    let hop: CoreHop | undefined;
+    for (;;) {
+      const first = headerFields(fwd, 'Route').flatMap((f) => splitCommaList(f.value))[0];
+      if (!first) break;
+      const na = parseNameAddr(first);
+      if (!na || !this.isOwnUri(na.uri)) break;
+      const h = parseUri(na.uri)?.params['hop'];
+      if (h) hop = h as CoreHop;
+      this.popRoute(fwd);
+    }
+    const inDialog = /;\s*tag=/i.test(header(fwd, 'To') ?? '');
+    const maxForwards = Number(header(fwd, 'Max-Forwards') ?? '70');
+    if (maxForwards <= 0) {
+      void this.transport.send(this.response(req, 483, 'Too Many Hops'), m.flow.remote);
+      return;
+    }
+    setHeader(fwd, 'Max-Forwards', String(maxForwards - 1));
+
+    const nextRoute = headerFields(fwd, 'Route').flatMap((f) => splitCommaList(f.value))[0];
+    if (nextRoute) {
+      const dest = uriAddress(parseNameAddr(nextRoute)?.uri ?? '');
+      if (!dest) return this.unroutable(req, m, 'Route names no reachable host');
+      if (!inDialog && req.method !== 'ACK' && req.method !== 'CANCEL' && hop) this.recordRoute(fwd, hop);
+      return this.forward(fwd, dest, hop ?? 'in-dialog');
+    }
+    if (inDialog || req.method === 'ACK' || req.method === 'CANCEL') {
+      // CANCEL/ACK of an initial transaction follow the INVITE's path; stateless: re-derive it.
+      if (!inDialog && (req.method === 'CANCEL' || req.method === 'ACK')) return this.routeInitial(fwd, req, m, hop, true);
+      const dest = uriAddress(fwd.uri);
+      if (!dest) return this.unroutable(req, m, 'Request-URI names no reachable host');
+      return this.forward(fwd, dest, hop ?? 'in-dialog');
+    }
+    this.routeInitial(fwd, req, m, hop, false);
+  }
+
+  /** Initial-request routing by pass (TS 24.229 §5.4.3: originating then terminating iFC). */
+  private routeInitial(fwd: SipRequest, req: SipRequest, m: InboundMessage, hop: CoreHop | undefined, followOnly: boolean): void {
+    const rr = !followOnly;
+    const target = parseUri(fwd.uri);
+    const targetAor = target ? `sip:${target.user ?? ''}@${target.host}` : fwd.uri;
+    if (hop === undefined && !this.fromPeerCore(fwd)) {
+      // Pass o1: from our own device → PF orig.
+      if (rr) this.recordRoute(fwd, 'o1');
+      this.pushRoute(fwd, [`<${hostPortUri(this.opts.pfOrig, this.protocol)};lr;orig>`, `<${this.routeUri('o2')}>`]);
+      return this.forward(fwd, this.opts.pfOrig, 'o1');
+    }
+    if (hop === 'o2') {
+      if (rr) this.recordRoute(fwd, 'o2');
+      const home = this.peers.find((p) => p.serves(targetAor)) ?? (this.serves(targetAor) ? this : undefined);
+      if (!home) return this.unroutable(req, m, `no core serves ${targetAor}`);
+      return this.forward(fwd, home.address, 'o2');
+    }
+    if (hop === undefined) {
+      // Pass t1: from the peer core → PF term.
+      if (rr) this.recordRoute(fwd, 't1');
+      this.pushRoute(fwd, [`<${hostPortUri(this.opts.pfTerm, this.protocol)};lr>`, `<${this.routeUri('t2')}>`]);
+      return this.forward(fwd, this.opts.pfTerm, 't1');
+    }
+    // Pass t2: back from PF term → the user's registered device(s).
+    if (rr) this.recordRoute(fwd, 't2');
+    const bindings = this.bindings(targetAor);
+    const direct = uriAddress(fwd.uri);
+    if (bindings.length === 0) {
+      if (direct && !this.serves(targetAor) && target?.user === undefined) return this.forward(fwd, direct, 't2');
+      return this.unroutable(req, m, `no registered device for ${targetAor}`);
+    }
+    // One binding per branch; forking by the core is only used when forkingElement = core.
+    const b = bindings[0];
+    fwd.uri = b.contact;
+    this.forward(fwd, b.address, 't2');
+  }
+
+  private fromPeerCore(req: SipRequest): boolean {
+    const vias = headerFields(req, 'Via').flatMap((f) => splitCommaList(f.value));
+    return vias.some((v) => {
+      const pv = parseVia(v);
+      return pv !== null && this.peers.some((p) => p.address.port === (pv.port ?? 5060) && p.address.host === pv.host);
+    });
+  }
+
+  private hasRoute(req: SipRequest): boolean {
+    return headerFields(req, 'Route').length > 0;
+  }
+
+  private popRoute(msg: SipRequest): void {
+    const all = headerFields(msg, 'Route').flatMap((f) => splitCommaList(f.value));
+    removeHeader(msg, 'Route');
+    for (const r of all.slice(1)) addHeader(msg, 'Route', r);
+  }
+
+  private pushRoute(msg: SipRequest, entries: string[]): void {
+    const all = headerFields(msg, 'Route').flatMap((f) => splitCommaList(f.value));
+    removeHeader(msg, 'Route');
+    for (const r of [...entries, ...all]) addHeader(msg, 'Route', r);
+  }
+
+  private recordRoute(msg: SipRequest, hop: CoreHop): void {
+    addHeader(msg, 'Record-Route', `<${this.routeUri(hop)}>`, 'top');
+  }
+
+  /** RFC 3581 / §18.2.1: note where the request really came from so the response finds its way back. */
+  private stampReceived(msg: SipRequest, m: InboundMessage): void {
+    const fields = headerFields(msg, 'Via');
+    const first = fields[0];
+    if (!first) return;
+    const values = splitCommaList(first.value);
+    const v = parseVia(values[0] ?? '');
+    if (!v) return;
+    if (v.host !== m.flow.remote.host) v.params['received'] = m.flow.remote.host;
+    if ('rport' in v.params || v.port !== m.flow.remote.port) v.params['rport'] = String(m.flow.remote.port);
+    values[0] = formatVia(v);
+    first.value = values.join(', ');
+  }
+
+  private forward(fwd: SipRequest, dest: Address, pass: string): void {
+    const top = parseVia(splitCommaList(headerFields(fwd, 'Via')[0]?.value ?? '')[0] ?? '');
+    // §16.11: a stateless proxy derives its branch from the request so retransmissions, ACK for
+    // non-2xx and CANCEL map onto the same branch as the INVITE.
+    const seed = `${top?.branch ?? ''}|${this.name}|${pass}|${fwd.method === 'ACK' && top?.branch ? 'ack' : ''}`;
+    const branch = 'z9hG4bK' + createHash('sha1').update(seed.replace(/\|ack$/, '')).digest('hex').slice(0, 20);
+    const via = `SIP/2.0/${this.protocol.toUpperCase()} ${formatHostPort(this.address)};branch=${branch};rport`;
+    addHeader(fwd, 'Via', via, 'top');
+    void this.transport.send(fwd, dest);
+  }
+
+  private onResponse(res: SipResponse, m: InboundMessage): void {
+    const vias = headerFields(res, 'Via').flatMap((f) => splitCommaList(f.value));
+    const top = parseVia(vias[0] ?? '');
+    if (!top || top.host !== this.address.host || (top.port ?? 5060) !== this.address.port) {
+      // §16.7 step 3 / §18.1.2: a response whose top Via is not ours is discarded (recorded).
+      this.anomalies.push({ reason: 'response whose top Via does not name this core', inbound: m });
+      return;
+    }
+    const next = parseVia(vias[1] ?? '');
+    if (!next) return;
+    const fwd = cloneMessage(res);
+    removeHeader(fwd, 'Via');
+    for (const v of vias.slice(1)) addHeader(fwd, 'Via', v);
+    const host = next.params['received'] ?? next.host;
+    const rport = next.params['rport'];
+    const port = rport ? Number(rport) : next.port ?? 5060;
+    void this.transport.send(fwd, { host, port });
+  }
+
+  private unroutable(req: SipRequest, m: InboundMessage, reason: string): void {
+    this.anomalies.push({ reason, inbound: m });
+    if (req.method !== 'ACK') void this.transport.send(this.response(req, 404, 'Not Found'), m.flow.remote);
+  }
+
+  /** For raw sends in tests. */
+  sendRaw(data: SipMessage | Buffer, dest: Address): Promise<void> {
+    return this.transport.send(Buffer.isBuffer(data) ? data : serializeMessage(data), dest);
+  }
+}

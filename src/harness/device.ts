@@ -1,0 +1,248 @@
+/**
+ * A CPM Client device played by the harness (design §1): one user may have several. It registers
+ * with `+sip.instance` (RFC 5626 §4.1) and digest auth, sends and answers CPM Session Invitations
+ * with an MSRP SDP, and collects every request it receives so a case can expect it — or fail on it
+ * as unexpected.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HeaderField, SipRequest, SipResponse } from '../sip/message';
+import { addHeader, header, headerFields, setHeader } from '../sip/message';
+import type { Address } from '../sip/transport/address';
+import type { Transport } from '../sip/transport/transport';
+import type { TimerSettings } from '../sip/transaction/timers';
+import { SipEndpoint, type ClientTransaction, type ServerTransaction } from '../sip/endpoint';
+import { Dialog } from '../sip/dialog';
+import { authorize } from '../sip/digest';
+import { createResponse } from '../sip/request-builder';
+import { newCallId, newTag } from '../sip/ids';
+import { routes } from '../sip/headers/route';
+import { hostPortUri, uriAddress } from './addressing';
+import { msrpOffer } from './sdp';
+import { matchMessage, type MessageTemplate } from './template';
+
+/** The CPM session ICSI (design §2), as a feature tag value (RFC 3840) and as a service URN. */
+export const CPM_ICSI_URN = 'urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session';
+export const CPM_ICSI_TAG = `+g.3gpp.icsi-ref="${encodeURIComponent(CPM_ICSI_URN)}"`;
+
+export interface DeviceOptions {
+  name: string;
+  aor: string;
+  username: string;
+  password?: string;
+  transport: Transport;
+  /** Where the device sends out-of-dialog requests (PF A in direct topology, its core otherwise). */
+  outbound: Address;
+  timers: TimerSettings;
+}
+
+interface Waiter {
+  tpl: MessageTemplate;
+  resolve: (tx: ServerTransaction | null) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Device {
+  readonly name: string;
+  readonly aor: string;
+  readonly instanceId = `urn:uuid:${randomUUID()}`;
+  readonly endpoint: SipEndpoint;
+  readonly transport: Transport;
+  /** Requests received and not yet taken by an expectation (fail-on-unexpected looks here). */
+  readonly inbox: ServerTransaction[] = [];
+  /** Every request ever received, in order. */
+  readonly received: ServerTransaction[] = [];
+  readonly acks: SipRequest[] = [];
+  private waiters: Waiter[] = [];
+  private cseq = 1;
+  private readonly username: string;
+  private readonly password?: string;
+  readonly outbound: Address;
+
+  constructor(opts: DeviceOptions) {
+    this.name = opts.name;
+    this.aor = opts.aor;
+    this.username = opts.username;
+    this.password = opts.password;
+    this.transport = opts.transport;
+    this.outbound = opts.outbound;
+    this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name });
+    this.endpoint.onRequest((tx) => this.onRequest(tx));
+    this.endpoint.onAck((ack) => this.acks.push(ack));
+  }
+
+  get address(): Address {
+    return this.transport.local;
+  }
+
+  /** This device's contact URI (its own socket; RFC 3261 §8.1.1.8). */
+  get contactUri(): string {
+    return hostPortUri(this.address, this.transport.protocol, this.username);
+  }
+
+  /** Contact header value with the instance id and the CPM ICSI (RFC 5626 §4.1, RFC 3840). */
+  get contact(): string {
+    return `<${this.contactUri}>;+sip.instance="<${this.instanceId}>";${CPM_ICSI_TAG}`;
+  }
+
+  private onRequest(tx: ServerTransaction): void {
+    this.received.push(tx);
+    const i = this.waiters.findIndex((w) => matchMessage(tx.request, w.tpl).length === 0);
+    if (i >= 0) {
+      const [w] = this.waiters.splice(i, 1);
+      clearTimeout(w.timer);
+      w.resolve(tx);
+      return;
+    }
+    this.inbox.push(tx);
+  }
+
+  /** The next received request matching the template (already received or arriving within timeoutMs), or null. */
+  waitForRequest(tpl: MessageTemplate, timeoutMs: number): Promise<ServerTransaction | null> {
+    const i = this.inbox.findIndex((tx) => matchMessage(tx.request, tpl).length === 0);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        tpl,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve(null);
+        }, timeoutMs),
+      };
+      this.waiters.push(w);
+    });
+  }
+
+  /** Base of an out-of-dialog request from this device (RFC 3261 §8.1.1). */
+  newRequest(method: string, uri: string, to: string, extra: HeaderField[] = [], body?: Buffer, contentType?: string): SipRequest {
+    const req: SipRequest = {
+      kind: 'request', method, uri, version: 'SIP/2.0',
+      headers: [
+        { name: 'Max-Forwards', value: '70' },
+        { name: 'From', value: `<${this.aor}>;tag=${newTag()}` },
+        { name: 'To', value: `<${to}>` },
+        { name: 'Call-ID', value: newCallId() },
+        { name: 'CSeq', value: `${this.cseq++} ${method}` },
+        { name: 'Contact', value: this.contact },
+        ...extra,
+      ],
+      body: body ?? Buffer.alloc(0),
+    };
+    if (body && contentType) addHeader(req, 'Content-Type', contentType);
+    return req;
+  }
+
+  /** Send a request to the outbound (or the dialog's next hop) and retry once with credentials on 401/407 (RFC 3261 §22.2). */
+  async send(req: SipRequest, dest: Address = this.nextHop(req)): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
+    let tx = this.endpoint.request(req, dest);
+    let response = await tx.final;
+    if (response && (response.status === 401 || response.status === 407) && this.password !== undefined) {
+      const challenge = header(response, response.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
+      if (challenge) {
+        const retry: SipRequest = { ...req, headers: req.headers.filter((h) => !/^via$/i.test(h.name)).map((h) => ({ ...h })) };
+        const seq = this.cseq++;
+        setHeader(retry, 'CSeq', `${seq} ${req.method}`);
+        const value = authorize(challenge, { username: this.username, password: this.password, method: req.method, uri: req.uri, body: req.body }, 1);
+        setHeader(retry, response.status === 401 ? 'Authorization' : 'Proxy-Authorization', value);
+        tx = this.endpoint.request(retry, dest);
+        response = await tx.final;
+      }
+    }
+    return { tx, response };
+  }
+
+  /** Where a request goes next: its first Route (loose routing, §16.12), else the outbound. */
+  nextHop(req: SipRequest): Address {
+    const r = routes(req, 'Route')[0];
+    const a = r ? uriAddress(r.uri) : null;
+    if (a) return a;
+    if (headerFields(req, 'To').some((f) => /;\s*tag=/i.test(f.value))) return uriAddress(req.uri) ?? this.outbound;
+    return this.outbound;
+  }
+
+  /** REGISTER this device (RFC 3261 §10.2) with its instance id. */
+  async register(registrarDomain: string, expires: number): Promise<SipResponse | null> {
+    const req = this.newRequest('REGISTER', `sip:${registrarDomain}`, this.aor, [
+      { name: 'Expires', value: String(expires) },
+      { name: 'Supported', value: 'path, gruu, outbound' },
+    ]);
+    setHeader(req, 'To', `<${this.aor}>`);
+    const { response } = await this.send(req, this.outbound);
+    return response;
+  }
+
+  /** A CPM Session Invitation (design §2): MSRP SDP, ICSI, Conversation-ID and Contribution-ID. */
+  inviteRequest(to: string, opts: { conversationId?: string; contributionId?: string; extra?: HeaderField[] } = {}): SipRequest {
+    const host = this.address.host;
+    const body = msrpOffer(host, this.address.port + 1, randomUUID().slice(0, 8), 'actpass');
+    return this.newRequest('INVITE', to, to, [
+      { name: 'Accept-Contact', value: `*;${CPM_ICSI_TAG}` },
+      { name: 'P-Preferred-Service', value: CPM_ICSI_URN },
+      { name: 'Conversation-ID', value: opts.conversationId ?? randomUUID() },
+      { name: 'Contribution-ID', value: opts.contributionId ?? randomUUID() },
+      { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, REFER, NOTIFY, OPTIONS' },
+      { name: 'Supported', value: 'replaces, tdialog' },
+      ...(opts.extra ?? []),
+    ], body, 'application/sdp');
+  }
+
+  /** Answer a received INVITE: optional provisional, then a final with our MSRP answer on 2xx. Returns the UAS dialog on 2xx. */
+  async answer(tx: ServerTransaction, status = 200, opts: { ringing?: boolean } = {}): Promise<Dialog | null> {
+    const tag = newTag();
+    if (opts.ringing) await tx.respond(createResponse(tx.request, 180, 'Ringing', { toTag: tag }));
+    const res = createResponse(tx.request, status, undefined, { toTag: tag });
+    if (status >= 200 && status < 300) {
+      addHeader(res, 'Contact', this.contact);
+      res.body = msrpOffer(this.address.host, this.address.port + 1, randomUUID().slice(0, 8), 'passive');
+      addHeader(res, 'Content-Type', 'application/sdp');
+    }
+    await tx.respond(res);
+    return status >= 200 && status < 300 ? Dialog.fromUas(tx.request, tag) : null;
+  }
+
+  /** Answer any in-dialog request (e.g. BYE) with a final response. */
+  respond(tx: ServerTransaction, status: number, reason?: string): Promise<void> {
+    return tx.respond(createResponse(tx.request, status, reason));
+  }
+
+  /** ACK a 2xx to INVITE (RFC 3261 §13.2.2.4: CSeq number of the INVITE, sent end to end without a transaction). */
+  async ack(dialog: Dialog, invite: SipRequest): Promise<SipRequest> {
+    const ack = dialog.createRequest('ACK');
+    const inviteSeq = header(invite, 'CSeq')?.split(/\s+/)[0] ?? '1';
+    setHeader(ack, 'CSeq', `${inviteSeq} ACK`);
+    // The ACK for a 2xx carries its own branch (§17.1.1.3 applies only to non-2xx).
+    addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${this.viaSentBy()};branch=z9hG4bK${randomUUID().replace(/-/g, '').slice(0, 16)};rport`, 'top');
+    await this.endpoint.send(ack, this.nextHop(ack));
+    return ack;
+  }
+
+  private viaSentBy(): string {
+    const a = this.address;
+    return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  }
+
+  /** Send an in-dialog request (BYE, REFER, NOTIFY, ...) along the dialog's route set. */
+  inDialog(dialog: Dialog, method: string, extra: HeaderField[] = [], body?: Buffer, contentType?: string): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
+    const req = dialog.createRequest(method);
+    for (const h of extra) addHeader(req, h.name, h.value);
+    if (body) {
+      req.body = body;
+      if (contentType) setHeader(req, 'Content-Type', contentType);
+    }
+    return this.send(req, this.nextHop(req));
+  }
+
+  /** Raw octets to any address: to send odd messages on purpose. */
+  sendRaw(data: Buffer, dest: Address): Promise<void> {
+    return this.endpoint.send(data, dest);
+  }
+
+  close(): Promise<void> {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(null);
+    }
+    this.waiters = [];
+    return this.endpoint.close();
+  }
+}

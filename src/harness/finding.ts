@@ -1,0 +1,24 @@
+/** A judgement recorded during a case: which requirement, which spec step, expected vs actual. */
+import type { TraceEntry } from '../sip/transport/tap';
+import type { Verdict } from './verdict';
+
+export interface Finding {
+  verdict: Verdict;
+  requirement?: string;
+  /** Spec flow step (e.g. "6" of C.2.3.1) or case step id. */
+  step?: string;
+  message: string;
+  /** The expected template, in words. */
+  expected?: string;
+  /** The offending message (trace entry) or a description of what happened instead. */
+  actual?: TraceEntry;
+  actualText?: string;
+}
+
+/** Thrown to stop a case at its first failure (root cause), carrying the finding. */
+export class CaseStop extends Error {
+  constructor(readonly finding: Finding) {
+    super(finding.message);
+    this.name = 'CaseStop';
+  }
+}

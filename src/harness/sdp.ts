@@ -1,0 +1,50 @@
+/**
+ * CPM session SDP (design §2): an MSRP offer/answer, `m=message <port> TCP/MSRP *` with `a=path`
+ * (RFC 4975 §8.2), built and read with sdp-transform.
+ */
+import * as sdpTransform from 'sdp-transform';
+
+export interface MsrpSdp {
+  host: string;
+  port: number;
+  path: string;
+}
+
+export function msrpOffer(host: string, port: number, sessionId: string, setup: 'active' | 'passive' | 'actpass' = 'actpass'): Buffer {
+  const ipVer = host.includes(':') ? 6 : 4;
+  const path = `msrp://${host.includes(':') ? `[${host}]` : host}:${port}/${sessionId};tcp`;
+  const sdp: sdpTransform.SessionDescription = {
+    version: 0,
+    origin: { username: '-', sessionId: Date.now(), sessionVersion: 1, netType: 'IN', ipVer, address: host },
+    name: '-',
+    timing: { start: 0, stop: 0 },
+    connection: { version: ipVer, ip: host },
+    media: [
+      {
+        type: 'message',
+        port,
+        protocol: 'TCP/MSRP',
+        payloads: '*',
+        rtp: [],
+        fmtp: [],
+        invalid: [{ value: 'accept-types:message/cpim text/plain' }, { value: `path:${path}` }],
+        setup,
+      },
+    ],
+  };
+  return Buffer.from(sdpTransform.write(sdp), 'utf8');
+}
+
+/** The MSRP `a=path` of an SDP body, or null (RFC 4975 §8.2). */
+export function msrpPath(body: Buffer): MsrpSdp | null {
+  if (body.length === 0) return null;
+  const sdp = sdpTransform.parse(body.toString('utf8'));
+  const m = sdp.media.find((x) => x.type === 'message');
+  if (!m) return null;
+  const pathLine = (m.invalid ?? []).map((i) => i.value).find((v) => v.startsWith('path:'));
+  if (!pathLine) return null;
+  const first = pathLine.slice(5).trim().split(/\s+/).pop() ?? '';
+  const u = /^msrps?:\/\/\[?([^\]/]+?)\]?:(\d+)\//.exec(first);
+  if (!u) return null;
+  return { host: u[1], port: Number(u[2]), path: first };
+}

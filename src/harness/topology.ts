@@ -1,0 +1,104 @@
+/**
+ * Builds what a case variant needs (design §1): users with their devices and, in core-emulation,
+ * SIP/IP Core A and B. Every case gets its own sockets, users and Call-IDs so cases can run in
+ * parallel against one SUT.
+ */
+import { randomBytes } from 'node:crypto';
+import { createTransport } from '../sip/transport/factory';
+import type { Tap } from '../sip/transport/tap';
+import type { Transport } from '../sip/transport/transport';
+import { CoreEmulator } from './core-emulator';
+import { Device } from './device';
+import type { CaseVariant } from './test-case';
+import type { HarnessTarget, TargetUser } from './target';
+
+export interface UserHandle {
+  /** 'A', 'B', 'C', ... as in the spec flows. */
+  label: string;
+  aor: string;
+  devices: Device[];
+  /** The user's home core (core-emulation only). */
+  core?: CoreEmulator;
+}
+
+const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+
+export class Topology {
+  private constructor(
+    readonly users: UserHandle[],
+    readonly cores: CoreEmulator[],
+    private readonly transports: Transport[],
+  ) {}
+
+  get devices(): Device[] {
+    return this.users.flatMap((u) => u.devices);
+  }
+
+  /** Users for a variant: generated per case on the reference server, drawn from the config's pool otherwise. */
+  static pickUsers(target: HarnessTarget, variant: CaseVariant, pool: TargetUser[] | undefined): TargetUser[] {
+    if (target.isReference || !pool) {
+      const tag = randomBytes(3).toString('hex');
+      return variant.devices.map((n, i) => ({
+        aor: `sip:${NAMES[i] ?? `user${i}`}-${tag}@${target.domain}`,
+        username: `${NAMES[i] ?? `user${i}`}-${tag}`,
+        devices: n,
+      }));
+    }
+    return variant.devices.map((n, i) => {
+      const u = pool.filter((p) => p.devices >= n)[i] ?? pool[i];
+      if (!u) throw new Error(`the target config provides ${pool.length} user(s); this case needs ${variant.devices.length}`);
+      return u;
+    });
+  }
+
+  static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[]): Promise<Topology> {
+    const transports: Transport[] = [];
+    const open = async (owner: string): Promise<Transport> => {
+      const t = await createTransport({
+        protocol: variant.transport,
+        host: target.localHost,
+        port: 0,
+        tap,
+        owner,
+        tls: variant.transport === 'tls' ? { ...target.tls, rejectUnauthorized: !target.tls?.insecure } : undefined,
+      } as Parameters<typeof createTransport>[0]);
+      transports.push(t);
+      return t;
+    };
+    try {
+      const cores: CoreEmulator[] = [];
+      if (variant.topology === 'core-emulation') {
+        for (const label of ['A', 'B']) {
+          cores.push(new CoreEmulator({ name: `Core ${label}`, transport: await open(`Core ${label}`), pfOrig: target.pfA, pfTerm: target.pfB }));
+        }
+        for (const c of cores) c.connect(cores);
+      }
+      const handles: UserHandle[] = [];
+      for (let i = 0; i < users.length; i++) {
+        const u = users[i];
+        const label = String.fromCharCode(65 + i);
+        const core = cores.length > 0 ? cores[Math.min(i, cores.length - 1)] : undefined;
+        const devices: Device[] = [];
+        for (let d = 1; d <= variant.devices[i]; d++) {
+          const name = `${label}${d}`;
+          devices.push(new Device({
+            name, aor: u.aor, username: u.username, password: u.password,
+            transport: await open(name),
+            outbound: core ? core.address : target.pfA,
+            timers: target.ixit.timers,
+          }));
+        }
+        handles.push({ label, aor: u.aor, devices, core });
+      }
+      return new Topology(handles, cores, transports);
+    } catch (err) {
+      await Promise.allSettled(transports.map((t) => t.close()));
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.devices.map((d) => d.close()));
+    await Promise.allSettled(this.transports.map((t) => t.close()));
+  }
+}

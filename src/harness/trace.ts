@@ -1,0 +1,77 @@
+/**
+ * The merged trace of one case: every message any device or core sent or received, on one
+ * timeline (hrtime), so cross-device order is judged, not hidden (design §4).
+ */
+import type { SipMessage } from '../sip/message';
+import type { Tap, TraceEntry } from '../sip/transport/tap';
+import { matchMessage, type MessageTemplate } from './template';
+
+export interface EntryQuery {
+  owner?: string;
+  direction?: 'sent' | 'received';
+  template?: MessageTemplate;
+  /** Only entries after this sequence number (exclusive). */
+  after?: number;
+}
+
+export function entryMatches(e: TraceEntry, q: EntryQuery): boolean {
+  return (
+    (q.owner === undefined || e.owner === q.owner) &&
+    (q.direction === undefined || e.direction === q.direction) &&
+    (q.after === undefined || e.seq > q.after) &&
+    (q.template === undefined || (e.message !== null && matchMessage(e.message, q.template).length === 0))
+  );
+}
+
+export class Trace {
+  constructor(private readonly tap: Tap) {}
+
+  get entries(): TraceEntry[] {
+    return this.tap.entries.filter((e) => !e.dropped);
+  }
+
+  /** Current end of the trace, to look only at what happens next. */
+  mark(): number {
+    return this.tap.entries.length - 1;
+  }
+
+  find(q: EntryQuery): TraceEntry[] {
+    return this.entries.filter((e) => entryMatches(e, q));
+  }
+
+  first(q: EntryQuery): TraceEntry | undefined {
+    return this.find(q)[0];
+  }
+
+  /** The first entry matching the query, already on the trace or arriving within timeoutMs; null on timeout. */
+  waitFor(q: EntryQuery & { test?: (e: TraceEntry) => boolean }, timeoutMs: number): Promise<TraceEntry | null> {
+    const ok = (e: TraceEntry) => !e.dropped && entryMatches(e, q) && (q.test === undefined || q.test(e));
+    const existing = this.entries.find(ok);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        resolve(null);
+      }, timeoutMs);
+      const unsubscribe = this.tap.subscribe((e) => {
+        if (!ok(e)) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(e);
+      });
+    });
+  }
+
+  /** The trace entry that carried this parsed message (by identity, else by octets). */
+  entryOf(msg: SipMessage): TraceEntry | undefined {
+    return this.tap.entries.find((e) => e.message === msg) ?? undefined;
+  }
+
+  /**
+   * Partial order over the merged trace: each pair [a, b] requires a before b. Returns the pairs
+   * that are violated (b happened before a), for the finding.
+   */
+  violations(pairs: Array<[TraceEntry, TraceEntry]>): Array<[TraceEntry, TraceEntry]> {
+    return pairs.filter(([a, b]) => !(a.at < b.at || (a.at === b.at && a.seq < b.seq)));
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Suite: closing a 1-1 CPM session (C.2.3.1). Each case runs over UDP and TCP, in the direct and
+ * the core-emulation topology; core-emulation judges all 14 steps on the wire, direct judges from
+ * end-point evidence (Vias, route set, dialog identifiers, the OK at the leaver).
+ */
+import type { TestCase } from '../../src/harness/test-case';
+import { variantsOf } from '../../src/harness/test-case';
+import { establishSession, finalWithin, registerAll } from '../../src/harness/session';
+import { labelOf } from '../../src/harness/template';
+import { CLAUSE, DOCUMENT, STEPS } from './spec';
+import { leaveAndJudge, sidesFor } from './leaving-flow';
+
+const variants = variantsOf(['udp', 'tcp'], ['direct', 'core-emulation'], [1, 1]);
+const applies = (t: { ics: { sessionLeaving: boolean } }) => t.ics.sessionLeaving || 'ICS: the SUT does not claim CPM 1-1 session leaving (ics.sessionLeaving = false)';
+
+export const clientALeaves: TestCase = {
+  id: 'TC-LEAVE-01',
+  title: 'Client A closes the 1-1 session: the leaving request passes PF A and PF B and the OK returns by the reverse route',
+  requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6'],
+  spec: { document: DOCUMENT, clause: CLAUSE, sentence: `${STEPS['1']} ${STEPS['3']} ${STEPS['6']} ${STEPS['9-14']}` },
+  steps: STEPS,
+  variants,
+  applies,
+  async run(t) {
+    const [a, b] = t.topology.users;
+    await registerAll(t);
+    const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+    await leaveAndJudge(t, sidesFor(t, s, 'caller'));
+  },
+};
+
+export const clientBLeaves: TestCase = {
+  id: 'TC-LEAVE-02',
+  title: 'Client B (the invited user) closes the 1-1 session: the same flow in the other direction',
+  requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6'],
+  spec: { document: DOCUMENT, clause: CLAUSE, sentence: `${STEPS['1']} ${STEPS['9-14']} (mirrored: the invited user leaves)` },
+  steps: STEPS,
+  variants,
+  applies,
+  async run(t) {
+    const [a, b] = t.topology.users;
+    await registerAll(t);
+    const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+    await leaveAndJudge(t, sidesFor(t, s, 'callee'));
+  },
+};
+
+export const secondLeaveIs481: TestCase = {
+  id: 'TC-LEAVE-03',
+  title: 'A second leaving request on the closed session is answered 481 Call/Transaction Does Not Exist',
+  requirements: ['RFC3261-15.1.2'],
+  spec: {
+    document: 'RFC 3261',
+    clause: '15.1.2',
+    sentence: 'If the BYE does not match an existing dialog, the UAS core SHOULD generate a 481 (Call/Transaction Does Not Exist) response and pass that to the server transaction.',
+  },
+  variants,
+  applies,
+  async run(t) {
+    const [a, b] = t.topology.users;
+    await registerAll(t);
+    const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+    // Close the session without judging (TC-LEAVE-01 does), then repeat the leaving request.
+    await t.step('pre-leave', 'Precondition: Client A closes the session', async () => {
+      const bye = s.uac.createRequest('BYE');
+      const tx = s.caller.endpoint.request(bye, s.caller.nextHop(bye));
+      const at = await s.callee.waitForRequest({ method: 'BYE' }, t.timeoutMs);
+      t.precondition(at !== null, { message: 'the first leaving request did not reach Client B' });
+      await s.callee.respond(at!, 200, 'OK');
+      const ok = await finalWithin(tx, t.timeoutMs);
+      t.precondition(ok?.status === 200, { message: `the first leaving request was not answered OK (${ok ? labelOf(ok) : 'no answer'})`, actual: ok ?? undefined });
+    });
+    await t.step('1', 'Client A sends a second leaving request in the closed dialog', async () => {
+      const again = s.uac.createRequest('BYE');
+      const tx = s.caller.endpoint.request(again, s.caller.nextHop(again));
+      // A real Client B would itself answer 481 if the SUT relayed it; answer so, and judge what reaches A.
+      const relayed = s.callee.waitForRequest({ method: 'BYE' }, t.timeoutMs).then(async (x) => { if (x) await s.callee.respond(x, 481, 'Call/Transaction Does Not Exist'); });
+      const res = await finalWithin(tx, t.timeoutMs);
+      t.check('RFC3261-15.1.2', res !== null && res.status === 481, {
+        message: `the second leaving request was answered ${res ? labelOf(res) : 'with nothing'} instead of 481`,
+        expected: '481 Call/Transaction Does Not Exist', actual: res ?? 'nothing',
+      });
+      await Promise.race([relayed, new Promise((r) => setTimeout(r, 0))]);
+    });
+  },
+};
+
+export const sessionLeavingCases: TestCase[] = [clientALeaves, clientBLeaves, secondLeaveIs481];

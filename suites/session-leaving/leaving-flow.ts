@@ -1,0 +1,287 @@
+/**
+ * The C.2.3.1 flow, judged hop by hop. `leaver` is the user who closes the session ("A" in the
+ * spec's words); the PF serving it performs originating service control (LEAVE-ORIG), the peer's
+ * PF terminating service control (LEAVE-TERM), and the OK must come back by the reverse route
+ * (LEAVE-OK).
+ */
+import type { SipMessage, SipResponse } from '../../src/sip/message';
+import { header } from '../../src/sip/message';
+import { cseq } from '../../src/sip/headers/cseq';
+import { callId, fromTag, toTag } from '../../src/sip/headers/name-addr';
+import type { Address } from '../../src/sip/transport/address';
+import { sameAddress } from '../../src/sip/transport/address';
+import type { TraceEntry } from '../../src/sip/transport/tap';
+import type { TestContext } from '../../src/harness/context';
+import type { Device } from '../../src/harness/device';
+import type { CoreEmulator } from '../../src/harness/core-emulator';
+import type { Session } from '../../src/harness/session';
+import { finalWithin } from '../../src/harness/session';
+import { uriAddress } from '../../src/harness/addressing';
+import { labelOf } from '../../src/harness/template';
+import { proxiedRequestMismatches, relayedResponseMismatches, viaList, viaNames } from './hop-checks';
+import { STEPS } from './spec';
+
+export interface LeavingSides {
+  leaver: Device;
+  peer: Device;
+  /** Dialog state of each side. */
+  leaverDialog: Session['uac'];
+  peerDialog: Session['uac'];
+  /** The PF serving the leaver (originating role for this request) and the peer's PF. */
+  pfOrig: Address;
+  pfTerm: Address;
+  pfOrigName: string;
+  pfTermName: string;
+  coreOrig?: CoreEmulator;
+  coreTerm?: CoreEmulator;
+}
+
+export function sidesFor(t: TestContext, s: Session, leaver: 'caller' | 'callee'): LeavingSides {
+  const [ua, ub] = t.topology.users;
+  const callerLeaves = leaver === 'caller';
+  return {
+    leaver: callerLeaves ? s.caller : s.callee,
+    peer: callerLeaves ? s.callee : s.caller,
+    leaverDialog: callerLeaves ? s.uac : s.uas,
+    peerDialog: callerLeaves ? s.uas : s.uac,
+    pfOrig: callerLeaves ? t.target.pfA : t.target.pfB,
+    pfTerm: callerLeaves ? t.target.pfB : t.target.pfA,
+    pfOrigName: callerLeaves ? 'PF A' : 'PF B',
+    pfTermName: callerLeaves ? 'PF B' : 'PF A',
+    coreOrig: callerLeaves ? ua.core : ub.core,
+    coreTerm: callerLeaves ? ub.core : ua.core,
+  };
+}
+
+const isBye = (m: SipMessage | null) => m !== null && cseq(m)?.method === 'BYE';
+const isByeRequest = (m: SipMessage | null) => m !== null && m.kind === 'request' && m.method === 'BYE';
+const isByeResponse = (m: SipMessage | null) => m !== null && m.kind === 'response' && isBye(m);
+
+/** Entry the owner sent to / received from, with an extra test, after a trace position. */
+function entry(t: TestContext, owner: string, direction: 'sent' | 'received', after: number, test: (e: TraceEntry) => boolean, timeoutMs: number) {
+  return t.trace.waitFor({ owner, direction, after, test }, timeoutMs);
+}
+
+/** Send the leaving request (BYE in the dialog, §15.1.1) and judge every hop it and its OK take. */
+export async function leaveAndJudge(t: TestContext, sides: LeavingSides): Promise<{ bye: SipMessage; ok: SipResponse }> {
+  return t.topology.cores.length > 0 ? leaveThroughCores(t, sides) : leaveDirect(t, sides);
+}
+
+function routeSetText(d: LeavingSides['leaverDialog']): string {
+  return d.routeSet.length === 0 ? '(empty)' : d.routeSet.join(', ');
+}
+
+async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye: SipMessage; ok: SipResponse }> {
+  const coreO = x.coreOrig!;
+  const coreT = x.coreTerm!;
+  const proxy = t.target.pfMode === 'proxy';
+  const T = t.timeoutMs;
+  const mark = t.trace.mark();
+
+  const bye = x.leaverDialog.createRequest('BYE');
+  const tx = x.leaver.endpoint.request(bye, x.leaver.nextHop(bye));
+
+  const s1 = await t.step('1', STEPS['1'], async () => {
+    const e = await entry(t, x.leaver.name, 'sent', mark, (e) => isByeRequest(e.message), T);
+    t.precondition(e !== null, { message: `${x.leaver.name} could not send its BYE` });
+    return e!;
+  });
+
+  const s2 = await t.step('2', STEPS['2'], async () => {
+    const e = await entry(t, coreO.name, 'sent', s1.seq, (e) => isByeRequest(e.message) && sameAddress(e.flow.remote, x.pfOrig), Math.min(T, 500));
+    t.check('LEAVE-ORIG', e !== null, {
+      message: `${coreO.name} did not route the leaving request to ${x.pfOrigName}: the dialog's route set, learnt from the SUT's Record-Route, does not include ${x.pfOrigName} (${x.pfOrig.host}:${x.pfOrig.port}); route set at ${x.leaver.name}: ${routeSetText(x.leaverDialog)}`,
+      expected: `BYE from ${coreO.name} to ${x.pfOrigName}`,
+      actual: t.trace.first({ owner: coreO.name, direction: 'sent', after: s1.seq }) ?? 'nothing',
+    });
+    return e!;
+  });
+
+  const s3 = await t.step('3', STEPS['3'], async () => {
+    const e = await entry(t, coreO.name, 'received', s2.seq, (e) => isByeRequest(e.message) && viaNames(e.message!, x.pfOrig), T);
+    t.check('LEAVE-ORIG', e !== null, {
+      message: `${x.pfOrigName} did not send the leaving request on to ${coreO.name} within ${T} ms after receiving it`,
+      expected: `BYE from ${x.pfOrigName} (its Via on top)`,
+      actual: t.trace.first({ owner: coreO.name, direction: 'received', after: s2.seq }) ?? 'nothing',
+    });
+    if (proxy) {
+      t.check('LEAVE-ORIG', proxiedRequestMismatches(s2.message!, e!.message!, x.pfOrig), {
+        message: `${x.pfOrigName} relayed the leaving request incorrectly (RFC 3261 §16.6)`,
+        expected: 'its own Via on top of the received Vias, Max-Forwards decremented by one, Call-ID/From/To/CSeq unchanged',
+        actual: e!,
+      });
+    } else {
+      t.check('LEAVE-ORIG', header(e!.message!, 'Max-Forwards') !== undefined && isByeRequest(e!.message), {
+        message: `${x.pfOrigName} (B2BUA) sent a malformed leaving request on its outgoing leg`, actual: e!,
+      });
+    }
+    return e!;
+  });
+
+  const s4 = await t.step('4', STEPS['4'], async () => {
+    const e = await entry(t, coreO.name, 'sent', s3.seq, (e) => isByeRequest(e.message) && sameAddress(e.flow.remote, coreT.address), Math.min(T, 500));
+    t.check('LEAVE-ORIG', e !== null, {
+      message: `the leaving request ${x.pfOrigName} emitted does not route to ${coreT.name} (its Route/Request-URI lead elsewhere)`,
+      expected: `BYE from ${coreO.name} to ${coreT.name}`, actual: s3,
+    });
+    return e!;
+  });
+
+  const s5 = await t.step('5', STEPS['5'], async () => {
+    const e = await entry(t, coreT.name, 'sent', s4.seq, (e) => isByeRequest(e.message) && sameAddress(e.flow.remote, x.pfTerm), Math.min(T, 1000));
+    t.check('LEAVE-TERM', e !== null, {
+      message: `${coreT.name} did not route the leaving request to ${x.pfTermName}: the dialog's route set does not include ${x.pfTermName}; route set at ${x.leaver.name}: ${routeSetText(x.leaverDialog)}`,
+      expected: `BYE from ${coreT.name} to ${x.pfTermName}`,
+      actual: t.trace.first({ owner: coreT.name, direction: 'sent', after: s4.seq }) ?? 'nothing',
+    });
+    return e!;
+  });
+
+  const s6 = await t.step('6', STEPS['6'], async () => {
+    const e = await entry(t, coreT.name, 'received', s5.seq, (e) => isByeRequest(e.message) && viaNames(e.message!, x.pfTerm), T);
+    const instead = t.trace.first({ owner: coreT.name, direction: 'received', after: s5.seq });
+    t.check('LEAVE-TERM', e !== null, {
+      message: `${x.pfTermName} did not send the leaving request on to ${coreT.name} within ${T} ms` +
+        (instead?.message && instead.message.kind === 'response' ? ` (it answered ${labelOf(instead.message)} itself instead of delivering it to ${x.peer.name})` : ''),
+      expected: `BYE from ${x.pfTermName} (its Via on top)`,
+      actual: instead ?? 'nothing',
+    });
+    if (proxy) {
+      t.check('LEAVE-TERM', proxiedRequestMismatches(s5.message!, e!.message!, x.pfTerm), {
+        message: `${x.pfTermName} relayed the leaving request incorrectly (RFC 3261 §16.6)`,
+        expected: 'its own Via on top of the received Vias, Max-Forwards decremented by one, Call-ID/From/To/CSeq unchanged',
+        actual: e!,
+      });
+    }
+    return e!;
+  });
+
+  const { byeAtPeer } = await t.step('7', STEPS['7'], async () => {
+    const got = await x.peer.waitForRequest({ method: 'BYE' }, T);
+    t.check('LEAVE-TERM', got !== null, { message: `the leaving request did not reach ${x.peer.name}`, expected: 'BYE at the peer device', actual: s6 });
+    checkPeerDialog(t, x, got!.request);
+    return { byeAtPeer: got! };
+  });
+
+  await t.step('8', STEPS['8'], () => x.peer.respond(byeAtPeer, 200, 'OK'));
+
+  const ok = await t.step('9-14', STEPS['9-14'], async () => {
+    // 9: Core T → PF term; 10: PF term → Core T (relayed OK); 11: Core T → Core O; 12: Core O → PF orig; 13: PF orig → Core O; 14: Core O → leaver.
+    const s10 = await entry(t, coreT.name, 'received', s6.seq, (e) => isByeResponse(e.message) && e.message!.kind === 'response' && e.message!.status === 200 && !viaNames(e.message!, x.pfTerm) && vias0Is(e.message!, coreT), T);
+    const anyAt10 = t.trace.find({ owner: coreT.name, direction: 'received', after: s6.seq }).filter((e) => isByeResponse(e.message));
+    t.check('LEAVE-OK', s10 !== null, {
+      message: `step 10: ${x.pfTermName} did not convey the OK back to ${coreT.name} by the reverse route`,
+      expected: `200 OK (CSeq ${header(s5.message!, 'CSeq')}) with the Via list ${coreT.name} sent`,
+      actual: anyAt10[0] ?? 'nothing',
+    });
+    t.check('LEAVE-OK', relayedResponseMismatches(s5.message!, s10!.message!), {
+      message: `step 10: the OK relayed by ${x.pfTermName} does not match the leaving request on this hop (RFC 3261 §16.7 step 3)`,
+      expected: `Via ${viaList(s5.message!).join(' | ')}; CSeq ${header(s5.message!, 'CSeq')}`,
+      actual: s10!,
+    });
+    const s13 = await entry(t, coreO.name, 'received', s10!.seq, (e) => isByeResponse(e.message) && e.message!.kind === 'response' && e.message!.status === 200 && vias0Is(e.message!, coreO), T);
+    const anyAt13 = t.trace.find({ owner: coreO.name, direction: 'received', after: s10!.seq }).filter((e) => isByeResponse(e.message));
+    t.check('LEAVE-OK', s13 !== null, {
+      message: `step 13: ${x.pfOrigName} did not convey the OK back to ${coreO.name} by the reverse route`,
+      expected: `200 OK (CSeq ${header(s2.message!, 'CSeq')}) with the Via list ${coreO.name} sent`,
+      actual: anyAt13[0] ?? 'nothing',
+    });
+    t.check('LEAVE-OK', relayedResponseMismatches(s2.message!, s13!.message!), {
+      message: `step 13: the OK relayed by ${x.pfOrigName} does not match the leaving request on this hop (RFC 3261 §16.7 step 3)`,
+      expected: `Via ${viaList(s2.message!).join(' | ')}; CSeq ${header(s2.message!, 'CSeq')}`,
+      actual: s13!,
+    });
+    return judgeFinalAtLeaver(t, x, tx, bye);
+  });
+  return { bye, ok };
+}
+
+function vias0Is(msg: SipMessage, core: CoreEmulator): boolean {
+  return viaNames(msg, core.address);
+}
+
+function checkPeerDialog(t: TestContext, x: LeavingSides, bye: SipMessage): void {
+  const d = x.peerDialog;
+  t.check('LEAVE-TERM', [
+    ...(callId(bye) !== d.callId ? [{ field: 'Call-ID', expected: d.callId, actual: callId(bye) ?? '(absent)' }] : []),
+    ...(toTag(bye) !== d.localTag ? [{ field: 'To tag', expected: d.localTag, actual: toTag(bye) ?? '(absent)' }] : []),
+    ...(fromTag(bye) !== d.remoteTag ? [{ field: 'From tag', expected: d.remoteTag, actual: fromTag(bye) ?? '(absent)' }] : []),
+  ], { message: `the leaving request delivered to ${x.peer.name} does not belong to its dialog`, actual: bye });
+}
+
+async function judgeFinalAtLeaver(t: TestContext, x: LeavingSides, tx: ReturnType<Device['endpoint']['request']>, bye: SipMessage): Promise<SipResponse> {
+  const mark = t.trace.mark();
+  const ok = await finalWithin(tx, t.timeoutMs);
+  if (ok === null) {
+    const arrived = t.trace.find({ owner: x.leaver.name, direction: 'received' }).filter((e) => isByeResponse(e.message));
+    t.check('LEAVE-OK', false, {
+      message: `step 14: no final response matching the leaving request reached ${x.leaver.name} within ${t.timeoutMs} ms` +
+        (arrived.length > 0 ? ` (a response arrived but did not match its transaction: Via ${viaList(arrived[arrived.length - 1].message!).join(' | ')})` : ''),
+      expected: `200 OK with exactly ${x.leaver.name}'s Via and CSeq ${header(bye, 'CSeq')}`,
+      actual: arrived[arrived.length - 1] ?? 'nothing',
+    });
+  }
+  void mark;
+  t.check('LEAVE-OK', ok!.status === 200, { message: `step 14: the leaving request was answered ${labelOf(ok!)}, not OK`, actual: ok! });
+  t.check('LEAVE-OK', relayedResponseMismatches(bye, ok!), {
+    message: `step 14: the OK at ${x.leaver.name} does not match its leaving request`,
+    expected: `Via ${viaList(bye).join(' | ')}; CSeq ${header(bye, 'CSeq')}`,
+    actual: ok!,
+  });
+  return ok!;
+}
+
+async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipMessage; ok: SipResponse }> {
+  const proxy = t.target.pfMode === 'proxy';
+  const T = t.timeoutMs;
+  const hasRoute = (pf: Address) => x.leaverDialog.routeSet.some((r) => {
+    const a = uriAddress(r);
+    return a !== null && sameAddress(a, pf);
+  }) || (uriAddress(x.leaverDialog.remoteTarget) !== null && sameAddress(uriAddress(x.leaverDialog.remoteTarget)!, pf));
+
+  const bye = x.leaverDialog.createRequest('BYE');
+  const tx = await t.step('1', STEPS['1'], async () => {
+    t.check('LEAVE-ORIG', hasRoute(x.pfOrig), {
+      message: `${x.pfOrigName} (${x.pfOrig.host}:${x.pfOrig.port}) is not on the leaving request's path: the dialog's route set at ${x.leaver.name} is ${routeSetText(x.leaverDialog)}`,
+      expected: `a Record-Route entry (or the remote target) naming ${x.pfOrigName}`,
+    });
+    if (proxy) {
+      t.check('LEAVE-TERM', hasRoute(x.pfTerm), {
+        message: `${x.pfTermName} (${x.pfTerm.host}:${x.pfTerm.port}) is not on the leaving request's path: the dialog's route set at ${x.leaver.name} is ${routeSetText(x.leaverDialog)}`,
+        expected: `a Record-Route entry naming ${x.pfTermName}`,
+      });
+    }
+    return x.leaver.endpoint.request(bye, x.leaver.nextHop(bye));
+  });
+
+  const byeAtPeer = await t.step('2-7', `${STEPS['2']} … ${STEPS['7']}`, async () => {
+    const got = await x.peer.waitForRequest({ method: 'BYE' }, T);
+    const instead = await t.trace.waitFor({ owner: x.leaver.name, direction: 'received', test: (e) => isByeResponse(e.message) }, 0);
+    t.check('LEAVE-TERM', got !== null, {
+      message: `the leaving request was not delivered to ${x.peer.name} within ${T} ms` + (instead?.message ? ` (${x.leaver.name} received ${labelOf(instead.message)} instead: the SUT answered it without delivering it)` : ''),
+      expected: `BYE at ${x.peer.name}`, actual: instead ?? 'nothing',
+    });
+    const m = got!.request;
+    const vs = viaList(m);
+    if (proxy) {
+      const names = (pf: Address) => vs.some((v) => v.startsWith(`${pf.host}:${pf.port};`));
+      t.check('LEAVE-ORIG', names(x.pfOrig), { message: `the leaving request reached ${x.peer.name} without passing ${x.pfOrigName} (no Via of ${x.pfOrig.host}:${x.pfOrig.port})`, expected: `a Via naming ${x.pfOrigName}`, actual: m });
+      t.check('LEAVE-TERM', viaNames(m, x.pfTerm), { message: `the leaving request did not reach ${x.peer.name} from ${x.pfTermName} (top Via)`, expected: `top Via naming ${x.pfTermName}`, actual: m });
+      t.check('RFC3261-16.6', Number(header(m, 'Max-Forwards')) === Number(header(bye, 'Max-Forwards')) - 2, {
+        message: 'Max-Forwards was not decremented once by each Participating Function',
+        expected: String(Number(header(bye, 'Max-Forwards')) - 2), actual: m,
+      });
+      t.check('RFC3261-16.6', vs.length === 3 && vs[2] === viaList(bye)[0], {
+        message: 'the Via list at the peer is not the leaver\'s Via plus one Via per Participating Function', expected: `3 Vias ending with ${viaList(bye)[0]}`, actual: m,
+      });
+    } else {
+      t.check('LEAVE-TERM', viaNames(m, x.pfTerm), { message: `the leaving request did not reach ${x.peer.name} from ${x.pfTermName} (top Via)`, expected: `top Via naming ${x.pfTermName}`, actual: m });
+    }
+    checkPeerDialog(t, x, m);
+    return got!;
+  });
+
+  await t.step('8', STEPS['8'], () => x.peer.respond(byeAtPeer, 200, 'OK'));
+  const ok = await t.step('9-14', STEPS['9-14'], () => judgeFinalAtLeaver(t, x, tx, bye));
+  return { bye, ok };
+}
