@@ -4,7 +4,7 @@
  */
 import type { HarnessTarget } from '../src/harness/target';
 import type { TransportName } from '../src/harness/test-case';
-import type { Target } from '../src/config';
+import { parseHostPort, type Target } from '../src/config';
 import type { ReferenceServer } from '../src/reference';
 
 /** IXIT used against the built-in reference server: fast timers, every variant possible. */
@@ -34,45 +34,31 @@ export function referenceTarget(server: ReferenceServer, transports: TransportNa
   };
 }
 
-function parseHostPort(s: string, fallbackHost: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(s.trim());
-  return m ? { host: m[1], port: Number(m[2]) } : { host: fallbackHost, port: Number(s) || 5060 };
-}
-
 export function targetFromConfig(t: Target): HarnessTarget {
-  const pfA = t.participatingFunction?.a ? parseHostPort(String(t.participatingFunction.a), t.sut.host) : { host: t.sut.host, port: t.sut.port };
-  const pfB = t.participatingFunction?.b ? parseHostPort(String(t.participatingFunction.b), t.sut.host) : pfA;
+  const pf = (s: string) => {
+    const hp = parseHostPort(s);
+    return hp ? { host: hp.host, port: hp.port ?? 5060 } : { host: t.sut.host, port: t.sut.port };
+  };
   return {
     name: t.sut.name,
     version: t.sut.version,
     isReference: false,
     domain: t.sut.domain,
-    pfA,
-    pfB,
-    pfMode: t.participatingFunction?.mode ?? 'proxy',
+    pfA: pf(t.participatingFunction.a),
+    pfB: pf(t.participatingFunction.b),
+    pfMode: t.participatingFunction.mode,
     transports: [t.sut.transport],
     topologies: [t.topology],
     tls: t.sut.tls,
-    localHost: t.local?.host ?? '127.0.0.1',
-    users: t.users.map((u) => ({ aor: u.aor, username: u.username ?? u.aor.replace(/^sips?:/, '').split('@')[0], password: u.password, devices: u.devices ?? 1 })),
-    ics: {
-      sessionLeaving: t.ics?.sessionLeaving ?? true,
-      multiDevice: t.ics?.multiDevice ?? false,
-      transfer: {
-        csInMediaPath: t.ics?.transfer?.csInMediaPath ?? false,
-        csNotInMediaPath: t.ics?.transfer?.csNotInMediaPath ?? false,
-        pull: t.ics?.transfer?.pull ?? false,
-      },
-    },
+    localHost: t.local.host,
+    users: t.users.map((u) => ({ aor: u.aor, username: u.username, password: u.password, devices: u.devices })),
+    ics: t.ics,
     ixit: {
-      timers: { t1: t.ixit?.timers?.t1 ?? 500, t2: t.ixit?.timers?.t2 ?? 4000, t4: t.ixit?.timers?.t4 ?? 5000 },
-      responseTimeoutMs: t.ixit?.responseTimeoutMs ?? 8000,
-      quietPeriodMs: t.ixit?.quietPeriodMs ?? 1000,
-      registrationExpires: t.ixit?.registrationExpires ?? 600,
+      timers: t.ixit.timers,
+      responseTimeoutMs: t.ixit.responseTimeoutMs,
+      quietPeriodMs: t.ixit.quietPeriodMs,
+      registrationExpires: t.ixit.registrationExpires,
     },
-    binding: {
-      reasonOnCancel: t.binding?.reasonOnCancel ?? 'recommended',
-      releaseInitiator: t.binding?.releaseInitiator ?? 'either',
-    },
+    binding: { reasonOnCancel: t.binding.reasonOnCancel, releaseInitiator: t.binding.releaseInitiator },
   };
 }

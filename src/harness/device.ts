@@ -7,18 +7,31 @@
 import { randomUUID } from 'node:crypto';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, setHeader } from '../sip/message';
-import type { Address } from '../sip/transport/address';
+import { formatHostPort, type Address } from '../sip/transport/address';
 import type { Transport } from '../sip/transport/transport';
 import type { TimerSettings } from '../sip/transaction/timers';
 import { SipEndpoint, type ClientTransaction, type ServerTransaction } from '../sip/endpoint';
 import { Dialog } from '../sip/dialog';
 import { authorize } from '../sip/digest';
 import { createResponse } from '../sip/request-builder';
-import { newCallId, newTag } from '../sip/ids';
+import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
 import { matchMessage, type MessageTemplate } from './template';
+
+/** A transaction's final response, or null when none arrives within timeoutMs (never waits for Timer B/F). */
+export async function finalWithin(tx: ClientTransaction, timeoutMs: number): Promise<SipResponse | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
+  try {
+    return await Promise.race([tx.final, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The CPM session ICSI (design §2), as a feature tag value (RFC 3840) and as a service URN. */
 export const CPM_ICSI_URN = 'urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session';
@@ -33,6 +46,8 @@ export interface DeviceOptions {
   /** Where the device sends out-of-dialog requests (PF A in direct topology, its core otherwise). */
   outbound: Address;
   timers: TimerSettings;
+  /** IXIT response timeout: the longest a device waits for a final response (a dead SUT ends a case in time). */
+  responseTimeoutMs: number;
 }
 
 interface Waiter {
@@ -57,8 +72,10 @@ export class Device {
   private readonly username: string;
   private readonly password?: string;
   readonly outbound: Address;
+  private readonly responseTimeoutMs: number;
 
   constructor(opts: DeviceOptions) {
+    this.responseTimeoutMs = opts.responseTimeoutMs;
     this.name = opts.name;
     this.aor = opts.aor;
     this.username = opts.username;
@@ -135,17 +152,24 @@ export class Device {
   /** Send a request to the outbound (or the dialog's next hop) and retry once with credentials on 401/407 (RFC 3261 §22.2). */
   async send(req: SipRequest, dest: Address = this.nextHop(req)): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
     let tx = this.endpoint.request(req, dest);
-    let response = await tx.final;
+    let response = await finalWithin(tx, this.responseTimeoutMs);
     if (response && (response.status === 401 || response.status === 407) && this.password !== undefined) {
       const challenge = header(response, response.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
       if (challenge) {
         const retry: SipRequest = { ...req, headers: req.headers.filter((h) => !/^via$/i.test(h.name)).map((h) => ({ ...h })) };
         const seq = this.cseq++;
         setHeader(retry, 'CSeq', `${seq} ${req.method}`);
-        const value = authorize(challenge, { username: this.username, password: this.password, method: req.method, uri: req.uri, body: req.body }, 1);
-        setHeader(retry, response.status === 401 ? 'Authorization' : 'Proxy-Authorization', value);
-        tx = this.endpoint.request(retry, dest);
-        response = await tx.final;
+        let value: string | undefined;
+        try {
+          value = authorize(challenge, { username: this.username, password: this.password, method: req.method, uri: req.uri, body: req.body }, 1);
+        } catch {
+          // A challenge we cannot answer (malformed by the SUT): the 401/407 stays the final answer and the case shows it.
+        }
+        if (value !== undefined) {
+          setHeader(retry, response.status === 401 ? 'Authorization' : 'Proxy-Authorization', value);
+          tx = this.endpoint.request(retry, dest);
+          response = await finalWithin(tx, this.responseTimeoutMs);
+        }
       }
     }
     return { tx, response };
@@ -197,7 +221,7 @@ export class Device {
       addHeader(res, 'Content-Type', 'application/sdp');
     }
     await tx.respond(res);
-    return status >= 200 && status < 300 ? Dialog.fromUas(tx.request, tag) : null;
+    return status >= 200 && status < 300 ? Dialog.fromUas(tx.request, tag, this.contactUri) : null;
   }
 
   /** Answer any in-dialog request (e.g. BYE) with a final response. */
@@ -211,14 +235,9 @@ export class Device {
     const inviteSeq = header(invite, 'CSeq')?.split(/\s+/)[0] ?? '1';
     setHeader(ack, 'CSeq', `${inviteSeq} ACK`);
     // The ACK for a 2xx carries its own branch (§17.1.1.3 applies only to non-2xx).
-    addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${this.viaSentBy()};branch=z9hG4bK${randomUUID().replace(/-/g, '').slice(0, 16)};rport`, 'top');
+    addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${formatHostPort(this.address)};branch=${newBranch()};rport`, 'top');
     await this.endpoint.send(ack, this.nextHop(ack));
     return ack;
-  }
-
-  private viaSentBy(): string {
-    const a = this.address;
-    return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
   }
 
   /** Send an in-dialog request (BYE, REFER, NOTIFY, ...) along the dialog's route set. */

@@ -5,9 +5,8 @@
  */
 import type { SipRequest, SipResponse } from '../sip/message';
 import { Dialog } from '../sip/dialog';
-import type { ClientTransaction } from '../sip/endpoint';
 import type { TestContext } from './context';
-import type { Device } from './device';
+import { finalWithin, type Device } from './device';
 import { labelOf } from './template';
 import type { UserHandle } from './topology';
 
@@ -23,18 +22,7 @@ export interface Session {
   answer: SipResponse;
 }
 
-/** Wait for a transaction's final response, bounded by the IXIT response timeout. */
-export async function finalWithin(tx: ClientTransaction, timeoutMs: number): Promise<SipResponse | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), timeoutMs);
-  });
-  try {
-    return await Promise.race([tx.final, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { finalWithin };
 
 /** Register every device of every user (direct: with the SUT; core-emulation: with its core). */
 export async function registerAll(t: TestContext, users: UserHandle[] = t.topology.users): Promise<void> {
@@ -43,7 +31,7 @@ export async function registerAll(t: TestContext, users: UserHandle[] = t.topolo
       for (const d of u.devices) {
         const res = await d.register(t.target.domain, t.target.ixit.registrationExpires);
         t.precondition(res !== null && res.status >= 200 && res.status < 300, {
-          message: `REGISTER of ${d.name} (${u.aor}) was not accepted (${res ? labelOf(res) : 'no final response within the timeout'})`,
+          message: res ? `REGISTER of ${d.name} (${u.aor}) was refused: ${labelOf(res)}` : `the SUT did not answer the REGISTER of ${d.name} (${u.aor}) within ${t.timeoutMs} ms`,
           actual: res ?? undefined,
         });
       }

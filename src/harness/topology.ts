@@ -54,14 +54,8 @@ export class Topology {
   static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[]): Promise<Topology> {
     const transports: Transport[] = [];
     const open = async (owner: string): Promise<Transport> => {
-      const t = await createTransport({
-        protocol: variant.transport,
-        host: target.localHost,
-        port: 0,
-        tap,
-        owner,
-        tls: variant.transport === 'tls' ? { ...target.tls, rejectUnauthorized: !target.tls?.insecure } : undefined,
-      } as Parameters<typeof createTransport>[0]);
+      // TLS: verification stays on unless the target says insecure (design §5); cert/key let devices listen too.
+      const t = await createTransport({ protocol: variant.transport, host: target.localHost, port: 0, tap, owner, tls: variant.transport === 'tls' ? target.tls : undefined });
       transports.push(t);
       return t;
     };
@@ -86,6 +80,7 @@ export class Topology {
             transport: await open(name),
             outbound: core ? core.address : target.pfA,
             timers: target.ixit.timers,
+            responseTimeoutMs: target.ixit.responseTimeoutMs,
           }));
         }
         handles.push({ label, aor: u.aor, devices, core });

@@ -46,7 +46,7 @@ export const COMPACT_FORMS: Readonly<Record<string, string>> = {
 /** Canonical lower-case long name of a header name (compact forms expanded). */
 export function canonicalName(name: string): string {
   const lower = name.toLowerCase();
-  return COMPACT_FORMS[lower] ?? lower;
+  return Object.hasOwn(COMPACT_FORMS, lower) ? COMPACT_FORMS[lower] : lower;
 }
 
 /** All fields of one header (compact and long forms alike), in wire order. */

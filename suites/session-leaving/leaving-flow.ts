@@ -7,6 +7,7 @@
 import type { SipMessage, SipResponse } from '../../src/sip/message';
 import { header } from '../../src/sip/message';
 import { cseq } from '../../src/sip/headers/cseq';
+import { vias } from '../../src/sip/headers/via';
 import { callId, fromTag, toTag } from '../../src/sip/headers/name-addr';
 import type { Address } from '../../src/sip/transport/address';
 import { sameAddress } from '../../src/sip/transport/address';
@@ -78,8 +79,9 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
   const T = t.timeoutMs;
   const mark = t.trace.mark();
 
-  const bye = x.leaverDialog.createRequest('BYE');
-  const tx = x.leaver.endpoint.request(bye, x.leaver.nextHop(bye));
+  const draft = x.leaverDialog.createRequest('BYE');
+  const tx = x.leaver.endpoint.request(draft, x.leaver.nextHop(draft));
+  const bye = tx.request; // as sent: with the Via the endpoint pushed
 
   const s1 = await t.step('1', STEPS['1'], async () => {
     const e = await entry(t, x.leaver.name, 'sent', mark, (e) => isByeRequest(e.message), T);
@@ -167,37 +169,49 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
 
   const ok = await t.step('9-14', STEPS['9-14'], async () => {
     // 9: Core T → PF term; 10: PF term → Core T (relayed OK); 11: Core T → Core O; 12: Core O → PF orig; 13: PF orig → Core O; 14: Core O → leaver.
-    const s10 = await entry(t, coreT.name, 'received', s6.seq, (e) => isByeResponse(e.message) && e.message!.kind === 'response' && e.message!.status === 200 && !viaNames(e.message!, x.pfTerm) && vias0Is(e.message!, coreT), T);
-    const anyAt10 = t.trace.find({ owner: coreT.name, direction: 'received', after: s6.seq }).filter((e) => isByeResponse(e.message));
+    // A response belongs to the hop whose request carried its top Via branch (RFC 3261 §17.1.3).
+    const s7 = t.trace.first({ owner: coreT.name, direction: 'sent', after: s6.seq, template: { method: 'BYE' } });
+    const b7 = s7?.message ? topBranch(s7.message) : undefined;
+    const at10 = t.trace.find({ owner: coreT.name, direction: 'received', after: s6.seq }).filter((e) => isByeResponse(e.message) && topBranch(e.message!) !== b7);
+    const s10 = await entry(t, coreT.name, 'received', s6.seq, (e) => isByeResponse(e.message) && topBranch(e.message!) === topBranch(s5.message!), T);
     t.check('LEAVE-OK', s10 !== null, {
-      message: `step 10: ${x.pfTermName} did not convey the OK back to ${coreT.name} by the reverse route`,
-      expected: `200 OK (CSeq ${header(s5.message!, 'CSeq')}) with the Via list ${coreT.name} sent`,
-      actual: anyAt10[0] ?? 'nothing',
+      message: `step 10: ${x.pfTermName} did not convey the OK back to ${coreT.name} by the reverse route` +
+        (at10[0]?.message ? ` (what arrived carries Via ${viaList(at10[0].message).join(' | ')})` : ''),
+      expected: `a response to the BYE of step 5 (top Via branch ${topBranch(s5.message!)}), Via ${viaList(s5.message!).join(' | ')}`,
+      actual: at10[0] ?? t.trace.find({ owner: coreT.name, direction: 'received', after: s6.seq }).filter((e) => isByeResponse(e.message))[0] ?? 'nothing',
     });
+    t.check('LEAVE-OK', s10!.message!.kind === 'response' && s10!.message!.status === 200, { message: `step 10: ${x.pfTermName} relayed ${labelOf(s10!.message!)} instead of the OK`, actual: s10! });
     t.check('LEAVE-OK', relayedResponseMismatches(s5.message!, s10!.message!), {
       message: `step 10: the OK relayed by ${x.pfTermName} does not match the leaving request on this hop (RFC 3261 §16.7 step 3)`,
       expected: `Via ${viaList(s5.message!).join(' | ')}; CSeq ${header(s5.message!, 'CSeq')}`,
       actual: s10!,
     });
-    const s13 = await entry(t, coreO.name, 'received', s10!.seq, (e) => isByeResponse(e.message) && e.message!.kind === 'response' && e.message!.status === 200 && vias0Is(e.message!, coreO), T);
-    const anyAt13 = t.trace.find({ owner: coreO.name, direction: 'received', after: s10!.seq }).filter((e) => isByeResponse(e.message));
+    const b4 = topBranch(s4.message!);
+    const at13 = t.trace.find({ owner: coreO.name, direction: 'received', after: s10!.seq }).filter((e) => isByeResponse(e.message) && topBranch(e.message!) !== b4);
+    const s13 = await entry(t, coreO.name, 'received', s10!.seq, (e) => isByeResponse(e.message) && topBranch(e.message!) === topBranch(s2.message!), T);
     t.check('LEAVE-OK', s13 !== null, {
-      message: `step 13: ${x.pfOrigName} did not convey the OK back to ${coreO.name} by the reverse route`,
-      expected: `200 OK (CSeq ${header(s2.message!, 'CSeq')}) with the Via list ${coreO.name} sent`,
-      actual: anyAt13[0] ?? 'nothing',
+      message: `step 13: ${x.pfOrigName} did not convey the OK back to ${coreO.name} by the reverse route` +
+        (at13[0]?.message ? ` (what arrived carries Via ${viaList(at13[0].message).join(' | ')})` : ''),
+      expected: `a response to the BYE of step 2 (top Via branch ${topBranch(s2.message!)}), Via ${viaList(s2.message!).join(' | ')}`,
+      actual: at13[0] ?? 'nothing',
     });
+    t.check('LEAVE-OK', s13!.message!.kind === 'response' && s13!.message!.status === 200, { message: `step 13: ${x.pfOrigName} relayed ${labelOf(s13!.message!)} instead of the OK`, actual: s13! });
     t.check('LEAVE-OK', relayedResponseMismatches(s2.message!, s13!.message!), {
       message: `step 13: the OK relayed by ${x.pfOrigName} does not match the leaving request on this hop (RFC 3261 §16.7 step 3)`,
       expected: `Via ${viaList(s2.message!).join(' | ')}; CSeq ${header(s2.message!, 'CSeq')}`,
       actual: s13!,
+    });
+    const order = t.trace.violations([[s1, s2], [s2, s3], [s3, s4], [s4, s5], [s5, s6], [s6, s10!], [s10!, s13!]]);
+    t.check('LEAVE-OK', order.length === 0, {
+      message: `the 14 steps are not in the order of C.2.3.1 on the merged trace: ${order.map(([a, b]) => `#${b.seq} before #${a.seq}`).join(', ')}`,
     });
     return judgeFinalAtLeaver(t, x, tx, bye);
   });
   return { bye, ok };
 }
 
-function vias0Is(msg: SipMessage, core: CoreEmulator): boolean {
-  return viaNames(msg, core.address);
+function topBranch(msg: SipMessage): string | undefined {
+  return vias(msg)[0]?.branch;
 }
 
 function checkPeerDialog(t: TestContext, x: LeavingSides, bye: SipMessage): void {
@@ -239,7 +253,7 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
     return a !== null && sameAddress(a, pf);
   }) || (uriAddress(x.leaverDialog.remoteTarget) !== null && sameAddress(uriAddress(x.leaverDialog.remoteTarget)!, pf));
 
-  const bye = x.leaverDialog.createRequest('BYE');
+  const draft = x.leaverDialog.createRequest('BYE');
   const tx = await t.step('1', STEPS['1'], async () => {
     t.check('LEAVE-ORIG', hasRoute(x.pfOrig), {
       message: `${x.pfOrigName} (${x.pfOrig.host}:${x.pfOrig.port}) is not on the leaving request's path: the dialog's route set at ${x.leaver.name} is ${routeSetText(x.leaverDialog)}`,
@@ -251,8 +265,9 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
         expected: `a Record-Route entry naming ${x.pfTermName}`,
       });
     }
-    return x.leaver.endpoint.request(bye, x.leaver.nextHop(bye));
+    return x.leaver.endpoint.request(draft, x.leaver.nextHop(draft));
   });
+  const bye = tx.request; // as sent: with the Via the endpoint pushed
 
   const byeAtPeer = await t.step('2-7', `${STEPS['2']} … ${STEPS['7']}`, async () => {
     const got = await x.peer.waitForRequest({ method: 'BYE' }, T);

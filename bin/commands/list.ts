@@ -1,0 +1,64 @@
+import type { CommandModule } from 'yargs';
+import { SUITES } from '../../suites/index';
+import { caseKey } from '../../src/harness/test-case';
+import { notApplicable } from '../../src/harness/runner';
+import { REQUIREMENTS } from '../../src/harness/requirements';
+import { loadTarget, ConfigError } from '../../src/config';
+import type { HarnessTarget } from '../../src/harness/target';
+import { REFERENCE_IXIT, targetFromConfig } from '../targets';
+import { EXIT_USAGE } from '../exit-codes';
+
+interface Args {
+  target?: string;
+  requirements: boolean;
+}
+
+/** What `list` judges applicability against when no target is given: the reference server's claims. */
+function referenceLike(): HarnessTarget {
+  return {
+    name: 'reference', isReference: true, domain: 'cpm.example.com', pfA: { host: '127.0.0.1', port: 5060 }, pfB: { host: '127.0.0.1', port: 5061 },
+    pfMode: 'proxy', transports: ['udp', 'tcp'], topologies: ['direct', 'core-emulation'], localHost: '127.0.0.1', users: [],
+    ics: { sessionLeaving: true, multiDevice: false, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
+    ixit: REFERENCE_IXIT, binding: { reasonOnCancel: 'recommended', releaseInitiator: 'either' },
+  };
+}
+
+export const listCommand: CommandModule<object, Args> = {
+  command: 'list',
+  describe: 'List every test case with its requirement IDs and whether it applies to the target',
+  builder: (y) =>
+    y
+      .option('target', { type: 'string', describe: 'target config to judge applicability against (default: the reference server)' })
+      .option('requirements', { type: 'boolean', default: false, describe: 'list the requirements catalogue instead' }) as never,
+  handler: (args) => {
+    if (args.requirements) {
+      for (const r of REQUIREMENTS) process.stdout.write(`${r.id.padEnd(18)} ${r.level.padEnd(8)} ${r.document} ${r.clause}\n${' '.repeat(28)}${r.summary}\n`);
+      return;
+    }
+    let target = referenceLike();
+    if (args.target) {
+      try {
+        target = targetFromConfig(loadTarget(args.target));
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          process.stderr.write(`${e.format()}\n`);
+          process.exit(EXIT_USAGE);
+        }
+        throw e;
+      }
+    }
+    let n = 0;
+    for (const s of SUITES) {
+      process.stdout.write(`${s.feature}\n`);
+      for (const c of s.cases) {
+        process.stdout.write(`  ${c.id}  ${c.title}\n      requirements: ${c.requirements.join(', ')}; spec: ${c.spec.document} ${c.spec.clause}\n`);
+        for (const v of c.variants) {
+          const na = notApplicable(c, v, target);
+          n++;
+          process.stdout.write(`      ${na ? 'n/a    ' : 'applies'} ${caseKey(c, v)}${na ? ` — ${na}` : ''}\n`);
+        }
+      }
+    }
+    process.stdout.write(`${n} case variants\n`);
+  },
+};

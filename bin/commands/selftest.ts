@@ -1,0 +1,31 @@
+import type { CommandModule } from 'yargs';
+import { formatRow, runSelftest } from '../selftest';
+import { EXIT_FAIL, EXIT_OK } from '../exit-codes';
+
+interface Args {
+  mode?: 'proxy' | 'b2bua';
+  fault?: string[];
+  concurrency: number;
+}
+
+export const selftestCommand: CommandModule<object, Args> = {
+  command: 'selftest',
+  describe: 'Run every suite against the reference server, correct and with each fault, and print the detection matrix',
+  builder: (y) =>
+    y
+      .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'only this PF mode for the correct server' })
+      .option('fault', { type: 'string', array: true, describe: 'only these faults' })
+      .option('concurrency', { type: 'number', default: 4, describe: 'case variants run at once' }) as never,
+  handler: async (args) => {
+    process.stdout.write('fault                                         mode   requirement      result\n');
+    const rows = await runSelftest({
+      modes: args.mode ? [args.mode] : undefined,
+      faults: args.fault,
+      concurrency: args.concurrency,
+      onRow: (r) => process.stdout.write(formatRow(r) + '\n'),
+    });
+    const bad = rows.filter((r) => !r.ok);
+    process.stdout.write(`\n${rows.length - bad.length}/${rows.length} rows ok${bad.length ? `; not ok: ${bad.map((r) => `${r.fault} (${r.mode})`).join(', ')}` : ''}\n`);
+    process.exitCode = bad.length ? EXIT_FAIL : EXIT_OK;
+  },
+};

@@ -1,0 +1,102 @@
+/**
+ * The suite proves itself (design §6): every case variant against the reference server once
+ * correct (everything must pass) and once per fault of the catalogue (each fault must make at
+ * least one case fail, for the requirement the fault breaks).
+ */
+import { startReferenceServer, FAULTS } from '../src/reference';
+import { runCase, type CaseResult } from '../src/harness/runner';
+import type { TestCase, CaseVariant } from '../src/harness/test-case';
+import { caseKey } from '../src/harness/test-case';
+import { allCases } from '../suites/index';
+import { referenceTarget } from './targets';
+
+export interface SelftestRow {
+  /** '(none)' for the correct server. */
+  fault: string;
+  mode: 'proxy' | 'b2bua';
+  requirement: string;
+  failing: Array<{ key: string; requirement?: string; step?: string; message: string }>;
+  /** Correct server: every case passed. Fault: at least one case failed with the fault's requirement. */
+  ok: boolean;
+  /** Variants whose verdict was not pass/fail (inconclusive, error), with the reason. */
+  other: Array<{ key: string; verdict: string; message: string }>;
+  variants: number;
+}
+
+export interface SelftestOptions {
+  modes?: Array<'proxy' | 'b2bua'>;
+  faults?: string[];
+  /** Run this many case variants at once (cases are isolated: own sockets, users, Call-IDs). */
+  concurrency?: number;
+  lossRate?: number;
+  onRow?: (row: SelftestRow) => void;
+}
+
+async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, lossRate?: number): Promise<CaseResult[]> {
+  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, faults, timers: { t1: 100, t2: 800, t4: 1000 }, lossRate });
+  try {
+    const target = referenceTarget(server);
+    const jobs: Array<[TestCase, CaseVariant]> = cases.flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));
+    return await pool(jobs, concurrency, ([c, v]) => runCase(c, v, target));
+  } finally {
+    await server.stop();
+  }
+}
+
+function rowOf(fault: string, mode: 'proxy' | 'b2bua', requirement: string, results: CaseResult[]): SelftestRow {
+  const failing = results.filter((r) => r.verdict === 'fail').map((r) => ({
+    key: caseKey(r.testCase, r.variant), requirement: r.reason?.requirement, step: r.reason?.step, message: r.reason?.message ?? '',
+  }));
+  const other = results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'fail' && r.verdict !== 'n/a').map((r) => ({
+    key: caseKey(r.testCase, r.variant), verdict: r.verdict, message: r.reason?.message ?? '',
+  }));
+  const ok = fault === '(none)'
+    ? results.every((r) => r.verdict === 'pass' || r.verdict === 'n/a')
+    : failing.some((f) => f.requirement === requirement);
+  return { fault, mode, requirement, failing, ok, other, variants: results.length };
+}
+
+export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[]> {
+  const cases = allCases();
+  const modes = o.modes ?? ['proxy', 'b2bua'];
+  const concurrency = o.concurrency ?? 4;
+  const rows: SelftestRow[] = [];
+  const emit = (r: SelftestRow) => {
+    rows.push(r);
+    o.onRow?.(r);
+  };
+  for (const mode of modes) emit(rowOf('(none)', mode, '-', await runAll(mode, [], cases, concurrency, o.lossRate)));
+  const faults = FAULTS.filter((f) => !o.faults || o.faults.includes(f.name));
+  for (const f of faults) {
+    // A fault is exercised in the PF mode it is meaningful for (proxy unless it says otherwise).
+    const mode = (f as { mode?: 'proxy' | 'b2bua' }).mode ?? 'proxy';
+    emit(rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], cases, concurrency, o.lossRate)));
+  }
+  return rows;
+}
+
+export function formatRow(r: SelftestRow): string {
+  const head = `${r.ok ? 'ok  ' : 'NOK '} ${r.fault.padEnd(40)} ${r.mode.padEnd(6)} ${r.requirement.padEnd(16)}`;
+  if (r.fault === '(none)') {
+    const bad = r.other.length + r.failing.length;
+    return `${head} correct server: ${r.variants - bad}/${r.variants} variants pass` +
+      [...r.failing.map((f) => `\n       FAIL ${f.key}: ${f.requirement ?? ''} ${f.message.slice(0, 200)}`), ...r.other.map((f) => `\n       ${f.verdict.toUpperCase()} ${f.key}: ${f.message.slice(0, 200)}`)].join('');
+  }
+  const hit = r.failing.filter((f) => f.requirement === r.requirement).length;
+  return `${head} detected by ${r.failing.length}/${r.variants} variants, expected requirement hit: ${hit > 0 ? `yes (${hit})` : 'NO'}` +
+    (r.failing[0] ? `\n       e.g. ${r.failing[0].key}: step ${r.failing[0].step ?? '?'}: ${r.failing[0].message.slice(0, 200)}` : '');
+}

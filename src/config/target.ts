@@ -1,0 +1,113 @@
+/**
+ * The target config after loading: ICS + IXIT (design §5) with every default filled, so consumers
+ * never guess a fallback. Optional fields stay optional only where "absent" means something
+ * (no password = the SUT does not challenge; no transferUri = no out-of-dialog transfer).
+ * The JSON Schema in ./schema.ts describes the *input*; keep the two in step (a unit test checks
+ * that a defaulted minimal config carries exactly the schema's keys).
+ */
+
+export type SipTransport = 'udp' | 'tcp' | 'tls';
+export type TopologyName = 'direct' | 'core-emulation';
+export type PfMode = 'proxy' | 'b2bua';
+
+/** TLS client options (RFC 3261 §26.2.1: the harness is a TLS client towards the SUT). */
+export interface TargetTls {
+  /** CA bundle to verify the SUT's certificate (absolute path); absent = Node's default CAs. */
+  ca?: string;
+  /** Client certificate and key for mutual TLS (absolute paths); both or neither. */
+  cert?: string;
+  key?: string;
+  /** Passphrase of an encrypted key. Secret. */
+  passphrase?: string;
+  /**
+   * SNI and the name checked in the SUT's certificate; defaults to sut.host when that is a
+   * hostname. Absent for an IP literal host: RFC 6066 §3 forbids IP addresses in SNI, and the
+   * certificate is then matched against its IP SANs.
+   */
+  servername?: string;
+  /** Skip certificate verification (lab use only). */
+  insecure: boolean;
+}
+
+export interface TargetSut {
+  name: string;
+  version?: string;
+  host: string;
+  port: number;
+  transport: SipTransport;
+  domain: string;
+  /** Present when transport is tls (filled with defaults) or when given explicitly. */
+  tls?: TargetTls;
+}
+
+export interface TargetLocal {
+  /** Address the harness sockets bind to. */
+  host: string;
+  /** Address written into Via / Contact / SDP, when the SUT must reach us through NAT. */
+  advertisedHost: string;
+  ports: { from: number; to: number };
+}
+
+export interface TargetParticipatingFunction {
+  mode: PfMode;
+  /** PF A (originating) as `host:port`, as it appears in Via / Record-Route. */
+  a: string;
+  /** PF B (terminating) as `host:port`. */
+  b: string;
+}
+
+export interface TargetUserConfig {
+  aor: string;
+  /** Digest username (RFC 3261 §22); defaults to the AoR's user part. */
+  username: string;
+  /** Digest password. Secret: maskSecrets() hides it. */
+  password?: string;
+  /** Digest realm to answer with; absent = whatever realm the challenge names. */
+  realm?: string;
+  /** How many devices (registrations with distinct +sip.instance) the harness plays for this user. */
+  devices: number;
+}
+
+export interface TargetIcs {
+  sessionLeaving: boolean;
+  multiDevice: boolean;
+  transfer: { csInMediaPath: boolean; csNotInMediaPath: boolean; pull: boolean };
+}
+
+export interface TargetIxit {
+  /** RFC 3261 §17.1.1.1 timer values in ms. */
+  timers: { t1: number; t2: number; t4: number };
+  responseTimeoutMs: number;
+  quietPeriodMs: number;
+  registrationExpires: number;
+  /** The CS transfer URI (PSI) for out-of-dialog REFER; required when the SUT claims CS-not-in-media-path transfer or pull by REFER. */
+  transferUri?: string;
+  /** Hosts that may appear in the CS's MSRP a=path (media-path assertions); defaults to [sut.host]. */
+  csMsrpHosts: string[];
+  /** User-Agent header the harness devices send. */
+  userAgent: string;
+}
+
+/** Per-vendor knobs of design §2 / cpm-sip-binding.md §5. */
+export interface TargetBinding {
+  reasonOnCancel: 'required' | 'recommended' | 'ignore';
+  deviceAddressing: 'contact' | 'gruu';
+  releaseInitiator: 'either' | 'transferor' | 'transferee';
+  referSuccessCode: '202' | '200-or-202';
+  joinCorrelation: 'target-dialog' | 'replaces' | 'opaque-uri';
+  pullMode: 'invite-replaces' | 'refer-to-psi';
+  contributionIdOnTransfer: 'keep' | 'new';
+  serviceIdentification: 'cpm-icsi' | 'oma-sip-im' | 'either';
+  allowReinviteToTransferee: boolean;
+}
+
+export interface Target {
+  sut: TargetSut;
+  topology: TopologyName;
+  local: TargetLocal;
+  participatingFunction: TargetParticipatingFunction;
+  users: TargetUserConfig[];
+  ics: TargetIcs;
+  ixit: TargetIxit;
+  binding: TargetBinding;
+}

@@ -1,0 +1,5 @@
+/** The reference CPM Conversation Server (design §6): the embedded default SUT and its fault catalogue. */
+export { startReferenceServer } from './server';
+export { FAULTS, FaultSet, unknownFaults, type FaultDescriptor, type FaultName } from './faults';
+export type { ReferenceServer, ReferenceServerOptions, PfMode } from './options';
+export { LocationService, aorKey, type Binding } from './location-service';

@@ -1,0 +1,42 @@
+/** Options and handle of the reference CPM Conversation Server (design §6). */
+import type { Address, TransportProtocol } from '../sip/transport/address';
+import type { Tap } from '../sip/transport/tap';
+import type { TimerSettings } from '../sip/transaction/timers';
+import type { TlsSettings } from '../sip/transport/tls-settings';
+
+/** proxy: record-routing transaction-stateful proxy (RFC 3261 §16); b2bua: each PF terminates the dialog and originates a new leg. */
+export type PfMode = 'proxy' | 'b2bua';
+
+export interface ReferenceServerOptions {
+  /** IP literal to listen on (default 127.0.0.1). */
+  host?: string;
+  /** PF A's port (also the registrar, "the SUT address"); PF B listens on port+1. 0 = ephemeral for both. */
+  port?: number;
+  /** Transports each PF listens on, on the same port numbers (default udp and tcp). */
+  transports?: TransportProtocol[];
+  /** Certificate and key (PEM text, octets or file path) when `tls` is among the transports. */
+  tls?: TlsSettings;
+  mode?: PfMode;
+  /** Names from the fault catalogue (FAULTS). */
+  faults?: string[];
+  timers?: Partial<TimerSettings>;
+  /** The CPM service domain the registrar and terminating PF serve (default cpm.example.com). */
+  domain?: string;
+  /** UDP datagram loss (0..1) injected in the server's own tap, for robustness tests. */
+  lossRate?: number;
+  /** Receives one line per notable event (forwarding decisions, faults applied). */
+  log?: (line: string) => void;
+}
+
+export interface ReferenceServer {
+  /** PF A: originating PF and registrar. */
+  readonly pfA: Address;
+  /** PF B: terminating PF. */
+  readonly pfB: Address;
+  readonly mode: PfMode;
+  readonly faults: string[];
+  readonly transports: TransportProtocol[];
+  /** Every octet the server sent and received. */
+  readonly tap: Tap;
+  stop(): Promise<void>;
+}

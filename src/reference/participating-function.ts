@@ -1,0 +1,89 @@
+/**
+ * One CPM Participating Function of the reference server (OMA CPM SD C.2.3.1): PF A (the
+ * caller's, originating service control, also the registrar) or PF B (the callee's, terminating
+ * service control). It receives every request on its own SIP endpoint and dispatches it:
+ * REGISTER to the registrar (RFC 3261 §10.3), OPTIONS to itself answered 200, initial requests
+ * and in-dialog requests to the proxy (§16) or, for sessions, the B2BUA, by mode.
+ */
+import type { SipMessage, SipRequest } from '../sip/message';
+import type { InboundMessage } from '../sip/transport/transport';
+import type { ServerTransaction } from '../sip/transaction/types';
+import { createResponse } from '../sip/request-builder';
+import { callId } from '../sip/headers/name-addr';
+import type { PfContext } from './pf-context';
+import { describe } from './pf-context';
+import type { Registrar } from './registrar';
+import { StatefulProxy } from './proxy';
+import { B2bua } from './b2bua';
+import { isInDialog, isOwnUri, routeUris } from './routing';
+
+export class ParticipatingFunction {
+  readonly proxy: StatefulProxy;
+  readonly b2bua: B2bua;
+
+  constructor(readonly ctx: PfContext, private readonly registrar: Registrar | null) {
+    this.proxy = new StatefulProxy(ctx);
+    this.b2bua = new B2bua(ctx);
+    ctx.endpoint.onRequest((tx) => this.guard(tx.request, () => this.onRequest(tx)));
+    ctx.endpoint.onAck((ack, inbound) => this.guard(ack, () => this.onAck(ack, inbound)));
+    ctx.endpoint.onStray((msg, inbound) => this.guard(msg, () => this.onStray(msg, inbound)));
+  }
+
+  /** A bug in the reference server must show up in its log, never crash the process serving a run. */
+  private guard(msg: SipMessage, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.log(`${this.ctx.name}: error while processing ${describe(msg)}: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private onRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    this.ctx.log(`${this.ctx.name}: ← ${describe(req)} from ${tx.inbound.flow.remote.host}:${tx.inbound.flow.remote.port}/${tx.inbound.flow.protocol}`);
+    if (isInDialog(req)) {
+      if (this.b2bua.owns(req)) this.b2bua.inDialog(tx);
+      else this.proxy.forwardInDialog(tx);
+      return;
+    }
+    if (req.method === 'REGISTER' && this.addressedToUs(req)) {
+      if (!this.registrar) {
+        void tx.respond(createResponse(req, 403, 'Forbidden'));
+        return;
+      }
+      void tx.respond(this.registrar.register(req, tx.inbound.flow));
+      return;
+    }
+    if (req.method === 'OPTIONS' && isOwnUri(req.uri, this.ctx.address)) {
+      void tx.respond(createResponse(req, 200));
+      return;
+    }
+    if (req.method === 'INVITE' && this.ctx.mode === 'b2bua' && !this.notInPathFault()) {
+      this.b2bua.start(tx);
+      return;
+    }
+    this.proxy.forwardInitial(tx, !this.notInPathFault() || req.method !== 'INVITE');
+  }
+
+  /** `leave-pf-a-not-in-path`: the caller's PF leaves the session's path (proxy without Record-Route, in either mode). */
+  private notInPathFault(): boolean {
+    return this.ctx.role === 'A' && this.ctx.faults.has('leave-pf-a-not-in-path');
+  }
+
+  /** REGISTER for us: no Route beyond our own and a Request-URI naming our domain or address (§10.3 step 1). */
+  private addressedToUs(req: SipRequest): boolean {
+    const others = routeUris(req).filter((r) => !isOwnUri(r, this.ctx.address));
+    return others.length === 0;
+  }
+
+  private onAck(ack: SipRequest, inbound: InboundMessage): void {
+    if (this.b2bua.owns(ack)) this.b2bua.ack(ack);
+    else this.proxy.forwardAck(ack, inbound);
+  }
+
+  private onStray(msg: SipMessage, inbound: InboundMessage): void {
+    if (msg.kind !== 'response') return;
+    if (this.b2bua.ownsResponse(callId(msg) ?? '', msg)) this.b2bua.strayResponse(msg);
+    else this.proxy.relayStray(msg, inbound);
+  }
+}

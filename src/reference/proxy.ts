@@ -1,0 +1,209 @@
+/**
+ * The Participating Function as a transaction-stateful, record-routing proxy (RFC 3261 §16):
+ * same Call-ID, tags and CSeq end to end; it pushes its Via, decrements Max-Forwards, inserts
+ * Record-Route on dialog-creating requests, pops its own Route entries, relays every response
+ * but 100 with only its own Via removed, and cancels the downstream branch on CANCEL (§16.10).
+ * BYE faults of the catalogue are applied here, by the PF's C.2.3.1 role for that BYE.
+ */
+import type { SipRequest, SipResponse } from '../sip/message';
+import { addHeader, cloneMessage, setHeader } from '../sip/message';
+import type { InboundMessage, Transport } from '../sip/transport/transport';
+import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
+import { createResponse } from '../sip/request-builder';
+import { callId, fromTag, toTag } from '../sip/headers/name-addr';
+import { cseq } from '../sip/headers/cseq';
+import { inDialogTarget, initialTarget, type ForwardDecision } from './forwarding-target';
+import { describe, inboundTransport, ownVia, transportFor, type PfContext } from './pf-context';
+import { ProxyDialogs, type ProxyDialog } from './proxy-dialogs';
+import { addRecordRoute, decrementMaxForwards, popOwnRoutes, receivedMaxForwards, removeTopVia } from './routing';
+import { secondViaDestination, topViaIsOwn } from './via-destination';
+import { byeFaultAtTerminating, leavingRole, type LeavingRole } from './leaving-role';
+
+/** Methods whose 2xx creates a dialog, so the PF Record-Routes them (§16.6 step 4, §12.1). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
+
+interface RelayHooks {
+  /** The BYE's C.2.3.1 role at this PF, when relaying a BYE. */
+  byeRole?: LeavingRole;
+  onFinal?: (res: SipResponse) => void;
+  onResponse?: (res: SipResponse) => void;
+}
+
+export class StatefulProxy {
+  readonly dialogs = new ProxyDialogs();
+  /** ACKs already relayed (the endpoint may report one ACK both on the transaction and endpoint-wide). */
+  private readonly relayedAcks = new WeakSet<SipRequest>();
+
+  constructor(private readonly ctx: PfContext) {}
+
+  /** An initial request (no To tag): route it (§16.5) and relay it statefully. `recordRoute` false only under a fault. */
+  forwardInitial(tx: ServerTransaction, recordRoute = true): void {
+    const req = tx.request;
+    if (!this.checkMaxForwards(tx)) return;
+    const fwd = cloneMessage(req);
+    popOwnRoutes(fwd, this.ctx.address);
+    const protocol = tx.inbound.flow.protocol;
+    const decision = initialTarget(this.ctx, fwd, protocol);
+    if (decision.kind === 'reject') {
+      this.ctx.log(`${this.ctx.name}: ${describe(req)} rejected ${decision.status}`);
+      void tx.respond(createResponse(req, decision.status, decision.reason));
+      return;
+    }
+    if (decision.requestUri) fwd.uri = decision.requestUri;
+    if (decision.pushRoute) addHeader(fwd, 'Route', decision.pushRoute, 'top');
+    decrementMaxForwards(fwd);
+    let dialog: ProxyDialog | undefined;
+    if (DIALOG_CREATING.has(req.method)) {
+      if (recordRoute) addRecordRoute(fwd, this.ctx.address, protocol);
+      else this.ctx.log(`${this.ctx.name}: fault leave-pf-a-not-in-path: not Record-Routing ${describe(req)}`);
+      const cid = callId(req);
+      const tag = fromTag(req);
+      if (cid && tag) dialog = this.dialogs.add(cid, tag, recordRoute);
+    }
+    this.relay(tx, fwd, decision, {
+      onResponse: (res) => {
+        const tt = toTag(res);
+        if (dialog && tt && res.status > 100 && res.status < 300) dialog.calleeTags.add(tt);
+      },
+      onFinal: (res) => {
+        // A failed INVITE leaves no dialog behind (§12.1: only 2xx/1xx-with-tag create one).
+        if (dialog && res.status >= 300) this.dialogs.remove(dialog);
+      },
+    });
+  }
+
+  /** A request inside a dialog this PF Record-Routed: loose routing (§16.12); 481 when no dialog matches (§12.2.2). */
+  forwardInDialog(tx: ServerTransaction): void {
+    const req = tx.request;
+    const dialog = this.dialogs.match(callId(req) ?? '', fromTag(req), toTag(req));
+    if (!dialog) {
+      this.ctx.log(`${this.ctx.name}: ${describe(req)} matches no dialog: 481`);
+      void tx.respond(createResponse(req, 481));
+      return;
+    }
+    if (!this.checkMaxForwards(tx)) return;
+    const isBye = req.method === 'BYE';
+    const role = isBye ? leavingRole(this.ctx.role, fromTag(req) === dialog.callerTag) : undefined;
+    if (isBye && role === 'terminating') {
+      const fault = byeFaultAtTerminating(this.ctx.faults);
+      if (fault === 'leave-pf-b-answers-bye') {
+        this.ctx.log(`${this.ctx.name}: fault ${fault}: answering the BYE itself`);
+        this.dialogs.remove(dialog);
+        void tx.respond(createResponse(req, 200));
+        return;
+      }
+      if (fault === 'leave-bye-not-delivered') {
+        this.ctx.log(`${this.ctx.name}: fault ${fault}: dropping the BYE`);
+        return;
+      }
+    }
+    const fwd = cloneMessage(req);
+    popOwnRoutes(fwd, this.ctx.address);
+    const keepMf = isBye && role === 'originating' && this.ctx.faults.has('leave-max-forwards-not-decremented');
+    if (keepMf) this.ctx.log(`${this.ctx.name}: fault leave-max-forwards-not-decremented`);
+    decrementMaxForwards(fwd, keepMf);
+    this.relay(tx, fwd, inDialogTarget(fwd), {
+      byeRole: role,
+      onFinal: (res) => {
+        // §15.1.2: once the BYE is answered the dialog is gone; a second BYE gets 481.
+        if (isBye && ((res.status >= 200 && res.status < 300) || res.status === 481)) this.dialogs.remove(dialog);
+      },
+    });
+  }
+
+  /** The ACK for a 2xx (its own transaction, §13.2.2.4): forwarded statelessly along the route set (§16.11). */
+  forwardAck(ack: SipRequest, inbound: InboundMessage): void {
+    if (this.relayedAcks.has(ack)) return;
+    this.relayedAcks.add(ack);
+    if (!this.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack))) return; // an ACK is never answered (§17)
+    if (receivedMaxForwards(ack) <= 0) return;
+    const fwd = cloneMessage(ack);
+    popOwnRoutes(fwd, this.ctx.address);
+    decrementMaxForwards(fwd);
+    const target = inDialogTarget(fwd);
+    if (target.kind !== 'forward') return;
+    const transport = transportFor(this.ctx, target.protocol, inboundTransport(this.ctx, inbound.flow.protocol));
+    addHeader(fwd, 'Via', ownVia(transport), 'top');
+    void this.ctx.endpoint.send(fwd, target.address, transport);
+  }
+
+  /** A response that matches no transaction (e.g. a retransmitted 2xx): forwarded statelessly if our Via is on top (§16.7, §16.11). */
+  relayStray(res: SipResponse, inbound: InboundMessage): void {
+    if (!topViaIsOwn(res, this.ctx.address)) return;
+    this.sendUpstreamStateless(res, inbound.flow.protocol);
+  }
+
+  private sendUpstreamStateless(res: SipResponse, protocol: Transport['protocol'], keepVia = false): void {
+    const dest = secondViaDestination(res);
+    if (!dest) return;
+    const up = cloneMessage(res);
+    if (!keepVia) removeTopVia(up);
+    void this.ctx.endpoint.send(up, dest.address, transportFor(this.ctx, dest.protocol, inboundTransport(this.ctx, protocol)));
+  }
+
+  /** §16.3 step 3: a request arriving with Max-Forwards 0 is answered 483 (OPTIONS would be answered by us). */
+  private checkMaxForwards(tx: ServerTransaction): boolean {
+    if (receivedMaxForwards(tx.request) > 0) return true;
+    void tx.respond(createResponse(tx.request, 483));
+    return false;
+  }
+
+  /** §16.6 step 8-10 and §16.7: one client transaction downstream, its responses relayed upstream. */
+  private relay(tx: ServerTransaction, fwd: SipRequest, decision: ForwardDecision, hooks: RelayHooks): void {
+    if (decision.kind === 'reject') {
+      void tx.respond(createResponse(tx.request, decision.status, decision.reason));
+      return;
+    }
+    const inbound = inboundTransport(this.ctx, tx.inbound.flow.protocol);
+    const transport = transportFor(this.ctx, decision.protocol, inbound);
+    this.ctx.log(`${this.ctx.name}: ${describe(fwd)} → ${decision.address.host}:${decision.address.port}/${transport.protocol}`);
+    const client: ClientTransaction = this.ctx.endpoint.request(fwd, decision.address, { transport });
+    let finalSent = false;
+    // §16.10: CANCEL the pending client transaction; its 487 comes back and is relayed as usual.
+    // The endpoint's cancel() waits for a provisional (§9.1) and rejects if a final came first.
+    tx.onCancel(() => {
+      client.cancel().catch(() => { /* a final response raced the CANCEL: nothing left to cancel */ });
+    });
+    client.onResponse((res) => {
+      hooks.onResponse?.(res);
+      if (res.status === 100) return; // §16.7 step 5: a 100 is not forwarded
+      if (finalSent) {
+        // §16.7 step 10: every further 2xx is forwarded (retransmissions, forked answers).
+        if (res.status >= 200 && res.status < 300) this.sendUpstreamStateless(res, tx.inbound.flow.protocol);
+        return;
+      }
+      if (res.status >= 200) {
+        finalSent = true;
+        hooks.onFinal?.(res);
+      }
+      this.respondUpstream(tx, res, hooks.byeRole);
+    });
+    void client.final.then((res) => {
+      if (res !== null || finalSent) return;
+      // §16.7 step 6 / §16.8: no final response (timeout or transport error) → 408 to the upstream.
+      finalSent = true;
+      const timeout = createResponse(tx.request, 408);
+      hooks.onFinal?.(timeout);
+      if (tx.request.method !== 'ACK') void tx.respond(timeout);
+    });
+  }
+
+  /** Relay one response upstream with our Via removed (§16.7 step 3), applying the LEAVE-OK faults at the originating PF. */
+  private respondUpstream(tx: ServerTransaction, res: SipResponse, byeRole: LeavingRole | undefined): void {
+    const up = cloneMessage(res);
+    const okToBye = byeRole === 'originating' && cseq(res)?.method === 'BYE' && res.status >= 200 && res.status < 300;
+    if (okToBye && this.ctx.faults.has('leave-ok-wrong-cseq')) {
+      const c = cseq(res);
+      if (c) setHeader(up, 'CSeq', `${c.seq + 1} ${c.method}`);
+      this.ctx.log(`${this.ctx.name}: fault leave-ok-wrong-cseq`);
+    }
+    if (okToBye && this.ctx.faults.has('leave-ok-wrong-via')) {
+      // The faulty PF sends the OK where the Via below its own points, but leaves its own on top.
+      this.ctx.log(`${this.ctx.name}: fault leave-ok-wrong-via`);
+      this.sendUpstreamStateless(up, tx.inbound.flow.protocol, true);
+      return;
+    }
+    removeTopVia(up);
+    void tx.respond(up);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * One connection of a stream transport (TCP or TLS): frames the inbound byte stream into messages
+ * (RFC 3261 §18.3), records each on the Tap and hands it on; closes itself when the peer's
+ * framing cannot be trusted, after reporting the offending octets.
+ */
+import type * as net from 'node:net';
+import type { Address, Flow, TransportProtocol } from './address';
+import type { StreamLimits } from './limits';
+import type { Receivers } from './receivers';
+import { normalizeHost } from './receivers';
+import { StreamFramer } from './stream-framer';
+import { parseOctets, type TraceRecorder } from './trace-recorder';
+
+export class StreamConnection {
+  readonly flow: Flow;
+  /** Resolves when the socket has fully closed (its 'close' event). */
+  readonly closed: Promise<void>;
+  private readonly framer: StreamFramer;
+  private isClosed = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly socket: net.Socket,
+    protocol: TransportProtocol,
+    /** Which side opened it: 'outbound' we dialled, 'inbound' we accepted. */
+    readonly origin: 'inbound' | 'outbound',
+    limits: StreamLimits,
+    private readonly recorder: TraceRecorder,
+    private readonly receivers: Receivers,
+  ) {
+    this.flow = {
+      protocol,
+      local: { host: normalizeHost(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
+      remote: { host: normalizeHost(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
+    };
+    this.framer = new StreamFramer(limits);
+    // SIP messages are small and latency matters for timestamps and timers: no Nagle delay.
+    socket.setNoDelay(true);
+    this.closed = new Promise((resolve) => {
+      socket.once('close', () => {
+        this.isClosed = true;
+        if (this.graceTimer) clearTimeout(this.graceTimer);
+        this.framer.reset();
+        resolve();
+      });
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.receivers.error(err, this.flow.remote));
+  }
+
+  get remote(): Address {
+    return this.flow.remote;
+  }
+
+  /** Still able to carry a message we send. */
+  get usable(): boolean {
+    return !this.isClosed && !this.socket.destroyed && this.socket.writable;
+  }
+
+  /** Resolves when the octets are handed to the socket; a failed write is reported, not thrown. */
+  write(raw: Buffer): Promise<void> {
+    this.recorder.sent(this.flow, raw);
+    return new Promise((resolve) => {
+      this.socket.write(raw, (err) => {
+        if (err) this.receivers.error(err, this.flow.remote);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Orderly close: FIN (after TLS close_notify) so queued octets still reach the peer, then a
+   * bounded wait before the socket is destroyed, so close() never hangs on a silent peer.
+   */
+  shutdown(graceMs: number): Promise<void> {
+    if (!this.isClosed) {
+      if (this.socket.connecting || graceMs <= 0) this.socket.destroy();
+      else {
+        this.socket.end();
+        this.graceTimer ??= setTimeout(() => this.socket.destroy(), graceMs);
+      }
+    }
+    return this.closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const unit of this.framer.push(chunk)) {
+      if (unit.kind === 'message') {
+        const parsed = parseOctets(unit.octets);
+        const { inbound } = this.recorder.received(this.flow, unit.octets, {
+          message: parsed.message,
+          diagnostics: [...unit.diagnostics, ...parsed.diagnostics],
+        });
+        this.receivers.deliver(inbound);
+      } else {
+        const { inbound } = this.recorder.received(this.flow, unit.octets, { message: null, diagnostics: [unit.diagnostic] });
+        this.receivers.deliver(inbound);
+        // Nothing after unframeable octets can be trusted; stop reading at once.
+        this.socket.destroy();
+        return;
+      }
+    }
+  }
+}

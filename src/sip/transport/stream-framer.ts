@@ -1,0 +1,207 @@
+/**
+ * Cuts a SIP byte stream into messages (RFC 3261 §18.3): the header section ends at the first
+ * empty line, and Content-Length (compact form `l`, §7.3.3) says how many body octets follow.
+ * The framer reads only these octets itself, so framing never depends on the full parser; each
+ * complete message's octets are then parsed as one unit by the codec.
+ *
+ * It is deliberately suspicious of the peer: limits bound what it buffers, and framing that cannot
+ * be trusted (conflicting or non-numeric Content-Length, binary start line, oversize sections)
+ * ends the stream with an error carrying the offending octets, because no later boundary could be
+ * found reliably after it (the same reasoning as HTTP request-smuggling defences).
+ */
+import type { Diagnostic } from '../codec/diagnostic';
+import { ByteQueue } from './byte-queue';
+import type { StreamLimits } from './limits';
+
+export type FramedUnit =
+  /** One whole message: start line through body. `diagnostics` are framing remarks (e.g. Content-Length missing). */
+  | { kind: 'message'; octets: Buffer; diagnostics: Diagnostic[] }
+  /** The stream cannot be framed any further; the connection must be closed. */
+  | { kind: 'error'; octets: Buffer; diagnostic: Diagnostic };
+
+const CR = 0x0d;
+const LF = 0x0a;
+/** Octets of a start line checked for binary data. */
+const START_LINE_PROBE = 512;
+
+function diag(rule: string, severity: Diagnostic['severity'], message: string): Diagnostic {
+  return { rule, severity, message, line: 0, column: 0 };
+}
+
+/** A start line is text: any control octet other than HTAB means binary data (e.g. a TLS ClientHello sent to a TCP port). */
+function isBinary(line: Buffer): boolean {
+  for (const b of line) if ((b < 0x20 && b !== 0x09 && b !== CR) || b === 0x7f) return true;
+  return false;
+}
+
+type ContentLength = { ok: true; value: number | null } | { ok: false; diagnostic: Diagnostic };
+
+/**
+ * Content-Length from the header octets. Field names are matched case-insensitively with
+ * optional whitespace before the colon (HCOLON, §25.1); folded lines are unfolded first (§7.3.1).
+ */
+function readContentLength(head: string, maxBody: number): ContentLength {
+  const lines = head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).slice(1);
+  const values: string[] = [];
+  for (const line of lines) {
+    const m = /^(content-length|l)[ \t]*:(.*)$/i.exec(line);
+    if (m) values.push(m[2].trim());
+  }
+  if (values.length === 0) return { ok: true, value: null };
+  const distinct = new Set(values);
+  if (distinct.size > 1) {
+    return { ok: false, diagnostic: diag('RFC3261-18.3-conflicting-content-length', 'error', `the message carries conflicting Content-Length values (${[...distinct].join(', ')}), so where it ends is ambiguous; the connection was closed`) };
+  }
+  const text = values[0];
+  if (!/^\d+$/.test(text)) {
+    return { ok: false, diagnostic: diag('RFC3261-20.14-content-length-not-a-number', 'error', `Content-Length "${text.slice(0, 40)}" is not a decimal number of octets, so the message cannot be framed on a stream; the connection was closed`) };
+  }
+  const value = text.length > 15 ? Number.POSITIVE_INFINITY : Number(text);
+  if (value > maxBody) {
+    return { ok: false, diagnostic: diag('HARNESS-stream-body-too-large', 'error', `Content-Length ${text} exceeds the harness limit of ${maxBody} octets; the connection was closed instead of waiting for that many octets`) };
+  }
+  return { ok: true, value };
+}
+
+export class StreamFramer {
+  private readonly queue = new ByteQueue();
+  /** Header end of the message being assembled, once found: offset just past the empty line. */
+  private headerEnd = -1;
+  private bodyLength = 0;
+  private pendingDiagnostics: Diagnostic[] = [];
+  /** Where to resume the search for the empty line (avoids rescanning a trickled header). */
+  private scanFrom = 0;
+  private failed = false;
+
+  constructor(private readonly limits: StreamLimits) {}
+
+  /** Octets held right now (for tests proving memory stays bounded). */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  get closed(): boolean {
+    return this.failed;
+  }
+
+  /**
+   * Feed one chunk; returns the units it completed, in order. After an error unit, further input
+   * is ignored. The chunk is taken in slices that fit the buffer bound, framing after each, so
+   * the queue never exceeds maxBufferedBytes however the peer sizes its segments.
+   */
+  push(chunk: Buffer): FramedUnit[] {
+    const out: FramedUnit[] = [];
+    let offset = 0;
+    while (!this.failed && offset < chunk.length) {
+      const room = this.limits.maxBufferedBytes - this.queue.length;
+      if (room <= 0) {
+        out.push(this.fail(diag('HARNESS-stream-buffer-limit', 'error', `the peer sent more than ${this.limits.maxBufferedBytes} octets that do not form complete messages; the connection was closed`)));
+        break;
+      }
+      const slice = chunk.subarray(offset, offset + room);
+      offset += slice.length;
+      this.queue.append(slice);
+      for (;;) {
+        const unit = this.next();
+        if (!unit) break;
+        out.push(unit);
+        if (unit.kind === 'error') break;
+      }
+    }
+    return out;
+  }
+
+  /** Drop state (connection gone). */
+  reset(): void {
+    this.queue.clear();
+    this.failed = true;
+  }
+
+  private fail(diagnostic: Diagnostic): FramedUnit {
+    this.failed = true;
+    const octets = this.queue.take(Math.min(this.queue.length, this.limits.maxBufferedBytes));
+    this.queue.clear();
+    return { kind: 'error', octets, diagnostic };
+  }
+
+  private next(): FramedUnit | null {
+    if (this.headerEnd < 0) {
+      this.skipKeepalives();
+      if (this.queue.length === 0) return null;
+      // Only the head of the start line is inspected: enough to spot binary data, and constant
+      // work per chunk even when a peer trickles a long line.
+      const head = this.queue.peek(START_LINE_PROBE);
+      const lf = head.indexOf(LF);
+      if (isBinary(lf < 0 ? head : head.subarray(0, lf))) {
+        return this.fail(diag('HARNESS-stream-not-sip', 'error', 'the peer sent binary octets where a SIP start line must begin (RFC 3261 §7.1), so no message boundary can be found; the connection was closed'));
+      }
+      const end = this.findEmptyLine();
+      if (end < 0) {
+        if (this.queue.length > this.limits.maxHeaderBytes) {
+          return this.fail(diag('HARNESS-stream-header-too-large', 'error', `no empty line ends the header section within ${this.limits.maxHeaderBytes} octets (RFC 3261 §7); the connection was closed`));
+        }
+        return null;
+      }
+      if (end > this.limits.maxHeaderBytes) {
+        return this.fail(diag('HARNESS-stream-header-too-large', 'error', `the header section is ${end} octets, above the harness limit of ${this.limits.maxHeaderBytes}; the connection was closed`));
+      }
+      const cl = readContentLength(this.queue.peek(end).toString('latin1'), this.limits.maxBodyBytes);
+      if (!cl.ok) return this.fail(cl.diagnostic);
+      this.pendingDiagnostics = [];
+      if (cl.value === null) {
+        // §18.3: Content-Length MUST be present on streams; a robust receiver assumes an empty body.
+        this.pendingDiagnostics.push(diag('RFC3261-18.3-missing-content-length', 'error', 'a message sent over a stream transport has no Content-Length header field (RFC 3261 §18.3 makes it mandatory there); the harness assumed an empty body'));
+      }
+      this.headerEnd = end;
+      this.bodyLength = cl.value ?? 0;
+    }
+    const total = this.headerEnd + this.bodyLength;
+    if (this.queue.length < total) return null;
+    const octets = this.queue.take(total);
+    const diagnostics = this.pendingDiagnostics;
+    this.headerEnd = -1;
+    this.bodyLength = 0;
+    this.scanFrom = 0;
+    this.pendingDiagnostics = [];
+    return { kind: 'message', octets, diagnostics };
+  }
+
+  /**
+   * CRLFs between messages are keepalives (RFC 5626 §3.5.1 "double CRLF" ping, single CRLF pong)
+   * or padding a receiver ignores before a start line (RFC 3261 §7.5).
+   */
+  private skipKeepalives(): void {
+    let n = 0;
+    for (;;) {
+      const b = this.queue.at(n);
+      if (b !== CR && b !== LF) break;
+      n++;
+    }
+    if (n > 0) {
+      this.queue.skip(n);
+      this.scanFrom = 0;
+    }
+  }
+
+  /**
+   * Offset just past the empty line ending the header section, or -1. Accepts CRLF CRLF and,
+   * leniently, bare LF line ends, so a SUT's LF-only message is judged by the parser rather than
+   * hanging the connection.
+   */
+  private findEmptyLine(): number {
+    let i = this.queue.indexOf('\n', this.scanFrom);
+    while (i >= 0) {
+      const next = this.queue.at(i + 1);
+      if (next === LF) return i + 2;
+      if (next === CR) {
+        const after = this.queue.at(i + 2);
+        if (after === LF) return i + 3;
+        if (after === undefined) break;
+      } else if (next === undefined) break;
+      i = this.queue.indexOf('\n', i + 1);
+    }
+    // Resume a little before the tail so an empty line split across chunks is still found.
+    this.scanFrom = Math.max(0, this.queue.length - 3);
+    return -1;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * What TCP and TLS share (RFC 3261 §18): one object both listens and dials. A message to a remote
+ * address goes over an open connection with that peer when there is one — in particular a
+ * response goes back over the connection its request came on (§18.2.2) — otherwise over a new
+ * connection (§18.1.1), which also covers reconnecting after the previous one closed.
+ *
+ * Failures (refused, reset, handshake rejected, timeout) are reported through onError and send()
+ * still resolves: callers fire-and-forget, and the transaction layer learns of transport errors
+ * from the report (§18.4), never from an exception.
+ */
+import type * as net from 'node:net';
+import type { SipMessage } from '../message';
+import { serializeMessage } from '../codec/serialize';
+import type { Address, TransportProtocol } from './address';
+import { formatHostPort } from './address';
+import { resolveStreamLimits, type StreamLimits } from './limits';
+import { Receivers, normalizeHost } from './receivers';
+import { StreamConnection } from './stream-connection';
+import type { Tap } from './tap';
+import { TraceRecorder } from './trace-recorder';
+import type { InboundMessage, Transport } from './transport';
+
+export interface StreamTransportOptions {
+  /** IP literal to bind (and to report as `local`). */
+  host: string;
+  /** 0 = ephemeral. */
+  port?: number;
+  tap: Tap;
+  owner?: string;
+  limits?: Partial<StreamLimits>;
+  /** Bound on dialling a new connection, TLS handshake included. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** How long close() waits for peers to finish an orderly close before destroying. Default 500 ms. */
+  closeGraceMs?: number;
+}
+
+/** How one concrete stream transport listens and dials. */
+export interface StreamDialer {
+  /** Create the listening server (not yet listening); call `accept` for each ready connection. */
+  createServer(accept: (socket: net.Socket) => void, report: (err: Error) => void): net.Server | null;
+  /** Start a connection; `ready` is the event that means it can carry SIP ('connect' or 'secureConnect'). */
+  connect(remote: Address): { socket: net.Socket; ready: 'connect' | 'secureConnect' };
+}
+
+function remoteKey(a: Address): string {
+  return `${a.port}|${normalizeHost(a.host)}`;
+}
+
+export class StreamTransport implements Transport {
+  private readonly receivers = new Receivers();
+  private readonly recorder: TraceRecorder;
+  private readonly limits: StreamLimits;
+  private readonly connections = new Set<StreamConnection>();
+  /** Sockets still dialling, so close() can abort them. */
+  private readonly dialling = new Set<net.Socket>();
+  private readonly pendingDials = new Map<string, Promise<StreamConnection | null>>();
+  private server: net.Server | null = null;
+  private boundAddress: Address;
+  private closing: Promise<void> | undefined;
+  private readonly connectTimeoutMs: number;
+  private readonly closeGraceMs: number;
+
+  protected constructor(
+    readonly protocol: TransportProtocol,
+    private readonly dialer: StreamDialer,
+    opts: StreamTransportOptions,
+  ) {
+    this.recorder = new TraceRecorder(opts.tap, opts.owner);
+    this.limits = resolveStreamLimits(opts.limits);
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.closeGraceMs = opts.closeGraceMs ?? 500;
+    this.boundAddress = { host: normalizeHost(opts.host), port: opts.port ?? 0 };
+  }
+
+  /** Start listening (when the dialer can serve). Resolves once bound; `local` then has the real port. */
+  protected async listen(): Promise<void> {
+    const server = this.dialer.createServer(
+      (socket) => this.adopt(socket, 'inbound'),
+      (err) => this.receivers.error(err),
+    );
+    if (!server) return;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      server.once('error', onError);
+      server.listen({ host: this.boundAddress.host, port: this.boundAddress.port, ipv6Only: this.boundAddress.host.includes(':') }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.receivers.error(err));
+    this.server = server;
+    const a = server.address() as net.AddressInfo;
+    this.boundAddress = { host: normalizeHost(a.address), port: a.port };
+  }
+
+  get local(): Address {
+    return this.boundAddress;
+  }
+
+  /** Open connections, for tests and diagnostics. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  onMessage(handler: (m: InboundMessage) => void): void {
+    this.receivers.setMessageHandler(handler);
+  }
+
+  onError(handler: (err: Error, remote?: Address) => void): void {
+    this.receivers.setErrorHandler(handler);
+  }
+
+  async send(data: SipMessage | Buffer, remote: Address): Promise<void> {
+    const raw = Buffer.isBuffer(data) ? data : serializeMessage(data);
+    if (this.closing) {
+      this.receivers.error(new Error(`send on a closed ${this.protocol.toUpperCase()} transport`), remote);
+      return;
+    }
+    const conn = this.findConnection(remote) ?? (await this.dial(remote));
+    if (!conn) return; // the failure was reported by dial()
+    if (!conn.usable) {
+      this.receivers.error(new Error(`connection to ${formatHostPort(remote)} closed before the message could be sent`), remote);
+      return;
+    }
+    await conn.write(raw);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const serverClosed = this.server
+      ? new Promise<void>((resolve) => this.server?.close(() => resolve()))
+      : Promise.resolve();
+    for (const s of this.dialling) s.destroy();
+    await Promise.allSettled([...this.pendingDials.values()]);
+    await Promise.all([...this.connections].map((c) => c.shutdown(this.closeGraceMs)));
+    await serverClosed;
+  }
+
+  /** The newest usable connection with this peer, whoever opened it. */
+  private findConnection(remote: Address): StreamConnection | undefined {
+    const key = remoteKey(remote);
+    let found: StreamConnection | undefined;
+    for (const c of this.connections) if (c.usable && remoteKey(c.remote) === key) found = c;
+    return found;
+  }
+
+  /** One dial per peer at a time: concurrent sends to a new peer share the connection. */
+  private dial(remote: Address): Promise<StreamConnection | null> {
+    const key = remoteKey(remote);
+    let pending = this.pendingDials.get(key);
+    if (!pending) {
+      pending = this.connect(remote).finally(() => this.pendingDials.delete(key));
+      this.pendingDials.set(key, pending);
+    }
+    return pending;
+  }
+
+  private connect(remote: Address): Promise<StreamConnection | null> {
+    return new Promise((resolve) => {
+      let socket: net.Socket;
+      let ready: 'connect' | 'secureConnect';
+      try {
+        ({ socket, ready } = this.dialer.connect(remote));
+      } catch (err) {
+        this.receivers.error(err as Error, remote);
+        resolve(null);
+        return;
+      }
+      this.dialling.add(socket);
+      let settled = false;
+      const finish = (conn: StreamConnection | null, err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.dialling.delete(socket);
+        socket.off(ready, onReady);
+        socket.off('error', onFail);
+        socket.off('close', onClose);
+        if (err) {
+          this.receivers.error(err, remote);
+          // Already reported: a late second error from a dying socket must not become uncaught.
+          socket.on('error', () => undefined);
+          socket.destroy();
+        }
+        resolve(conn);
+      };
+      const onReady = (): void => {
+        if (this.closing) {
+          socket.destroy();
+          finish(null);
+          return;
+        }
+        finish(this.adopt(socket, 'outbound'));
+      };
+      const onFail = (err: Error): void => finish(null, err);
+      const onClose = (): void => finish(null, new Error(`connection to ${formatHostPort(remote)} closed while connecting`));
+      const timer = setTimeout(() => finish(null, new Error(`connecting to ${formatHostPort(remote)} timed out after ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+      socket.once(ready, onReady);
+      socket.once('error', onFail);
+      socket.once('close', onClose);
+    });
+  }
+
+  private adopt(socket: net.Socket, origin: 'inbound' | 'outbound'): StreamConnection {
+    const conn = new StreamConnection(socket, this.protocol, origin, this.limits, this.recorder, this.receivers);
+    if (this.closing) {
+      void conn.shutdown(0);
+      return conn;
+    }
+    this.connections.add(conn);
+    void conn.closed.then(() => this.connections.delete(conn));
+    return conn;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Shared by every transport: turns octets that crossed a socket into a Tap entry and, for inbound
+ * octets, into the InboundMessage handed to the receiver. Parsing here is lenient and never
+ * throws (design §1: the harness judges what the SUT sends, it never crashes on it).
+ */
+import type { SipMessage } from '../message';
+import type { Diagnostic } from '../codec/diagnostic';
+import { parseMessage } from '../codec/parse';
+import type { Flow } from './address';
+import type { Tap, TraceEntry } from './tap';
+import type { InboundMessage } from './transport';
+
+export interface Parsed {
+  message: SipMessage | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Parse exactly one message's octets. A parser fault is reported as a diagnostic, not thrown. */
+export function parseOctets(raw: Buffer): Parsed {
+  try {
+    const r = parseMessage(raw, { mode: 'lenient', framing: 'datagram' });
+    return { message: r.message, diagnostics: r.diagnostics };
+  } catch (err) {
+    return {
+      message: null,
+      diagnostics: [{ rule: 'HARNESS-parser-fault', severity: 'error', message: `the parser failed on these octets: ${(err as Error).message}`, line: 0, column: 0 }],
+    };
+  }
+}
+
+export class TraceRecorder {
+  constructor(
+    private readonly tap: Tap,
+    private readonly owner: string | undefined,
+  ) {}
+
+  /**
+   * Record octets we sent (or that loss injection discarded before sending). The message shown is
+   * parsed back from the octets, not the caller's object, so the trace is what was on the wire.
+   */
+  sent(flow: Flow, raw: Buffer, dropped = false): TraceEntry {
+    return this.tap.record(this.entry('sent', flow, raw, parseOctets(raw).message, dropped));
+  }
+
+  /**
+   * Record octets we received and build what the receiver gets. `parsed` lets a caller supply
+   * an outcome it already knows (e.g. framing errors: no message, the framer's diagnostic).
+   */
+  received(flow: Flow, raw: Buffer, parsed: Parsed = parseOctets(raw), dropped = false): { entry: TraceEntry; inbound: InboundMessage } {
+    const entry = this.tap.record(this.entry('received', flow, raw, parsed.message, dropped));
+    return { entry, inbound: { message: parsed.message, raw, diagnostics: parsed.diagnostics, flow, at: entry.at } };
+  }
+
+  private entry(direction: TraceEntry['direction'], flow: Flow, raw: Buffer, message: SipMessage | null, dropped: boolean): Omit<TraceEntry, 'seq'> {
+    const e: Omit<TraceEntry, 'seq'> = { at: process.hrtime.bigint(), wallMs: Date.now(), direction, flow, raw, message };
+    if (this.owner !== undefined) e.owner = this.owner;
+    if (dropped) e.dropped = true;
+    return e;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `cpm-conformance run` end to end, as a user runs it: the built CLI (dist/, built by `npm test`
+ * and by `npm install`'s prepare script) against the built-in reference server, against a dead
+ * target, and with a malformed target config.
+ */
+import { spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+jest.setTimeout(5 * 60_000);
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'bin', 'cpm-conformance.js');
+
+function cli(args: string[], timeoutMs = 240_000) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function resultFiles(dir: string): Array<Record<string, unknown>> {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+}
+
+/** A loopback UDP port nobody listens on (bound, then released). */
+async function deadPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('cpm-conformance run', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-run-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('against the built-in reference server: live lines, summary, exit 0, Allure results with labels, links and per-step SIP', () => {
+    const results = path.join(tmp, 'ref');
+    const r = cli(['run', '--results', results]);
+    expect(r.err).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
+    expect(r.out).toMatch(/^PASS\s+TC-LEAVE-01 \[udp, direct/m);
+    expect(r.out).toMatch(/^LEAVE-ORIG\s+flow/m);
+    expect(r.out).toMatch(/case variants: \d+ pass/);
+    expect(r.code).toBe(0);
+    const files = resultFiles(results);
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    const one = files.find((f) => String(f.name).startsWith('TC-LEAVE-01 [tcp, core-emulation')) as {
+      status: string; labels: Array<{ name: string; value: string }>; links: Array<{ url: string }>; steps: Array<{ name: string; attachments: unknown[] }>; description: string;
+    };
+    expect(one.status).toBe('passed');
+    const labels = (n: string) => one.labels.filter((l) => l.name === n).map((l) => l.value);
+    expect(labels('epic')).toEqual(['OMA CPM']);
+    expect(labels('feature')[0]).toMatch(/C\.2\.3\.1/);
+    expect(labels('story')).toEqual(expect.arrayContaining(['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK']));
+    expect(one.description).toContain('CPM Client A sends a CPM Session leaving request to CPM Client B.');
+    expect(one.links.length).toBeGreaterThan(0);
+    const stepNames = one.steps.map((s) => s.name);
+    for (const n of ['Step 1:', 'Step 2:', 'Step 3:', 'Step 6:', 'Step 7:', 'Step 9-14:']) expect(stepNames.some((s) => s.startsWith(n))).toBe(true);
+    const step3 = one.steps.find((s) => s.name.startsWith('Step 3:'))!;
+    expect(step3.attachments.length).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(results, 'environment.properties'), 'utf8')).toMatch(/sut\.name=/);
+  });
+
+  it('against a dead server: ends within the timeouts, verdicts say the server did not answer, results written, exit non-zero', async () => {
+    const port = await deadPort();
+    const target = path.join(tmp, 'dead.yaml');
+    fs.writeFileSync(target, [
+      'sut:', '  name: Nobody home', '  host: 127.0.0.1', `  port: ${port}`, '  transport: udp', '  domain: cpm.example.com',
+      'topology: direct',
+      'participatingFunction:', '  mode: proxy', `  a: 127.0.0.1:${port}`, `  b: 127.0.0.1:${port}`,
+      'users:', '  - { aor: "sip:alice@cpm.example.com", username: alice, devices: 1 }', '  - { aor: "sip:bob@cpm.example.com", username: bob, devices: 1 }',
+      'ixit:', '  timers: { t1: 100, t2: 800, t4: 1000 }', '  responseTimeoutMs: 800', '  quietPeriodMs: 100',
+    ].join('\n'));
+    const results = path.join(tmp, 'dead');
+    const started = Date.now();
+    const r = cli(['run', '--target', target, '--results', results], 120_000);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/INCONC\s+TC-LEAVE-01 \[udp, direct/);
+    expect(r.out).toMatch(/did not answer the REGISTER/);
+    expect(resultFiles(results).length).toBeGreaterThan(0);
+  });
+
+  it('with a malformed target config: exit 2, the path of the bad field, no stack trace', () => {
+    const target = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(target, 'sut:\n  name: x\n  host: 127.0.0.1\n  port: 5060\n  transport: UDP6\n  domain: example.com\nusers: []\n');
+    const r = cli(['run', '--target', target, '--results', path.join(tmp, 'bad')], 60_000);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/sut\.transport/);
+    expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * fast-check generators for SIP messages and for mutated octets of a realistic corpus.
+ * The corpus is fixtures/messages plus a few RFC 4475-style edge cases written here.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { SipMessage } from '../../src/sip/message';
+
+const FIX = join(__dirname, '../../fixtures/messages');
+
+export function corpus(): Buffer[] {
+  const files = readdirSync(FIX).filter((n) => n.endsWith('.sip')).map((n) => readFileSync(join(FIX, n)));
+  const extra = [
+    'INVITE sip:%61lice@[2001:db8::9]:5060;transport=udp?Subject=x%20y SIP/2.0\r\nv: SIP / 2.0 / UDP [2001:db8::9];branch=z9hG4bK-x\r\nf: "Q \\"x\\"" <sip:a@h>;tag=1\r\nt: sip:b@h\r\ni: a@b\r\nCSeq: 8 INVITE\r\nMax-Forwards: 0\r\nSubject: folded\r\n  across\r\n\tlines\r\nl: 4\r\n\r\n\x00\r\n\x01',
+    'SIP/2.0 180 \r\nVia: SIP/2.0/TLS h:5061;branch=z9hG4bK2\r\nFrom: <sips:a@h>;tag=1\r\nTo: <sips:b@h>;tag=2\r\nCall-ID: q\r\nCSeq: 1 INVITE\r\n\r\n',
+    '\r\n\r\nNEWMETHOD urn:x:y SIP/2.0\r\nX: a\r\n\r\ntrailing',
+  ].map((s) => Buffer.from(s, 'latin1'));
+  return [...files, ...extra];
+}
+
+const SPECIAL = [0x0d, 0x0a, 0x20, 0x09, 0x3a, 0x3b, 0x2c, 0x22, 0x5c, 0x3c, 0x3e, 0x25, 0x00, 0xff, 0x40, 0x5b, 0x5d];
+
+/** One mutation of a buffer: flip a bit, truncate, insert octets, or play CRLF games. */
+const mutation = fc.oneof(
+  fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }),
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ maxLength: 8 }) }),
+  fc.record({ op: fc.constant('special' as const), at: fc.nat(), pick: fc.nat(SPECIAL.length - 1) }),
+  fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.nat(16) }),
+  fc.record({ op: fc.constant('crlf' as const), at: fc.nat(), kind: fc.constantFrom('\r\n', '\n', '\r', '\r\n\r\n', '\r\n ', ' \r\n') }),
+  fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), len: fc.nat(64) }),
+);
+type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+
+export function mutate(input: Buffer, muts: Mutation[]): Buffer {
+  let b = input;
+  for (const m of muts) {
+    const at = b.length === 0 ? 0 : m.at % (b.length + 1);
+    switch (m.op) {
+      case 'flip':
+        if (b.length > 0) {
+          b = Buffer.from(b);
+          const i = at % b.length;
+          b[i] = b[i]! ^ (1 << m.bit);
+        }
+        break;
+      case 'truncate': b = b.subarray(0, at); break;
+      case 'insert': b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]); break;
+      case 'special': b = Buffer.concat([b.subarray(0, at), Buffer.from([SPECIAL[m.pick]!]), b.subarray(at)]); break;
+      case 'delete': b = Buffer.concat([b.subarray(0, at), b.subarray(at + m.len)]); break;
+      case 'crlf': b = Buffer.concat([b.subarray(0, at), Buffer.from(m.kind), b.subarray(at)]); break;
+      case 'duplicate': b = Buffer.concat([b.subarray(0, at + m.len), b.subarray(at)]); break;
+    }
+  }
+  return b;
+}
+
+/** Random octets, or a corpus message with 1–6 mutations. */
+export function fuzzInput(items: Buffer[]): fc.Arbitrary<Buffer> {
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 512 }).map((a) => Buffer.from(a)) },
+    { weight: 4, arbitrary: fc.tuple(fc.nat(items.length - 1), fc.array(mutation, { minLength: 1, maxLength: 6 })).map(([i, ms]) => mutate(items[i]!, ms)) },
+  );
+}
+
+const tokenChars = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~'.split(''));
+export const token = fc.string({ unit: tokenChars, minLength: 1, maxLength: 12 });
+const valueChar = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...'abcXYZ019<>@;=,"\\/:?&%[]()'.split('')) },
+  { weight: 1, arbitrary: fc.constantFrom('é', '€', '日', 'ß', 'à') },
+);
+/** A header value: visible characters with single inner spaces, no leading/trailing whitespace. */
+export const headerValue = fc.array(fc.string({ unit: valueChar, minLength: 1, maxLength: 10 }), { minLength: 0, maxLength: 4 }).map((w) => w.join(' '));
+
+const headerField = fc.record({ name: token, value: headerValue })
+  .filter((h) => !['l', 'content-length'].includes(h.name.toLowerCase()));
+
+export const sipMessage: fc.Arbitrary<SipMessage> = fc.oneof(
+  fc.record({
+    kind: fc.constant('request' as const), method: token, version: fc.constant('SIP/2.0'),
+    uri: fc.tuple(token, token).map(([u, h]) => `sip:${u}@${h.replace(/[^A-Za-z0-9.-]/g, 'h')}`),
+    headers: fc.array(headerField, { maxLength: 12 }), body: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+  }),
+  fc.record({
+    kind: fc.constant('response' as const), status: fc.integer({ min: 100, max: 699 }), version: fc.constant('SIP/2.0'),
+    reason: headerValue, headers: fc.array(headerField, { maxLength: 12 }), body: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+  }),
+);
