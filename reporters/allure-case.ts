@@ -37,8 +37,7 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
   await allure.testCaseId(c.id);
   for (const id of c.requirements) {
     const req = requirement(id);
-    if (req.url) await allure.link(req.url, `${req.document} §${req.clause}`, 'tms');
-    else await allure.tms(`${req.document} ${req.clause}`, `${req.document} ${req.clause}`);
+    if (req.url) await allure.link(req.url, `${id}: ${req.document} §${req.clause}`, 'tms');
   }
   await allure.parameter('transport', r.variant.transport);
   await allure.parameter('topology', r.variant.topology);

@@ -118,7 +118,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     const records = readVerdicts(verdictLog);
     const seen = [...new Set(records.flatMap((r) => r.sutAgents))];
-    fs.appendFileSync(path.join(resultsDir, 'environment.properties'), `sut.seen.server_user_agent=${seen.join(' | ') || '(none sent)'}\n`);
+    const envFile = path.join(resultsDir, 'environment.properties');
+    const prior = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : '';
+    fs.writeFileSync(envFile, `${prior}${prior && !prior.endsWith('\n') ? '\n' : ''}sut.seen.server_user_agent=${seen.join(' | ') || '(none sent)'}\n`);
     process.stdout.write(`\n${formatSummary(records)}\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s; Allure results in ${resultsDir}\n`);
     process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(records.map((r) => r.verdict));
     if (records.length === 0) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');

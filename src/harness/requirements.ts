@@ -22,6 +22,8 @@ const CR_LEAVE = 'OMA CR: CPM User Closing a CPM One to one Session (C.2.3.1)';
 const CR_MD = 'OMA CR: CPM-MLD-007 and Session Transfer in Multi-device Environment (5.2.5.1)';
 const RFC3261 = 'RFC 3261';
 const rfc = (n: number, s: string) => `https://www.rfc-editor.org/rfc/rfc${n}#section-${s}`;
+/** OMA's public CPM release page: the change requests themselves are member documents. */
+const OMA_CPM = 'https://www.openmobilealliance.org/release/CPM/';
 
 export const FEATURES = {
   leaving: 'Closing a 1-1 CPM session (C.2.3.1)',
@@ -32,17 +34,17 @@ export const FEATURES = {
 
 export const REQUIREMENTS: readonly Requirement[] = [
   { id: 'LEAVE-ORIG', feature: FEATURES.leaving, document: CR_LEAVE, clause: 'C.2.3.1 steps 1-4', level: 'flow',
-    summary: 'PF A executes originating service control on the CPM Session leaving request and passes it on.' },
+    summary: 'PF A executes originating service control on the CPM Session leaving request and passes it on.', url: OMA_CPM },
   { id: 'LEAVE-TERM', feature: FEATURES.leaving, document: CR_LEAVE, clause: 'C.2.3.1 steps 5-7', level: 'flow',
-    summary: 'PF B executes terminating service control and the leaving request is delivered to Client B.' },
+    summary: 'PF B executes terminating service control and the leaving request is delivered to Client B.', url: OMA_CPM },
   { id: 'LEAVE-OK', feature: FEATURES.leaving, document: CR_LEAVE, clause: 'C.2.3.1 steps 8-14', level: 'flow',
-    summary: 'The OK response is conveyed back to Client A using the reverse routing of the leaving request.' },
+    summary: 'The OK response is conveyed back to Client A using the reverse routing of the leaving request.', url: OMA_CPM },
   { id: 'RFC3261-15.1.2', feature: FEATURES.leaving, document: RFC3261, clause: '15.1.2', level: 'SHOULD',
     summary: 'A BYE that does not match an existing dialog is answered 481 (Call/Transaction Does Not Exist).', url: rfc(3261, '15.1.2') },
   { id: 'RFC3261-16.6', feature: FEATURES.leaving, document: RFC3261, clause: '16.6 step 3, 16.7 step 3', level: 'MUST',
     summary: 'A proxy decrements Max-Forwards by one, pushes its own Via on requests and removes only its own Via from responses.', url: rfc(3261, '16.6') },
   { id: 'CPM-MLD-007', feature: FEATURES.multiDevice, document: CR_MD, clause: 'Reason for Change, CPM-MLD-007', level: 'SHALL',
-    summary: 'After acceptance on one device, the outstanding invitations on the user\'s other devices are cancelled.' },
+    summary: 'After acceptance on one device, the outstanding invitations on the user\'s other devices are cancelled.', url: OMA_CPM },
   { id: 'RFC3261-9.1', feature: FEATURES.multiDevice, document: RFC3261, clause: '9.1', level: 'MUST',
     summary: 'A CANCEL matches its INVITE (Request-URI, Call-ID, From, To, CSeq number, one Via equal to the top Via, Route) and is not sent before a provisional.', url: rfc(3261, '9.1') },
   { id: 'RFC3261-17.1.1.3', feature: FEATURES.multiDevice, document: RFC3261, clause: '17.1.1.3', level: 'MUST',
@@ -50,25 +52,25 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { id: 'RFC3326-REASON', feature: FEATURES.multiDevice, document: 'RFC 3326', clause: '2', level: 'SHOULD',
     summary: 'A CANCEL caused by acceptance elsewhere carries Reason: SIP;cause=200;text="Call completed elsewhere".', url: rfc(3326, '2') },
   { id: 'TRF-MP-ACCEPT', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶2', level: 'SHALL',
-    summary: 'PF control for the transferor; Accepted only when allowed and the target is available.' },
+    summary: 'PF control for the transferor; Accepted only when allowed and the target is available.', url: OMA_CPM },
   { id: 'TRF-MP-JOIN', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶3', level: 'SHALL',
-    summary: 'The CS sends the CPM Session Join Notification to the target device.' },
+    summary: 'The CS sends the CPM Session Join Notification to the target device.', url: OMA_CPM },
   { id: 'TRF-MP-ESTABLISH', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶4', level: 'SHALL',
-    summary: 'PF control for the target; the CS establishes the session with the target device.' },
+    summary: 'PF control for the target; the CS establishes the session with the target device.', url: OMA_CPM },
   { id: 'TRF-MP-MEDIA', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶5', level: 'SHOULD',
-    summary: 'The CS remains in the media path.' },
+    summary: 'The CS remains in the media path.', url: OMA_CPM },
   { id: 'TRF-MP-RELEASE', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶6-7', level: 'SHALL',
-    summary: 'Release Notification to the transferor; the CS releases the transferor\'s session on its Release request.' },
+    summary: 'Release Notification to the transferor; the CS releases the transferor\'s session on its Release request.', url: OMA_CPM },
   { id: 'TRF-NMP-ACCEPT', feature: FEATURES.transferNoMediaPath, document: CR_MD, clause: '5.2.5.1.2 ¶3', level: 'SHALL',
-    summary: 'PF control for the transferor; Accepted only when allowed and the target is available.' },
+    summary: 'PF control for the transferor; Accepted only when allowed and the target is available.', url: OMA_CPM },
   { id: 'TRF-NMP-REPLACE', feature: FEATURES.transferNoMediaPath, document: CR_MD, clause: '5.2.5.1.2 ¶4', level: 'SHALL',
-    summary: 'The CS sends the Session replacement notification to the target device.' },
+    summary: 'The CS sends the Session replacement notification to the target device.', url: OMA_CPM },
   { id: 'TRF-NMP-ROUTE', feature: FEATURES.transferNoMediaPath, document: CR_MD, clause: '5.2.5.1.2 ¶5', level: 'SHALL',
-    summary: 'PF control for target and transferee; the target\'s invitation is routed to the transferee.' },
+    summary: 'PF control for target and transferee; the target\'s invitation is routed to the transferee.', url: OMA_CPM },
   { id: 'TRF-NMP-RELEASE', feature: FEATURES.transferNoMediaPath, document: CR_MD, clause: '5.2.5.1.2 ¶6-7', level: 'SHALL',
-    summary: 'Release Notification to the transferor; its Release request is routed to the transferee.' },
+    summary: 'Release Notification to the transferor; its Release request is routed to the transferee.', url: OMA_CPM },
   { id: 'TRF-PULL', feature: FEATURES.transferNoMediaPath, document: CR_MD, clause: '5.2.5.1 ¶1', level: 'flow',
-    summary: 'Remote transfer pulls a session from another device of the same user to the local one.' },
+    summary: 'Remote transfer pulls a session from another device of the same user to the local one.', url: OMA_CPM },
 ];
 
 const byId = new Map(REQUIREMENTS.map((r) => [r.id, r]));

@@ -188,7 +188,8 @@ export class B2bua {
     const found = this.legs.get(legKey(callId(req) ?? '', toTag(req) ?? ''));
     const other = found ? (found.leg.side === 'in' ? found.call.out : found.call.in) : undefined;
     if (!found || !other?.dialog || found.call.ended) {
-      void tx.respond(createResponse(req, 481));
+      const stale = req.method === 'BYE' && this.ctx.faults.has('leave-stale-bye-accepted');
+      void tx.respond(createResponse(req, stale ? 200 : 481));
       return;
     }
     const call = found.call;

@@ -52,6 +52,11 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     requirement: 'LEAVE-ORIG',
     description: 'PF A forwards the leaving request (BYE) with Max-Forwards unchanged (RFC 3261 §16.6 step 3)',
   },
+  {
+    name: 'leave-stale-bye-accepted',
+    requirement: 'RFC3261-15.1.2',
+    description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',
+  },
 ];
 
 export type FaultName = (typeof FAULTS)[number]['name'];

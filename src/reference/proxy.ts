@@ -77,8 +77,9 @@ export class StatefulProxy {
     const req = tx.request;
     const dialog = this.dialogs.match(callId(req) ?? '', fromTag(req), toTag(req));
     if (!dialog) {
-      this.ctx.log(`${this.ctx.name}: ${describe(req)} matches no dialog: 481`);
-      void tx.respond(createResponse(req, 481));
+      const stale = req.method === 'BYE' && this.ctx.faults.has('leave-stale-bye-accepted');
+      this.ctx.log(`${this.ctx.name}: ${describe(req)} matches no dialog: ${stale ? 'fault leave-stale-bye-accepted: 200' : '481'}`);
+      void tx.respond(createResponse(req, stale ? 200 : 481));
       return;
     }
     if (!this.checkMaxForwards(tx)) return;

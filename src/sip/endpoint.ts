@@ -260,10 +260,10 @@ export class SipEndpoint {
     // §9.2: the To tag of the CANCEL's response SHOULD equal the one of the INVITE's responses.
     void tx.respond(createResponse(cancel, 200, undefined, { toTag: invite.responseToTag ?? undefined }));
     if (invite.hasFinal || invite.state !== 'proceeding') return; // §9.2: a CANCEL after the final has no effect
-    // onCancel handlers run synchronously; one that wants another answer sends it from inside
-    // the handler. Whatever is still unanswered afterwards gets 487 (§9.2), so no INVITE hangs.
-    invite.notifyCancel(cancel);
-    if (!invite.hasFinal && invite.state === 'proceeding') {
+    // A TU that listens for CANCEL owns the INVITE's final answer (a proxy relays the downstream
+    // 487, §16.10; a UA answers 487 itself, §9.2). Without a listener the endpoint answers 487, so no INVITE hangs.
+    const heard = invite.notifyCancel(cancel);
+    if (!heard && !invite.hasFinal && invite.state === 'proceeding') {
       void invite.respond(createResponse(invite.request, 487, undefined, { toTag: invite.responseToTag ?? undefined }));
     }
   }

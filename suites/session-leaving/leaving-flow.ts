@@ -112,6 +112,8 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
         expected: 'its own Via on top of the received Vias, Max-Forwards decremented by one, Call-ID/From/To/CSeq unchanged',
         actual: e!,
       });
+      // On this topology the §16.6 rules are judged per hop, under the step's requirement.
+      t.evaluatedAll('RFC3261-16.6');
     } else {
       t.check('LEAVE-ORIG', header(e!.message!, 'Max-Forwards') !== undefined && isByeRequest(e!.message), {
         message: `${x.pfOrigName} (B2BUA) sent a malformed leaving request on its outgoing leg`, actual: e!,

@@ -162,3 +162,108 @@ export function splitList(value: string): string[] {
   if (last.length > 0) parts.push(last);
   return parts;
 }
+
+/*
+ * Allocation-free shape checks. The strict parser runs the §25 grammar over every Via, From/To,
+ * Contact and Route of every message; building the typed objects just to throw them away was
+ * most of its cost. These scanners accept exactly what the parsers above accept (the property
+ * test test/property/shape.test.ts compares them on random input), working on a range
+ * [start, end) of a string so list elements need not be sliced out.
+ */
+
+/**
+ * What `String.prototype.trim` and regex `\s` remove: ECMAScript WhiteSpace and LineTerminator.
+ * The parsers trim with JS `trim()`, so the range scanners must trim the same set (0xA0 included).
+ */
+export function isJsSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
+    || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** First index of [start, end) not removed by `trim()` at the front. */
+export function trimStart(s: string, start: number, end: number): number {
+  while (start < end && isJsSpace(s.charCodeAt(start))) start++;
+  return start;
+}
+
+/** End of [start, end) after what `trim()` removes at the back. */
+export function trimEnd(s: string, start: number, end: number): number {
+  while (end > start && isJsSpace(s.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+/** Index after the quoted-string opening at `i` (same rules as `readQuoted`), or -1 when unterminated. */
+export function quotedEnd(s: string, i: number, end: number): number {
+  let j = i + 1;
+  while (j < end) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) {
+      if (j + 1 >= end) return -1;
+      j += 2;
+    } else if (c === 0x22) return j + 1;
+    else j++;
+  }
+  return -1;
+}
+
+/** True when s[start, start + want.length) equals `want` (lower-case ASCII) ignoring ASCII case. */
+export function asciiEqualsLower(s: string, start: number, len: number, want: string): boolean {
+  if (len !== want.length) return false;
+  for (let k = 0; k < len; k++) {
+    let c = s.charCodeAt(start + k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== want.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** `scanParams` result: the parameters are malformed. */
+export const PARAMS_BAD = -1;
+/** `scanParams` result: well formed, and `want` is absent or (last occurrence) a flag. */
+export const PARAMS_OK = 0;
+/** `scanParams` result: well formed, and the last `want` parameter has a value. */
+export const PARAMS_WANT_VALUE = 1;
+
+/**
+ * Shape of `parseParams(s.slice(0, end), i)` (no stop characters): PARAMS_BAD exactly when that
+ * returns null. `want` (lower-case ASCII, e.g. "branch", "tag") reports whether the resulting
+ * `params[want]` would be a string. Parameter names are lower-cased by `toLowerCase()`, but no
+ * non-ASCII character lower-cases to an ASCII letter other than "k" (U+212A KELVIN SIGN), so an
+ * ASCII case-insensitive compare decides it for names without "k".
+ */
+export function scanParams(s: string, i: number, end: number, want = ''): number {
+  let has = false;
+  const wantLen = want.length;
+  while (i < end && isWs(s.charCodeAt(i))) i++;
+  while (i < end) {
+    if (s.charCodeAt(i) !== 0x3b) return PARAMS_BAD; // ';'
+    i++;
+    while (i < end && isWs(s.charCodeAt(i))) i++;
+    const nameStart = i;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3d || c === 0x3b || c === 0x20 || c === 0x09) break;
+    }
+    if (i === nameStart) return PARAMS_BAD;
+    const isWant = wantLen > 0 && i - nameStart === wantLen && asciiEqualsLower(s, nameStart, wantLen, want);
+    while (i < end && isWs(s.charCodeAt(i))) i++;
+    if (i < end && s.charCodeAt(i) === 0x3d) {
+      i++;
+      while (i < end && isWs(s.charCodeAt(i))) i++;
+      if (i < end && s.charCodeAt(i) === 0x22) {
+        i = quotedEnd(s, i, end);
+        if (i < 0) return PARAMS_BAD;
+      } else {
+        for (; i < end; i++) {
+          const c = s.charCodeAt(i);
+          if (c === 0x3b || c === 0x20 || c === 0x09) break;
+        }
+      }
+      if (isWant) has = true;
+    } else if (isWant) has = false;
+    while (i < end && isWs(s.charCodeAt(i))) i++;
+  }
+  return has ? PARAMS_WANT_VALUE : PARAMS_OK;
+}

@@ -51,9 +51,11 @@ export abstract class ServerTransactionBase implements ServerTransaction {
   }
 
   /** §9.2: mark cancelled and tell the TU. */
-  notifyCancel(cancel: SipRequest): void {
+  /** Tell the TU about a CANCEL; true when some handler heard it (it then owns the INVITE's final answer, §16.10). */
+  notifyCancel(cancel: SipRequest): boolean {
     this.cancelled = true;
     for (const h of this.cancelHandlers) safe(() => h(cancel));
+    return this.cancelHandlers.length > 0;
   }
 
   protected fireAck(ack: SipRequest): void {

@@ -75,12 +75,19 @@ export class SippPeer {
 
   /** Start SIPp; for UAS scenarios resolves once its socket is bound (so requests cannot race it). */
   static async start(options: SippOptions): Promise<SippPeer> {
-    const port = options.port ?? (await freePort(options.host ?? '127.0.0.1'));
-    const dir = await mkdtemp(join(tmpdir(), 'cpm-sipp-'));
-    const peer = new SippPeer(options, port, dir);
-    peer.spawn();
-    await peer.waitBound(5000);
-    return peer;
+    // A port we picked may be taken by another process before SIPp binds it (exit 254, "fatal
+    // error binding a socket"): try again with a fresh port.
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (await freePort(options.host ?? '127.0.0.1'));
+      const dir = await mkdtemp(join(tmpdir(), 'cpm-sipp-'));
+      const peer = new SippPeer(options, port, dir);
+      peer.spawn();
+      const bound = await peer.waitBound(5000);
+      // Still running but not seen bound: let the test go on (its result will tell).
+      if (bound || options.port !== undefined || attempt >= 3 || peer.child?.exitCode === null) return peer;
+      const early = await peer.done;
+      if (early.code !== 254 && early.code !== 255) return peer;
+    }
   }
 
   /** Resolves when SIPp exits (or is killed at the hard timeout). Never rejects. */
@@ -151,8 +158,11 @@ export class SippPeer {
     });
   }
 
-  /** Wait until SIPp's socket shows up in /proc/net (Linux); elsewhere a short fixed pause. */
-  private async waitBound(limitMs: number): Promise<void> {
+  /**
+   * Wait until SIPp's socket shows up in /proc/net (Linux); elsewhere a short fixed pause.
+   * False when SIPp exited first or never bound within the limit.
+   */
+  private async waitBound(limitMs: number): Promise<boolean> {
     const file = `/proc/net/${this.options.transport}${this.host.includes(':') ? '6' : ''}`;
     const hexPort = `:${this.port.toString(16).toUpperCase().padStart(4, '0')} `;
     const deadline = Date.now() + limitMs;
@@ -160,15 +170,16 @@ export class SippPeer {
     void this.done.then(() => { exited = true; });
     while (Date.now() < deadline && !exited) {
       let table = '';
-      try { table = readFileSync(file, 'latin1'); } catch { await sleep(500); return; }
+      try { table = readFileSync(file, 'latin1'); } catch { await sleep(500); return !exited; }
       // local_address column: HEXIP:HEXPORT; TCP must be in LISTEN state (0A).
       const bound = table.split('\n').some((l) => {
         const cols = l.trim().split(/\s+/);
         return (cols[1] ?? '').endsWith(hexPort.trim()) && (this.options.transport === 'udp' || cols[3] === '0A');
       });
-      if (bound) return;
+      if (bound) return true;
       await sleep(25);
     }
+    return false;
   }
 }
 

@@ -88,8 +88,7 @@ export async function tsharkCheckPcap(pcap: Buffer, startLines: string[], option
     if (decoded.length !== startLines.length) problems.push(`tshark decoded ${decoded.length} SIP messages, ${startLines.length} were written`);
     const n = Math.min(decoded.length, startLines.length);
     for (let i = 0; i < n; i++) {
-      // A frame carrying a request and a response lists requests first: compare as multisets per frame is
-      // overkill for our writer (one message per frame), so compare in order and report the first difference.
+      // The writer puts one message per frame, so tshark's order is the trace order.
       if (decoded[i] !== startLines[i]) {
         problems.push(`message ${i}: tshark decoded "${decoded[i]}", written "${startLines[i]}"`);
         break;

@@ -30,7 +30,7 @@ describe('CANCEL matching (RFC 3261 §9.2)', () => {
     await ep.close();
   });
 
-  it('an onCancel handler may answer the INVITE itself; one that only observes still gets the automatic 487', async () => {
+  it('an onCancel listener owns the INVITE\'s final answer (a proxy relays the downstream 487, §16.10); without one the endpoint answers 487', async () => {
     const { ep, t } = setup();
     const cancels: SipRequest[] = [];
     ep.onRequest((tx) => tx.onCancel((c) => {
@@ -42,7 +42,8 @@ describe('CANCEL matching (RFC 3261 §9.2)', () => {
     t.inject(peerRequest('INVITE', 'z9hG4bKlook'), PEER);
     t.inject(peerRequest('CANCEL', 'z9hG4bKlook'), PEER);
     expect(cancels).toHaveLength(2);
-    expect(statuses(t)).toEqual(['200 1 CANCEL', '486 1 INVITE', '200 1 CANCEL', '487 1 INVITE']);
+    // The listener that only observed has not answered yet: the endpoint must not pre-empt it.
+    expect(statuses(t)).toEqual(['200 1 CANCEL', '486 1 INVITE', '200 1 CANCEL']);
     await ep.close();
   });
 

@@ -1,0 +1,369 @@
+/**
+ * SIP message parser over octets (RFC 3261 §7, grammar §25, framing §18.3).
+ *
+ * One pass over the buffer: line ends are found with native `indexOf(LF)`, the header section is
+ * decoded once as latin1 (one char per octet, so columns are octet columns) and only values that
+ * hold non-ASCII octets are re-decoded as UTF-8. The body is cut by Content-Length in octets.
+ *
+ * Modes: `lenient` is what a robust receiver accepts — framing problems still produce
+ * diagnostics, because the harness must say why it dropped or cut something. `strict` parses the
+ * same message and adds a diagnostic for every §25 grammar rule broken plus the semantic checks
+ * of `lint/semantics.ts` (§8.1.1 mandatory headers, ranges, duplicates, ...).
+ *
+ * Never throws: every input yields a message, diagnostics, or both.
+ */
+import type { HeaderField, SipMessage } from '../../../../src/sip/message';
+import type { Diagnostic, Severity } from '../../../../src/sip/codec/diagnostic';
+import { DEFAULT_LIMITS, type ParseLimits } from './limits';
+import { RULE } from './rules';
+import { checkSemantics } from '../lint/semantics';
+
+export type ParseMode = 'strict' | 'lenient';
+export type { ParseLimits } from './limits';
+
+export interface ParseOptions {
+  /** strict: report every RFC 3261 §25 deviation as a diagnostic; lenient: what a robust receiver accepts. Default lenient. */
+  mode?: ParseMode;
+  /** The input is one datagram (octets after the Content-Length body are trailing garbage) or a stream prefix. Default 'datagram'. */
+  framing?: 'datagram' | 'stream';
+  /** Work bounds; exceeding one yields a diagnostic and no message. */
+  limits?: Partial<ParseLimits>;
+}
+
+export interface ParseResult {
+  /** The message, or null when the octets could not be understood as one (diagnostics say why). */
+  message: SipMessage | null;
+  diagnostics: Diagnostic[];
+  /**
+   * Octets that make up this message (start line through body), counted from the start of the
+   * input and including CRLF keep-alives skipped before it (§7.5). Stream framing cuts here.
+   * With `needMore`, only those leading CRLFs are counted: drop them and wait for more octets.
+   */
+  consumed: number;
+  /** Stream framing: the input is an incomplete message; wait for more octets (message is null). */
+  needMore?: boolean;
+  /**
+   * Stream framing: the octets cannot be framed (no usable Content-Length, a limit exceeded), so
+   * the byte stream cannot be resynchronised — the transport should close the connection.
+   */
+  fatal?: boolean;
+  /** 1-based line (in the input) of each header field of `message.headers`, same order. */
+  headerLines?: number[];
+}
+
+const SP = 0x20;
+const HT = 0x09;
+const CR = 0x0d;
+const LF = 0x0a;
+const HIGH = /[\x80-\xff]/;
+const CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** CTL octets other than the CR LF that end lines: one test over the header section decides whether lines need checking. */
+const CTL_IN_TEXT = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/** CTL or non-ASCII: one scan of an ordinary (ASCII, CTL-free) header section settles both questions. */
+const UNUSUAL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]/;
+
+/** A CR not followed by LF (the bare-LF case is reported apart). Native indexOf keeps it cheap. */
+function hasLoneCr(text: string): boolean {
+  for (let p = text.indexOf('\r'); p >= 0; p = text.indexOf('\r', p + 1)) if (text.charCodeAt(p + 1) !== LF) return true;
+  return false;
+}
+const VERSION = /^SIP\/[0-9]+\.[0-9]+$/i;
+
+function diag(rule: string, severity: Severity, message: string, line = 0, column = 0): Diagnostic {
+  return { rule, severity, message, line, column };
+}
+
+/** Trim SP/HTAB only: JS `trim()` would also eat 0xA0, the last octet of UTF-8 sequences like "à" (C3 A0). */
+function trimWs(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === SP || s.charCodeAt(a) === HT)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === SP || s.charCodeAt(b - 1) === HT)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+const TOKEN = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TOKEN[c] !== 1) return false;
+  }
+  return true;
+}
+
+function isContentLength(name: string): boolean {
+  return name.length === 1 ? name === 'l' || name === 'L' : name.length === 14 && name.toLowerCase() === 'content-length';
+}
+
+/** Decode latin1-held octets as UTF-8; in strict mode report malformed sequences (§25 TEXT-UTF8char). */
+function utf8(s: string, strict: boolean, diags: Diagnostic[], line: number): string {
+  if (!HIGH.test(s)) return s;
+  const out = Buffer.from(s, 'latin1').toString('utf8');
+  if (strict && out.includes('\ufffd') && !s.includes('\xef\xbf\xbd')) {
+    diags.push(diag(RULE.utf8, 'error', 'the text is not valid UTF-8', line, 1));
+  }
+  return out;
+}
+
+interface StartLine {
+  kind: 'request' | 'response';
+  method: string;
+  uri: string;
+  status: number;
+  reason: string;
+  version: string;
+}
+
+function parseStartLine(line: string, strict: boolean, diags: Diagnostic[], ln: number): StartLine | null {
+  const first = line.charCodeAt(0);
+  if (first === SP || first === HT) {
+    diags.push(diag(RULE.startLine, strict ? 'error' : 'warning', 'the start line begins with whitespace', ln, 1));
+    line = trimWs(line);
+  }
+  // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (§7.2, §25.1).
+  if (line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/') {
+    let i = 4;
+    while (i < line.length && line.charCodeAt(i) !== SP && line.charCodeAt(i) !== HT) i++;
+    const version = line.slice(0, i);
+    let j = i;
+    while (j < line.length && (line.charCodeAt(j) === SP || line.charCodeAt(j) === HT)) j++;
+    if (strict && (j - i !== 1 || line.charCodeAt(i) !== SP)) {
+      diags.push(diag(RULE.startLineSpacing, 'error', 'the version and status code must be separated by exactly one space', ln, i + 1));
+    }
+    const code = line.slice(j, j + 3);
+    const after = line.charCodeAt(j + 3);
+    if (!/^[0-9]{3}$/.test(code) || (j + 3 < line.length && after !== SP && after !== HT)) {
+      diags.push(diag(RULE.statusCode, 'error', 'the status line has no three-digit status code', ln, j + 1));
+      return null;
+    }
+    if (strict && !VERSION.test(version)) {
+      diags.push(diag(RULE.versionGrammar, 'error', `"${version}" is not a SIP version of the form SIP/1.0`, ln, 1));
+    }
+    let reason = '';
+    if (j + 3 >= line.length) {
+      if (strict) diags.push(diag(RULE.reasonPhrase, 'warning', 'the status code must be followed by a space, even when the reason phrase is empty', ln, j + 4));
+    } else reason = line.slice(j + 4);
+    return { kind: 'response', method: '', uri: '', status: Number(code), reason: utf8(reason, strict, diags, ln), version };
+  }
+  // Request-Line = Method SP Request-URI SP SIP-Version (§7.1, §25.1).
+  const parts: string[] = [];
+  let i = 0;
+  while (i < line.length && parts.length < 4) {
+    while (i < line.length && (line.charCodeAt(i) === SP || line.charCodeAt(i) === HT)) i++;
+    const s = i;
+    while (i < line.length && line.charCodeAt(i) !== SP && line.charCodeAt(i) !== HT) i++;
+    if (i > s) parts.push(line.slice(s, i));
+  }
+  if (parts.length !== 3) {
+    diags.push(diag(RULE.startLine, 'error', parts.length > 3
+      ? 'the request line has more than three parts (a space inside the Request-URI?)'
+      : 'the first line is neither a request line (METHOD URI SIP/2.0) nor a status line (SIP/2.0 CODE reason)', ln, 1));
+    return null;
+  }
+  const [method, uri, version] = parts as [string, string, string];
+  if (!VERSION.test(version)) {
+    diags.push(diag(RULE.versionGrammar, 'error', `"${version}" is not a SIP version; a request line ends with SIP/2.0`, ln, line.lastIndexOf(version) + 1));
+    if (!/^SIP\//i.test(version)) return null;
+  }
+  if (strict) {
+    if (line !== `${method} ${uri} ${version}`) {
+      diags.push(diag(RULE.startLineSpacing, 'error', 'the request line parts must be separated by exactly one space, with nothing before or after', ln, 1));
+    }
+    if (!isToken(method)) diags.push(diag(RULE.method, 'error', `the method "${method}" contains characters not allowed in a token`, ln, 1));
+  }
+  return { kind: 'request', method, uri, status: 0, reason: '', version };
+}
+
+function countLines(input: Buffer, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) if (input[i] === LF) n++;
+  return n;
+}
+
+/** Never throws: any input yields a message, diagnostics, or both. */
+export function parseMessage(input: Buffer, options: ParseOptions = {}): ParseResult {
+  try {
+    return parseInner(input, options);
+  } catch (err) {
+    // A parser bug must not take the harness down; the fuzz tests assert this never happens.
+    return { message: null, diagnostics: [diag(RULE.internal, 'error', `parser fault: ${String(err)}`)], consumed: input.length };
+  }
+}
+
+function parseInner(input: Buffer, options: ParseOptions): ParseResult {
+  const strict = options.mode === 'strict';
+  const stream = options.framing === 'stream';
+  const limits: ParseLimits = options.limits ? { ...DEFAULT_LIMITS, ...options.limits } : DEFAULT_LIMITS;
+  const diags: Diagnostic[] = [];
+
+  // §7.5: CRLFs before the start line are ignored (stream keep-alives, RFC 5626 §3.5.1).
+  let start = 0;
+  while (start < input.length && (input[start] === CR || input[start] === LF)) start++;
+  if (start === input.length) {
+    if (stream) return { message: null, diagnostics: diags, consumed: start, needMore: true };
+    diags.push(diag(RULE.emptyDatagram, input.length > 0 ? 'info' : 'error', input.length > 0 ? 'the datagram holds only CR/LF octets (a keep-alive), no SIP message' : 'the datagram is empty'));
+    return { message: null, diagnostics: diags, consumed: input.length };
+  }
+  const lineBase = start === 0 ? 1 : countLines(input, start) + 1;
+
+  // Find the line ends of the header section and the empty line that closes it (§7).
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const limitEnd = start + limits.maxHeaderBytes;
+  let pos = start;
+  let bodyStart = -1;
+  let firstBareLf = -1;
+  for (;;) {
+    const lf = input.indexOf(LF, pos);
+    if (lf < 0 || lf > limitEnd) break;
+    const ls = pos;
+    let end = lf;
+    if (lf > ls && input[lf - 1] === CR) end = lf - 1;
+    else if (firstBareLf < 0) firstBareLf = starts.length;
+    pos = lf + 1;
+    if (end === ls) {
+      bodyStart = pos;
+      break;
+    }
+    starts.push(ls);
+    ends.push(end);
+    if (starts.length > limits.maxHeaders + 1) {
+      diags.push(diag(RULE.limitHeaders, 'error', `more than ${limits.maxHeaders} header lines; the message was not parsed`, lineBase + starts.length - 1, 1));
+      return { message: null, diagnostics: diags, consumed: input.length, fatal: stream };
+    }
+  }
+  if (bodyStart < 0) {
+    if (input.length - start > limits.maxHeaderBytes) {
+      diags.push(diag(RULE.limitHeaderBytes, 'error', `the header section exceeds ${limits.maxHeaderBytes} octets; the message was not parsed`, lineBase, 1));
+      return { message: null, diagnostics: diags, consumed: input.length, fatal: stream };
+    }
+    if (stream) return { message: null, diagnostics: diags, consumed: start, needMore: true };
+    // A datagram without the empty line: a robust receiver takes the remaining octets as the
+    // last header line and an empty body.
+    if (pos < input.length) {
+      starts.push(pos);
+      ends.push(input[input.length - 1] === CR ? input.length - 1 : input.length);
+    }
+    diags.push(diag(RULE.noEmptyLine, 'error', 'no empty line (CRLF CRLF) ends the header section', lineBase + starts.length - 1, 1));
+  }
+  if (firstBareLf >= 0) {
+    diags.push(diag(RULE.bareLf, strict ? 'error' : 'warning', 'a line ends with LF alone; SIP lines end with CRLF', lineBase + firstBareLf, ends[firstBareLf] !== undefined ? ends[firstBareLf]! - starts[firstBareLf]! + 1 : 1));
+  }
+
+  const headEnd = ends.length > 0 ? ends[ends.length - 1]! : start;
+  const text = input.toString('latin1', start, headEnd);
+  const lineOf = (k: number): string => text.slice(starts[k]! - start, ends[k]! - start);
+
+  const sl = parseStartLine(lineOf(0), strict, diags, lineBase);
+  if (!sl) return { message: null, diagnostics: diags, consumed: bodyStart < 0 ? input.length : bodyStart, fatal: stream };
+
+  // Header fields; a line starting with SP/HTAB continues the previous one (§7.3.1 folding).
+  const headers: HeaderField[] = [];
+  const headerLines: number[] = [];
+  const unusual = UNUSUAL.test(text);
+  const hasHigh = unusual && HIGH.test(text);
+  const checkCtl = strict && ((unusual && CTL_IN_TEXT.test(text)) || hasLoneCr(text));
+  let clValue: number | undefined;
+  let clInvalid = false;
+  let last: HeaderField | null = null;
+  for (let k = 1; k < starts.length; k++) {
+    const line = lineOf(k);
+    const ln = lineBase + k;
+    const c0 = line.charCodeAt(0);
+    if (c0 === SP || c0 === HT) {
+      const more = trimWs(line);
+      if (!last) {
+        diags.push(diag(RULE.foldAfterStartLine, 'error', 'a continuation line (starting with whitespace) follows the start line; it was ignored', ln, 1));
+        continue;
+      }
+      if (more.length > 0) last.value = last.value.length > 0 ? `${last.value} ${hasHigh ? utf8(more, strict, diags, ln) : more}` : more;
+      if (checkCtl && CTL.test(more)) diags.push(diag(RULE.headerCtl, 'error', `the ${last.name} header contains control characters`, ln, 1));
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      diags.push(diag(RULE.headerColon, 'error', 'this header line has no colon; it was ignored', ln, 1));
+      last = null;
+      continue;
+    }
+    let ne = colon;
+    while (ne > 0 && (line.charCodeAt(ne - 1) === SP || line.charCodeAt(ne - 1) === HT)) ne--;
+    const name = line.slice(0, ne);
+    if (name.length === 0) {
+      diags.push(diag(RULE.headerName, 'error', 'this header line has no name before the colon; it was ignored', ln, 1));
+      last = null;
+      continue;
+    }
+    if (strict && !isToken(name)) diags.push(diag(RULE.headerName, 'error', `the header name "${name}" contains characters not allowed in a token`, ln, 1));
+    const raw = trimWs(line.slice(colon + 1));
+    if (checkCtl && CTL.test(raw)) diags.push(diag(RULE.headerCtl, 'error', `the ${name} header contains control characters`, ln, colon + 2));
+    const field: HeaderField = { name, value: hasHigh ? utf8(raw, strict, diags, ln) : raw };
+    headers.push(field);
+    headerLines.push(ln);
+    last = field;
+  }
+
+  // Content-Length after unfolding (§20.14: octets).
+  for (let h = 0; h < headers.length; h++) {
+    const f = headers[h]!;
+    if (!isContentLength(f.name)) continue;
+    const v = f.value;
+    if (!/^[0-9]{1,15}$/.test(v)) {
+      clInvalid = true;
+      diags.push(diag(RULE.contentLengthValue, 'error', `Content-Length "${v}" is not a number of octets`, headerLines[h]!, 1));
+    } else if (clValue === undefined) clValue = Number(v);
+    else if (Number(v) !== clValue) {
+      diags.push(diag(RULE.contentLengthConflict, 'error', `Content-Length appears with different values (${clValue} and ${v}); the first one was used`, headerLines[h]!, 1));
+    }
+  }
+
+  let body: Buffer;
+  let consumed: number;
+  if (bodyStart < 0) {
+    body = Buffer.alloc(0);
+    consumed = input.length;
+  } else if (stream) {
+    if (clValue === undefined) {
+      if (clInvalid) return { message: null, diagnostics: diags, consumed: bodyStart, fatal: true };
+      // §18.3 / §20.14: Content-Length is mandatory on streams; without it we assume no body.
+      diags.push(diag(RULE.contentLengthMissingStream, 'error', 'a message on a stream transport (TCP/TLS) must carry Content-Length; no body assumed', lineBase, 1));
+      clValue = 0;
+    }
+    if (clValue > limits.maxBodyBytes) {
+      diags.push(diag(RULE.limitBody, 'error', `Content-Length ${clValue} exceeds the ${limits.maxBodyBytes}-octet limit; the message was not parsed`, lineBase, 1));
+      return { message: null, diagnostics: diags, consumed: input.length, fatal: true };
+    }
+    if (bodyStart + clValue > input.length) return { message: null, diagnostics: [], consumed: start, needMore: true };
+    body = Buffer.from(input.subarray(bodyStart, bodyStart + clValue));
+    consumed = bodyStart + clValue;
+  } else {
+    const avail = input.length - bodyStart;
+    if (clValue === undefined) {
+      // §18.3: on a datagram the body runs to the end of the datagram.
+      body = Buffer.from(input.subarray(bodyStart));
+      if (strict && !clInvalid && body.length > 0) diags.push(diag(RULE.contentLengthAbsent, 'info', 'no Content-Length: the body was taken to be the rest of the datagram', lineBase, 1));
+    } else if (clValue > limits.maxBodyBytes) {
+      diags.push(diag(RULE.limitBody, 'error', `Content-Length ${clValue} exceeds the ${limits.maxBodyBytes}-octet limit; the message was not parsed`, lineBase, 1));
+      return { message: null, diagnostics: diags, consumed: input.length };
+    } else if (clValue > avail) {
+      // §18.3: a receiver SHOULD discard it; we keep the partial body so the harness can show it.
+      diags.push(diag(RULE.bodyTruncated, 'error', `Content-Length says ${clValue} octets but the datagram holds only ${avail} after the headers`, lineBase, 1));
+      body = Buffer.from(input.subarray(bodyStart));
+    } else {
+      body = Buffer.from(input.subarray(bodyStart, bodyStart + clValue));
+      if (clValue < avail) {
+        const tail = bodyStart + clValue;
+        diags.push(diag(RULE.trailingOctets, 'warning', `${avail - clValue} octets follow the body announced by Content-Length; they were ignored`, countLines(input, tail) + 1, tail - input.lastIndexOf(LF, tail - 1)));
+      }
+    }
+    consumed = bodyStart + body.length;
+  }
+
+  const message: SipMessage = sl.kind === 'request'
+    ? { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body }
+    : { kind: 'response', status: sl.status, reason: sl.reason, version: sl.version, headers, body };
+  if (strict) diags.push(...checkSemantics(message, headerLines, lineBase));
+  return { message, diagnostics: diags, consumed, headerLines };
+}

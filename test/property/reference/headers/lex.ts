@@ -1,0 +1,164 @@
+/**
+ * Shared lexical helpers for header values (RFC 3261 §25.1: token, quoted-string, quoted-pair,
+ * LWS, generic-param). Every function here is total: bad input yields null or a best effort,
+ * never an exception, because the harness must survive whatever a SUT sends.
+ */
+
+/** Parameter map: a flag parameter (`;lr`) maps to null, `;a=b` to the value text as on the wire. */
+export type Params = Record<string, string | null>;
+
+/** §25.1 token characters: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~". */
+const TOKEN = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
+
+/** hostname / IPv4address characters (§25.1): alphanum, "-", "." (and "_", seen in the wild). */
+const HOST = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._') HOST[c.charCodeAt(0)] = 1;
+
+export function isHostCode(code: number): boolean {
+  return code < 128 && HOST[code] === 1;
+}
+
+export function isTokenCode(code: number): boolean {
+  return code < 128 && TOKEN[code] === 1;
+}
+
+/** True when `s` is a non-empty §25.1 token. */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isTokenCode(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** §25.1 LWS after unfolding is SP / HTAB only. */
+export function isWs(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+export function skipWs(s: string, i: number): number {
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * Read a quoted-string starting at the opening DQUOTE at `i` (§25.1 quoted-string, quoted-pair).
+ * Returns the unescaped content and the index after the closing quote, or null when unterminated.
+ */
+export function readQuoted(s: string, i: number): { text: string; end: number } | null {
+  if (s.charCodeAt(i) !== 0x22) return null;
+  let out = '';
+  let j = i + 1;
+  let chunk = j;
+  while (j < s.length) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) {
+      // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F): the escaped octet stands for itself.
+      if (j + 1 >= s.length) return null;
+      out += s.slice(chunk, j) + s[j + 1];
+      j += 2;
+      chunk = j;
+    } else if (c === 0x22) {
+      return { text: out + s.slice(chunk, j), end: j + 1 };
+    } else j++;
+  }
+  return null;
+}
+
+/** Unquote a value if it is one whole quoted-string; otherwise return it unchanged. */
+export function unquote(value: string): string {
+  const v = value.trim();
+  if (v.length >= 2 && v.charCodeAt(0) === 0x22) {
+    const q = readQuoted(v, 0);
+    if (q && q.end === v.length) return q.text;
+  }
+  return value;
+}
+
+/** Build a quoted-string, escaping `"` and `\` as quoted-pairs (§25.1). */
+export function quote(text: string): string {
+  return '"' + text.replace(/[\\"]/g, (m) => '\\' + m) + '"';
+}
+
+/**
+ * Parse `*( SEMI generic-param )` (§25.1) from index `i` of `s`. Values keep their wire text
+ * (quotes included) so the header can be re-emitted unchanged; use `unquote` to read them.
+ * Names are lower-cased: parameter names compare case-insensitively (§7.3.1). Parsing stops at
+ * `stop` characters outside quotes (e.g. `,` for list elements). Returns null on a malformed
+ * parameter (empty name, unterminated quote).
+ */
+export function parseParams(s: string, i: number, stop = ''): { params: Params; end: number } | null {
+  const params: Params = {};
+  const hasStop = stop.length > 0;
+  const len = s.length;
+  i = skipWs(s, i);
+  while (i < len) {
+    if (hasStop && stop.includes(s[i]!)) break;
+    if (s.charCodeAt(i) !== 0x3b) return null; // ';'
+    i = skipWs(s, i + 1);
+    const nameStart = i;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3d || c === 0x3b || c === 0x20 || c === 0x09 || (hasStop && stop.includes(s[i]!))) break;
+    }
+    if (i === nameStart) return null;
+    const name = s.slice(nameStart, i).toLowerCase();
+    i = skipWs(s, i);
+    if (s.charCodeAt(i) === 0x3d) {
+      i = skipWs(s, i + 1);
+      if (s.charCodeAt(i) === 0x22) {
+        const q = readQuoted(s, i);
+        if (!q) return null;
+        params[name] = s.slice(i, q.end);
+        i = q.end;
+      } else {
+        const vStart = i;
+        for (; i < len; i++) {
+          const c = s.charCodeAt(i);
+          if (c === 0x3b || c === 0x20 || c === 0x09 || (hasStop && stop.includes(s[i]!))) break;
+        }
+        params[name] = s.slice(vStart, i);
+      }
+    } else params[name] = null;
+    i = skipWs(s, i);
+  }
+  return { params, end: i };
+}
+
+/** Emit parameters as `;name=value` / `;flag`, in insertion order. */
+export function formatParams(params: Params): string {
+  let out = '';
+  for (const [k, v] of Object.entries(params)) out += v === null ? `;${k}` : `;${k}=${v}`;
+  return out;
+}
+
+/**
+ * Split a list-valued header on top-level commas (§7.3.1), outside quoted strings and <...>.
+ * Same result as message.ts splitCommaList, with a fast path for the common single value.
+ */
+export function splitList(value: string): string[] {
+  if (value.indexOf(',') < 0) {
+    const v = value.trim();
+    return v.length > 0 ? [v] : [];
+  }
+  const parts: string[] = [];
+  let angle = 0;
+  let inQuote = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inQuote = false;
+    } else if (c === 0x22) inQuote = true;
+    else if (c === 0x3c) angle++;
+    else if (c === 0x3e) angle = angle > 0 ? angle - 1 : 0;
+    else if (c === 0x2c && angle === 0) {
+      const p = value.slice(start, i).trim();
+      if (p.length > 0) parts.push(p);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last.length > 0) parts.push(last);
+  return parts;
+}
