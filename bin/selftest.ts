@@ -8,7 +8,7 @@ import { runCase, type CaseResult } from '../src/harness/runner';
 import type { TestCase, CaseVariant } from '../src/harness/test-case';
 import { caseKey } from '../src/harness/test-case';
 import { allCases } from '../suites/index';
-import { referenceTarget } from './targets';
+import { REFERENCE_IXIT, referenceTarget } from './targets';
 
 export interface SelftestRow {
   /** '(none)' for the correct server. */
@@ -47,7 +47,7 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
 }
 
 async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, lossRate?: number): Promise<CaseResult[]> {
-  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, faults, timers: { t1: 100, t2: 800, t4: 1000 }, lossRate });
+  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, faults, timers: REFERENCE_IXIT.timers, lossRate });
   try {
     const target = referenceTarget(server);
     const jobs: Array<[TestCase, CaseVariant]> = cases.flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));

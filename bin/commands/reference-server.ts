@@ -16,6 +16,7 @@ interface ReferenceServerArgs {
   fault?: string[];
   'list-faults': boolean;
   verbose: boolean;
+  loss?: number;
 }
 
 function listFaults(): string {
@@ -34,7 +35,8 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       .option('transport', { type: 'array', string: true, choices: ['udp', 'tcp', 'tls'], describe: 'transports to listen on (repeatable; default udp and tcp)' })
       .option('fault', { type: 'array', string: true, describe: 'switch on a fault of the catalogue (repeatable; see --list-faults)' })
       .option('list-faults', { type: 'boolean', default: false, describe: 'print the fault catalogue and exit' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'log every forwarding decision' }) as never,
+      .option('verbose', { type: 'boolean', default: false, describe: 'log every forwarding decision' })
+      .option('loss', { type: 'number', describe: 'drop this share (0..1) of the UDP datagrams it sends and receives (robustness demos)' }) as never,
   handler: async (argv) => {
     if (argv['list-faults']) {
       process.stdout.write(listFaults());
@@ -51,7 +53,12 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       process.stderr.write('cpm-conformance reference-server: --transport tls needs a certificate; use the API (startReferenceServer({ tls })) for now\n');
       process.exit(EXIT_USAGE);
     }
+    if (argv.loss !== undefined && !(argv.loss >= 0 && argv.loss < 1)) {
+      process.stderr.write('cpm-conformance reference-server: --loss must be a number from 0 to below 1, e.g. 0.1\n');
+      process.exit(EXIT_USAGE);
+    }
     const server = await startReferenceServer({
+      lossRate: argv.loss,
       host: argv.host,
       port: argv.port,
       mode: argv.mode,

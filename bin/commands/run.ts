@@ -13,7 +13,7 @@ import { exitCodeFor } from '../../src/harness/verdict';
 import { isRequirementId } from '../../src/harness/requirements';
 import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
-import { referenceTarget, targetFromConfig } from '../targets';
+import { REFERENCE_IXIT, referenceTarget, targetFromConfig } from '../targets';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
 
@@ -45,7 +45,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('results', { type: 'string', default: 'allure-results', describe: 'Allure results directory (emptied first)' })
       .option('strict', { type: 'boolean', default: false, describe: 'a SHOULD not met (non-strict) counts as fail' })
       .option('mode', { choices: ['proxy', 'b2bua'] as const, default: 'proxy' as const, describe: 'reference server PF mode (no --target only)' })
-      .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss on the harness sockets (robustness self-test)' }) as never,
+      .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' }) as never,
   handler: async (args) => {
     if (args.grep) {
       try {
@@ -70,9 +70,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         throw e;
       }
     } else {
-      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: args.mode, timers: { t1: 100, t2: 800, t4: 1000 } });
+      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: args.mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss });
       target = referenceTarget(server);
-      process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}\n`);
+      process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}\n`);
     }
     if (args.transport) {
       target = { ...target, transports: target.transports.filter((t) => t === args.transport) };
@@ -95,7 +95,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const started = Date.now();
     try {
       await runSuites({
-        globals: { target, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: args.loss },
+        globals: { target, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss },
         resultsDir,
         environmentInfo: {
           'sut.name': target.name,

@@ -134,6 +134,26 @@ export class TestContext {
     throw new CaseStop(this.record('fail', requirement, failure));
   }
 
+  /**
+   * Absence check (design §4): none of these devices receives a request within the quiet period
+   * (IXIT quietPeriodMs). A request that arrives is the finding's evidence.
+   */
+  async expectQuiet(devices: Array<{ name: string; inbox: Array<{ request: SipMessage }> }>, requirement: string, what: string, quietMs = this.quietMs): Promise<void> {
+    this.evaluated.add(requirement);
+    const deadline = Date.now() + quietMs;
+    for (;;) {
+      for (const d of devices) {
+        const got = d.inbox[0];
+        if (got) {
+          this.fail(requirement, { message: `${what}: ${d.name} received a request within the quiet period of ${quietMs} ms`, expected: `nothing at ${d.name}`, actual: got.request });
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(20, left)));
+    }
+  }
+
   /** Mark requirements as evaluated by a step that checked them implicitly. */
   evaluatedAll(...requirements: string[]): void {
     for (const r of requirements) this.evaluated.add(r);

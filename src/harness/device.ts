@@ -5,7 +5,7 @@
  * as unexpected.
  */
 import { randomUUID } from 'node:crypto';
-import type { HeaderField, SipRequest, SipResponse } from '../sip/message';
+import type { HeaderField, SipMessage, SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, setHeader } from '../sip/message';
 import { formatHostPort, type Address } from '../sip/transport/address';
 import type { Transport } from '../sip/transport/transport';
@@ -68,6 +68,8 @@ export class Device {
   readonly received: ServerTransaction[] = [];
   readonly acks: SipRequest[] = [];
   private waiters: Waiter[] = [];
+  /** ACKs sent for 2xx, by Call-ID and CSeq number, to re-send on each 2xx retransmission (RFC 3261 §13.2.2.4). */
+  private readonly sentAcks = new Map<string, { ack: SipRequest; dest: Address }>();
   private cseq = 1;
   private readonly username: string;
   private readonly password?: string;
@@ -85,6 +87,16 @@ export class Device {
     this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name });
     this.endpoint.onRequest((tx) => this.onRequest(tx));
     this.endpoint.onAck((ack) => this.acks.push(ack));
+    this.endpoint.onInbound((m) => this.reAck(m.message));
+  }
+
+  /** A 2xx to an INVITE we already ACKed is a retransmission: our ACK was lost, send it again. */
+  private reAck(msg: SipMessage | null): void {
+    if (!msg || msg.kind !== 'response' || msg.status < 200 || msg.status >= 300) return;
+    const cs = header(msg, 'CSeq')?.split(/\s+/);
+    if (!cs || cs[1] !== 'INVITE') return;
+    const sent = this.sentAcks.get(`${header(msg, 'Call-ID')} ${cs[0]}`);
+    if (sent) void this.endpoint.send(sent.ack, sent.dest);
   }
 
   get address(): Address {
@@ -236,7 +248,9 @@ export class Device {
     setHeader(ack, 'CSeq', `${inviteSeq} ACK`);
     // The ACK for a 2xx carries its own branch (§17.1.1.3 applies only to non-2xx).
     addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${formatHostPort(this.address)};branch=${newBranch()};rport`, 'top');
-    await this.endpoint.send(ack, this.nextHop(ack));
+    const dest = this.nextHop(ack);
+    this.sentAcks.set(`${header(ack, 'Call-ID')} ${inviteSeq}`, { ack, dest });
+    await this.endpoint.send(ack, dest);
     return ack;
   }
 

@@ -6,7 +6,7 @@
  * intact) so a URI re-emits as received; URI header values (`?Replaces=...`) are %-unescaped
  * exactly once — never recursively, so `%2540` stays `%40` (RFC 3261 §19.1.2, RFC 4475 §3.1.1.5).
  */
-import { formatParams } from './headers/lex';
+import { formatParams, trimEnd, trimStart } from './headers/lex';
 
 export interface SipUri {
   scheme: string;
@@ -133,6 +133,86 @@ export function parseUri(text: string): SipUri | null {
     }
   }
   return uri;
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function isHostNameCode(c: number): boolean {
+  return isAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x5f || c === 0x2d;
+}
+
+function isIpv6RefCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x3a) || c === 0x2e || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * `parseUri(text) !== null`, decided without building the URI: the strict parser checks every
+ * Request-URI (§25.1 Request-URI) and only needs the verdict. Same rules, same order as
+ * `parseUri`; test/property/shape.test.ts compares the two on random input.
+ */
+export function isParsableUri(text: string): boolean {
+  const end = trimEnd(text, 0, text.length);
+  const b = trimStart(text, 0, end);
+  const colon = text.indexOf(':', b);
+  if (colon <= b || colon >= end) return false;
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  if (!isAlpha(text.charCodeAt(b))) return false;
+  for (let j = b + 1; j < colon; j++) {
+    const c = text.charCodeAt(j);
+    if (!(isAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
+  }
+  const sl = colon - b;
+  if (sl !== 3 && sl !== 4) return true;
+  if ((text.charCodeAt(b) | 0x20) !== 0x73 || (text.charCodeAt(b + 1) | 0x20) !== 0x69 || (text.charCodeAt(b + 2) | 0x20) !== 0x70) return true;
+  if (sl === 4 && (text.charCodeAt(b + 3) | 0x20) !== 0x73) return true;
+
+  // rest = text[r, end). userinfo: the first '@' before any '?'.
+  let r = colon + 1;
+  let q0 = text.indexOf('?', r);
+  if (q0 >= end) q0 = -1;
+  let at = text.indexOf('@', r);
+  if (at >= end) at = -1;
+  if (at >= 0 && (q0 < 0 || at < q0)) {
+    // user = userinfo up to its first ':' (or all of it) must be non-empty.
+    if (at === r || text.charCodeAt(r) === 0x3a) return false;
+    r = at + 1;
+  }
+  let i = r;
+  if (i < end && text.charCodeAt(i) === 0x5b) {
+    const close = text.indexOf(']', i);
+    if (close < 0 || close >= end || close === i + 1) return false;
+    for (let j = i + 1; j < close; j++) if (!isIpv6RefCode(text.charCodeAt(j))) return false;
+    i = close + 1;
+  } else {
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x3a || c === 0x3b || c === 0x3f) break;
+      if (!isHostNameCode(c)) return false;
+    }
+    if (i === r) return false;
+  }
+  if (i < end && text.charCodeAt(i) === 0x3a) {
+    const ps = ++i;
+    let port = 0;
+    while (i < end && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) port = port * 10 + text.charCodeAt(i++) - 0x30;
+    if (i === ps || i - ps > 5 || port > 65535) return false;
+  }
+  // uri-parameters up to the first '?' after the host: ";" then non-empty names ("=x" is bad).
+  let qi = text.indexOf('?', i);
+  if (qi >= end) qi = -1;
+  const pe = qi < 0 ? end : qi;
+  if (i < pe) {
+    if (text.charCodeAt(i) !== 0x3b) return false;
+    for (let j = i + 1; j < pe; j++) if (text.charCodeAt(j) === 0x3d && text.charCodeAt(j - 1) === 0x3b) return false;
+  }
+  if (qi >= 0) {
+    // headers: "&"-separated; a non-empty one must have a name before its '='.
+    if (qi + 1 < end && text.charCodeAt(qi + 1) === 0x3d) return false;
+    for (let j = qi + 2; j < end; j++) if (text.charCodeAt(j) === 0x3d && text.charCodeAt(j - 1) === 0x26) return false;
+  }
+  return true;
 }
 
 /** Emit a URI from its parts (non-sip schemes: the raw text). Header values are re-escaped. */

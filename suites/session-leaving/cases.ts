@@ -26,6 +26,8 @@ export const clientALeaves: TestCase = {
     await registerAll(t);
     const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
     await leaveAndJudge(t, sidesFor(t, s, 'caller'));
+    await t.step('quiet', 'The session is closed: nothing more reaches either client', () =>
+      t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
   },
 };
 
@@ -42,6 +44,8 @@ export const clientBLeaves: TestCase = {
     await registerAll(t);
     const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
     await leaveAndJudge(t, sidesFor(t, s, 'callee'));
+    await t.step('quiet', 'The session is closed: nothing more reaches either client', () =>
+      t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
   },
 };
 

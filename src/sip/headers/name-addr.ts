@@ -8,7 +8,7 @@
  */
 import type { SipMessage } from '../message';
 import { header } from '../message';
-import { formatParams, parseParams, quote, readQuoted, skipWs, type Params } from './lex';
+import { formatParams, isWs, parseParams, quote, quotedEnd, readQuoted, scanParams, skipWs, trimEnd, trimStart, PARAMS_BAD, type Params } from './lex';
 
 export interface NameAddr {
   /** Display name, unquoted (quoted-pairs resolved) when it was a quoted-string. */
@@ -59,6 +59,57 @@ export function parseNameAddr(value: string): NameAddr | null {
   const out: NameAddr = { uri, params: p.params, raw: s };
   if (displayName !== undefined) out.displayName = displayName;
   return out;
+}
+
+/** `nameAddrShape` result: not a name-addr / addr-spec (`parseNameAddr` returns null). */
+export const NAME_ADDR_BAD = -1;
+/** `nameAddrShape` result: well formed, no tag value. */
+export const NAME_ADDR_NO_TAG = 0;
+/** `nameAddrShape` result: well formed with a tag parameter value (§8.1.1.3, §19.3). */
+export const NAME_ADDR_TAG = 1;
+
+/**
+ * What `parseNameAddr(value.slice(start, end))` would conclude, without building it: NAME_ADDR_BAD
+ * when it returns null, else whether `params.tag` is a string. Strict mode checks every From, To,
+ * Contact, Route and Record-Route (§25.1); test/property/shape.test.ts holds the two in step.
+ */
+export function nameAddrShape(value: string, start = 0, end = value.length): number {
+  const e = trimEnd(value, start, end);
+  const b = trimStart(value, start, e);
+  if (b === e) return NAME_ADDR_BAD;
+  let i = b;
+  if (value.charCodeAt(b) === 0x22) {
+    const q = quotedEnd(value, b, e);
+    if (q < 0) return NAME_ADDR_BAD;
+    i = q;
+    while (i < e && isWs(value.charCodeAt(i))) i++;
+    if (i >= e || value.charCodeAt(i) !== 0x3c) return NAME_ADDR_BAD;
+  } else {
+    // display-name is anything before a '<' that comes before any ';'.
+    let lt = value.indexOf('<', b);
+    if (lt >= e) lt = -1;
+    if (lt >= 0) {
+      const semi = value.indexOf(';', b);
+      if (semi < 0 || semi >= e || lt < semi) i = lt;
+    }
+  }
+  let colon = false;
+  if (i < e && value.charCodeAt(i) === 0x3c) {
+    const close = value.indexOf('>', i);
+    if (close < 0 || close >= e) return NAME_ADDR_BAD;
+    // The URI (trimmed) must be non-empty and hold a ':'; a ':' is never trimmed.
+    for (let j = i + 1; j < close; j++) if (value.charCodeAt(j) === 0x3a) { colon = true; break; }
+    i = close + 1;
+  } else {
+    for (; i < e; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 0x3b || c === 0x20 || c === 0x09) break;
+      if (c === 0x3a) colon = true;
+    }
+  }
+  if (!colon) return NAME_ADDR_BAD;
+  const p = scanParams(value, i, e, 'tag');
+  return p === PARAMS_BAD ? NAME_ADDR_BAD : p === 1 ? NAME_ADDR_TAG : NAME_ADDR_NO_TAG;
 }
 
 /** Always emits the name-addr form (angle brackets), which §20.10 allows everywhere. */

@@ -5,7 +5,7 @@
  */
 import type { SipMessage } from '../message';
 import { headerValues } from '../message';
-import { formatParams, isHostCode, isTokenCode, parseParams, skipWs, type Params } from './lex';
+import { formatParams, isHostCode, isTokenCode, isWs, parseParams, scanParams, skipWs, trimEnd, trimStart, PARAMS_BAD, type Params } from './lex';
 
 export interface Via {
   /** `SIP/2.0` (protocol-name "/" protocol-version). */
@@ -75,6 +75,62 @@ export function parseVia(value: string): Via | null {
   const branch = p.params['branch'];
   if (typeof branch === 'string') via.branch = branch;
   return via;
+}
+
+/** `viaShape` result: not a via-parm (`parseVia` returns null). */
+export const VIA_BAD = -1;
+/** `viaShape` result: a via-parm without a branch value (`parseVia(...).branch === undefined`). */
+export const VIA_NO_BRANCH = 0;
+/** `viaShape` result: a via-parm with a branch parameter value. */
+export const VIA_BRANCH = 1;
+
+function isIpv6RefCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x3a) || c === 0x2e || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * What `parseVia(value.slice(start, end))` would conclude, without building it: VIA_BAD when it
+ * returns null, else whether it has a branch. The strict parser checks every Via of every message
+ * (§25.1 via-parm, §8.1.1.7 branch); test/property/shape.test.ts holds the two in step.
+ */
+export function viaShape(value: string, start = 0, end = value.length): number {
+  const e = trimEnd(value, start, end);
+  let i = trimStart(value, start, e);
+  // sent-protocol: three tokens separated by SWS "/" SWS.
+  for (let k = 0; k < 3; k++) {
+    while (i < e && isWs(value.charCodeAt(i))) i++;
+    const s = i;
+    while (i < e && isTokenCode(value.charCodeAt(i))) i++;
+    if (i === s) return VIA_BAD;
+    while (i < e && isWs(value.charCodeAt(i))) i++;
+    if (k < 2) {
+      if (i >= e || value.charCodeAt(i) !== 0x2f) return VIA_BAD;
+      i++;
+    }
+  }
+  while (i < e && isWs(value.charCodeAt(i))) i++;
+  if (i < e && value.charCodeAt(i) === 0x5b) {
+    // IPv6reference: "[" hex, ":" and "." "]" (non-empty).
+    const close = value.indexOf(']', i);
+    if (close < 0 || close >= e || close === i + 1) return VIA_BAD;
+    for (let j = i + 1; j < close; j++) if (!isIpv6RefCode(value.charCodeAt(j))) return VIA_BAD;
+    i = close + 1;
+  } else {
+    const s = i;
+    while (i < e && isHostCode(value.charCodeAt(i))) i++;
+    if (i === s) return VIA_BAD;
+  }
+  while (i < e && isWs(value.charCodeAt(i))) i++;
+  if (i < e && value.charCodeAt(i) === 0x3a) {
+    i++;
+    while (i < e && isWs(value.charCodeAt(i))) i++;
+    const ps = i;
+    let port = 0;
+    while (i < e && value.charCodeAt(i) >= 0x30 && value.charCodeAt(i) <= 0x39) port = port * 10 + value.charCodeAt(i++) - 0x30;
+    if (i === ps || i - ps > 5 || port > 65535) return VIA_BAD;
+  }
+  const p = scanParams(value, i, e, 'branch');
+  return p === PARAMS_BAD ? VIA_BAD : p === 1 ? VIA_BRANCH : VIA_NO_BRANCH;
 }
 
 /** Emit a Via value; `branch` set on the object wins over a stale params entry. */
