@@ -38,6 +38,12 @@ interface Binding {
   address: Address;
 }
 
+function sameAddressOf(a: string, b: string): boolean {
+  const x = uriAddress(a);
+  const y = uriAddress(b);
+  return x !== null && y !== null && sameAddress(x, y) && parseUri(a)?.user === parseUri(b)?.user;
+}
+
 export class CoreEmulator {
   readonly name: string;
   readonly transport: Transport;
@@ -80,6 +86,10 @@ export class CoreEmulator {
     return this.locations.get(aorKey(aor)) ?? [];
   }
 
+  private allBindings(): Binding[] {
+    return [...this.locations.values()].flat();
+  }
+
   private isOwnUri(uri: string): boolean {
     const a = uriAddress(uri);
     return a !== null && sameAddress(a, this.address);
@@ -96,25 +106,28 @@ export class CoreEmulator {
     }
   }
 
-  // ---- registrar (RFC 3261 §10.3), for this core's own devices ----
-  private register(req: SipRequest, m: InboundMessage): void {
-    const to = header(req, 'To');
+  // ---- registration (RFC 3261 §10, RFC 3327 Path): this core's devices register with the SUT ----
+  /**
+   * A device's REGISTER is proxied to the SUT's registrar (PF A's address) with this core in Path,
+   * so the SUT knows every device of the user (it forks to them, CPM-MLD-007) and reaches them
+   * through this core (pass t2). The core also keeps the bindings to deliver requests to contacts.
+   */
+  private register(fwd: SipRequest, m: InboundMessage): void {
+    const to = header(fwd, 'To');
     const aor = to ? parseNameAddr(to)?.uri : undefined;
-    const res = this.response(req, aor ? 200 : 400, aor ? 'OK' : 'Bad Request');
     if (aor) {
       const list: Binding[] = [];
-      for (const c of headerFields(req, 'Contact').flatMap((f) => splitCommaList(f.value))) {
+      for (const c of headerFields(fwd, 'Contact').flatMap((f) => splitCommaList(f.value))) {
         const na = parseNameAddr(c);
-        const expires = na?.params['expires'] ?? header(req, 'Expires') ?? '3600';
+        const expires = na?.params['expires'] ?? header(fwd, 'Expires') ?? '3600';
         if (!na || na.uri === '*') continue;
-        const address = uriAddress(na.uri) ?? m.flow.remote;
-        if (Number(expires) > 0) list.push({ contact: na.uri, address });
-        addHeader(res, 'Contact', `${c.replace(/;expires=\d+/i, '')};expires=${Number(expires)}`);
+        if (Number(expires) > 0) list.push({ contact: na.uri, address: uriAddress(na.uri) ?? m.flow.remote });
       }
-      if (list.length > 0) this.locations.set(aorKey(aor), list);
-      else this.locations.delete(aorKey(aor));
+      if (list.length > 0) this.locations.set(aorKey(aor), [...this.bindings(aor).filter((b) => !list.some((x) => x.contact === b.contact)), ...list]);
     }
-    void this.transport.send(res, m.flow.remote);
+    addHeader(fwd, 'Path', `<${this.routeUri('t2')}>`, 'top');
+    if (!headerFields(fwd, 'Supported').some((f) => /\bpath\b/i.test(f.value))) addHeader(fwd, 'Supported', 'path');
+    this.forward(fwd, this.opts.pfOrig, 'reg');
   }
 
   private response(req: SipRequest, status: number, reason: string): SipResponse {
@@ -129,12 +142,14 @@ export class CoreEmulator {
 
   // ---- proxying (RFC 3261 §16, stateless per §16.11) ----
   private onRequest(req: SipRequest, m: InboundMessage): void {
-    if (req.method === 'REGISTER' && !this.hasRoute(req)) {
-      this.register(req, m);
-      return;
-    }
     const fwd = cloneMessage(req);
     this.stampReceived(fwd, m);
+    if (req.method === 'REGISTER' && !this.hasRoute(req) && !this.fromPeerCore(req)) {
+      const mf = Number(header(fwd, 'Max-Forwards') ?? '70');
+      setHeader(fwd, 'Max-Forwards', String(mf - 1));
+      this.register(fwd, m);
+      return;
+    }
     // §16.4: pop every Route entry that names this core, remembering the last pass it names.
     let hop: CoreHop | undefined;
     for (;;) {
@@ -194,16 +209,13 @@ export class CoreEmulator {
       this.pushRoute(fwd, [`<${hostPortUri(this.opts.pfTerm, this.protocol)};lr>`, `<${this.routeUri('t2')}>`]);
       return this.forward(fwd, this.opts.pfTerm, 't1');
     }
-    // Pass t2: back from PF term → the user's registered device(s).
+    // Pass t2: back from PF term → the device. A PF that forked names the contact in the
+    // Request-URI; one that left the AoR gets the first binding (this core does not fork).
     if (rr) this.recordRoute(fwd, 't2');
-    const bindings = this.bindings(targetAor);
-    const direct = uriAddress(fwd.uri);
-    if (bindings.length === 0) {
-      if (direct && !this.serves(targetAor) && target?.user === undefined) return this.forward(fwd, direct, 't2');
-      return this.unroutable(req, m, `no registered device for ${targetAor}`);
-    }
-    // One binding per branch; forking by the core is only used when forkingElement = core.
-    const b = bindings[0];
+    const byContact = this.allBindings().find((b) => b.contact === fwd.uri || sameAddressOf(b.contact, fwd.uri));
+    if (byContact) return this.forward(fwd, byContact.address, 't2');
+    const b = this.bindings(targetAor)[0];
+    if (!b) return this.unroutable(req, m, `no registered device for ${fwd.uri}`);
     fwd.uri = b.contact;
     this.forward(fwd, b.address, 't2');
   }

@@ -67,6 +67,12 @@ export class Device {
   /** Every request ever received, in order. */
   readonly received: ServerTransaction[] = [];
   readonly acks: SipRequest[] = [];
+  /** CANCELs received, with the INVITE transaction each cancelled (the endpoint already answered 200, §9.2). */
+  readonly cancels: Array<{ tx: ServerTransaction; cancel: SipRequest }> = [];
+  /** Answer a cancelled INVITE 487 at once (RFC 3261 §9.2 UAS behaviour); a case may turn it off to race. */
+  autoAnswerCancel = true;
+  /** To tag this device uses on each INVITE it answers (one dialog per transaction, §12.1.1). */
+  private readonly tags = new WeakMap<ServerTransaction, string>();
   private waiters: Waiter[] = [];
   /** ACKs sent for 2xx, by Call-ID and CSeq number, to re-send on each 2xx retransmission (RFC 3261 §13.2.2.4). */
   private readonly sentAcks = new Map<string, { ack: SipRequest; dest: Address }>();
@@ -115,6 +121,12 @@ export class Device {
 
   private onRequest(tx: ServerTransaction): void {
     this.received.push(tx);
+    if (tx.request.method === 'INVITE') {
+      tx.onCancel((cancel) => {
+        this.cancels.push({ tx, cancel });
+        if (this.autoAnswerCancel) void tx.respond(createResponse(tx.request, 487, 'Request Terminated', { toTag: this.tagFor(tx) })).catch(() => undefined);
+      });
+    }
     const i = this.waiters.findIndex((w) => matchMessage(tx.request, w.tpl).length === 0);
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
@@ -222,10 +234,25 @@ export class Device {
     ], body, 'application/sdp');
   }
 
+  /** The To tag of this device's answers to one INVITE. */
+  tagFor(tx: ServerTransaction): string {
+    let tag = this.tags.get(tx);
+    if (!tag) {
+      tag = newTag();
+      this.tags.set(tx, tag);
+    }
+    return tag;
+  }
+
+  /** 180 Ringing on a received INVITE (an early dialog, §13.3.1.1). */
+  ring(tx: ServerTransaction): Promise<void> {
+    return tx.respond(createResponse(tx.request, 180, 'Ringing', { toTag: this.tagFor(tx) }));
+  }
+
   /** Answer a received INVITE: optional provisional, then a final with our MSRP answer on 2xx. Returns the UAS dialog on 2xx. */
   async answer(tx: ServerTransaction, status = 200, opts: { ringing?: boolean } = {}): Promise<Dialog | null> {
-    const tag = newTag();
-    if (opts.ringing) await tx.respond(createResponse(tx.request, 180, 'Ringing', { toTag: tag }));
+    const tag = this.tagFor(tx);
+    if (opts.ringing) await this.ring(tx);
     const res = createResponse(tx.request, status, undefined, { toTag: tag });
     if (status >= 200 && status < 300) {
       addHeader(res, 'Contact', this.contact);

@@ -87,3 +87,41 @@ export const sipMessage: fc.Arbitrary<SipMessage> = fc.oneof(
     reason: headerValue, headers: fc.array(headerField, { maxLength: 12 }), body: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
   }),
 );
+
+/*
+ * Near-valid header values for the §25.1 grammar of Via, name-addr, SIP-URI, media-type and
+ * generic-param: well-formed structure, then a few pieces inserted, deleted or swapped, so the
+ * inputs sit on the edge between accepted and rejected where a fast scanner could disagree with
+ * the parser it replaces.
+ */
+const lws = fc.constantFrom('', '', ' ', '\t', '  ');
+const pName = fc.constantFrom('branch', 'BRANCH', 'tag', 'Tag', 'lr', 'rport', 'received', 'q', '+sip.instance', 'x', 'ta', 'branchx');
+const pValue = fc.constantFrom('z9hG4bK1', '1', '', '"q"', '"a\\"b"', '"<urn:x>"', '"open', '"esc\\', '[::1]', 'a=b');
+const param = fc.tuple(lws, lws, pName, lws, fc.option(fc.tuple(lws, pValue), { nil: undefined }))
+  .map(([a, b, n, c, v]) => `${a};${b}${n}${c}${v === undefined ? '' : `=${v[0]}${v[1]}`}`);
+const params = fc.array(param, { maxLength: 4 }).map((p) => p.join(''));
+const host = fc.constantFrom('h', 'a.example.com', '192.0.2.1', '[2001:db8::1]', '[::1]', '[]', '[g]', 'a_b-c', 'h h', '');
+const port = fc.constantFrom('', ':5060', ':0', ':65535', ':65536', ':123456', ':', ': 5060', ':x');
+const userinfo = fc.constantFrom('', 'alice@', 'a:pw@', ':pw@', '@', '%41b@', 'a;b@');
+const sipUri = fc.tuple(fc.constantFrom('sip:', 'SIP:', 'sips:', 'tel:', 'urn:x:', 'sip', '1x:'), userinfo, host, port,
+  fc.constantFrom('', ';lr', ';transport=tcp', ';=x', ';;a', ';a=b;c', 'x'), fc.constantFrom('', '?a=b', '?=b', '?a=b&=c', '?&', '?x'))
+  .map((p) => p.join(''));
+const display = fc.constantFrom('', '"Alice" ', '"A \\"B\\"" ', 'Bob ', 'Bob Smith ', '"open ', '"x"', ' ');
+const nameAddrValue = fc.tuple(display, fc.boolean(), sipUri, params)
+  .map(([d, angle, u, p]) => (angle ? `${d}<${u}>${p}` : `${u}${p}`));
+const viaValue = fc.tuple(fc.constantFrom('SIP/2.0/UDP', 'SIP / 2.0 / TCP', 'SIP/2.0', 'SIP/2.0/', 'SIP//UDP', 'sip/2.0/ws'), lws, host, port, params)
+  .map(([a, s, h, p, q]) => `${a} ${s}${h}${p}${q}`);
+const mediaType = fc.tuple(fc.constantFrom('application', 'text', ' text ', '', 'a b', 'é'), fc.constantFrom('/', '', '//'),
+  fc.constantFrom('sdp', 'plain', '', 'x@y', 'sdp '), params).map((p) => p.join(''));
+const EDIT = [' ', '\t', ';', '=', '"', '\\', '<', '>', ':', '@', '?', '&', ',', '[', ']', '/', '\u00a0', '\r', 'é'];
+/** One edit: insert a significant character, delete one, or leave the value alone. */
+const edited = (a: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.tuple(a, fc.nat(), fc.nat(EDIT.length - 1), fc.nat(3)).map(([v, at, e, op]) => {
+  const i = v.length === 0 ? 0 : at % (v.length + 1);
+  if (op === 1) return v.slice(0, i) + EDIT[e] + v.slice(i);
+  if (op === 2) return v.slice(0, i) + v.slice(i + 1);
+  return v;
+});
+export const structured: fc.Arbitrary<string> = fc.oneof(
+  edited(params), edited(sipUri), edited(nameAddrValue), edited(viaValue), edited(mediaType),
+  fc.array(edited(fc.oneof(nameAddrValue, viaValue)), { minLength: 2, maxLength: 3 }).map((l) => l.join(', ')),
+);

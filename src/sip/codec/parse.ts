@@ -16,7 +16,7 @@ import type { HeaderField, SipMessage } from '../message';
 import type { Diagnostic, Severity } from './diagnostic';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits';
 import { RULE } from './rules';
-import { checkSemantics } from '../lint/semantics';
+import { checkSemanticsInto, headerKind, H_CONTENT_LENGTH } from '../lint/semantics';
 
 export type ParseMode = 'strict' | 'lenient';
 export type { ParseLimits } from './limits';
@@ -93,8 +93,14 @@ function isToken(s: string): boolean {
   return true;
 }
 
-function isContentLength(name: string): boolean {
-  return name.length === 1 ? name === 'l' || name === 'L' : name.length === 14 && name.toLowerCase() === 'content-length';
+/** Content-Length value: 1 to 15 digits (§20.14; 15 keeps it an exact JS number). */
+function isLengthDigits(v: string): boolean {
+  if (v.length === 0 || v.length > 15) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** Decode latin1-held octets as UTF-8; in strict mode report malformed sequences (§25 TEXT-UTF8char). */
@@ -262,6 +268,8 @@ function parseInner(input: Buffer, options: ParseOptions): ParseResult {
   // Header fields; a line starting with SP/HTAB continues the previous one (§7.3.1 folding).
   const headers: HeaderField[] = [];
   const headerLines: number[] = [];
+  // Kind of each field (lint/semantics.ts headerKind), classified once for framing and strict checks.
+  const kinds: number[] = [];
   const unusual = UNUSUAL.test(text);
   const hasHigh = unusual && HIGH.test(text);
   const checkCtl = strict && ((unusual && CTL_IN_TEXT.test(text)) || hasLoneCr(text));
@@ -302,15 +310,16 @@ function parseInner(input: Buffer, options: ParseOptions): ParseResult {
     const field: HeaderField = { name, value: hasHigh ? utf8(raw, strict, diags, ln) : raw };
     headers.push(field);
     headerLines.push(ln);
+    kinds.push(headerKind(name));
     last = field;
   }
 
   // Content-Length after unfolding (§20.14: octets).
   for (let h = 0; h < headers.length; h++) {
+    if (kinds[h] !== H_CONTENT_LENGTH) continue;
     const f = headers[h]!;
-    if (!isContentLength(f.name)) continue;
     const v = f.value;
-    if (!/^[0-9]{1,15}$/.test(v)) {
+    if (!isLengthDigits(v)) {
       clInvalid = true;
       diags.push(diag(RULE.contentLengthValue, 'error', `Content-Length "${v}" is not a number of octets`, headerLines[h]!, 1));
     } else if (clValue === undefined) clValue = Number(v);
@@ -364,6 +373,6 @@ function parseInner(input: Buffer, options: ParseOptions): ParseResult {
   const message: SipMessage = sl.kind === 'request'
     ? { kind: 'request', method: sl.method, uri: sl.uri, version: sl.version, headers, body }
     : { kind: 'response', status: sl.status, reason: sl.reason, version: sl.version, headers, body };
-  if (strict) diags.push(...checkSemantics(message, headerLines, lineBase));
+  if (strict) checkSemanticsInto(message, kinds, headerLines, lineBase, diags);
   return { message, diagnostics: diags, consumed, headerLines };
 }
