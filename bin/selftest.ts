@@ -7,6 +7,7 @@ import { startReferenceServer, FAULTS } from '../src/reference';
 import { runCase, type CaseResult } from '../src/harness/runner';
 import type { TestCase, CaseVariant } from '../src/harness/test-case';
 import { caseKey } from '../src/harness/test-case';
+import { requirement } from '../src/harness/requirements';
 import { allCases } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget } from './targets';
 
@@ -29,7 +30,15 @@ export interface SelftestOptions {
   /** Run this many case variants at once (cases are isolated: own sockets, users, Call-IDs). */
   concurrency?: number;
   lossRate?: number;
+  /** Run every case against every fault (default: a fault runs the cases of the feature it breaks). */
+  allCases?: boolean;
   onRow?: (row: SelftestRow) => void;
+}
+
+/** Cases that judge a requirement of the same spec feature as the fault's requirement. */
+function casesOfFeature(cases: TestCase[], requirementId: string): TestCase[] {
+  const feature = requirement(requirementId).feature;
+  return cases.filter((c) => c.requirements.some((id) => requirement(id).feature === feature));
 }
 
 async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -73,7 +82,7 @@ function rowOf(fault: string, mode: 'proxy' | 'b2bua', requirement: string, resu
 export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[]> {
   const cases = allCases();
   const modes = o.modes ?? ['proxy', 'b2bua'];
-  const concurrency = o.concurrency ?? 4;
+  const concurrency = o.concurrency ?? 6;
   const rows: SelftestRow[] = [];
   const emit = (r: SelftestRow) => {
     rows.push(r);
@@ -84,7 +93,8 @@ export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[
   for (const f of faults) {
     // A fault is exercised in the PF mode it is meaningful for (proxy unless it says otherwise).
     const mode = (f as { mode?: 'proxy' | 'b2bua' }).mode ?? 'proxy';
-    emit(rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], cases, concurrency, o.lossRate)));
+    const mine = o.allCases ? cases : casesOfFeature(cases, f.requirement);
+    emit(rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, o.lossRate)));
   }
   return rows;
 }

@@ -28,9 +28,9 @@ export function referenceTarget(server: ReferenceServer, transports: TransportNa
     topologies: ['direct', 'core-emulation'],
     localHost: server.pfA.host,
     users: [],
-    ics: { sessionLeaving: true, multiDevice: false, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
+    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
     ixit: REFERENCE_IXIT,
-    binding: { reasonOnCancel: 'recommended', releaseInitiator: 'either' },
+    binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
   };
 }
 

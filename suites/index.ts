@@ -1,6 +1,8 @@
 /** Every conformance suite, in report order. */
 import type { TestCase } from '../src/harness/test-case';
+import { FEATURES } from '../src/harness/requirements';
 import { sessionLeavingCases } from './session-leaving/cases';
+import { multiDeviceCases } from './multi-device/cases';
 
 export interface Suite {
   /** Folder name and Allure feature. */
@@ -10,7 +12,8 @@ export interface Suite {
 }
 
 export const SUITES: Suite[] = [
-  { name: 'session-leaving', feature: 'Closing a 1-1 CPM session (C.2.3.1)', cases: sessionLeavingCases },
+  { name: 'session-leaving', feature: FEATURES.leaving, cases: sessionLeavingCases },
+  { name: 'multi-device', feature: FEATURES.multiDevice, cases: multiDeviceCases },
 ];
 
 export function allCases(): TestCase[] {

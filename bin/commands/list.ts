@@ -18,8 +18,8 @@ function referenceLike(): HarnessTarget {
   return {
     name: 'reference', isReference: true, domain: 'cpm.example.com', pfA: { host: '127.0.0.1', port: 5060 }, pfB: { host: '127.0.0.1', port: 5061 },
     pfMode: 'proxy', transports: ['udp', 'tcp'], topologies: ['direct', 'core-emulation'], localHost: '127.0.0.1', users: [],
-    ics: { sessionLeaving: true, multiDevice: false, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
-    ixit: REFERENCE_IXIT, binding: { reasonOnCancel: 'recommended', releaseInitiator: 'either' },
+    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
+    ixit: REFERENCE_IXIT, binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
   };
 }
 

@@ -6,6 +6,7 @@ interface Args {
   mode?: 'proxy' | 'b2bua';
   fault?: string[];
   concurrency: number;
+  'all-cases': boolean;
 }
 
 export const selftestCommand: CommandModule<object, Args> = {
@@ -15,13 +16,15 @@ export const selftestCommand: CommandModule<object, Args> = {
     y
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'only this PF mode for the correct server' })
       .option('fault', { type: 'string', array: true, describe: 'only these faults' })
-      .option('concurrency', { type: 'number', default: 4, describe: 'case variants run at once' }) as never,
+      .option('concurrency', { type: 'number', default: 6, describe: 'case variants run at once' })
+      .option('all-cases', { type: 'boolean', default: false, describe: 'run every case against every fault (default: the cases of the feature the fault breaks)' }) as never,
   handler: async (args) => {
     process.stdout.write('fault                                         mode   requirement      result\n');
     const rows = await runSelftest({
       modes: args.mode ? [args.mode] : undefined,
       faults: args.fault,
       concurrency: args.concurrency,
+      allCases: args['all-cases'],
       onRow: (r) => process.stdout.write(formatRow(r) + '\n'),
     });
     const bad = rows.filter((r) => !r.ok);

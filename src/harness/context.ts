@@ -23,6 +23,19 @@ export interface StepRecord {
   /** Trace entries recorded while the step ran (what it sent and received). */
   entries: TraceEntry[];
   findings: Finding[];
+  /** Every check evaluated in the step, passed or not: what the report highlights. */
+  checks?: CheckRecord[];
+}
+
+/** One evaluated check (passed or failed): the message it looked at and the fields it compared. */
+export interface CheckRecord {
+  requirement?: string;
+  verdict: Verdict;
+  message: string;
+  expected?: string;
+  /** Trace seq of the message the check judged, when it judged one. */
+  entrySeq?: number;
+  fields: string[];
 }
 
 export interface CheckFailure {
@@ -30,6 +43,8 @@ export interface CheckFailure {
   expected?: string;
   actual?: TraceEntry | SipMessage | string;
   step?: string;
+  /** Header names the check compared (highlighted in the report); mismatch fields are added. */
+  fields?: string[];
 }
 
 export class TestContext {
@@ -80,6 +95,21 @@ export class TestContext {
     }
   }
 
+  private entryOfActual(actual: CheckFailure['actual']): TraceEntry | undefined {
+    if (!actual || typeof actual === 'string') return undefined;
+    if ('raw' in actual && 'flow' in actual) return actual;
+    return this.trace.entryOf(actual as SipMessage) ?? undefined;
+  }
+
+  /** Remember an evaluated check for the report (which message, which fields). */
+  private noteCheck(requirement: string | undefined, verdict: Verdict, ok: boolean | Mismatch[] | string, f: CheckFailure): void {
+    if (!this.currentStep) return;
+    const fields = [...(f.fields ?? []), ...(Array.isArray(ok) ? ok.map((m) => m.field) : [])];
+    (this.currentStep.checks ??= []).push({
+      requirement, verdict, message: f.message, expected: f.expected, entrySeq: this.entryOfActual(f.actual)?.seq, fields: [...new Set(fields)],
+    });
+  }
+
   private record(verdict: Verdict, requirement: string | undefined, f: CheckFailure): Finding {
     const finding: Finding = {
       verdict,
@@ -89,8 +119,8 @@ export class TestContext {
       expected: f.expected,
     };
     if (typeof f.actual === 'string') finding.actualText = f.actual;
-    else if (f.actual && 'raw' in f.actual && 'flow' in f.actual) finding.actual = f.actual;
-    else if (f.actual) finding.actual = this.trace.entryOf(f.actual as SipMessage);
+    else if (f.actual) finding.actual = this.entryOfActual(f.actual);
+    if (f.fields?.length) finding.fields = [...f.fields];
     this.findings.push(finding);
     this.currentStep?.findings.push(finding);
     return finding;
@@ -107,8 +137,9 @@ export class TestContext {
   check(requirement: string, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
     this.evaluated.add(requirement);
     const why = this.failed(ok);
+    this.noteCheck(requirement, why === null ? 'pass' : 'fail', ok, failure);
     if (why === null) return;
-    const f = this.record('fail', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message });
+    const f = this.record('fail', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message, fields: mismatchFields(ok, failure.fields) });
     throw new CaseStop(f);
   }
 
@@ -116,8 +147,9 @@ export class TestContext {
   should(requirement: string, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
     this.evaluated.add(requirement);
     const why = this.failed(ok);
+    this.noteCheck(requirement, why === null ? 'pass' : 'non-strict', ok, failure);
     if (why === null) return;
-    this.record('non-strict', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message });
+    this.record('non-strict', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message, fields: mismatchFields(ok, failure.fields) });
   }
 
   /** A precondition the SUT must meet before the requirement can be judged (e.g. registration). */
@@ -164,4 +196,10 @@ export class TestContext {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return this.record('error', undefined, { message: `harness error: ${message}` });
   }
+}
+
+/** The fields a failed check compared: the ones it was told about plus every mismatching one. */
+function mismatchFields(ok: boolean | Mismatch[] | string, fields: string[] | undefined): string[] | undefined {
+  const all = [...(fields ?? []), ...(Array.isArray(ok) ? ok.map((m) => m.field) : [])];
+  return all.length ? [...new Set(all)] : undefined;
 }

@@ -90,7 +90,8 @@ export class Device {
     this.password = opts.password;
     this.transport = opts.transport;
     this.outbound = opts.outbound;
-    this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name });
+    // No automatic 100 Trying: a case decides when (and whether) a device sends a provisional (RFC 3261 §9.1 cases).
+    this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name, autoTrying: false });
     this.endpoint.onRequest((tx) => this.onRequest(tx));
     this.endpoint.onAck((ack) => this.acks.push(ack));
     this.endpoint.onInbound((m) => this.reAck(m.message));

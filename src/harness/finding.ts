@@ -13,6 +13,8 @@ export interface Finding {
   /** The offending message (trace entry) or a description of what happened instead. */
   actual?: TraceEntry;
   actualText?: string;
+  /** Header names (or template fields) the check compared; the report highlights them. */
+  fields?: string[];
 }
 
 /** Thrown to stop a case at its first failure (root cause), carrying the finding. */

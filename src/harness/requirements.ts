@@ -49,6 +49,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
     summary: 'A CANCEL matches its INVITE (Request-URI, Call-ID, From, To, CSeq number, one Via equal to the top Via, Route) and is not sent before a provisional.', url: rfc(3261, '9.1') },
   { id: 'RFC3261-17.1.1.3', feature: FEATURES.multiDevice, document: RFC3261, clause: '17.1.1.3', level: 'MUST',
     summary: 'The client transaction ACKs a non-2xx final response (487) with the To of the response and the INVITE\'s top Via.', url: rfc(3261, '17.1.1.3') },
+  { id: 'RFC3261-16.10', feature: FEATURES.multiDevice, document: RFC3261, clause: '16.10', level: 'MUST',
+    summary: 'A forking proxy that receives a CANCEL cancels every pending branch; the caller\'s INVITE ends with 487.', url: rfc(3261, '16.10') },
   { id: 'RFC3326-REASON', feature: FEATURES.multiDevice, document: 'RFC 3326', clause: '2', level: 'SHOULD',
     summary: 'A CANCEL caused by acceptance elsewhere carries Reason: SIP;cause=200;text="Call completed elsewhere".', url: rfc(3326, '2') },
   { id: 'TRF-MP-ACCEPT', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶2', level: 'SHALL',

@@ -1,0 +1,341 @@
+/**
+ * Suite: CPM-MLD-007 invitation cancel across a user's devices, and the RFC 3261 / RFC 3326
+ * rules it rests on. User A has one device; user B has several, all registered with their own
+ * +sip.instance. Every case runs over UDP and TCP, in the direct and core-emulation topologies.
+ */
+import type { SipResponse } from '../../src/sip/message';
+import { Dialog } from '../../src/sip/dialog';
+import type { TestCase, CaseVariant, TransportName, TopologyKind } from '../../src/harness/test-case';
+import type { TestContext } from '../../src/harness/context';
+import type { HarnessTarget } from '../../src/harness/target';
+import type { Device } from '../../src/harness/device';
+import { finalWithin, registerAll } from '../../src/harness/session';
+import { labelOf } from '../../src/harness/template';
+import {
+  ackMismatches, callerAnswers, cancelAt, cancelMismatches, describeFinal, inviteEveryDevice, reasonMismatch,
+  type Branch, type ForkedCall,
+} from './forking-flow';
+import { MLD_007, MLD_CLAUSE, MLD_DOCUMENT, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
+
+const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
+const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
+const variants = (...deviceCounts: number[]): CaseVariant[] =>
+  deviceCounts.flatMap((n) => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices: [1, n] }))));
+const applies = (t: HarnessTarget) => t.ics.multiDevice || 'ICS: the SUT does not claim multi-device support (ics.multiDevice = false)';
+const spec = (sentence: string, document = MLD_DOCUMENT, clause = MLD_CLAUSE) => ({ document, clause, sentence });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Register, invite every device of B, let them all ring. */
+async function ringAll(t: TestContext, opts: { silent?: number } = {}): Promise<ForkedCall> {
+  const [a, b] = t.topology.users;
+  await registerAll(t);
+  const call = await inviteEveryDevice(t, a.devices[0], b.aor, b.devices);
+  await t.step('ring', `The devices ring (180)${opts.silent !== undefined ? `, except ${call.branches[opts.silent].device.name} which stays silent` : ''}`, async () => {
+    await Promise.all(call.branches.filter((_, i) => i !== opts.silent).map((br) => br.device.ring(br.tx)));
+  });
+  return call;
+}
+
+/** The accepting device: the middle one, so acceptance is not always on the first registered device. */
+const acceptorIndex = (call: ForkedCall) => Math.floor(call.branches.length / 2);
+
+/** Wait for the CANCEL on each of these branches; CPM-MLD-007 fails for the first one without. */
+async function expectCancelled(t: TestContext, branches: Branch[], why: string): Promise<Map<Branch, NonNullable<Awaited<ReturnType<typeof cancelAt>>>>> {
+  const got = await Promise.all(branches.map((br) => cancelAt(t, br, t.timeoutMs)));
+  const out = new Map<Branch, NonNullable<(typeof got)[number]>>();
+  branches.forEach((br, i) => {
+    const last = t.trace.find({ owner: br.device.name, direction: 'received' }).pop();
+    t.check('CPM-MLD-007', got[i] !== null, {
+      message: `the outstanding CPM Session Invitation on ${br.device.name} was not cancelled within ${t.timeoutMs} ms ${why}`,
+      expected: `CANCEL at ${br.device.name} for Call-ID ${br.tx.request.headers.find((h) => /^(call-id|i)$/i.test(h.name))?.value}`,
+      actual: last ?? 'nothing',
+    });
+    out.set(br, got[i]!);
+  });
+  return out;
+}
+
+/** Caller ACKs the answer and closes the session, so nothing is left behind (not judged). */
+async function closeFromCaller(t: TestContext, call: ForkedCall, answer: SipResponse, callee: Device): Promise<void> {
+  const dialog = Dialog.fromUac(call.tx.request, answer);
+  await call.caller.ack(dialog, call.tx.request);
+  await t.step('teardown', `${call.caller.name} closes the session`, async () => {
+    const bye = dialog.createRequest('BYE');
+    const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
+    const at = await callee.waitForRequest({ method: 'BYE' }, t.timeoutMs);
+    if (at) await callee.respond(at, 200, 'OK');
+    await finalWithin(tx, t.timeoutMs);
+  });
+}
+
+/** Accept on one device and collect the caller's answer; shared by several cases. */
+async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ winner: Branch; others: Branch[] }> {
+  const winner = call.branches[k];
+  await t.step('accept', `${winner.device.name} accepts the CPM Session Invitation (200 OK)`, () => winner.device.answer(winner.tx, 200).then(() => undefined));
+  return { winner, others: call.branches.filter((_, i) => i !== k) };
+}
+
+async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promise<SipResponse> {
+  const answer = await finalWithin(call.tx, t.timeoutMs);
+  t.check('CPM-MLD-007', answer !== null && answer.status >= 200 && answer.status < 300, {
+    message: `the caller did not receive the acceptance: ${describeFinal(answer)}`, expected: '2xx to the INVITE', actual: answer ?? 'nothing',
+  });
+  return answer!;
+}
+
+export const acceptanceCancelsOthers: TestCase = {
+  id: 'TC-MLD-007-01',
+  title: 'Acceptance on one device cancels the invitations on all the user\'s other devices, none on the accepting one; the caller gets one session',
+  requirements: ['CPM-MLD-007'],
+  spec: spec(MLD_007),
+  variants: variants(2, 3, 5),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+    const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    await t.step('order', 'Each CANCEL follows the acceptance on the merged trace', async () => {
+      const accepted = t.trace.first({ owner: winner.device.name, direction: 'sent', template: { status: 200 } })!;
+      const bad = t.trace.violations([...cancels.values()].map((c) => [accepted, c]));
+      t.check('CPM-MLD-007', bad.length === 0, { message: `a device was cancelled before any device had accepted (#${bad[0]?.[1].seq} before #${accepted.seq})`, actual: bad[0]?.[1] });
+    });
+    const answer = await t.step('answer', 'The caller receives exactly one acceptance', async () => {
+      const res = await callerGetsAnswer(t, call);
+      await sleep(t.quietMs);
+      const answers = callerAnswers(t, call.caller, call.tx);
+      t.check('CPM-MLD-007', answers.length === 1, { message: `the caller received ${answers.length} different 2xx answers (one session per device that answered)`, expected: 'exactly one 2xx', actual: answers[1] });
+      return res;
+    });
+    await t.step('no-cancel-to-acceptor', `No CANCEL reaches the accepting device ${winner.device.name}`, async () => {
+      const wrong = await cancelAt(t, winner, t.quietMs);
+      t.check('CPM-MLD-007', wrong === null, { message: `the accepting device ${winner.device.name} received a CANCEL for the session it accepted`, expected: 'no CANCEL at the accepting device', actual: wrong ?? undefined });
+    });
+    await t.step('quiet', 'The cancelled devices receive nothing more for the session', () =>
+      t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation'));
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const cancelMatchesInvite: TestCase = {
+  id: 'TC-MLD-007-02',
+  title: 'Every CANCEL matches the INVITE it cancels (Request-URI, Call-ID, From, To, CSeq number, one Via equal to its top Via, Route) and comes from where the INVITE came from',
+  requirements: ['RFC3261-9.1', 'CPM-MLD-007'],
+  spec: spec(RFC3261_9_1, 'RFC 3261', '9.1'),
+  variants: variants(3),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+    const cancels = await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    await t.step('9.1', 'Each CANCEL is built from its own INVITE (RFC 3261 §9.1)', async () => {
+      for (const br of others) {
+        t.check('RFC3261-9.1', cancelMismatches(br.invite, cancels.get(br)!), {
+          message: `the CANCEL at ${br.device.name} does not match the INVITE it cancels`, expected: 'fields equal to those of the INVITE on this hop', actual: cancels.get(br)!,
+        });
+      }
+    });
+    const answer = await callerGetsAnswer(t, call);
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const cancelCarriesReason: TestCase = {
+  id: 'TC-MLD-007-03',
+  title: 'The CANCELs say why: Reason: SIP;cause=200;text="Call completed elsewhere"',
+  requirements: ['RFC3326-REASON', 'CPM-MLD-007'],
+  spec: spec(RFC3326, 'RFC 3326', '2'),
+  variants: variants(3),
+  applies: (t) => {
+    const a = applies(t);
+    if (a !== true) return a;
+    return t.binding.reasonOnCancel !== 'ignore' || 'binding.reasonOnCancel = ignore: the Reason header is not judged for this SUT';
+  },
+  async run(t) {
+    const call = await ringAll(t);
+    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+    const cancels = await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    await t.step('reason', 'Each CANCEL carries the Reason of RFC 3326', async () => {
+      for (const br of others) {
+        const c = cancels.get(br)!;
+        const r = reasonMismatch(c.message!);
+        const failure = { message: `the CANCEL at ${br.device.name} does not say the call was completed elsewhere`, expected: 'Reason: SIP;cause=200;text="Call completed elsewhere"', actual: c };
+        // Required or recommended per the ICS (binding.reasonOnCancel): recommended and missing = non-strict.
+        if (t.target.binding.reasonOnCancel === 'required') t.check('RFC3326-REASON', r, failure);
+        else t.should('RFC3326-REASON', r, failure);
+      }
+    });
+    const answer = await callerGetsAnswer(t, call);
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const cancelTransactionCompletes: TestCase = {
+  id: 'TC-MLD-007-04',
+  title: 'The cancel transaction completes: each device answers 200 to the CANCEL and 487 to the INVITE, and the SUT ACKs each 487 correctly',
+  requirements: ['RFC3261-17.1.1.3', 'CPM-MLD-007'],
+  spec: spec(RFC3261_17_1_1_3, 'RFC 3261', '17.1.1.3'),
+  variants: variants(3),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+    await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    await t.step('ack-487', 'Each 487 is ACKed by the SUT (RFC 3261 §17.1.1.3)', async () => {
+      for (const br of others) {
+        const sent487 = await t.trace.waitFor({ owner: br.device.name, direction: 'sent', template: { status: 487 } }, t.timeoutMs);
+        t.precondition(sent487 !== null, { message: `${br.device.name} could not answer its cancelled INVITE 487` });
+        const ack = await t.trace.waitFor({ owner: br.device.name, direction: 'received', after: sent487!.seq, template: { method: 'ACK' } }, t.timeoutMs);
+        t.check('RFC3261-17.1.1.3', ack !== null, { message: `the 487 of ${br.device.name} was not ACKed within ${t.timeoutMs} ms`, expected: 'ACK for the 487', actual: sent487! });
+        t.check('RFC3261-17.1.1.3', ackMismatches(br.invite, sent487!.message!, ack!), { message: `the ACK of the 487 at ${br.device.name} is not built per §17.1.1.3`, actual: ack! });
+      }
+    });
+    const answer = await callerGetsAnswer(t, call);
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const silentDeviceNotCancelledEarly: TestCase = {
+  id: 'TC-MLD-007-05',
+  title: 'A device that has sent no provisional yet is not cancelled before it does, then it is cancelled',
+  requirements: ['RFC3261-9.1', 'CPM-MLD-007'],
+  spec: spec(RFC3261_9_1, 'RFC 3261', '9.1'),
+  variants: variants(3),
+  applies,
+  async run(t) {
+    const silent = 2;
+    const call = await ringAll(t, { silent });
+    const { winner } = await acceptOn(t, call, 0);
+    const quietBranch = call.branches[silent];
+    await t.step('wait', `${quietBranch.device.name} has sent no provisional: no CANCEL may reach it yet`, async () => {
+      const early = await cancelAt(t, quietBranch, t.quietMs);
+      t.check('RFC3261-9.1', early === null, {
+        message: `${quietBranch.device.name} was cancelled before it sent any provisional response (§9.1: the client MUST wait for a provisional)`,
+        expected: 'no CANCEL before a provisional', actual: early ?? undefined,
+      });
+    });
+    await t.step('ring-late', `${quietBranch.device.name} rings now`, () => quietBranch.device.ring(quietBranch.tx));
+    await t.step('cancel', 'Then every other device is cancelled', () => expectCancelled(t, call.branches.filter((b) => b !== winner), `after ${winner.device.name} accepted`));
+    const answer = await callerGetsAnswer(t, call);
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const simultaneousAcceptance: TestCase = {
+  id: 'TC-MLD-007-06',
+  title: 'Two devices accept at the same moment: one session survives end to end, the other device\'s dialog is confirmed and released, nothing dangles',
+  requirements: ['CPM-MLD-007'],
+  spec: spec(MLD_007),
+  variants: variants(3),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    const [b1, b2, b3] = call.branches;
+    for (const b of [b1, b2]) b.device.autoAnswerCancel = false; // they answer 200, whatever crosses on the wire
+    await t.step('race', `${b1.device.name} and ${b2.device.name} both accept in the same instant`, async () => {
+      // Both 200s leave before any CANCEL can be read: a true race on the wire.
+      await Promise.all([b1.device.answer(b1.tx, 200), b2.device.answer(b2.tx, 200)]);
+    });
+    await t.step('cancel', `${b3.device.name}, which had not answered, is cancelled`, () => expectCancelled(t, [b3], 'after the acceptance'));
+    const answer = await t.step('answer', 'The caller receives exactly one acceptance', async () => {
+      const res = await callerGetsAnswer(t, call);
+      await sleep(t.quietMs);
+      const answers = callerAnswers(t, call.caller, call.tx);
+      t.check('CPM-MLD-007', answers.length === 1, { message: `the caller received ${answers.length} different 2xx answers: it has two sessions`, expected: 'exactly one 2xx', actual: answers[1] });
+      return res;
+    });
+    const { loser, winner } = await t.step('release', 'The late device\'s dialog is ACKed and released with BYE; the other keeps its session', async () => {
+      const acks = await Promise.all([b1, b2].map((b) => t.trace.waitFor({ owner: b.device.name, direction: 'received', template: { method: 'ACK' } }, t.timeoutMs)));
+      [b1, b2].forEach((b, i) => t.check('CPM-MLD-007', acks[i] !== null, {
+        message: `the 2xx of ${b.device.name} was never ACKed: its dialog dangles`, expected: `ACK at ${b.device.name}`, actual: t.trace.find({ owner: b.device.name }).pop() ?? 'nothing',
+      }));
+      const byes = await Promise.all([b1, b2].map((b) => b.device.waitForRequest({ method: 'BYE' }, t.timeoutMs)));
+      const released = [b1, b2].filter((_, i) => byes[i] !== null);
+      for (let i = 0; i < 2; i++) if (byes[i]) await [b1, b2][i].device.respond(byes[i]!, 200, 'OK');
+      t.check('CPM-MLD-007', released.length === 1, {
+        message: released.length === 0 ? 'neither racing device was released: the late 2xx left a dangling dialog' : 'both racing devices were released: no session survived',
+        expected: 'a BYE to exactly one of the two devices that answered',
+      });
+      return { loser: released[0], winner: released[0] === b1 ? b2 : b1 };
+    });
+    void loser;
+    await t.step('end-to-end', `The surviving session reaches ${winner.device.name} end to end`, async () => {
+      const dialog = Dialog.fromUac(call.tx.request, answer);
+      await call.caller.ack(dialog, call.tx.request);
+      const bye = dialog.createRequest('BYE');
+      const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
+      const at = await winner.device.waitForRequest({ method: 'BYE' }, t.timeoutMs);
+      t.check('CPM-MLD-007', at !== null, { message: `the caller's session does not lead to ${winner.device.name}, the device that kept it`, expected: `BYE at ${winner.device.name}` });
+      await winner.device.respond(at!, 200, 'OK');
+      const ok = await finalWithin(tx, t.timeoutMs);
+      t.check('CPM-MLD-007', ok?.status === 200, { message: `the caller's session could not be closed: ${describeFinal(ok)}`, actual: ok ?? 'nothing' });
+    });
+  },
+};
+
+export const singleDeviceNoCancel: TestCase = {
+  id: 'TC-MLD-007-07',
+  title: 'A user with a single registered device: no CANCEL at all',
+  requirements: ['CPM-MLD-007'],
+  spec: spec(MLD_007),
+  variants: variants(1),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    const { winner } = await acceptOn(t, call, 0);
+    const answer = await callerGetsAnswer(t, call);
+    await t.step('no-cancel', 'No CANCEL reaches the only device', async () => {
+      const wrong = await cancelAt(t, winner, t.quietMs);
+      t.check('CPM-MLD-007', wrong === null, { message: `${winner.device.name}, the user's only device, received a CANCEL after accepting`, actual: wrong ?? undefined });
+    });
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const nothingAfterCancellation: TestCase = {
+  id: 'TC-MLD-007-08',
+  title: 'After cancellation the cancelled devices receive nothing more for that session within the quiet period',
+  requirements: ['CPM-MLD-007'],
+  spec: spec(MLD_007),
+  variants: variants(3),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+    await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    const answer = await callerGetsAnswer(t, call);
+    await t.step('quiet', 'Nothing more reaches the cancelled devices', () => t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation', t.quietMs * 2));
+    await closeFromCaller(t, call, answer, winner.device);
+  },
+};
+
+export const callerCancelsAll: TestCase = {
+  id: 'TC-MLD-007-09',
+  title: 'The caller cancels before anyone accepts: every device is cancelled and the caller\'s INVITE ends with 487',
+  requirements: ['RFC3261-16.10', 'RFC3261-9.1'],
+  spec: spec(RFC3261_16_10, 'RFC 3261', '16.10'),
+  variants: variants(3),
+  applies,
+  async run(t) {
+    const call = await ringAll(t);
+    await t.step('caller-cancel', `${call.caller.name} cancels its invitation`, async () => {
+      await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: 180 } }, t.timeoutMs);
+      await call.tx.cancel();
+    });
+    await t.step('cancel-all', 'Every device is cancelled', async () => {
+      const got = await Promise.all(call.branches.map((b) => cancelAt(t, b, t.timeoutMs)));
+      call.branches.forEach((b, i) => {
+        t.check('RFC3261-16.10', got[i] !== null, { message: `${b.device.name} was not cancelled after the caller cancelled`, expected: `CANCEL at ${b.device.name}` });
+        t.check('RFC3261-9.1', cancelMismatches(b.invite, got[i]!), { message: `the CANCEL at ${b.device.name} does not match its INVITE`, actual: got[i]! });
+      });
+    });
+    await t.step('487', 'The caller\'s INVITE is answered 487', async () => {
+      const res = await finalWithin(call.tx, t.timeoutMs);
+      t.check('RFC3261-16.10', res?.status === 487, { message: `the caller's cancelled INVITE ended with ${res ? labelOf(res) : 'nothing'}`, expected: '487 Request Terminated', actual: res ?? 'nothing' });
+    });
+  },
+};
+
+export const multiDeviceCases: TestCase[] = [
+  acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,
+  simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll,
+];

@@ -1,0 +1,132 @@
+/**
+ * Building blocks of the CPM-MLD-007 cases: invite every device of a user through the SUT, and
+ * judge each CANCEL against the INVITE that device received (RFC 3261 §9.1), the 487's ACK
+ * (§17.1.1.3) and the Reason (RFC 3326), always on the merged trace.
+ */
+import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
+import { header, headerValues } from '../../src/sip/message';
+import { vias } from '../../src/sip/headers/via';
+import { parseReason } from '../../src/sip/headers/reason';
+import type { ClientTransaction, ServerTransaction } from '../../src/sip/endpoint';
+import type { TraceEntry } from '../../src/sip/transport/tap';
+import { sameAddress } from '../../src/sip/transport/address';
+import type { TestContext } from '../../src/harness/context';
+import type { Device } from '../../src/harness/device';
+import type { Mismatch } from '../../src/harness/template';
+import { labelOf } from '../../src/harness/template';
+
+export interface Branch {
+  device: Device;
+  tx: ServerTransaction;
+  /** The INVITE as it arrived at the device (trace entry: exact octets and flow). */
+  invite: TraceEntry;
+}
+
+export interface ForkedCall {
+  caller: Device;
+  tx: ClientTransaction;
+  branches: Branch[];
+}
+
+/** The received-trace entry that carried a server transaction's request. */
+export function inboundEntry(t: TestContext, d: Device, req: SipRequest): TraceEntry {
+  const e = t.trace.find({ owner: d.name, direction: 'received', template: { method: req.method } })
+    .find((x) => header(x.message!, 'Call-ID') === header(req, 'Call-ID') && vias(x.message!)[0]?.branch === vias(req)[0]?.branch);
+  if (!e) throw new Error(`no trace entry for the ${req.method} at ${d.name}`);
+  return e;
+}
+
+/** Caller invites the callee's AoR; precondition: the SUT forks it to every registered device. */
+export async function inviteEveryDevice(t: TestContext, caller: Device, calleeAor: string, devices: Device[]): Promise<ForkedCall> {
+  return t.step('fork', `The CPM Session Invitation from ${caller.name} reaches all ${devices.length} devices of ${calleeAor}`, async () => {
+    const req = caller.inviteRequest(calleeAor);
+    const tx = caller.endpoint.request(req, caller.nextHop(req));
+    const got = await Promise.all(devices.map((d) => d.waitForRequest({ method: 'INVITE' }, t.timeoutMs)));
+    const missing = devices.filter((_, i) => got[i] === null).map((d) => d.name);
+    t.precondition(missing.length === 0, {
+      message: `the CPM Session Invitation did not reach ${missing.join(', ')} within ${t.timeoutMs} ms, so the user has no outstanding invitation there to cancel`,
+    });
+    return { caller, tx, branches: devices.map((d, i) => ({ device: d, tx: got[i]!, invite: inboundEntry(t, d, got[i]!.request) })) };
+  });
+}
+
+/** Wait for a CANCEL at a device (the endpoint answers it 200; the device answers the INVITE 487). */
+export async function cancelAt(t: TestContext, b: Branch, timeoutMs: number): Promise<TraceEntry | null> {
+  const e = await t.trace.waitFor({
+    owner: b.device.name, direction: 'received', template: { method: 'CANCEL' },
+    test: (x) => header(x.message!, 'Call-ID') === header(b.invite.message!, 'Call-ID'),
+  }, timeoutMs);
+  return e;
+}
+
+/** RFC 3261 §9.1: the CANCEL mirrors the INVITE it cancels, on this hop. */
+export function cancelMismatches(invite: TraceEntry, cancel: TraceEntry): Mismatch[] {
+  const inv = invite.message as SipRequest;
+  const can = cancel.message as SipRequest;
+  const out: Mismatch[] = [];
+  if (can.uri !== inv.uri) out.push({ field: 'Request-URI', expected: inv.uri, actual: can.uri });
+  for (const h of ['Call-ID', 'From', 'To']) {
+    if (header(can, h) !== header(inv, h)) out.push({ field: h, expected: header(inv, h) ?? '(absent)', actual: header(can, h) ?? '(absent)' });
+  }
+  const ic = header(inv, 'CSeq')?.split(/\s+/) ?? [];
+  const cc = header(can, 'CSeq')?.split(/\s+/) ?? [];
+  if (cc[0] !== ic[0] || cc[1] !== 'CANCEL') out.push({ field: 'CSeq', expected: `${ic[0]} CANCEL`, actual: header(can, 'CSeq') ?? '(absent)' });
+  const cv = headerValues(can, 'Via');
+  const iv = headerValues(inv, 'Via');
+  if (cv.length !== 1 || cv[0] !== iv[0]) out.push({ field: 'Via', expected: `exactly one Via equal to the INVITE's top Via: ${iv[0]}`, actual: cv.join(' | ') || '(absent)' });
+  const ir = headerValues(inv, 'Route').join(', ');
+  const cr = headerValues(can, 'Route').join(', ');
+  if (ir !== cr) out.push({ field: 'Route', expected: ir || '(absent)', actual: cr || '(absent)' });
+  for (const h of ['Require', 'Proxy-Require']) if (header(can, h) !== undefined) out.push({ field: h, expected: 'absent (§9.1 MUST NOT)', actual: header(can, h)! });
+  if (cancel.flow.protocol !== invite.flow.protocol || !sameAddress(cancel.flow.remote, invite.flow.remote)) {
+    // Over TCP the peer may open another connection; the address the INVITE came from is its listening one only on UDP.
+    if (cancel.flow.protocol === 'udp') out.push({ field: 'source', expected: `${invite.flow.remote.host}:${invite.flow.remote.port} (where the INVITE came from)`, actual: `${cancel.flow.remote.host}:${cancel.flow.remote.port}` });
+  }
+  return out;
+}
+
+/** RFC 3326: `Reason: SIP;cause=200;text="Call completed elsewhere"`. */
+export function reasonMismatch(cancel: SipMessage): string | true {
+  const values = headerValues(cancel, 'Reason');
+  if (values.length === 0) return 'no Reason header';
+  const ok = values.some((v) => {
+    const r = parseReason(v);
+    return r !== null && r.protocol.toUpperCase() === 'SIP' && r.cause === 200;
+  });
+  return ok ? true : `Reason is ${values.join(', ')}`;
+}
+
+/** RFC 3261 §17.1.1.3: the ACK of a 487 mirrors the INVITE, with the 487's To. */
+export function ackMismatches(invite: TraceEntry, final: SipResponse | SipMessage, ack: TraceEntry): Mismatch[] {
+  const inv = invite.message as SipRequest;
+  const a = ack.message as SipRequest;
+  const out: Mismatch[] = [];
+  if (a.uri !== inv.uri) out.push({ field: 'Request-URI', expected: inv.uri, actual: a.uri });
+  for (const h of ['Call-ID', 'From']) if (header(a, h) !== header(inv, h)) out.push({ field: h, expected: header(inv, h) ?? '', actual: header(a, h) ?? '(absent)' });
+  if (header(a, 'To') !== header(final, 'To')) out.push({ field: 'To', expected: `${header(final, 'To')} (the 487's To)`, actual: header(a, 'To') ?? '(absent)' });
+  const ic = header(inv, 'CSeq')?.split(/\s+/) ?? [];
+  if (header(a, 'CSeq') !== `${ic[0]} ACK`) out.push({ field: 'CSeq', expected: `${ic[0]} ACK`, actual: header(a, 'CSeq') ?? '(absent)' });
+  const av = headerValues(a, 'Via');
+  const iv = headerValues(inv, 'Via');
+  if (av.length !== 1 || av[0] !== iv[0]) out.push({ field: 'Via', expected: `one Via equal to the INVITE's top Via: ${iv[0]}`, actual: av.join(' | ') || '(absent)' });
+  const ir = headerValues(inv, 'Route').join(', ');
+  if (headerValues(a, 'Route').join(', ') !== ir) out.push({ field: 'Route', expected: ir || '(absent)', actual: headerValues(a, 'Route').join(', ') || '(absent)' });
+  return out;
+}
+
+/** Distinct 2xx answers (by To tag) the caller received for its INVITE. */
+export function callerAnswers(t: TestContext, caller: Device, tx: ClientTransaction): TraceEntry[] {
+  const callId = header(tx.request, 'Call-ID');
+  const seen = new Map<string, TraceEntry>();
+  for (const e of t.trace.find({ owner: caller.name, direction: 'received' })) {
+    const m = e.message;
+    if (!m || m.kind !== 'response' || m.status < 200 || m.status >= 300 || header(m, 'Call-ID') !== callId) continue;
+    const tag = /;\s*tag=([^;\s]+)/i.exec(header(m, 'To') ?? '')?.[1] ?? '';
+    if (!seen.has(tag)) seen.set(tag, e);
+  }
+  return [...seen.values()];
+}
+
+export function describeFinal(res: SipResponse | null): string {
+  return res ? labelOf(res) : 'no final response';
+}
