@@ -266,8 +266,9 @@ export class CoreEmulator {
     const top = parseVia(splitCommaList(headerFields(fwd, 'Via')[0]?.value ?? '')[0] ?? '');
     // §16.11: a stateless proxy derives its branch from the request so retransmissions, ACK for
     // non-2xx and CANCEL map onto the same branch as the INVITE.
-    const seed = `${top?.branch ?? ''}|${this.name}|${pass}|${fwd.method === 'ACK' && top?.branch ? 'ack' : ''}`;
-    const branch = 'z9hG4bK' + createHash('sha1').update(seed.replace(/\|ack$/, '')).digest('hex').slice(0, 20);
+    // The ACK of a non-2xx and a CANCEL carry their INVITE's branch, so they map onto the same one here.
+    const seed = `${top?.branch ?? ''}|${this.name}|${pass}`;
+    const branch = 'z9hG4bK' + createHash('sha1').update(seed).digest('hex').slice(0, 20);
     const via = `SIP/2.0/${this.protocol.toUpperCase()} ${formatHostPort(this.address)};branch=${branch};rport`;
     addHeader(fwd, 'Via', via, 'top');
     void this.transport.send(fwd, dest);

@@ -18,8 +18,23 @@ import { labelOf } from '../../src/harness/template';
 export interface Branch {
   device: Device;
   tx: ServerTransaction;
-  /** The INVITE as it arrived at the device (trace entry: exact octets and flow). */
+  /** The INVITE as the SUT emitted it on this branch (trace entry: exact octets and flow). */
   invite: TraceEntry;
+}
+
+/**
+ * The entry of this message on the SUT's own hop. Direct: what the device received. Core-emulation:
+ * what the device's core received from the SUT — the stateless core adds its own Via on top (§16.11),
+ * so §9.1 / §17.1.1.3 are judged where the SUT put the message on the wire, matched by branch.
+ */
+export function sutHop(t: TestContext, d: Device, atDevice: TraceEntry): TraceEntry {
+  const core = t.topology.users.find((u) => u.devices.includes(d))?.core;
+  if (!core || !atDevice.message) return atDevice;
+  const below = vias(atDevice.message)[1]?.branch;
+  const method = atDevice.message.kind === 'request' ? atDevice.message.method : undefined;
+  const e = t.trace.find({ owner: core.name, direction: 'received', template: method ? { method } : undefined })
+    .find((x) => x.message !== null && vias(x.message)[0]?.branch === below);
+  return e ?? atDevice;
 }
 
 export interface ForkedCall {
@@ -46,7 +61,7 @@ export async function inviteEveryDevice(t: TestContext, caller: Device, calleeAo
     t.precondition(missing.length === 0, {
       message: `the CPM Session Invitation did not reach ${missing.join(', ')} within ${t.timeoutMs} ms, so the user has no outstanding invitation there to cancel`,
     });
-    return { caller, tx, branches: devices.map((d, i) => ({ device: d, tx: got[i]!, invite: inboundEntry(t, d, got[i]!.request) })) };
+    return { caller, tx, branches: devices.map((d, i) => ({ device: d, tx: got[i]!, invite: sutHop(t, d, inboundEntry(t, d, got[i]!.request)) })) };
   });
 }
 
@@ -56,7 +71,7 @@ export async function cancelAt(t: TestContext, b: Branch, timeoutMs: number): Pr
     owner: b.device.name, direction: 'received', template: { method: 'CANCEL' },
     test: (x) => header(x.message!, 'Call-ID') === header(b.invite.message!, 'Call-ID'),
   }, timeoutMs);
-  return e;
+  return e && sutHop(t, b.device, e);
 }
 
 /** RFC 3261 §9.1: the CANCEL mirrors the INVITE it cancels, on this hop. */
