@@ -24,10 +24,29 @@ export function entryMatches(e: TraceEntry, q: EntryQuery): boolean {
 }
 
 export class Trace {
-  constructor(private readonly tap: Tap) {}
+  /** Entries by owner, so per-device lookups stay O(that device's traffic) with hundreds of devices. */
+  private readonly byOwner = new Map<string, TraceEntry[]>();
+
+  constructor(private readonly tap: Tap) {
+    for (const e of tap.entries) this.index(e);
+    tap.subscribe((e) => this.index(e));
+  }
+
+  private index(e: TraceEntry): void {
+    if (e.dropped) return;
+    const key = e.owner ?? '';
+    const list = this.byOwner.get(key);
+    if (list) list.push(e);
+    else this.byOwner.set(key, [e]);
+  }
 
   get entries(): TraceEntry[] {
     return this.tap.entries.filter((e) => !e.dropped);
+  }
+
+  /** Candidate entries for a query: the owner's own list when the query names one. */
+  private candidates(q: EntryQuery): TraceEntry[] {
+    return q.owner !== undefined ? this.byOwner.get(q.owner) ?? [] : this.entries;
   }
 
   /** Current end of the trace, to look only at what happens next. */
@@ -36,7 +55,7 @@ export class Trace {
   }
 
   find(q: EntryQuery): TraceEntry[] {
-    return this.entries.filter((e) => entryMatches(e, q));
+    return this.candidates(q).filter((e) => entryMatches(e, q));
   }
 
   first(q: EntryQuery): TraceEntry | undefined {
@@ -46,7 +65,7 @@ export class Trace {
   /** The first entry matching the query, already on the trace or arriving within timeoutMs; null on timeout. */
   waitFor(q: EntryQuery & { test?: (e: TraceEntry) => boolean }, timeoutMs: number): Promise<TraceEntry | null> {
     const ok = (e: TraceEntry) => !e.dropped && entryMatches(e, q) && (q.test === undefined || q.test(e));
-    const existing = this.entries.find(ok);
+    const existing = this.candidates(q).find(ok);
     if (existing) return Promise.resolve(existing);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
