@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { RunGlobals } from '../reporters/jest-suite';
+import { CATEGORIES } from '../reporters/categories';
 
 export interface SuiteRunOptions {
   globals: RunGlobals;
@@ -15,12 +16,7 @@ export interface SuiteRunOptions {
 /** Package root (dist/bin/.. /..). */
 export const PKG_ROOT = path.resolve(__dirname, '..', '..');
 
-export const CATEGORIES = [
-  { name: 'SUT non-conformance', matchedStatuses: ['failed'] },
-  { name: 'Inconclusive', matchedStatuses: ['broken'], messageRegex: '^Inconclusive[\\s\\S]*' },
-  { name: 'Harness error', matchedStatuses: ['broken'], messageRegex: '^(?!Inconclusive)[\\s\\S]*' },
-  { name: 'Not applicable (ICS)', matchedStatuses: ['skipped'] },
-];
+export { CATEGORIES } from '../reporters/categories';
 
 export async function runSuites(o: SuiteRunOptions): Promise<void> {
   const dist = path.join(PKG_ROOT, 'dist');

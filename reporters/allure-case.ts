@@ -10,6 +10,8 @@ import { requirement } from '../src/harness/requirements';
 import type { HarnessTarget } from '../src/harness/target';
 import { entryText } from './sip-text';
 import type { Finding } from '../src/harness/finding';
+import { buildCaseArtifacts, type CaseArtifacts } from './case-artifacts';
+import type { SutAddress } from './case-view';
 
 const SEVERITY: Record<string, Severity> = {
   SHALL: Severity.CRITICAL, MUST: Severity.CRITICAL, 'MUST NOT': Severity.CRITICAL, flow: Severity.CRITICAL,
@@ -26,7 +28,20 @@ export function findingText(f: Finding): string {
   return lines.join('\n');
 }
 
-export async function reportCase(r: CaseResult, feature: string, target: HarnessTarget): Promise<void> {
+/** The SUT's addresses as the ladder names them. */
+export function sutAddresses(target: Pick<HarnessTarget, 'pfA' | 'pfB'>): SutAddress[] {
+  const same = target.pfA.host === target.pfB.host && target.pfA.port === target.pfB.port;
+  return same
+    ? [{ ...target.pfA, label: 'SUT PF A/B' }]
+    : [{ ...target.pfA, label: 'SUT PF A' }, { ...target.pfB, label: 'SUT PF B' }];
+}
+
+export interface ReportCaseOptions {
+  /** Write the ladder, exchange page and pcap under <resultsDir>/conformance/cases/ too. */
+  resultsDir?: string;
+}
+
+export async function reportCase(r: CaseResult, feature: string, target: HarnessTarget, opts: ReportCaseOptions = {}): Promise<CaseArtifacts> {
   const c = r.testCase;
   await allure.epic('OMA CPM');
   await allure.feature(feature);
@@ -47,8 +62,17 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
   await allure.description(
     `${c.title}\n\n${c.spec.document}, ${c.spec.clause}:\n> ${c.spec.sentence}\n\nRequirements: ${c.requirements.map((id) => `${id} — ${requirement(id).summary}`).join('\n')}`,
   );
-  if (r.verdict === 'non-strict') await allure.label('tag', 'non-strict');
+  if (r.verdict === 'non-strict') {
+    await allure.label('tag', 'non-strict');
+    await allure.label('non-strict', r.findings.filter((f) => f.verdict === 'non-strict').map((f) => f.requirement ?? f.message).join(', ') || 'yes');
+  }
   await allure.label('verdict', r.verdict);
+
+  // The case's evidence first, so it heads the attachments: ladder, exchange, pcap.
+  const art = buildCaseArtifacts(r, sutAddresses(target), opts.resultsDir);
+  await allure.attachment('SIP ladder diagram', art.svg, { contentType: 'image/svg+xml', fileExtension: 'svg' });
+  await allure.attachment('SIP exchange (looked-at headers highlighted)', art.html, { contentType: 'text/html', fileExtension: 'html' });
+  await allure.attachment('trace.pcap (Wireshark)', art.pcap, { contentType: 'application/vnd.tcpdump.pcap', fileExtension: 'pcap' });
 
   for (const s of r.steps) {
     try {
@@ -58,7 +82,12 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
           await allure.attachment(name, entryText(e), { contentType: 'text/plain', fileExtension: 'sip' });
         }
         for (const f of s.findings) await allure.attachment(`${f.verdict} finding`, findingText(f), { contentType: 'text/plain', fileExtension: 'txt' });
-        if (s.verdict === 'fail' || s.verdict === 'error' || s.verdict === 'inconclusive') throw new Error(s.findings[0]?.message ?? s.verdict);
+        if (s.verdict === 'fail' || s.verdict === 'error' || s.verdict === 'inconclusive') {
+          const e = new Error(s.findings[0]?.message ?? s.verdict);
+          // A SUT failure marks the step "failed" (an assertion), inconclusive / harness error "broken".
+          if (s.verdict === 'fail') e.name = 'ConformanceAssertionError';
+          throw e;
+        }
       });
     } catch {
       // The step's status is recorded; the case verdict is decided below.
@@ -67,6 +96,7 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
   await allure.attachment('merged trace (JSON)', JSON.stringify(r.trace.map((e) => ({
     seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, text: e.raw.toString('latin1'),
   })), null, 1), { contentType: 'application/json', fileExtension: 'json' });
+  return art;
 }
 
 function firstLine(raw: Buffer): string {

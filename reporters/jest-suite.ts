@@ -2,12 +2,15 @@
  * Turns a suite's cases into jest tests for `cpm-conformance run` (allure-jest environment).
  * The run configuration reaches the suites as the jest global `__CPM__`.
  */
+import * as path from 'node:path';
 import type { Suite } from '../suites/index';
 import { caseKey, type CaseVariant, type TestCase } from '../src/harness/test-case';
 import { notApplicable, runCase } from '../src/harness/runner';
 import type { HarnessTarget } from '../src/harness/target';
 import { applyStrict } from '../src/harness/verdict';
 import { reportCase, findingText } from './allure-case';
+import type { CaseArtifacts } from './case-artifacts';
+import { entryText } from './sip-text';
 import { appendVerdict, toRecord } from './verdict-log';
 
 export interface RunGlobals {
@@ -26,6 +29,18 @@ export function selected(c: TestCase, v: CaseVariant, g: Pick<RunGlobals, 'grep'
   if (g.grep && !new RegExp(g.grep, 'i').test(`${key} ${c.title}`)) return false;
   if (g.requirement && !c.requirements.includes(g.requirement)) return false;
   return true;
+}
+
+/**
+ * A SHALL/MUST not met. Its name marks it as an assertion (allure-js-commons maps it to
+ * "failed", not "broken"); expected/actual give Allure's diff view the template and the message.
+ */
+export class ConformanceAssertionError extends Error {
+  constructor(text: string, readonly expected?: string, readonly actual?: string) {
+    super(text.startsWith('FAIL') ? text : `FAIL ${text}`);
+    this.name = 'ConformanceAssertionError';
+    this.stack = `${this.name}: ${this.message}`;
+  }
 }
 
 export function defineSuite(suite: Suite): void {
@@ -47,12 +62,17 @@ export function defineSuite(suite: Suite): void {
         test(`${caseKey(c, v)} ${c.title}`, async () => {
           const r = await runCase(c, v, g.target, { lossRate: g.lossRate });
           const verdict = applyStrict(r.verdict, g.strict);
-          appendVerdict(g.verdictLog, { ...toRecord(r, suite.feature), verdict });
-          await reportCase(r, suite.feature, g.target);
+          let art: CaseArtifacts | undefined;
+          try {
+            art = await reportCase(r, suite.feature, g.target, { resultsDir: path.dirname(g.verdictLog) });
+          } finally {
+            // Recorded even if the report could not be written: the verdict is the SUT's, not the report's.
+            appendVerdict(g.verdictLog, { ...toRecord(r, suite.feature), verdict, artifacts: art?.files, pcapMessages: art?.pcapMessages, traceMessages: r.trace.length });
+          }
           const text = r.reason ? findingText(r.reason) : '';
           if (verdict === 'fail') {
-            // An assertion failure → Allure "failed" (SUT non-conformance).
-            expect(`FAIL ${text}`).toBe('PASS');
+            // An assertion failure → Allure "failed" (SUT non-conformance), expected template vs actual message.
+            throw new ConformanceAssertionError(text, r.reason?.expected, r.reason?.actual ? entryText(r.reason.actual) : r.reason?.actualText);
           } else if (verdict === 'inconclusive') {
             throw new Error(`Inconclusive: ${text}`);
           } else if (verdict === 'error') {

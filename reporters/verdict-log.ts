@@ -14,15 +14,21 @@ export interface VerdictRecord {
   feature: string;
   variant: CaseResult['variant'];
   verdict: Verdict;
-  reason?: { message: string; requirement?: string; step?: string; expected?: string };
+  reason?: { message: string; requirement?: string; step?: string; expected?: string; fields?: string[] };
   requirements: string[];
   requirementVerdicts: Record<string, Verdict>;
   durationMs: number;
   sutAgents: string[];
+  /** Per-case evidence files, relative to the results directory. */
+  artifacts?: { ladder: string; exchange: string; pcap: string };
+  /** SIP messages in the case's pcap (wire messages of the merged trace). */
+  pcapMessages?: number;
+  /** Entries of the merged trace (both ends of a loopback hop counted). */
+  traceMessages?: number;
 }
 
 function slim(f: Finding | undefined): VerdictRecord['reason'] {
-  return f ? { message: f.message, requirement: f.requirement, step: f.step, expected: f.expected } : undefined;
+  return f ? { message: f.message, requirement: f.requirement, step: f.step, expected: f.expected, fields: f.fields } : undefined;
 }
 
 export function toRecord(r: CaseResult, feature: string): VerdictRecord {

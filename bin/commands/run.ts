@@ -6,13 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadTarget, ConfigError } from '../../src/config';
-import { startReferenceServer, type ReferenceServer } from '../../src/reference';
+import { FAULTS, startReferenceServer, unknownFaults, type ReferenceServer } from '../../src/reference';
 import type { HarnessTarget } from '../../src/harness/target';
 import type { TransportName } from '../../src/harness/test-case';
 import { exitCodeFor } from '../../src/harness/verdict';
 import { isRequirementId } from '../../src/harness/requirements';
 import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
+import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
+import { BaselineError, readBaseline } from '../../reporters/baseline';
 import { REFERENCE_IXIT, referenceTarget, targetFromConfig } from '../targets';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
@@ -26,7 +28,24 @@ interface RunArgs {
   strict: boolean;
   mode: 'proxy' | 'b2bua';
   loss?: number;
+  'reference-fault'?: string[];
+  baseline?: string;
+  'write-baseline'?: string;
 }
+
+/** The harness version: the package.json above this file (dist/bin/commands or bin/commands). */
+function harnessVersion(): string {
+  for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'cpm-conformance' && pkg.version) return pkg.version;
+    } catch {
+      // not here; look one level up
+    }
+  }
+  return process.env.npm_package_version ?? '0.0.0';
+}
+const HARNESS_VERSION = harnessVersion();
 
 function usage(msg: string): never {
   process.stderr.write(`cpm-conformance run: ${msg}\n`);
@@ -45,7 +64,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('results', { type: 'string', default: 'allure-results', describe: 'Allure results directory (emptied first)' })
       .option('strict', { type: 'boolean', default: false, describe: 'a SHOULD not met (non-strict) counts as fail' })
       .option('mode', { choices: ['proxy', 'b2bua'] as const, default: 'proxy' as const, describe: 'reference server PF mode (no --target only)' })
-      .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' }) as never,
+      .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' })
+      .option('reference-fault', { type: 'array', string: true, describe: 'start the built-in reference server with this fault of its catalogue (repeatable; demos of a failing report; see reference-server --list-faults)' })
+      .option('baseline', { type: 'string', describe: 'baseline of known deviations: classify each case as pass, regression, known deviation (xfail), fixed or new; known deviations do not fail the exit code' })
+      .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' }) as never,
   handler: async (args) => {
     if (args.grep) {
       try {
@@ -56,6 +78,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     if (args.requirement && !isRequirementId(args.requirement)) usage(`--requirement ${args.requirement} is not in the catalogue; see 'cpm-conformance list'`);
     if (args.loss !== undefined && !(args.loss >= 0 && args.loss < 1)) usage('--loss must be a number from 0 to below 1, e.g. 0.1');
+    const faults = (args['reference-fault'] ?? []).map(String);
+    if (faults.length && args.target) usage('--reference-fault applies to the built-in reference server; drop --target');
+    const badFaults = unknownFaults(faults);
+    if (badFaults.length) usage(`unknown reference fault ${badFaults.join(', ')}; valid: ${FAULTS.map((f) => f.name).join(', ')}`);
+    if (args.baseline) {
+      try {
+        readBaseline(args.baseline);
+      } catch (e) {
+        if (e instanceof BaselineError) usage(e.message);
+        throw e;
+      }
+    }
 
     let target: HarnessTarget;
     let server: ReferenceServer | undefined;
@@ -70,9 +104,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         throw e;
       }
     } else {
-      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: args.mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss });
+      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: args.mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
       target = referenceTarget(server);
-      process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}\n`);
+      process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
     }
     if (args.transport) {
       target = { ...target, transports: target.transports.filter((t) => t === args.transport) };
@@ -98,7 +132,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         globals: { target, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss },
         resultsDir,
         environmentInfo: {
-          'sut.name': target.name,
+          'sut.name': target.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
           'sut.version': target.version ?? '',
           'sut.pfA': `${target.pfA.host}:${target.pfA.port}`,
           'sut.pfB': `${target.pfB.host}:${target.pfB.port}`,
@@ -106,7 +140,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
           transports: target.transports.join(','),
           topologies: target.topologies.join(','),
           ics: JSON.stringify(target.ics),
-          'harness.version': process.env.npm_package_version ?? '0.1.0',
+          'harness.version': HARNESS_VERSION,
           node: process.version,
         },
         color: process.stdout.isTTY === true,
@@ -121,8 +155,25 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const envFile = path.join(resultsDir, 'environment.properties');
     const prior = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : '';
     fs.writeFileSync(envFile, `${prior}${prior && !prior.endsWith('\n') ? '\n' : ''}sut.seen.server_user_agent=${seen.join(' | ') || '(none sent)'}\n`);
-    process.stdout.write(`\n${formatSummary(records)}\nwall time ${((Date.now() - started) / 1000).toFixed(1)} s; Allure results in ${resultsDir}\n`);
-    process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(records.map((r) => r.verdict));
+    let reports: RunReportOutcome | undefined;
+    try {
+      reports = writeRunReports({
+        resultsDir, records, target, strict: args.strict, harnessVersion: HARNESS_VERSION,
+        selection: { grep: args.grep, requirement: args.requirement, transport: args.transport },
+        baselineFile: args.baseline, writeBaselineFile: args['write-baseline'],
+      });
+    } catch (e) {
+      process.stderr.write(`cpm-conformance run: could not write the conformance reports: ${(e as Error).message}\n`);
+    }
+    process.stdout.write(`\n${formatSummary(records)}\n`);
+    if (reports?.summary) process.stdout.write(`${reports.summary}\n`);
+    if (reports) {
+      const m = reports.matrix.totals.byRequirementVerdict;
+      process.stdout.write(`conformance matrix: ${reports.matrix.totals.requirements} requirements, ${m.pass} pass, ${m['non-strict']} non-strict, ${m.fail} fail, ${m.inconclusive + m.error} inconclusive/error, ${m['not tested']} not tested — ${path.join(reports.dir, 'conformance-report.md')}\n`);
+      if (args['write-baseline']) process.stdout.write(`baseline of ${reports.matrix.cases.filter((c) => ['fail', 'inconclusive', 'error'].includes(c.verdict)).length} known deviation(s) written to ${args['write-baseline']}\n`);
+    }
+    process.stdout.write(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s; Allure results in ${resultsDir} (HTML: cpm-conformance report --results ${args.results})\n`);
+    process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(reports ? reports.exitVerdicts : records.map((r) => r.verdict));
     if (records.length === 0) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');
   },
 };

@@ -1,0 +1,61 @@
+/**
+ * `cpm-conformance report`: the offline HTML report of a run (Allure 3 from npm, no Java), with
+ * history/trend across runs, stripped of every third-party/analytics script; `--open` serves it
+ * on 127.0.0.1 only until Ctrl-C.
+ */
+import * as path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { generateReport, ReportError } from '../../reporters/html-report';
+import { serveStatic } from '../../reporters/static-server';
+import { EXIT_USAGE } from '../exit-codes';
+
+interface ReportArgs {
+  results: string;
+  out: string;
+  'single-file': boolean;
+  open: boolean;
+  port: number;
+  history?: string;
+  name?: string;
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report',
+  describe: 'Build the HTML conformance report from a run\'s results, offline (no third-party scripts); --open serves it on 127.0.0.1',
+  builder: (y) =>
+    y
+      .option('results', { type: 'string', default: 'allure-results', describe: 'results directory of `cpm-conformance run`' })
+      .option('out', { type: 'string', default: 'allure-report', describe: 'report directory (emptied first)' })
+      .option('single-file', { type: 'boolean', default: false, describe: 'one self-contained index.html that opens from disk (file://)' })
+      .option('open', { type: 'boolean', default: false, describe: 'serve the report on http://127.0.0.1 (loopback only) until Ctrl-C' })
+      .option('port', { type: 'number', default: 0, describe: 'port for --open (0: any free port)' })
+      .option('history', { type: 'string', describe: 'history file for trends across runs (default: allure-history.jsonl next to --out)' })
+      .option('name', { type: 'string', describe: 'report title (default: OMA CPM conformance)' }) as never,
+  handler: async (args) => {
+    const out = path.resolve(args.out);
+    const historyPath = path.resolve(args.history ?? path.join(path.dirname(out), 'allure-history.jsonl'));
+    let r;
+    try {
+      r = await generateReport({ results: args.results, out, singleFile: args['single-file'], historyPath, name: args.name });
+    } catch (e) {
+      if (e instanceof ReportError) {
+        process.stderr.write(`cpm-conformance report: ${e.message}\n`);
+        process.exit(EXIT_USAGE);
+      }
+      throw e;
+    }
+    process.stdout.write(`HTML report in ${r.out}${r.stripped.length ? ` (${r.stripped.length} third-party script(s) removed)` : ''}${r.historyPath ? `; history ${r.historyPath}` : ''}\n`);
+    process.stdout.write(`conformance matrix: ${path.join(r.out, 'conformance', 'conformance-report.md')}\n`);
+    if (!args.open) {
+      if (!args['single-file']) process.stdout.write('open it over HTTP (a multi-file report does not load from file://): cpm-conformance report --open, or use --single-file\n');
+      return;
+    }
+    const server = await serveStatic(r.out, args.port, '127.0.0.1');
+    process.stdout.write(`serving on ${server.url} (127.0.0.1 only); Ctrl-C stops\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await server.close();
+  },
+};

@@ -1,0 +1,239 @@
+/**
+ * The per-case view the ladder diagram, the exchange page and the pcap share: the merged trace
+ * reduced to wire messages (a message traced at both ends once), one lifeline per device, core and
+ * SUT address, the spec step each message belongs to, retransmissions, and the findings placed on
+ * the message they judged (design §7).
+ */
+import type { TraceEntry } from '../src/sip/transport/tap';
+import type { Address } from '../src/sip/transport/address';
+import { formatHostPort } from '../src/sip/transport/address';
+import { header, headerValues, type SipMessage } from '../src/sip/message';
+import type { StepRecord, CheckRecord } from '../src/harness/context';
+import type { Finding } from '../src/harness/finding';
+import type { Verdict } from '../src/harness/verdict';
+
+/** The parts of a CaseResult the views need (kept narrow so tests can build one by hand). */
+export interface CaseEvidence {
+  key: string;
+  title?: string;
+  verdict: Verdict;
+  trace: readonly TraceEntry[];
+  steps: readonly StepRecord[];
+  findings: readonly Finding[];
+  reason?: Finding;
+}
+
+/** A known SUT address and its name on the diagram (e.g. PF A). */
+export interface SutAddress {
+  host: string;
+  port: number;
+  label: string;
+}
+
+export interface Lifeline {
+  index: number;
+  label: string;
+  /** Address(es) under the label. */
+  sub: string;
+  /** A lifeline of the system under test (not the harness). */
+  sut: boolean;
+}
+
+export interface Arrow {
+  /** Trace seq of the entry drawn (the kept one of a sent/received twin). */
+  seq: number;
+  /** Every trace seq this arrow stands for (both ends of a loopback hop). */
+  seqs: number[];
+  from: number;
+  to: number;
+  protocol: string;
+  /** Method or status line, short. */
+  label: string;
+  /** CSeq, beside the arrow. */
+  cseq: string;
+  /** Key headers, shown on hover. */
+  hover: string[];
+  step?: string;
+  retransmission: boolean;
+  /** Milliseconds since the first message. */
+  atMs: number;
+  /** The worst finding placed on this message, with what was expected instead. */
+  finding?: Finding;
+  entry: TraceEntry;
+}
+
+export interface CaseView {
+  key: string;
+  title?: string;
+  verdict: Verdict;
+  lifelines: Lifeline[];
+  arrows: Arrow[];
+  /** Findings that name no message (timeouts, absences that held, harness errors). */
+  looseFindings: Finding[];
+}
+
+const hostPortKey = (a: Address): string => `${a.host.toLowerCase().replace(/^::ffff:/, '')}|${a.port}`;
+
+function wireEnds(e: TraceEntry): [Address, Address] {
+  return e.direction === 'sent' ? [e.flow.local, e.flow.remote] : [e.flow.remote, e.flow.local];
+}
+
+/** CRLF keep-alives (RFC 5626 §3.5.1) are not messages: left out of the views and the pcap. */
+export function isKeepAlive(e: TraceEntry): boolean {
+  return e.raw.toString('latin1').trim() === '';
+}
+
+/**
+ * The wire messages of a trace, each once: a message sent by one harness socket and received by
+ * another is traced twice; `alias` maps the dropped twin's seq to the kept one.
+ */
+export function wireMessages(trace: readonly TraceEntry[]): { kept: TraceEntry[]; alias: Map<number, number> } {
+  const kept: TraceEntry[] = [];
+  const alias = new Map<number, number>();
+  const pending = new Map<string, TraceEntry[]>();
+  for (const e of trace) {
+    if (e.dropped || isKeepAlive(e)) continue;
+    const [src, dst] = wireEnds(e);
+    const wire = `${e.flow.protocol === 'udp' ? 'udp' : 'tcp'}|${hostPortKey(src)}>${hostPortKey(dst)}`;
+    const list = pending.get(wire) ?? [];
+    const twin = list.findIndex((p) => p.direction !== e.direction && p.raw.equals(e.raw));
+    if (twin >= 0) {
+      alias.set(e.seq, list[twin].seq);
+      list.splice(twin, 1);
+      continue;
+    }
+    list.push(e);
+    pending.set(wire, list);
+    kept.push(e);
+  }
+  return { kept, alias };
+}
+
+/** Short start line: "INVITE" / "200 OK". */
+export function shortLabel(m: SipMessage | null): string {
+  if (!m) return 'unparseable octets';
+  return m.kind === 'request' ? m.method : `${m.status} ${m.reason}`.trim();
+}
+
+function topVia(m: SipMessage): string | undefined {
+  return headerValues(m, 'Via')[0];
+}
+
+/** Identity of a message for retransmission detection: start line, CSeq, Call-ID, top Via. */
+function identity(m: SipMessage | null, raw: Buffer): string {
+  if (!m) return `raw:${raw.toString('latin1')}`;
+  const start = m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status}`;
+  return [start, header(m, 'CSeq'), header(m, 'Call-ID'), topVia(m), m.kind === 'response' ? header(m, 'To') : ''].join('\n');
+}
+
+const RANK: Record<Verdict, number> = { 'n/a': 0, pass: 1, 'non-strict': 2, inconclusive: 3, fail: 4, error: 5 };
+
+export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress[] = []): CaseView {
+  const { kept, alias } = wireMessages(r.trace);
+  const canon = (seq: number): number => alias.get(seq) ?? seq;
+
+  // Addresses of harness sockets, by owner name.
+  const ours = new Map<string, string>();
+  for (const e of r.trace) if (e.owner) ours.set(hostPortKey(e.flow.local), e.owner);
+  const sutByAddr = new Map(sutAddresses.map((s) => [hostPortKey(s), s.label]));
+  // A SUT request from an unknown (ephemeral, e.g. a new TCP connection) port: its top Via names the PF.
+  const remoteAlias = new Map<string, string>();
+  for (const e of kept) {
+    if (e.direction !== 'received' || !e.message || e.message.kind !== 'request') continue;
+    const rk = hostPortKey(e.flow.remote);
+    if (ours.has(rk) || sutByAddr.has(rk) || remoteAlias.has(rk)) continue;
+    const via = topVia(e.message);
+    const sentBy = via && /^\S+\s+(\[[^\]]+\]|[^;:\s]+)(?::(\d+))?/.exec(via);
+    if (sentBy) {
+      const label = sutByAddr.get(`${sentBy[1].replace(/^\[|\]$/g, '').toLowerCase()}|${sentBy[2] ?? '5060'}`);
+      if (label) remoteAlias.set(rk, label);
+    }
+  }
+
+  const lifelines: Lifeline[] = [];
+  const byName = new Map<string, Lifeline>();
+  const lane = (a: Address): number => {
+    const k = hostPortKey(a);
+    const owner = ours.get(k);
+    const label = owner ?? sutByAddr.get(k) ?? remoteAlias.get(k) ?? `SUT ${formatHostPort(a)}`;
+    let l = byName.get(label);
+    if (!l) {
+      l = { index: lifelines.length, label, sub: formatHostPort(a), sut: owner === undefined };
+      byName.set(label, l);
+      lifelines.push(l);
+    } else if (!l.sub.split(', ').includes(formatHostPort(a)) && l.sub.split(', ').length < 3) {
+      l.sub += `, ${formatHostPort(a)}`;
+    }
+    return l.index;
+  };
+
+  const stepOf = new Map<number, string>();
+  for (const s of r.steps) for (const e of s.entries) stepOf.set(canon(e.seq), s.id);
+
+  const findingOn = new Map<number, Finding>();
+  const loose: Finding[] = [];
+  for (const f of r.findings) {
+    if (f.verdict === 'pass' || f.verdict === 'n/a') continue;
+    const seq = f.actual ? canon(f.actual.seq) : undefined;
+    if (seq === undefined || !kept.some((e) => e.seq === seq)) {
+      loose.push(f);
+      continue;
+    }
+    const prev = findingOn.get(seq);
+    if (!prev || RANK[f.verdict] > RANK[prev.verdict]) findingOn.set(seq, f);
+  }
+
+  const t0 = kept[0]?.wallMs ?? 0;
+  const at0 = kept[0]?.at;
+  const seen = new Set<string>();
+  const arrows: Arrow[] = kept.map((e) => {
+    const [src, dst] = wireEnds(e);
+    const from = lane(src);
+    const to = lane(dst);
+    const id = `${from}>${to}|${identity(e.message, e.raw)}`;
+    const retransmission = seen.has(id);
+    seen.add(id);
+    const m = e.message;
+    const hover: string[] = [];
+    if (m) {
+      hover.push(m.kind === 'request' ? `${m.method} ${m.uri}` : `SIP/2.0 ${m.status} ${m.reason}`);
+      for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Contact', 'Route', 'Record-Route', 'Reason', 'Server', 'User-Agent']) {
+        for (const v of headerValues(m, name)) hover.push(`${name}: ${v}`);
+      }
+    }
+    const seqs = [e.seq, ...[...alias].filter(([, k]) => k === e.seq).map(([s]) => s)];
+    const atMs = at0 !== undefined ? Number(e.at - at0) / 1e6 : e.wallMs - t0;
+    return {
+      seq: e.seq, seqs, from, to, protocol: e.flow.protocol.toUpperCase(), label: shortLabel(m), cseq: m ? header(m, 'CSeq') ?? '' : '',
+      hover, step: stepOf.get(e.seq), retransmission, atMs, finding: findingOn.get(e.seq), entry: e,
+    };
+  });
+  return { key: r.key, title: r.title, verdict: r.verdict, lifelines, arrows, looseFindings: loose };
+}
+
+/** Every check of every step, with the trace seq (canonical) it judged. */
+export function checksBySeq(r: CaseEvidence): Map<number, CheckRecord[]> {
+  const { alias } = wireMessages(r.trace);
+  const out = new Map<number, CheckRecord[]>();
+  for (const s of r.steps) {
+    for (const c of s.checks ?? []) {
+      if (c.entrySeq === undefined) continue;
+      const seq = alias.get(c.entrySeq) ?? c.entrySeq;
+      const list = out.get(seq) ?? [];
+      if (!list.includes(c)) list.push(c);
+      out.set(seq, list);
+    }
+  }
+  return out;
+}
+
+/** Escape text for XML/HTML: markup characters, and characters XML 1.0 forbids (hostile SUT octets). */
+export function esc(s: string): string {
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}

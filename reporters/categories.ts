@@ -1,0 +1,20 @@
+/**
+ * Allure categories (design §4 verdict mapping), written as categories.json into the results:
+ * FAIL → failed (SUT non-conformance); INCONC and ERROR → broken, told apart by the message prefix
+ * the suite runner throws; N/A → skipped; a known deviation of the baseline gets its own category
+ * (the run rewrites its message to start with "Known deviation").
+ */
+export interface AllureCategory {
+  name: string;
+  description?: string;
+  matchedStatuses: Array<'failed' | 'broken' | 'passed' | 'skipped' | 'unknown'>;
+  messageRegex?: string;
+}
+
+export const CATEGORIES: AllureCategory[] = [
+  { name: 'Known deviation (baseline)', description: 'fails as recorded in the baseline of known deviations; does not fail the run', matchedStatuses: ['failed', 'broken'], messageRegex: '^Known deviation[\\s\\S]*' },
+  { name: 'SUT non-conformance', description: 'FAIL: a SHALL/MUST not met', matchedStatuses: ['failed'], messageRegex: '^(?!Known deviation)[\\s\\S]*' },
+  { name: 'Inconclusive', description: 'INCONC: a precondition failed, the requirement was not reached', matchedStatuses: ['broken'], messageRegex: '^(Error: )?Inconclusive[\\s\\S]*' },
+  { name: 'Harness error', description: 'ERROR: a fault of the test harness, not of the SUT', matchedStatuses: ['broken'], messageRegex: '^(?!(Error: )?Inconclusive|Known deviation)[\\s\\S]*' },
+  { name: 'Not applicable (ICS)', description: 'N/A: the SUT does not claim the feature in its ICS', matchedStatuses: ['skipped'] },
+];
