@@ -113,6 +113,9 @@ const viaValue = fc.tuple(fc.constantFrom('SIP/2.0/UDP', 'SIP / 2.0 / TCP', 'SIP
   .map(([a, s, h, p, q]) => `${a} ${s}${h}${p}${q}`);
 const mediaType = fc.tuple(fc.constantFrom('application', 'text', ' text ', '', 'a b', 'é'), fc.constantFrom('/', '', '//'),
   fc.constantFrom('sdp', 'plain', '', 'x@y', 'sdp '), params).map((p) => p.join(''));
+const cseqValue = fc.tuple(lws, fc.constantFrom('1', '0', '2147483647', '2147483648', '123456789012345', '1234567890123456', ''), lws,
+  fc.constantFrom(' ', '\t', ''), fc.constantFrom('INVITE', 'OPTIONS', 'BYE', 'INV@ITE', 'invite', ''), lws, fc.constantFrom('', ' x', '\u00a0'))
+  .map((p) => p.join(''));
 const EDIT = [' ', '\t', ';', '=', '"', '\\', '<', '>', ':', '@', '?', '&', ',', '[', ']', '/', '\u00a0', '\r', 'é'];
 /** One edit: insert a significant character, delete one, or leave the value alone. */
 const edited = (a: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.tuple(a, fc.nat(), fc.nat(EDIT.length - 1), fc.nat(3)).map(([v, at, e, op]) => {
@@ -122,6 +125,6 @@ const edited = (a: fc.Arbitrary<string>): fc.Arbitrary<string> => fc.tuple(a, fc
   return v;
 });
 export const structured: fc.Arbitrary<string> = fc.oneof(
-  edited(params), edited(sipUri), edited(nameAddrValue), edited(viaValue), edited(mediaType),
+  edited(params), edited(sipUri), edited(cseqValue), edited(nameAddrValue), edited(viaValue), edited(mediaType),
   fc.array(edited(fc.oneof(nameAddrValue, viaValue)), { minLength: 2, maxLength: 3 }).map((l) => l.join(', ')),
 );

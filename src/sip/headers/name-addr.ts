@@ -89,8 +89,9 @@ export function nameAddrShape(value: string, start = 0, end = value.length): num
     let lt = value.indexOf('<', b);
     if (lt >= e) lt = -1;
     if (lt >= 0) {
+      // A ';' found past the element's end is after `lt` too, so it needs no bound check.
       const semi = value.indexOf(';', b);
-      if (semi < 0 || semi >= e || lt < semi) i = lt;
+      if (semi < 0 || lt < semi) i = lt;
     }
   }
   let colon = false;
@@ -98,7 +99,8 @@ export function nameAddrShape(value: string, start = 0, end = value.length): num
     const close = value.indexOf('>', i);
     if (close < 0 || close >= e) return NAME_ADDR_BAD;
     // The URI (trimmed) must be non-empty and hold a ':'; a ':' is never trimmed.
-    for (let j = i + 1; j < close; j++) if (value.charCodeAt(j) === 0x3a) { colon = true; break; }
+    const c = value.indexOf(':', i + 1);
+    colon = c >= 0 && c < close;
     i = close + 1;
   } else {
     for (; i < e; i++) {

@@ -68,26 +68,46 @@ export function headerKind(name: string): number {
         case 0x6d: return name === 'm' || name === 'M' ? H_CONTACT : H_OTHER;
         default: return H_OTHER;
       }
-    case 2: return is(name, 'to') ? H_TO : H_OTHER;
-    case 3: return is(name, 'via') ? H_VIA : H_OTHER;
-    case 4: return is(name, 'from') ? H_FROM : is(name, 'cseq') ? H_CSEQ : H_OTHER;
-    case 5: return is(name, 'route') ? H_ROUTE : H_OTHER;
-    case 7: return is(name, 'call-id') ? H_CALL_ID : is(name, 'contact') ? H_CONTACT : is(name, 'expires') ? H_EXPIRES : H_OTHER;
+    // Each name is first compared with its usual spelling (a native string compare), then
+    // case-insensitively.
+    case 2: return name === 'To' || is(name, 'to') ? H_TO : H_OTHER;
+    case 3: return name === 'Via' || is(name, 'via') ? H_VIA : H_OTHER;
+    case 4: {
+      const c = name.charCodeAt(0) | 0x20;
+      if (c === 0x66) return name === 'From' || is(name, 'from') ? H_FROM : H_OTHER;
+      return c === 0x63 && (name === 'CSeq' || is(name, 'cseq')) ? H_CSEQ : H_OTHER;
+    }
+    case 5: return name === 'Route' || is(name, 'route') ? H_ROUTE : H_OTHER;
+    case 7: {
+      const c = name.charCodeAt(0) | 0x20;
+      if (c === 0x65) return name === 'Expires' || is(name, 'expires') ? H_EXPIRES : H_OTHER;
+      if (c !== 0x63) return H_OTHER;
+      if (name === 'Call-ID' || is(name, 'call-id')) return H_CALL_ID;
+      return name === 'Contact' || is(name, 'contact') ? H_CONTACT : H_OTHER;
+    }
     case 11: return is(name, 'min-expires') ? H_MIN_EXPIRES : H_OTHER;
-    case 12: return is(name, 'max-forwards') ? H_MAX_FORWARDS : is(name, 'content-type') ? H_CONTENT_TYPE : is(name, 'record-route') ? H_RECORD_ROUTE : H_OTHER;
-    case 14: return is(name, 'content-length') ? H_CONTENT_LENGTH : H_OTHER;
+    case 12: {
+      const c = name.charCodeAt(0) | 0x20;
+      if (c === 0x6d) return name === 'Max-Forwards' || is(name, 'max-forwards') ? H_MAX_FORWARDS : H_OTHER;
+      if (c === 0x63) return name === 'Content-Type' || is(name, 'content-type') ? H_CONTENT_TYPE : H_OTHER;
+      return c === 0x72 && (name === 'Record-Route' || is(name, 'record-route')) ? H_RECORD_ROUTE : H_OTHER;
+    }
+    case 14: return (name.charCodeAt(0) | 0x20) === 0x63 && (name === 'Content-Length' || is(name, 'content-length')) ? H_CONTENT_LENGTH : H_OTHER;
     default: return H_OTHER;
   }
 }
 
-/** 1*DIGIT of at most `max` digits filling [start, end) (§25.1 for Max-Forwards, Expires). */
-function isDigits(s: string, start: number, end: number, max: number): boolean {
-  if (end <= start || end - start > max) return false;
-  for (let j = start; j < end; j++) {
+/** Value of `s` when it is 1 to 10 DIGITs (§25.1 for Max-Forwards, Expires), else -1. */
+function digitsValue(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 10) return -1;
+  let v = 0;
+  for (let j = 0; j < n; j++) {
     const c = s.charCodeAt(j);
-    if (c < 0x30 || c > 0x39) return false;
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + c - 0x30;
   }
-  return true;
+  return v;
 }
 
 /** Scratch for the per-kind first index and count: reset on every call, never carried over. */
@@ -103,123 +123,177 @@ export function checkSemantics(msg: SipMessage, headerLines: number[] = [], star
   return out;
 }
 
+function diag(out: Diagnostic[], rule: string, severity: Severity, message: string, line: number, column = 1): void {
+  out.push({ rule, severity, message, line, column });
+}
+
 /**
  * `checkSemantics` for a caller that already knows each header's kind (`headerKind`), appending
  * to `out`. The happy path allocates nothing: grammar checks use the shape scanners of
  * headers/ (same verdicts as the typed parsers), diagnostics are built only on failure.
  */
 export function checkSemanticsInto(msg: SipMessage, kinds: ArrayLike<number>, headerLines: readonly number[], startLine: number, out: Diagnostic[]): void {
-  const add = (rule: string, severity: Severity, message: string, line = startLine, column = 1): void => {
-    out.push({ rule, severity, message, line, column });
-  };
   const hs = msg.headers;
-  FIRST.fill(-1);
-  COUNT.fill(0);
+  const request = msg.kind === 'request';
+  for (let k = 0; k < KINDS; k++) {
+    FIRST[k] = -1;
+    COUNT[k] = 0;
+  }
+  let anyDup = false;
   for (let i = 0; i < hs.length; i++) {
     const k = kinds[i]!;
     if (k === H_OTHER) continue;
     if (COUNT[k] === 0) FIRST[k] = i;
+    else if (SINGLE[k]) anyDup = true;
     COUNT[k]++;
   }
-  const lineOf = (i: number): number => headerLines[i] ?? 0;
 
   // §7.1 / §7.2: this harness speaks SIP/2.0 only.
   if (msg.version !== 'SIP/2.0') {
-    if (msg.version.toUpperCase() === 'SIP/2.0') add('RFC3261-7.1-sip-version-case', 'warning', `the version is written "${msg.version}"; write SIP/2.0`);
-    else add('RFC3261-7.1-sip-version', 'error', `the SIP version is "${msg.version}"; only SIP/2.0 is defined (a server answers 505)`);
+    if (msg.version.toUpperCase() === 'SIP/2.0') diag(out, 'RFC3261-7.1-sip-version-case', 'warning', `the version is written "${msg.version}"; write SIP/2.0`, startLine);
+    else diag(out, 'RFC3261-7.1-sip-version', 'error', `the SIP version is "${msg.version}"; only SIP/2.0 is defined (a server answers 505)`, startLine);
   }
 
-  const mandatory = msg.kind === 'request' ? REQUEST_MANDATORY : RESPONSE_MANDATORY;
+  const mandatory = request ? REQUEST_MANDATORY : RESPONSE_MANDATORY;
   for (let m = 0; m < mandatory.length; m++) {
     const k = mandatory[m]!;
-    if (COUNT[k] === 0) add('RFC3261-8.1.1-missing-header', 'error', `the mandatory ${DISPLAY[k]} header is missing`);
+    if (COUNT[k] === 0) diag(out, 'RFC3261-8.1.1-missing-header', 'error', `the mandatory ${DISPLAY[k]} header is missing`, startLine);
   }
 
   // Duplicates, reported in order of each header's first appearance.
-  let dups: number[] | null = null;
-  for (let k = 1; k < KINDS; k++) if (SINGLE[k] && COUNT[k]! > 1) (dups ??= []).push(k);
-  if (dups) {
-    dups.sort((a, b) => FIRST[a]! - FIRST[b]!);
+  if (anyDup) {
+    const dups: number[] = [];
+    for (let k = 1; k < KINDS; k++) if (SINGLE[k] && COUNT[k]! > 1) dups.push(k);
+    dups.sort((x, y) => FIRST[x]! - FIRST[y]!);
     for (const k of dups) {
       let second = FIRST[k]! + 1;
       while (kinds[second] !== k) second++;
-      add('RFC3261-7.3.1-duplicate-header', 'error', `${DISPLAY[k]} appears ${COUNT[k]} times; it may appear only once`, lineOf(second));
+      diag(out, 'RFC3261-7.3.1-duplicate-header', 'error', `${DISPLAY[k]} appears ${COUNT[k]} times; it may appear only once`, headerLines[second] ?? 0);
     }
   }
 
   if (msg.kind === 'response' && (msg.status < 100 || msg.status > 699)) {
-    add('RFC3261-21-status-range', 'error', `status code ${msg.status} is outside 100–699`);
+    diag(out, 'RFC3261-21-status-range', 'error', `status code ${msg.status} is outside 100–699`, startLine);
   }
 
   if (msg.kind === 'request' && !requestUriOk(msg.uri)) {
-    add('RFC3261-25-request-uri', 'error', `the Request-URI "${msg.uri}" is not a well-formed URI`, startLine, msg.method.length + 2);
+    diag(out, 'RFC3261-25-request-uri', 'error', `the Request-URI "${msg.uri}" is not a well-formed URI`, startLine, msg.method.length + 2);
   }
 
-  if (FIRST[H_CSEQ]! >= 0) checkCSeq(msg, hs[FIRST[H_CSEQ]!]!.value, lineOf(FIRST[H_CSEQ]!), add);
+  let idx = FIRST[H_CSEQ]!;
+  if (idx >= 0) checkCSeq(msg, hs[idx]!.value, headerLines[idx] ?? 0, out);
 
-  if (FIRST[H_MAX_FORWARDS]! >= 0) {
-    const v = hs[FIRST[H_MAX_FORWARDS]!]!.value;
-    const line = lineOf(FIRST[H_MAX_FORWARDS]!);
-    if (!isDigits(v, 0, v.length, 10)) add('RFC3261-25-max-forwards', 'error', `Max-Forwards "${v}" is not a number`, line);
-    else if (Number(v) > 255) add('RFC3261-8.1.1.6-max-forwards-range', 'error', `Max-Forwards ${v} is above 255`, line);
+  idx = FIRST[H_MAX_FORWARDS]!;
+  if (idx >= 0) {
+    const v = hs[idx]!.value;
+    const n = digitsValue(v);
+    if (n < 0) diag(out, 'RFC3261-25-max-forwards', 'error', `Max-Forwards "${v}" is not a number`, headerLines[idx] ?? 0);
+    else if (n > 255) diag(out, 'RFC3261-8.1.1.6-max-forwards-range', 'error', `Max-Forwards ${v} is above 255`, headerLines[idx] ?? 0);
   }
 
-  if (FIRST[H_CALL_ID]! >= 0) {
+  idx = FIRST[H_CALL_ID]!;
+  if (idx >= 0) {
     // §25.1 callid = word [ "@" word ]: visible ASCII, no whitespace.
-    const v = hs[FIRST[H_CALL_ID]!]!.value;
+    const v = hs[idx]!.value;
     let ok = v.length > 0;
     for (let j = 0; ok && j < v.length; j++) {
       const c = v.charCodeAt(j);
       if (c < 0x21 || c > 0x7e) ok = false;
     }
-    if (!ok) add('RFC3261-25-call-id', 'error', `Call-ID "${v}" must be one word (optionally word@word) without spaces`, lineOf(FIRST[H_CALL_ID]!));
+    if (!ok) diag(out, 'RFC3261-25-call-id', 'error', `Call-ID "${v}" must be one word (optionally word@word) without spaces`, headerLines[idx] ?? 0);
   }
 
-  for (const k of FROM_TO) {
-    const idx = FIRST[k]!;
+  for (let f = 0; f < 2; f++) {
+    const k = f === 0 ? H_FROM : H_TO;
+    idx = FIRST[k]!;
     if (idx < 0) continue;
     const v = hs[idx]!.value;
     const shape = nameAddrShape(v);
-    if (shape === NAME_ADDR_BAD) add('RFC3261-25-name-addr', 'error', `the ${DISPLAY[k]} header "${v}" is not a valid name-addr or addr-spec`, lineOf(idx));
-    else if (k === H_FROM && msg.kind === 'request' && shape !== NAME_ADDR_TAG) {
-      add('RFC3261-8.1.1.3-from-tag', 'error', 'the From header has no tag parameter', lineOf(idx));
+    if (shape === NAME_ADDR_BAD) diag(out, 'RFC3261-25-name-addr', 'error', `the ${DISPLAY[k]} header "${v}" is not a valid name-addr or addr-spec`, headerLines[idx] ?? 0);
+    else if (k === H_FROM && request && shape !== NAME_ADDR_TAG) {
+      diag(out, 'RFC3261-8.1.1.3-from-tag', 'error', 'the From header has no tag parameter', headerLines[idx] ?? 0);
     }
   }
 
-  if (COUNT[H_VIA]! > 0) {
-    const top = FIRST[H_VIA]!;
-    for (let idx = top; idx < hs.length; idx++) {
-      if (kinds[idx] !== H_VIA) continue;
-      const topBranch = msg.kind === 'request' && idx === top;
-      forEachElement(hs[idx]!.value, (v, a, b) => {
-        const shape = viaShape(v, a, b);
-        if (shape === VIA_BAD) add('RFC3261-25-via', 'error', `the Via value "${v.slice(a, b)}" is not SIP/2.0/TRANSPORT host[:port][;params]`, lineOf(idx));
-        else if (topBranch && shape === VIA_NO_BRANCH) add('RFC3261-8.1.1.7-via-branch', 'error', 'the top Via has no branch parameter', lineOf(idx));
-      });
+  // Every element of every Via, Contact, Route, Record-Route field. One pass in wire order;
+  // should it find a problem, it is redone kind by kind so diagnostics come in the documented
+  // order (Via, then Contact, Route, Record-Route).
+  const mark = out.length;
+  const top = FIRST[H_VIA]!;
+  for (let i = 0; i < hs.length; i++) {
+    const k = kinds[i]!;
+    if (k === H_VIA || k === H_CONTACT || k === H_ROUTE || k === H_RECORD_ROUTE) {
+      checkList(out, k, hs[i]!.value, headerLines[i] ?? 0, k === H_VIA && request && i === top);
+    }
+  }
+  if (out.length > mark) {
+    out.length = mark;
+    for (let l = 0; l < 4; l++) {
+      const k = l === 0 ? H_VIA : l === 1 ? H_CONTACT : l === 2 ? H_ROUTE : H_RECORD_ROUTE;
+      for (let i = FIRST[k]!; i >= 0 && i < hs.length; i++) {
+        if (kinds[i] === k) checkList(out, k, hs[i]!.value, headerLines[i] ?? 0, k === H_VIA && request && i === top);
+      }
     }
   }
 
-  for (const k of NAME_ADDR_LISTS) {
-    if (COUNT[k] === 0) continue;
-    for (let idx = FIRST[k]!; idx < hs.length; idx++) {
-      if (kinds[idx] !== k) continue;
-      forEachElement(hs[idx]!.value, (v, a, b) => {
-        if (k === H_CONTACT && b - a === 1 && v.charCodeAt(a) === 0x2a) return; // Contact: * (§10.2.2)
-        if (nameAddrShape(v, a, b) === NAME_ADDR_BAD) add('RFC3261-25-name-addr', 'error', `the ${DISPLAY[k]} value "${v.slice(a, b)}" is not a valid name-addr or addr-spec`, lineOf(idx));
-      });
-    }
-  }
+  idx = FIRST[H_CONTENT_TYPE]!;
+  if (idx >= 0 && !isParsableContentType(hs[idx]!.value)) diag(out, 'RFC3261-25-content-type', 'error', `Content-Type "${hs[idx]!.value}" is not type/subtype[;params]`, headerLines[idx] ?? 0);
+  if (idx < 0 && msg.body.length > 0) diag(out, 'RFC3261-20.15-content-type-missing', 'error', 'the message has a body but no Content-Type', startLine);
 
-  const ct = FIRST[H_CONTENT_TYPE]!;
-  if (ct >= 0 && !isParsableContentType(hs[ct]!.value)) add('RFC3261-25-content-type', 'error', `Content-Type "${hs[ct]!.value}" is not type/subtype[;params]`, lineOf(ct));
-  if (ct < 0 && msg.body.length > 0) add('RFC3261-20.15-content-type-missing', 'error', 'the message has a body but no Content-Type');
-
-  const ex = FIRST[H_EXPIRES]!;
-  if (ex >= 0 && !isDigits(hs[ex]!.value, 0, hs[ex]!.value.length, 10)) add('RFC3261-25-expires', 'error', `Expires "${hs[ex]!.value}" is not a number of seconds`, lineOf(ex));
+  idx = FIRST[H_EXPIRES]!;
+  if (idx >= 0 && digitsValue(hs[idx]!.value) < 0) diag(out, 'RFC3261-25-expires', 'error', `Expires "${hs[idx]!.value}" is not a number of seconds`, headerLines[idx] ?? 0);
 }
 
-const FROM_TO = [H_FROM, H_TO];
-const NAME_ADDR_LISTS = [H_CONTACT, H_ROUTE, H_RECORD_ROUTE];
+/**
+ * Check each element of a Via / Contact / Route / Record-Route field (§7.3.1 comma lists):
+ * elements are split on commas outside quoted strings (with quoted-pairs) and <...>, trimmed as
+ * `splitList` trims, empty ones skipped. `topBranch`: the field is the request's first Via,
+ * whose elements need a branch (§8.1.1.7). Elements of a real list are sliced out (a cheap
+ * view in V8) so the scanners' native indexOf calls stop at the element's end: scanning
+ * in place could make one long list quadratic.
+ */
+function checkList(out: Diagnostic[], kind: number, value: string, line: number, topBranch: boolean): void {
+  const len = value.length;
+  if (value.indexOf(',') < 0) {
+    const b = trimEnd(value, 0, len);
+    const a = trimStart(value, 0, b);
+    if (b > a) checkElement(out, kind, value, a, b, line, topBranch);
+    return;
+  }
+  let angle = 0;
+  let inQuote = false;
+  let start = 0;
+  for (let i = 0; i < len; i++) {
+    const c = value.charCodeAt(i);
+    if (inQuote) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inQuote = false;
+    } else if (c === 0x22) inQuote = true;
+    else if (c === 0x3c) angle++;
+    else if (c === 0x3e) angle = angle > 0 ? angle - 1 : 0;
+    else if (c === 0x2c && angle === 0) {
+      const b = trimEnd(value, start, i);
+      const a = trimStart(value, start, b);
+      if (b > a) checkElement(out, kind, value.slice(a, b), 0, b - a, line, topBranch);
+      start = i + 1;
+    }
+  }
+  const b = trimEnd(value, start, len);
+  const a = trimStart(value, start, b);
+  if (b > a) checkElement(out, kind, value.slice(a, b), 0, b - a, line, topBranch);
+}
+
+function checkElement(out: Diagnostic[], kind: number, v: string, a: number, b: number, line: number, topBranch: boolean): void {
+  if (kind === H_VIA) {
+    const shape = viaShape(v, a, b);
+    if (shape === VIA_BAD) diag(out, 'RFC3261-25-via', 'error', `the Via value "${v.slice(a, b)}" is not SIP/2.0/TRANSPORT host[:port][;params]`, line);
+    else if (topBranch && shape === VIA_NO_BRANCH) diag(out, 'RFC3261-8.1.1.7-via-branch', 'error', 'the top Via has no branch parameter', line);
+    return;
+  }
+  if (kind === H_CONTACT && b - a === 1 && v.charCodeAt(a) === 0x2a) return; // Contact: * (§10.2.2)
+  if (nameAddrShape(v, a, b) === NAME_ADDR_BAD) diag(out, 'RFC3261-25-name-addr', 'error', `the ${DISPLAY[kind]} value "${v.slice(a, b)}" is not a valid name-addr or addr-spec`, line);
+}
+
 
 /**
  * The Request-URI has an RFC 3986 scheme and, for sip/sips, parses as a SIP-URI (§19.1, §25.1).
@@ -254,7 +328,7 @@ function isAsciiLetter(c: number): boolean {
  * around, the method a token), the number below 2^31 (§8.1.1.5) and, in a request, the method
  * equal to the request's.
  */
-function checkCSeq(msg: SipMessage, v: string, line: number, add: (rule: string, severity: Severity, message: string, line?: number) => void): void {
+function checkCSeq(msg: SipMessage, v: string, line: number, out: Diagnostic[]): void {
   const end = v.length;
   let i = 0;
   while (i < end && (v.charCodeAt(i) === 0x20 || v.charCodeAt(i) === 0x09)) i++;
@@ -268,40 +342,11 @@ function checkCSeq(msg: SipMessage, v: string, line: number, add: (rule: string,
   const me = i;
   while (i < end && (v.charCodeAt(i) === 0x20 || v.charCodeAt(i) === 0x09)) i++;
   if (de === ds || de - ds > 15 || ms === de || me === ms || i !== end) {
-    add('RFC3261-25-cseq', 'error', `CSeq "${v}" is not a sequence number followed by a method`, line);
+    diag(out, 'RFC3261-25-cseq', 'error', `CSeq "${v}" is not a sequence number followed by a method`, line);
     return;
   }
-  if (seq >= 2 ** 31) add('RFC3261-8.1.1.5-cseq-range', 'error', `CSeq number ${Number(v.slice(ds, de))} is not below 2^31`, line);
+  if (seq >= 2 ** 31) diag(out, 'RFC3261-8.1.1.5-cseq-range', 'error', `CSeq number ${Number(v.slice(ds, de))} is not below 2^31`, line);
   if (msg.kind === 'request' && (me - ms !== msg.method.length || !v.startsWith(msg.method, ms))) {
-    add('RFC3261-8.1.1.5-cseq-method', 'error', `the CSeq method ${v.slice(ms, me)} differs from the request method ${msg.method}`, line);
+    diag(out, 'RFC3261-8.1.1.5-cseq-method', 'error', `the CSeq method ${v.slice(ms, me)} differs from the request method ${msg.method}`, line);
   }
-}
-
-/**
- * Call `fn` with each element [a, b) of a comma list (§7.3.1), trimmed as `splitList` trims and
- * skipping empty ones: commas inside quoted strings (with quoted-pairs) or <...> do not split.
- */
-function forEachElement(value: string, fn: (s: string, a: number, b: number) => void): void {
-  const len = value.length;
-  let angle = 0;
-  let inQuote = false;
-  let start = 0;
-  for (let i = 0; i < len; i++) {
-    const c = value.charCodeAt(i);
-    if (inQuote) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inQuote = false;
-    } else if (c === 0x22) inQuote = true;
-    else if (c === 0x3c) angle++;
-    else if (c === 0x3e) angle = angle > 0 ? angle - 1 : 0;
-    else if (c === 0x2c && angle === 0) {
-      const b = trimEnd(value, start, i);
-      const a = trimStart(value, start, b);
-      if (b > a) fn(value, a, b);
-      start = i + 1;
-    }
-  }
-  const b = trimEnd(value, start, len);
-  const a = trimStart(value, start, b);
-  if (b > a) fn(value, a, b);
 }

@@ -176,3 +176,22 @@ describe('parseMessage: stream framing (§18.3)', () => {
     expect(bad.fatal).toBe(true);
   });
 });
+
+describe('parseMessage: strict checks stay linear', () => {
+  // The strict scanners look at list elements in place; a long comma list (two headers of up to
+  // ~100 KiB, under the 256 KiB header limit) must not make any scan quadratic.
+  it.each([
+    ['angle elements without a colon', '<ab>'],
+    ['addr-specs without angle brackets', 'a;b'],
+    ['quoted parameters', '<sip:a@h>;q="x"'],
+    ['unterminated angle brackets', '<sip:a@h;lr'],
+  ])('a 6,000-element Contact and Route of %s', (_, element) => {
+    const list = Array.from({ length: 6000 }, () => element).join(', ');
+    const raw = crlf(OPTIONS.replace('Content-Length: 0', `Contact: ${list}\nRoute: ${list}\nContent-Length: 0`));
+    const t0 = performance.now();
+    const r = parseMessage(raw, { mode: 'strict' });
+    const took = performance.now() - t0;
+    expect(r.message).not.toBeNull();
+    expect(took).toBeLessThan(1500);
+  });
+});
