@@ -86,6 +86,11 @@ export class CoreEmulator {
     return this.locations.get(aorKey(aor)) ?? [];
   }
 
+  /** Whether one of this core's devices registered this contact. */
+  hasContact(uri: string): boolean {
+    return this.allBindings().some((b) => b.contact === uri || sameAddressOf(b.contact, uri));
+  }
+
   private allBindings(): Binding[] {
     return [...this.locations.values()].flat();
   }
@@ -199,7 +204,8 @@ export class CoreEmulator {
     }
     if (hop === 'o2') {
       if (rr) this.recordRoute(fwd, 'o2');
-      const home = this.peers.find((p) => p.serves(targetAor)) ?? (this.serves(targetAor) ? this : undefined);
+      // The target's home core: by AoR, or by a registered contact (a transfer names the device itself).
+      const home = [...this.peers, this].find((p) => p.serves(targetAor) || p.hasContact(fwd.uri));
       if (!home) return this.unroutable(req, m, `no core serves ${targetAor}`);
       return this.forward(fwd, home.address, 'o2');
     }

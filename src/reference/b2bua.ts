@@ -5,20 +5,31 @@
  * BYE and their answers between the legs. The SDP is bridged unchanged. Each leg keeps its own
  * route set (§12.1): in core-emulation topology the outgoing leg keeps the Route to the core.
  * The BYE faults of the catalogue apply here by the PF's C.2.3.1 role, as in the proxy.
+ *
+ * Terminating service control at PF B forks: one outgoing leg per registered device of the AoR
+ * (CPM-MLD-007). Provisionals of every leg are relayed on the incoming leg; the first 2xx answers
+ * the caller and every other pending leg is CANCELled (RFC 3261 §9.1, with RFC 3326
+ * `Reason: SIP;cause=200;text="Call completed elsewhere"`), its 487 ACKed by the transaction
+ * layer; a second 2xx that raced the CANCEL is ACKed and released with BYE (§13.2.2.4, §15), so the
+ * caller gets exactly one session. With no 2xx the best final goes back (§16.7 step 6 by analogy);
+ * the caller's CANCEL cancels every pending leg (§16.10 by analogy).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
+import type { HeaderField } from '../sip/message';
 import { addHeader, cloneMessage, header, headerFields, setHeader } from '../sip/message';
 import type { TransportProtocol } from '../sip/transport/address';
 import type { Transport } from '../sip/transport/transport';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
 import { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
-import { callId, formatNameAddr, parseNameAddr, toTag } from '../sip/headers/name-addr';
+import { callId, formatNameAddr, fromTag, parseNameAddr, toTag } from '../sip/headers/name-addr';
 import { cseq } from '../sip/headers/cseq';
 import { newCallId, newTag } from '../sip/ids';
-import { initialTarget } from './forwarding-target';
+import { initialTarget, type BranchTarget } from './forwarding-target';
 import { describe, inboundTransport, ownVia, transportFor, type PfContext } from './pf-context';
-import { nextHop, ownUri, popOwnRoutes, receivedMaxForwards, routeUris } from './routing';
+import { nextHop, ownUri, popOwnRoutes, receivedMaxForwards } from './routing';
+import { acceptedReason, cancelAcceptedBranch, cancelBranch, type CancelCause, type LateAnswers } from './mld';
+import { bestResponse } from './proxy-fork';
 import { secondViaDestination } from './via-destination';
 import { byeFaultAtTerminating, leavingRole } from './leaving-role';
 
@@ -37,13 +48,30 @@ interface Leg {
   dialog?: Dialog;
 }
 
+/** One outgoing leg of a (possibly forked) session invitation: one registered device. */
+interface OutBranch {
+  leg: Leg;
+  client: ClientTransaction;
+  /** A final arrived (or the leg timed out: final stays null). */
+  done: boolean;
+  final: SipResponse | null;
+  cancelled: boolean;
+  /** Cancelled because another device accepted (the `mld-487-not-acked` fault acts on these only). */
+  cancelledOnAccept: boolean;
+}
+
 interface Call {
   in: Leg;
+  /** The outgoing leg the session continues on: the accepted one (the first one until a device accepts). */
   out: Leg;
+  branches: OutBranch[];
+  winner?: OutBranch;
   inviteTx: ServerTransaction;
   outInvite?: ClientTransaction;
   /** The ACK we sent on the outgoing leg, resent when a 2xx is retransmitted (§13.2.2.4). */
   outAck?: { msg: SipRequest; transport: Transport; dest: { host: string; port: number } };
+  /** A final answer went back on the incoming leg. */
+  finalSent: boolean;
   ended: boolean;
 }
 
@@ -60,7 +88,7 @@ function copyEndToEnd(from: SipRequest | SipResponse, to: SipRequest | SipRespon
 export class B2bua {
   private readonly legs = new Map<string, { call: Call; leg: Leg }>();
 
-  constructor(private readonly ctx: PfContext) {}
+  constructor(private readonly ctx: PfContext, private readonly late: LateAnswers) {}
 
   /** True when the request's dialog is one of our legs (its To tag is our tag on that leg). */
   owns(req: SipRequest): boolean {
@@ -74,7 +102,7 @@ export class B2bua {
     return this.legs.get(legKey(cid, tag))?.leg.side === 'out';
   }
 
-  /** A new session: answer as UAS on the incoming leg, originate the outgoing leg (§8.1.1). */
+  /** A new session: answer as UAS on the incoming leg, originate one outgoing leg per target (§8.1.1). */
   start(tx: ServerTransaction): void {
     const inReq = tx.request;
     if (receivedMaxForwards(inReq) <= 0) {
@@ -89,47 +117,155 @@ export class B2bua {
       void tx.respond(createResponse(inReq, decision.status, decision.reason));
       return;
     }
-    const transport = transportFor(this.ctx, decision.protocol, inboundTransport(this.ctx, inProtocol));
-    const out = this.outgoingInvite(inReq, routed, decision.requestUri ?? routed.uri, decision.pushRoute, transport.protocol);
+    const targets: Array<Omit<BranchTarget, 'binding'>> = decision.kind === 'fork'
+      ? decision.branches
+      : [{
+        address: decision.address, protocol: decision.protocol, requestUri: decision.requestUri ?? routed.uri,
+        routes: decision.pushRoute ? [decision.pushRoute] : headerFields(routed, 'Route').map((f) => f.value),
+      }];
     const call: Call = {
       in: { side: 'in', callId: callId(inReq) ?? '', localTag: newTag(), protocol: inProtocol },
-      out: { side: 'out', callId: callId(out) ?? '', localTag: parseNameAddr(header(out, 'From') ?? '')?.params['tag'] as string, protocol: transport.protocol },
+      out: undefined as unknown as Leg,
+      branches: [],
       inviteTx: tx,
+      finalSent: false,
       ended: false,
     };
     this.legs.set(legKey(call.in.callId, call.in.localTag), { call, leg: call.in });
-    this.legs.set(legKey(call.out.callId, call.out.localTag), { call, leg: call.out });
-    this.ctx.log(`${this.ctx.name}: B2BUA ${describe(inReq)} → new leg ${call.out.callId} to ${decision.address.host}:${decision.address.port}`);
-    const client = this.ctx.endpoint.request(out, decision.address, { transport });
-    call.outInvite = client;
-    tx.onCancel(() => {
-      client.cancel().catch(() => { /* a final raced the CANCEL */ });
-    });
-    let finalSent = false;
-    client.onResponse((res) => {
-      if (res.status === 100) return;
-      if (res.status >= 200 && res.status < 300 && finalSent) {
-        this.strayResponse(res);
-        return;
-      }
-      if (finalSent) return;
-      if (res.status >= 200) finalSent = true;
-      this.answerIncoming(call, res, client);
-    });
-    void client.final.then((res) => {
-      if (res !== null || finalSent) return;
-      finalSent = true;
-      void tx.respond(createResponse(inReq, 408, undefined, { toTag: call.in.localTag }));
-      this.end(call);
+    for (const t of targets) {
+      const transport = transportFor(this.ctx, t.protocol, inboundTransport(this.ctx, inProtocol));
+      const out = this.outgoingInvite(inReq, t.requestUri, t.routes, transport.protocol);
+      const leg: Leg = { side: 'out', callId: callId(out) ?? '', localTag: fromTag(out) ?? '', protocol: transport.protocol };
+      const branch: OutBranch = { leg, client: undefined as unknown as ClientTransaction, done: false, final: null, cancelled: false, cancelledOnAccept: false };
+      const suppressNon2xxAck = this.ctx.faults.has('mld-487-not-acked')
+        ? (res: SipResponse) => {
+          const skip = branch.cancelledOnAccept && res.status === 487;
+          if (skip) this.ctx.log(`${this.ctx.name}: fault mld-487-not-acked: no ACK for the 487 on leg ${leg.callId}`);
+          return skip;
+        }
+        : undefined;
+      this.legs.set(legKey(leg.callId, leg.localTag), { call, leg });
+      this.ctx.log(`${this.ctx.name}: B2BUA ${describe(inReq)} → new leg ${leg.callId} to ${t.address.host}:${t.address.port}`);
+      branch.client = this.ctx.endpoint.request(out, t.address, { transport, suppressNon2xxAck });
+      call.branches.push(branch);
+      branch.client.onResponse((res) => this.onBranchResponse(call, branch, res));
+      void branch.client.final.then((res) => {
+        if (res !== null || branch.done) return;
+        branch.done = true;
+        this.maybeBest(call);
+      });
+    }
+    call.out = call.branches[0].leg;
+    call.outInvite = call.branches[0].client;
+    tx.onCancel((cancel) => {
+      const reason = headerFields(cancel, 'Reason').map((f) => ({ name: f.name, value: f.value }));
+      for (const b of call.branches) this.cancel(b, 'upstream', reason);
     });
   }
 
-  /** The outgoing INVITE: same AoR and body, a fresh dialog identity, our Contact, the remaining Route (core) or PF B. */
-  private outgoingInvite(inReq: SipRequest, routed: SipRequest, uri: string, pushRoute: string | undefined, protocol: TransportProtocol): SipRequest {
+  private cancel(b: OutBranch, cause: CancelCause, extra: HeaderField[]): void {
+    if (b.done || b.cancelled) return;
+    b.cancelled = true;
+    b.cancelledOnAccept = cause === 'accepted';
+    cancelBranch(this.ctx, b.client, cause, extra);
+  }
+
+  private onBranchResponse(call: Call, b: OutBranch, res: SipResponse): void {
+    if (res.status === 100) return;
+    if (res.status < 200) {
+      if (!call.finalSent) this.answerIncoming(call, res);
+      return;
+    }
+    if (res.status < 300) {
+      this.onBranch2xx(call, b, res);
+      return;
+    }
+    // A non-2xx final: the client transaction ACKs it (§17.1.1.3).
+    b.done = true;
+    b.final = res;
+    if (res.status >= 600 && !call.finalSent) for (const o of call.branches) if (o !== b) this.cancel(o, 'global-failure', []);
+    this.maybeBest(call);
+  }
+
+  private onBranch2xx(call: Call, b: OutBranch, res: SipResponse): void {
+    b.done = true;
+    b.final ??= res;
+    if (!call.finalSent) {
+      call.finalSent = true;
+      call.winner = b;
+      call.out = b.leg;
+      call.outInvite = b.client;
+      this.answerIncoming(call, res, b.client);
+      this.cancelOthers(call, b);
+      return;
+    }
+    const sameDialog = b === call.winner && (!call.out.dialog || toTag(res) === call.out.dialog.remoteTag);
+    if (sameDialog) {
+      this.strayResponse(res); // a retransmission: re-ACK (§13.2.2.4)
+      return;
+    }
+    if (b !== call.winner && this.ctx.faults.has('mld-caller-two-sessions')) {
+      this.secondSession(call, b, res);
+      return;
+    }
+    if (b !== call.winner && this.ctx.faults.has('mld-second-2xx-dangling')) {
+      this.ctx.log(`${this.ctx.name}: fault mld-second-2xx-dangling: neither ACK nor BYE for ${describe(res)} on leg ${b.leg.callId}`);
+      this.late.ignore(res);
+      return;
+    }
+    // Another device's 2xx raced the CANCEL (or a downstream fork answered twice): confirm and release it.
+    this.late.release(Dialog.fromUac(b.client.request, res), res, b.client.transport);
+  }
+
+  /** CPM-MLD-007: cancel the outstanding invitations on the other devices. */
+  private cancelOthers(call: Call, winner: OutBranch): void {
+    if (this.ctx.faults.has('mld-no-cancel')) {
+      this.ctx.log(`${this.ctx.name}: fault mld-no-cancel: the other legs are left ringing`);
+      return;
+    }
+    const reason = acceptedReason(this.ctx);
+    for (const b of call.branches) if (b !== winner) this.cancel(b, 'accepted', reason);
+    if (this.ctx.faults.has('mld-cancel-accepting-device')) cancelAcceptedBranch(this.ctx, winner.client, reason);
+  }
+
+  /** `mld-caller-two-sessions`: the late device's 2xx answers the caller's leg again, with another To tag (a second session). */
+  private secondSession(call: Call, b: OutBranch, res: SipResponse): void {
+    this.ctx.log(`${this.ctx.name}: fault mld-caller-two-sessions: a second 2xx on the caller's leg`);
+    const second: Call = {
+      in: { side: 'in', callId: call.in.callId, localTag: newTag(), protocol: call.in.protocol },
+      out: b.leg,
+      branches: [b],
+      winner: b,
+      inviteTx: call.inviteTx,
+      outInvite: b.client,
+      finalSent: true,
+      ended: false,
+    };
+    this.legs.set(legKey(second.in.callId, second.in.localTag), { call: second, leg: second.in });
+    this.legs.set(legKey(b.leg.callId, b.leg.localTag), { call: second, leg: b.leg });
+    call.branches = call.branches.filter((x) => x !== b);
+    this.answerIncoming(second, res, b.client);
+  }
+
+  /** With every leg answered and none 2xx, the best final goes back on the incoming leg (§16.7 step 6 by analogy). */
+  private maybeBest(call: Call): void {
+    if (call.finalSent || call.branches.some((b) => !b.done)) return;
+    call.finalSent = true;
+    const best = bestResponse(call.branches.map((b) => b.final));
+    if (best) {
+      this.answerIncoming(call, best);
+      return;
+    }
+    void call.inviteTx.respond(createResponse(call.inviteTx.request, 408, undefined, { toTag: call.in.localTag }));
+    this.end(call);
+  }
+
+  /** The outgoing INVITE: same AoR and body, a fresh dialog identity, our Contact, the given Route (core, Path, PF B). */
+  private outgoingInvite(inReq: SipRequest, uri: string, routeValues: string[], protocol: TransportProtocol): SipRequest {
     const from = parseNameAddr(header(inReq, 'From') ?? '');
     const to = parseNameAddr(header(inReq, 'To') ?? '');
     const out: SipRequest = { kind: 'request', version: 'SIP/2.0', method: 'INVITE', uri, headers: [], body: Buffer.alloc(0) };
-    for (const r of pushRoute ? [pushRoute] : routeUris(routed).length > 0 ? headerFields(routed, 'Route').map((f) => f.value) : []) addHeader(out, 'Route', r);
+    for (const r of routeValues) addHeader(out, 'Route', r);
     out.headers.push({ name: 'Max-Forwards', value: String(receivedMaxForwards(inReq) - 1) });
     out.headers.push({ name: 'From', value: from ? formatNameAddr({ ...from, params: { ...from.params, tag: newTag() } }) : `<${uri}>;tag=${newTag()}` });
     out.headers.push({ name: 'To', value: to ? formatNameAddr({ ...to, params: Object.fromEntries(Object.entries(to.params).filter(([k]) => k !== 'tag')) }) : `<${uri}>` });
@@ -141,14 +277,14 @@ export class B2bua {
   }
 
   /** Relay a response of the outgoing INVITE onto the incoming leg (§13.3.1: our tag, our Contact, the peer's SDP). */
-  private answerIncoming(call: Call, res: SipResponse, client: ClientTransaction): void {
+  private answerIncoming(call: Call, res: SipResponse, client?: ClientTransaction): void {
     const inReq = call.inviteTx.request;
     const up = createResponse(inReq, res.status, res.reason, { toTag: call.in.localTag });
     if (res.status < 300) {
       addHeader(up, 'Contact', `<${ownUri(this.ctx.address, call.in.protocol)}>`);
       copyEndToEnd(res, up);
     }
-    if (res.status >= 200 && res.status < 300) {
+    if (res.status >= 200 && res.status < 300 && client) {
       call.out.dialog = Dialog.fromUac(client.request, res);
       call.in.dialog = Dialog.fromUas(inReq, call.in.localTag, ownUri(this.ctx.address, call.in.protocol));
     } else if (res.status >= 300) {
@@ -179,7 +315,8 @@ export class B2bua {
     const from = parseNameAddr(header(res, 'From') ?? '');
     const found = this.legs.get(legKey(callId(res) ?? '', typeof from?.params['tag'] === 'string' ? from.params['tag'] : ''));
     const a = found?.call.outAck;
-    if (a && res.status >= 200 && res.status < 300 && cseq(res)?.method === 'INVITE') void this.ctx.endpoint.send(a.msg, a.dest, a.transport);
+    const sameDialog = found?.call.out.dialog?.remoteTag === toTag(res);
+    if (a && sameDialog && res.status >= 200 && res.status < 300 && cseq(res)?.method === 'INVITE') void this.ctx.endpoint.send(a.msg, a.dest, a.transport);
   }
 
   /** A request inside one leg (BYE, ...): sent on the other leg, its final answer relayed back (§12.2). */
@@ -187,7 +324,9 @@ export class B2bua {
     const req = tx.request;
     const found = this.legs.get(legKey(callId(req) ?? '', toTag(req) ?? ''));
     const other = found ? (found.leg.side === 'in' ? found.call.out : found.call.in) : undefined;
-    if (!found || !other?.dialog || found.call.ended) {
+    // A leg that lost the fork (never confirmed towards the caller) has no session to relay to.
+    const lost = found !== undefined && found.leg.side === 'out' && found.leg !== found.call.out;
+    if (!found || !other?.dialog || found.call.ended || lost) {
       const stale = req.method === 'BYE' && this.ctx.faults.has('leave-stale-bye-accepted');
       void tx.respond(createResponse(req, stale ? 200 : 481));
       return;
@@ -249,7 +388,9 @@ export class B2bua {
 
   private end(call: Call): void {
     call.ended = true;
-    this.legs.delete(legKey(call.in.callId, call.in.localTag));
-    this.legs.delete(legKey(call.out.callId, call.out.localTag));
+    for (const leg of [call.in, call.out, ...call.branches.map((b) => b.leg)]) {
+      const k = legKey(leg.callId, leg.localTag);
+      if (this.legs.get(k)?.call === call) this.legs.delete(k);
+    }
   }
 }

@@ -11,6 +11,10 @@
  * PF A) leaves itself out of the route set.
  * Each fault changes only what it names (the BYE faults touch BYE transactions only), so one case
  * can be shown to fail for the right reason.
+ *
+ * The multi-device faults (`mld-*`) act at the terminating PF (PF B) when it forks a CPM Session
+ * Invitation to several devices of one user (CPM-MLD-007), in proxy and in B2BUA mode alike; the
+ * CANCEL-construction ones touch only the CANCELs sent because another device accepted.
  */
 
 export interface FaultDescriptor {
@@ -19,6 +23,8 @@ export interface FaultDescriptor {
   /** Requirement ID of the catalogue (design §3) the fault breaks. */
   readonly requirement: string;
   readonly description: string;
+  /** The PF mode the fault is meaningful in, when only one (the selftest runs a fault in `mode ?? 'proxy'`). */
+  readonly mode?: 'proxy' | 'b2bua';
 }
 
 export const FAULTS: ReadonlyArray<FaultDescriptor> = [
@@ -56,6 +62,56 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     name: 'leave-stale-bye-accepted',
     requirement: 'RFC3261-15.1.2',
     description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',
+  },
+  {
+    name: 'mld-no-cancel',
+    requirement: 'CPM-MLD-007',
+    description: 'after one device accepted (2xx), PF B never cancels the invitations on the user\'s other devices: they are left ringing (RFC 3261 §16.7 step 10 skipped)',
+  },
+  {
+    name: 'mld-cancel-accepting-device',
+    requirement: 'CPM-MLD-007',
+    description: 'after one device accepted, PF B cancels the other devices and also sends a CANCEL to the device that answered 2xx',
+  },
+  {
+    name: 'mld-cancel-missing-reason',
+    requirement: 'RFC3326-REASON',
+    description: 'PF B cancels the other devices\' invitations without `Reason: SIP;cause=200;text="Call completed elsewhere"` (RFC 3326 §2)',
+  },
+  {
+    name: 'mld-cancel-wrong-branch',
+    requirement: 'RFC3261-9.1',
+    description: 'the CANCEL to another device carries a Via branch that differs from its INVITE\'s (RFC 3261 §9.1), so it matches no transaction',
+  },
+  {
+    name: 'mld-cancel-wrong-cseq',
+    requirement: 'RFC3261-9.1',
+    description: 'the CANCEL to another device carries a CSeq number one above its INVITE\'s (RFC 3261 §9.1)',
+  },
+  {
+    name: 'mld-cancel-wrong-request-uri',
+    requirement: 'RFC3261-9.1',
+    description: 'the CANCEL to another device carries the AoR as Request-URI instead of that branch\'s contact (RFC 3261 §9.1)',
+  },
+  {
+    name: 'mld-cancel-before-provisional',
+    requirement: 'RFC3261-9.1',
+    description: 'PF B cancels another device\'s invitation at once, even when that branch has sent no provisional response yet (RFC 3261 §9.1)',
+  },
+  {
+    name: 'mld-487-not-acked',
+    requirement: 'RFC3261-17.1.1.3',
+    description: 'PF B never ACKs the 487 (Request Terminated) of a branch it cancelled after another device accepted (RFC 3261 §17.1.1.3)',
+  },
+  {
+    name: 'mld-second-2xx-dangling',
+    requirement: 'CPM-MLD-007',
+    description: 'a second 2xx from another device that raced the CANCEL is neither ACKed nor released with BYE: that device\'s session dangles',
+  },
+  {
+    name: 'mld-caller-two-sessions',
+    requirement: 'CPM-MLD-007',
+    description: 'a second 2xx from another device that raced the CANCEL is relayed to the caller too (proxy), or answers the caller\'s leg again with another To tag (B2BUA): the caller gets two sessions',
   },
 ];
 

@@ -1,7 +1,8 @@
 /**
  * The location service behind the registrar (RFC 3261 §10.3): AoR → contact bindings. Every
  * binding of every device is kept (a user may have several devices, each with its own
- * `+sip.instance`, RFC 5626 §4.1), so terminating service control can later fork to all of them.
+ * `+sip.instance`, RFC 5626 §4.1), so terminating service control forks to all of them, and
+ * each binding's Path (RFC 3327), so the fork reaches a device behind a SIP/IP Core through it.
  */
 import type { Address, TransportProtocol } from '../sip/transport/address';
 import { parseUri } from '../sip/uri';
@@ -19,6 +20,12 @@ export interface Binding {
   protocol: TransportProtocol;
   /** Absolute expiry, ms since the epoch. */
   expiresAt: number;
+  /**
+   * RFC 3327 §5.3: the Path header field values of the REGISTER (name-addr text, in order), the
+   * proxies between the registrar and the device; requests for this contact are routed through
+   * them (as Route, §6). Empty when the device registered directly.
+   */
+  path: string[];
   /** Call-ID and CSeq of the REGISTER that last refreshed it (§10.3 step 7 ordering). */
   callId: string;
   cseq: number;
@@ -53,13 +60,13 @@ export class LocationService {
   }
 
   /** Add or refresh one binding (matched by contact URI, §10.3 step 7); expires 0 removes it. */
-  update(b: Omit<Binding, 'aor' | 'expiresAt'> & { aor: string; expires: number }): void {
+  update(b: Omit<Binding, 'aor' | 'expiresAt' | 'path'> & { aor: string; expires: number; path?: string[] }): void {
     const key = aorKey(b.aor);
     this.known.add(key);
     const list = this.lookup(key).filter((x) => !sameContact(x.contact, b.contact));
     if (b.expires > 0) {
-      const { expires, ...rest } = b;
-      list.push({ ...rest, aor: key, expiresAt: this.now() + expires * 1000 });
+      const { expires, path, ...rest } = b;
+      list.push({ ...rest, path: path ?? [], aor: key, expiresAt: this.now() + expires * 1000 });
     }
     if (list.length > 0) this.table.set(key, list);
     else this.table.delete(key);

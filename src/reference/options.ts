@@ -1,6 +1,6 @@
 /** Options and handle of the reference CPM Conversation Server (design §6). */
 import type { Address, TransportProtocol } from '../sip/transport/address';
-import type { Tap } from '../sip/transport/tap';
+import type { NetworkFaults, Tap } from '../sip/transport/tap';
 import type { TimerSettings } from '../sip/transaction/timers';
 import type { TlsSettings } from '../sip/transport/tls-settings';
 
@@ -24,8 +24,21 @@ export interface ReferenceServerOptions {
   domain?: string;
   /** UDP datagram loss (0..1) injected in the server's own tap, for robustness tests. */
   lossRate?: number;
+  /** Digest challenge mode of the registrar (default: it accepts any user without credentials). */
+  auth?: RegistrarAuth;
+  /** Datagram faults beyond loss (duplication, reordering, delay) injected in the server's own tap. */
+  network?: Partial<NetworkFaults>;
+  /** Most trace entries the server's tap keeps (default 20000): a long-running or attacked server stays bounded. */
+  traceRetain?: number;
   /** Receives one line per notable event (forwarding decisions, faults applied). */
   log?: (line: string) => void;
+}
+
+/** Users and realm the registrar challenges with (RFC 3261 §22.4). Passwords never reach a log or trace. */
+export interface RegistrarAuth {
+  realm: string;
+  /** username → password */
+  users: Record<string, string>;
 }
 
 export interface ReferenceServer {

@@ -16,14 +16,18 @@ import type { Registrar } from './registrar';
 import { StatefulProxy } from './proxy';
 import { B2bua } from './b2bua';
 import { isInDialog, isOwnUri, routeUris } from './routing';
+import { LateAnswers } from './mld';
 
 export class ParticipatingFunction {
   readonly proxy: StatefulProxy;
   readonly b2bua: B2bua;
+  /** Second 2xx answers of forked invitations this PF confirmed and released (CPM-MLD-007). */
+  private readonly late: LateAnswers;
 
   constructor(readonly ctx: PfContext, private readonly registrar: Registrar | null) {
-    this.proxy = new StatefulProxy(ctx);
-    this.b2bua = new B2bua(ctx);
+    this.late = new LateAnswers(ctx);
+    this.proxy = new StatefulProxy(ctx, this.late);
+    this.b2bua = new B2bua(ctx, this.late);
     ctx.endpoint.onRequest((tx) => this.guard(tx.request, () => this.onRequest(tx)));
     ctx.endpoint.onAck((ack, inbound) => this.guard(ack, () => this.onAck(ack, inbound)));
     ctx.endpoint.onStray((msg, inbound) => this.guard(msg, () => this.onStray(msg, inbound)));
@@ -83,6 +87,7 @@ export class ParticipatingFunction {
 
   private onStray(msg: SipMessage, inbound: InboundMessage): void {
     if (msg.kind !== 'response') return;
+    if (this.late.handleStray(msg)) return;
     if (this.b2bua.ownsResponse(callId(msg) ?? '', msg)) this.b2bua.strayResponse(msg);
     else this.proxy.relayStray(msg, inbound);
   }

@@ -3,19 +3,23 @@
  * same Call-ID, tags and CSeq end to end; it pushes its Via, decrements Max-Forwards, inserts
  * Record-Route on dialog-creating requests, pops its own Route entries, relays every response
  * but 100 with only its own Via removed, and cancels the downstream branch on CANCEL (§16.10).
+ * Terminating service control at PF B forks an INVITE to every registered device of the AoR
+ * (proxy-fork.ts: cancel on the first 2xx, CPM-MLD-007).
  * BYE faults of the catalogue are applied here, by the PF's C.2.3.1 role for that BYE.
  */
 import type { SipRequest, SipResponse } from '../sip/message';
-import { addHeader, cloneMessage, setHeader } from '../sip/message';
+import { addHeader, cloneMessage, headerFields, setHeader } from '../sip/message';
 import type { InboundMessage, Transport } from '../sip/transport/transport';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
 import { createResponse } from '../sip/request-builder';
 import { callId, fromTag, toTag } from '../sip/headers/name-addr';
 import { cseq } from '../sip/headers/cseq';
-import { inDialogTarget, initialTarget, type ForwardDecision } from './forwarding-target';
+import { firstBranch, inDialogTarget, initialTarget, type ForwardDecision } from './forwarding-target';
 import { describe, inboundTransport, ownVia, transportFor, type PfContext } from './pf-context';
 import { ProxyDialogs, type ProxyDialog } from './proxy-dialogs';
-import { addRecordRoute, decrementMaxForwards, popOwnRoutes, receivedMaxForwards, removeTopVia } from './routing';
+import { addRecordRoute, decrementMaxForwards, popOwnRoutes, receivedMaxForwards, removeTopVia, setRoutes } from './routing';
+import { ProxyFork } from './proxy-fork';
+import type { LateAnswers } from './mld';
 import { secondViaDestination, topViaIsOwn } from './via-destination';
 import { byeFaultAtTerminating, leavingRole, type LeavingRole } from './leaving-role';
 
@@ -34,7 +38,7 @@ export class StatefulProxy {
   /** ACKs already relayed (the endpoint may report one ACK both on the transaction and endpoint-wide). */
   private readonly relayedAcks = new WeakSet<SipRequest>();
 
-  constructor(private readonly ctx: PfContext) {}
+  constructor(private readonly ctx: PfContext, private readonly late: LateAnswers) {}
 
   /** An initial request (no To tag): route it (§16.5) and relay it statefully. `recordRoute` false only under a fault. */
   forwardInitial(tx: ServerTransaction, recordRoute = true): void {
@@ -43,14 +47,19 @@ export class StatefulProxy {
     const fwd = cloneMessage(req);
     popOwnRoutes(fwd, this.ctx.address);
     const protocol = tx.inbound.flow.protocol;
-    const decision = initialTarget(this.ctx, fwd, protocol);
-    if (decision.kind === 'reject') {
-      this.ctx.log(`${this.ctx.name}: ${describe(req)} rejected ${decision.status}`);
-      void tx.respond(createResponse(req, decision.status, decision.reason));
+    const initial = initialTarget(this.ctx, fwd, protocol);
+    if (initial.kind === 'reject') {
+      this.ctx.log(`${this.ctx.name}: ${describe(req)} rejected ${initial.status}`);
+      void tx.respond(createResponse(req, initial.status, initial.reason));
       return;
     }
-    if (decision.requestUri) fwd.uri = decision.requestUri;
-    if (decision.pushRoute) addHeader(fwd, 'Route', decision.pushRoute, 'top');
+    const fork = initial.kind === 'fork' && req.method === 'INVITE' ? initial.branches : undefined;
+    const decision = firstBranch(initial);
+    if (!fork && decision.kind === 'forward') {
+      if (decision.requestUri) fwd.uri = decision.requestUri;
+      if (decision.pushRoute) addHeader(fwd, 'Route', decision.pushRoute, 'top');
+      if (decision.routes && headerFields(fwd, 'Route').length === 0) setRoutes(fwd, decision.routes);
+    }
     decrementMaxForwards(fwd);
     let dialog: ProxyDialog | undefined;
     if (DIALOG_CREATING.has(req.method)) {
@@ -60,16 +69,24 @@ export class StatefulProxy {
       const tag = fromTag(req);
       if (cid && tag) dialog = this.dialogs.add(cid, tag, recordRoute);
     }
-    this.relay(tx, fwd, decision, {
-      onResponse: (res) => {
+    const hooks = {
+      onResponse: (res: SipResponse) => {
         const tt = toTag(res);
         if (dialog && tt && res.status > 100 && res.status < 300) dialog.calleeTags.add(tt);
       },
-      onFinal: (res) => {
+      onFinal: (res: SipResponse) => {
         // A failed INVITE leaves no dialog behind (§12.1: only 2xx/1xx-with-tag create one).
         if (dialog && res.status >= 300) this.dialogs.remove(dialog);
       },
-    });
+    };
+    if (fork) {
+      new ProxyFork(this.ctx, tx, {
+        relay: (res) => this.respondUpstream(tx, res, undefined),
+        stateless: (res) => this.sendUpstreamStateless(res, protocol),
+      }, this.late, hooks).start(fwd, fork);
+      return;
+    }
+    this.relay(tx, fwd, decision, hooks);
   }
 
   /** A request inside a dialog this PF Record-Routed: loose routing (§16.12); 481 when no dialog matches (§12.2.2). */
@@ -169,7 +186,7 @@ export class StatefulProxy {
       hooks.onResponse?.(res);
       if (res.status === 100) return; // §16.7 step 5: a 100 is not forwarded
       if (finalSent) {
-        // §16.7 step 10: every further 2xx is forwarded (retransmissions, forked answers).
+        // §16.7 step 5: every further 2xx is forwarded (retransmissions, forked answers).
         if (res.status >= 200 && res.status < 300) this.sendUpstreamStateless(res, tx.inbound.flow.protocol);
         return;
       }

@@ -1,10 +1,15 @@
 /**
  * The registrar of the reference server (RFC 3261 §10.3), hosted by PF A's address in direct
- * topology. It accepts any user (the reference server is not an authentication test) and answers
+ * topology. By default it accepts any user (the reference server is not an authentication test);
+ * with `auth` it challenges every REGISTER with digest (RFC 3261 §22.4) so a run with credentials
+ * really exercises them. It answers
  * 200 OK listing every current binding of the AoR with its remaining `expires` (§10.3 step 8).
+ * In core-emulation topology the device's REGISTER arrives through its SIP/IP Core, which adds
+ * `Path: <sip:CORE;lr;hop=t2>` (RFC 3327 §5.2): the registrar stores the Path with the binding
+ * (so terminating requests are routed through the core, §6) and echoes it in the 200 (§5.3).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
-import { addHeader, header } from '../sip/message';
+import { addHeader, header, headerValues } from '../sip/message';
 import type { Flow, TransportProtocol } from '../sip/transport/address';
 import { contactExpires, contactInstance, contacts, isContactStar } from '../sip/headers/contact';
 import { callId } from '../sip/headers/name-addr';
@@ -14,21 +19,31 @@ import { parseUri } from '../sip/uri';
 import { createResponse } from '../sip/request-builder';
 import { newTag } from '../sip/ids';
 import { LocationService } from './location-service';
+import { createChallenge, verify } from '../sip/digest';
+import type { RegistrarAuth } from './options';
 
 /** Default registration interval when the REGISTER names none (§10.2.1.1 suggests 3600 s). */
 const DEFAULT_EXPIRES = 3600;
 
 export class Registrar {
-  constructor(readonly location: LocationService) {}
+  constructor(
+    readonly location: LocationService,
+    /** Optional digest challenge mode (RFC 3261 §22.4): only these users, with these passwords. */
+    private readonly auth?: RegistrarAuth,
+  ) {}
 
   /** Process one REGISTER received on `flow` and build its final response. */
   register(req: SipRequest, flow: Flow): SipResponse {
+    const denied = this.challenge(req);
+    if (denied) return denied;
     const to = parseNameAddr(header(req, 'To') ?? '');
     if (!to || !parseUri(to.uri)) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
     const aor = to.uri;
     const headerExpires = parseExpires(header(req, 'Expires'));
     const cid = callId(req) ?? '';
     const seq = cseq(req)?.seq ?? 0;
+    // RFC 3327 §5.3: the Path vector, in order (first = the proxy nearest the registrar).
+    const path = headerValues(req, 'Path');
     if (isContactStar(req)) {
       // §10.3 step 6: `*` is only valid with Expires: 0.
       if (headerExpires !== 0) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
@@ -47,13 +62,30 @@ export class Registrar {
         expires: contactExpires(c) ?? headerExpires ?? DEFAULT_EXPIRES,
         callId: cid,
         cseq: seq,
+        path,
       });
     }
     const res = createResponse(req, 200, 'OK', { toTag: newTag() });
+    // RFC 3327 §5.3: the registrar copies the Path it stored into the 200 (OK), in order.
+    for (const p of path) addHeader(res, 'Path', p);
     for (const b of this.location.lookup(aor)) {
       const instance = b.instanceId ? `;+sip.instance="<${b.instanceId}>"` : '';
       addHeader(res, 'Contact', `<${b.contact}>;expires=${this.location.remaining(b)}${instance}`);
     }
+    return res;
+  }
+
+  /** 401 with a fresh nonce unless the REGISTER carries valid credentials (RFC 3261 §22.2, §22.4); null = go on. */
+  private challenge(req: SipRequest): SipResponse | null {
+    if (!this.auth) return null;
+    const { realm, users } = this.auth;
+    const credentials = headerValues(req, 'Authorization').find((v) => /realm="?([^",]*)/i.exec(v)?.[1] === realm);
+    const outcome = credentials === undefined
+      ? 'none'
+      : verify(credentials, { method: req.method, realm, password: (u) => (Object.prototype.hasOwnProperty.call(users, u) ? users[u] : undefined) });
+    if (outcome === 'ok') return null;
+    const res = createResponse(req, 401, 'Unauthorized', { toTag: newTag() });
+    addHeader(res, 'WWW-Authenticate', createChallenge({ realm, stale: outcome === 'stale' }));
     return res;
   }
 }
@@ -61,3 +93,4 @@ export class Registrar {
 function parseExpires(v: string | undefined): number | undefined {
   return v !== undefined && /^\s*\d{1,10}\s*$/.test(v) ? Number(v) : undefined;
 }
+

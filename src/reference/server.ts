@@ -49,7 +49,8 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   const domain = opts.domain ?? 'cpm.example.com';
   const log = opts.log ?? (() => undefined);
   const tap = new Tap();
-  tap.lossRate = opts.lossRate ?? 0;
+  tap.setFaults({ ...opts.network, lossRate: opts.lossRate ?? opts.network?.lossRate ?? 0 });
+  tap.retain = opts.traceRetain ?? 20_000;
 
   const aTransports = await openTransports(host, port, protocols, tap, 'PF A', opts.tls);
   let bTransports: Transport[];
@@ -70,7 +71,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
       role, name, address, peer, mode, endpoint, location, faults, domain, log,
       transports: new Map(transports.map((t) => [t.protocol, t])),
     };
-    new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location) : null);
+    new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth) : null);
     return endpoint;
   };
   const endpoints = [make('A', aTransports, pfA, pfB), make('B', bTransports, pfB, pfA)];

@@ -43,6 +43,8 @@ export interface RequestOptions {
   transport?: Transport;
   /** Send the request with the Via it has (its top Via's branch names the transaction). */
   keepVia?: boolean;
+  /** INVITE only, fault injection: non-2xx finals for which this returns true are not ACKed (see ClientInviteTransaction). */
+  suppressNon2xxAck?: (res: SipResponse) => boolean;
 }
 
 export class SipEndpoint {
@@ -126,9 +128,12 @@ export class SipEndpoint {
       addHeader(msg, 'Via', `SIP/2.0/${transport.protocol.toUpperCase()} ${formatHostPort(transport.local)};branch=${newBranch()};rport`, 'top');
     }
     const address: Address = { host: dest.host, port: dest.port };
-    const tx = msg.method === 'INVITE'
-      ? new ClientInviteTransaction(this.ctx, msg, address, transport, 'calling')
-      : new ClientNonInviteTransaction(this.ctx, msg, address, transport, 'trying');
+    let tx: ClientTransactionBase;
+    if (msg.method === 'INVITE') {
+      const inv = new ClientInviteTransaction(this.ctx, msg, address, transport, 'calling');
+      if (opts.suppressNon2xxAck) inv.suppressNon2xxAck = opts.suppressNon2xxAck;
+      tx = inv;
+    } else tx = new ClientNonInviteTransaction(this.ctx, msg, address, transport, 'trying');
     const key = clientKey(msg);
     if (key) this.clients.set(key, tx);
     tx.start();

@@ -16,6 +16,12 @@ export class ClientInviteTransaction extends ClientTransactionBase {
   private intervalA = 0;
   private ack: SipRequest | null = null;
   private readonly provisionalWaiters: Array<(ok: boolean) => void> = [];
+  /**
+   * Fault injection only (the reference server's `mld-487-not-acked`): when this returns true for
+   * a non-2xx final, the transaction does NOT send the §17.1.1.3 ACK (nor re-ACK retransmissions).
+   * Never set by a correct element.
+   */
+  suppressNon2xxAck?: (res: SipResponse) => boolean;
 
   start(): void {
     const t = this.ctx.timers;
@@ -60,8 +66,10 @@ export class ClientInviteTransaction extends ClientTransactionBase {
           this.state = 'completed';
           this.timerSet.clear('A');
           this.timerSet.clear('B');
-          this.ack = createNon2xxAck(this.request, res);
-          void this.transmit(this.ack);
+          if (!this.suppressNon2xxAck?.(res)) {
+            this.ack = createNon2xxAck(this.request, res);
+            void this.transmit(this.ack);
+          }
           this.deliver(res, inbound);
           this.wakeProvisionalWaiters(false);
           const d = timerD(this.ctx.timers, this.reliable);

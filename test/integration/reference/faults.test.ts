@@ -42,7 +42,11 @@ test('the catalogue names each fault once, each tagged with a requirement of the
   expect(new Set(FAULTS.map((f) => f.name)).size).toBe(FAULTS.length);
   expect(FAULTS.map((f) => f.name)).toEqual(expect.arrayContaining([
     'leave-pf-a-not-in-path', 'leave-pf-b-answers-bye', 'leave-ok-wrong-cseq', 'leave-ok-wrong-via', 'leave-bye-not-delivered', 'leave-max-forwards-not-decremented',
+    'mld-no-cancel', 'mld-cancel-accepting-device', 'mld-cancel-missing-reason', 'mld-cancel-wrong-branch', 'mld-cancel-wrong-cseq',
+    'mld-cancel-wrong-request-uri', 'mld-cancel-before-provisional', 'mld-487-not-acked', 'mld-second-2xx-dangling', 'mld-caller-two-sessions',
   ]));
+  // Every mld-* fault is meaningful in both PF modes: none is pinned to one.
+  for (const f of FAULTS.filter((x) => x.name.startsWith('mld-'))) expect(f.mode).toBeUndefined();
   for (const f of FAULTS) expect(isRequirementId(f.requirement)).toBe(true);
 });
 

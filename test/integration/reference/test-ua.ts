@@ -45,10 +45,11 @@ export class TestUa {
     endpoint.onAck((ack) => this.acks.push(ack));
   }
 
-  static async open(user: string, protocol: TransportProtocol = 'udp'): Promise<TestUa> {
+  /** `autoTrying: false` keeps the device silent (no 100 Trying) until the test answers (RFC 3261 §9.1 waits). */
+  static async open(user: string, protocol: TransportProtocol = 'udp', opts: { autoTrying?: boolean } = {}): Promise<TestUa> {
     const tap = new Tap();
     const t = await createTransport({ protocol, host: '127.0.0.1', port: 0, tap, owner: user });
-    return new TestUa(user, new SipEndpoint({ transports: [t], timers: TIMERS, name: user }), protocol, tap);
+    return new TestUa(user, new SipEndpoint({ transports: [t], timers: TIMERS, name: user, autoTrying: opts.autoTrying }), protocol, tap);
   }
 
   get aor(): string {
@@ -63,10 +64,10 @@ export class TestUa {
     return `sip:${this.user}@${this.address.host}:${this.address.port}${this.protocol === 'udp' ? '' : `;transport=${this.protocol}`}`;
   }
 
-  async register(registrar: Address, expires = 600): Promise<SipResponse | null> {
+  async register(registrar: Address, expires = 600, extra: Array<{ name: string; value: string }> = []): Promise<SipResponse | null> {
     const req = createRequest({
       method: 'REGISTER', uri: `sip:${DOMAIN}`, from: `<${this.aor}>`, to: `<${this.aor}>`,
-      contact: `<${this.contactUri}>;+sip.instance="<${this.instanceId}>"`, extra: [{ name: 'Expires', value: String(expires) }],
+      contact: `<${this.contactUri}>;+sip.instance="<${this.instanceId}>"`, extra: [{ name: 'Expires', value: String(expires) }, ...extra],
     });
     return this.endpoint.request(req, { ...registrar, protocol: this.protocol }).final;
   }

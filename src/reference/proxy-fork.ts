@@ -1,0 +1,202 @@
+/**
+ * The response context of a forking proxy (RFC 3261 §16.6-16.7, §16.10): terminating service
+ * control at PF B sends a CPM Session Invitation to every registered device of the callee's AoR
+ * (one client transaction, one branch, per binding) and
+ *  - relays every provisional but 100 upstream while no final was sent (§16.7 step 5);
+ *  - relays the first 2xx at once and then CANCELs every other pending branch (§16.7 step 10,
+ *    CPM-MLD-007), with `Reason: SIP;cause=200;text="Call completed elsewhere"` (RFC 3326), each
+ *    only once that branch sent a provisional (§9.1); the 487s are ACKed by the transaction
+ *    layer (§17.1.1.3);
+ *  - a second 2xx on another branch that raced the CANCEL is not relayed: the PF confirms that
+ *    device's dialog with an ACK and releases it with a BYE, so the caller ends up with exactly
+ *    one session (CPM-MLD-007); 2xx retransmissions of the accepted branch are relayed (§16.7 step 5);
+ *  - a 6xx cancels the other branches (§16.7 step 5); when every branch has a final and none was
+ *    2xx, the best response goes upstream (§16.7 step 6), 408 for branches that timed out;
+ *  - a CANCEL from the caller cancels every pending branch (§16.10); their 487s make the best response.
+ */
+import type { SipRequest, SipResponse } from '../sip/message';
+import { cloneMessage, headerFields } from '../sip/message';
+import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
+import { Dialog } from '../sip/dialog';
+import { createResponse } from '../sip/request-builder';
+import type { BranchTarget } from './forwarding-target';
+import { describe, inboundTransport, transportFor, type PfContext } from './pf-context';
+import { setRoutes } from './routing';
+import { acceptedReason, cancelAcceptedBranch, cancelBranch, downstreamRouteSet, type LateAnswers } from './mld';
+
+export interface ForkHooks {
+  /** A 1xx/2xx relayed upstream (the proxy learns the callee's dialog tags from it). */
+  onResponse?: (res: SipResponse) => void;
+  /** The final response sent upstream. */
+  onFinal?: (res: SipResponse) => void;
+}
+
+/** How the proxy sends upstream: through the server transaction (our Via removed, §16.7 step 3) or statelessly (2xx after the final). */
+export interface Upstream {
+  relay(res: SipResponse): void;
+  stateless(res: SipResponse): void;
+}
+
+interface Branch {
+  client: ClientTransaction;
+  target: BranchTarget;
+  /** A final arrived (or the branch timed out: final stays null). */
+  done: boolean;
+  final: SipResponse | null;
+  cancelled: boolean;
+  /** Cancelled because another device accepted (the `mld-487-not-acked` fault acts on these only). */
+  cancelledOnAccept: boolean;
+}
+
+/** §16.7 step 6: a 6xx if any; else the lowest class, first received; 503 becomes 500. Null when no branch answered. */
+export function bestResponse(finals: Array<SipResponse | null>): SipResponse | null {
+  const got = finals.filter((r): r is SipResponse => r !== null);
+  const global = got.find((r) => r.status >= 600);
+  let best = global ?? got.reduce<SipResponse | null>((b, r) => (b === null || Math.floor(r.status / 100) < Math.floor(b.status / 100) ? r : b), null);
+  if (best && best.status === 503) best = { ...best, status: 500, reason: 'Server Internal Error' };
+  return best;
+}
+
+export class ProxyFork {
+  private readonly branches: Branch[] = [];
+  private finalSent = false;
+  private winner: Branch | undefined;
+
+  constructor(
+    private readonly ctx: PfContext,
+    private readonly tx: ServerTransaction,
+    private readonly upstream: Upstream,
+    private readonly late: LateAnswers,
+    private readonly hooks: ForkHooks,
+  ) {}
+
+  /** Send one branch per target (§16.6: a copy of the request each, Request-URI = the contact). */
+  start(fwd: SipRequest, targets: BranchTarget[]): void {
+    const keepRoute = headerFields(fwd, 'Route').length > 0;
+    const inbound = inboundTransport(this.ctx, this.tx.inbound.flow.protocol);
+    for (const t of targets) {
+      const req = cloneMessage(fwd);
+      req.uri = t.requestUri;
+      // Remaining Route (core) kept as is; otherwise the binding's Path becomes the Route (RFC 3327 §5.3).
+      if (!keepRoute) setRoutes(req, t.routes);
+      const transport = transportFor(this.ctx, t.protocol, inbound);
+      const branch: Branch = { client: undefined as unknown as ClientTransaction, target: t, done: false, final: null, cancelled: false, cancelledOnAccept: false };
+      const suppressNon2xxAck = this.ctx.faults.has('mld-487-not-acked')
+        ? (res: SipResponse) => {
+          const skip = branch.cancelledOnAccept && res.status === 487;
+          if (skip) this.ctx.log(`${this.ctx.name}: fault mld-487-not-acked: no ACK for the 487 of branch ${branch.client.id}`);
+          return skip;
+        }
+        : undefined;
+      this.ctx.log(`${this.ctx.name}: fork ${describe(req)} → ${t.address.host}:${t.address.port}/${transport.protocol}`);
+      branch.client = this.ctx.endpoint.request(req, t.address, { transport, suppressNon2xxAck });
+      this.branches.push(branch);
+      branch.client.onResponse((res) => this.onResponse(branch, res));
+      void branch.client.final.then((res) => {
+        if (res !== null || branch.done) return;
+        // §16.7 step 6 / §16.8: no final (timeout or transport error) counts as a 408 of that branch.
+        branch.done = true;
+        this.maybeBest();
+      });
+    }
+    // §16.10: the caller's CANCEL cancels every pending branch (the endpoint already answered it 200).
+    this.tx.onCancel((cancel) => {
+      const reason = headerFields(cancel, 'Reason').map((f) => ({ name: f.name, value: f.value }));
+      for (const b of this.branches) this.cancel(b, 'upstream', reason);
+    });
+  }
+
+  private cancel(b: Branch, cause: 'accepted' | 'upstream' | 'global-failure', extra: Array<{ name: string; value: string }>): void {
+    if (b.done || b.cancelled) return;
+    b.cancelled = true;
+    b.cancelledOnAccept = cause === 'accepted';
+    cancelBranch(this.ctx, b.client, cause, extra);
+  }
+
+  private onResponse(b: Branch, res: SipResponse): void {
+    if (res.status === 100) return; // §16.7 step 5: a 100 is not forwarded
+    if (res.status < 200) {
+      if (this.finalSent) return;
+      this.hooks.onResponse?.(res);
+      this.upstream.relay(res);
+      return;
+    }
+    if (res.status < 300) {
+      this.on2xx(b, res);
+      return;
+    }
+    // A non-2xx final: the client transaction ACKs it (§17.1.1.3).
+    b.done = true;
+    b.final = res;
+    if (res.status >= 600 && !this.finalSent) {
+      for (const o of this.branches) if (o !== b) this.cancel(o, 'global-failure', []);
+    }
+    this.maybeBest();
+  }
+
+  private on2xx(b: Branch, res: SipResponse): void {
+    b.done = true;
+    b.final ??= res;
+    if (!this.finalSent) {
+      // §16.7 step 5: a 2xx is forwarded immediately; step 10: then every other pending branch is cancelled.
+      this.finalSent = true;
+      this.winner = b;
+      this.hooks.onResponse?.(res);
+      this.hooks.onFinal?.(res);
+      this.upstream.relay(res);
+      this.cancelOthers(b);
+      return;
+    }
+    if (b === this.winner) {
+      // §16.7 step 5: 2xx retransmissions (or a downstream fork's answers) of the accepted branch go upstream.
+      this.hooks.onResponse?.(res);
+      this.upstream.stateless(res);
+      return;
+    }
+    this.lateAnswer(b, res);
+  }
+
+  /** CPM-MLD-007: cancel the outstanding invitations on the other devices. */
+  private cancelOthers(winner: Branch): void {
+    if (this.ctx.faults.has('mld-no-cancel')) {
+      this.ctx.log(`${this.ctx.name}: fault mld-no-cancel: the other branches are left ringing`);
+      return;
+    }
+    const reason = acceptedReason(this.ctx);
+    for (const b of this.branches) if (b !== winner) this.cancel(b, 'accepted', reason);
+    if (this.ctx.faults.has('mld-cancel-accepting-device')) cancelAcceptedBranch(this.ctx, winner.client, reason);
+  }
+
+  /** A second 2xx from another device (it raced the CANCEL): release it; the caller keeps one session. */
+  private lateAnswer(b: Branch, res: SipResponse): void {
+    if (this.ctx.faults.has('mld-caller-two-sessions')) {
+      this.ctx.log(`${this.ctx.name}: fault mld-caller-two-sessions: relaying a second 2xx upstream`);
+      this.hooks.onResponse?.(res);
+      this.upstream.stateless(res);
+      return;
+    }
+    if (this.ctx.faults.has('mld-second-2xx-dangling')) {
+      this.ctx.log(`${this.ctx.name}: fault mld-second-2xx-dangling: neither ACK nor BYE for ${describe(res)} of branch ${b.client.id}`);
+      this.late.ignore(res);
+      return;
+    }
+    const dialog = Dialog.fromUac(b.client.request, res);
+    dialog.routeSet = downstreamRouteSet(b.client.request, res);
+    this.late.release(dialog, res, b.client.transport);
+  }
+
+  /** §16.7 step 6: once every branch has a final and none was 2xx, the best one goes upstream. */
+  private maybeBest(): void {
+    if (this.finalSent || this.branches.some((b) => !b.done)) return;
+    this.finalSent = true;
+    const best = bestResponse(this.branches.map((b) => b.final));
+    if (best) {
+      this.hooks.onFinal?.(best);
+      this.upstream.relay(best);
+      return;
+    }
+    const timeout = createResponse(this.tx.request, 408);
+    this.hooks.onFinal?.(timeout);
+    void this.tx.respond(timeout);
+  }
+}
