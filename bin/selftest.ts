@@ -67,10 +67,11 @@ async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase
 }
 
 function rowOf(fault: string, mode: 'proxy' | 'b2bua', requirement: string, results: CaseResult[]): SelftestRow {
-  const failing = results.filter((r) => r.verdict === 'fail').map((r) => ({
+  // A SHOULD not met is detected as non-strict (design §4); a SHALL/MUST as fail.
+  const failing = results.filter((r) => r.verdict === 'fail' || r.verdict === 'non-strict').map((r) => ({
     key: caseKey(r.testCase, r.variant), requirement: r.reason?.requirement, step: r.reason?.step, message: r.reason?.message ?? '',
   }));
-  const other = results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'fail' && r.verdict !== 'n/a').map((r) => ({
+  const other = results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'fail' && r.verdict !== 'non-strict' && r.verdict !== 'n/a').map((r) => ({
     key: caseKey(r.testCase, r.variant), verdict: r.verdict, message: r.reason?.message ?? '',
   }));
   const ok = fault === '(none)'

@@ -15,7 +15,11 @@ export const REFERENCE_IXIT: HarnessTarget['ixit'] = {
   registrationExpires: 600,
 };
 
-export function referenceTarget(server: ReferenceServer, transports: TransportName[] = ['udp', 'tcp']): HarnessTarget {
+/**
+ * The built-in reference server as a target. `tls` (paths of a certificate both sides trust)
+ * lets the devices listen on TLS too and verify the server against it.
+ */
+export function referenceTarget(server: ReferenceServer, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
   return {
     name: 'cpm-conformance reference CPM Conversation Server',
     version: process.env.npm_package_version,
@@ -27,9 +31,15 @@ export function referenceTarget(server: ReferenceServer, transports: TransportNa
     transports,
     topologies: ['direct', 'core-emulation'],
     localHost: server.pfA.host,
+    ...(tls ? { tls: { ...tls, insecure: false } } : {}),
     users: [],
-    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
-    ixit: REFERENCE_IXIT,
+    // The reference stays in the media path as a B2BUA and is only on the signalling path as a proxy.
+    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: server.mode === 'b2bua', csNotInMediaPath: server.mode === 'proxy', pull: false } },
+    ixit: {
+      ...REFERENCE_IXIT,
+      csMsrpHosts: [server.pfA.host],
+      transferUri: `sip:transfer@${server.pfA.host.includes(':') ? `[${server.pfA.host}]` : server.pfA.host}:${server.pfA.port}`,
+    },
     binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
   };
 }
@@ -58,7 +68,9 @@ export function targetFromConfig(t: Target): HarnessTarget {
       responseTimeoutMs: t.ixit.responseTimeoutMs,
       quietPeriodMs: t.ixit.quietPeriodMs,
       registrationExpires: t.ixit.registrationExpires,
+      csMsrpHosts: t.ixit.csMsrpHosts,
+      transferUri: t.ixit.transferUri,
     },
-    binding: { reasonOnCancel: t.binding.reasonOnCancel, releaseInitiator: t.binding.releaseInitiator },
+    binding: { reasonOnCancel: t.binding.reasonOnCancel, releaseInitiator: t.binding.releaseInitiator, referSuccessCode: t.binding.referSuccessCode },
   };
 }

@@ -43,11 +43,46 @@ export class ConformanceAssertionError extends Error {
   }
 }
 
+/** Start jobs with at most `n` running at once; each job's promise settles with its own result. */
+function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    if (running >= n) return;
+    const go = queue.shift();
+    if (go) go();
+  };
+  return (job) => new Promise((resolve, reject) => {
+    queue.push(() => {
+      running++;
+      job().then(resolve, reject).finally(() => {
+        running--;
+        next();
+      });
+    });
+    next();
+  });
+}
+
+/**
+ * Cases against the built-in reference run concurrently: each has its own users, sockets and
+ * Call-IDs (the runner generates users per case). Against a user's SUT they run one at a time,
+ * because they draw on the one pool of users the target config provisions.
+ */
+const REFERENCE_CONCURRENCY = 6;
+
 export function defineSuite(suite: Suite): void {
   const g = __CPM__;
+  const limit = limiter(g.target.isReference ? REFERENCE_CONCURRENCY : 1);
+  const pending: Array<() => void> = [];
   describe(suite.feature, () => {
+    // All variants start when the suite starts; each test then reports its own result, in order.
+    beforeAll(() => {
+      for (const start of pending) start();
+    });
     for (const c of suite.cases) {
-      for (const v of c.variants) {
+      // Against the built-in reference the PF mode is part of the variant: a default run covers both modes.
+      for (const v of c.variants.map((x) => (g.target.isReference ? { ...x, pfMode: g.target.pfMode } : x))) {
         if (!selected(c, v, g)) continue;
         const na = notApplicable(c, v, g.target);
         if (na) {
@@ -59,8 +94,13 @@ export function defineSuite(suite: Suite): void {
           test.skip(`${caseKey(c, v)} ${c.title} — n/a: ${na}`, () => undefined);
           continue;
         }
+        let result: Promise<Awaited<ReturnType<typeof runCase>>> | undefined;
+        pending.push(() => {
+          result = limit(() => runCase(c, v, g.target, { lossRate: g.lossRate }));
+          result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
+        });
         test(`${caseKey(c, v)} ${c.title}`, async () => {
-          const r = await runCase(c, v, g.target, { lossRate: g.lossRate });
+          const r = await result!;
           const verdict = applyStrict(r.verdict, g.strict);
           let art: CaseArtifacts | undefined;
           try {

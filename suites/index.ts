@@ -3,6 +3,7 @@ import type { TestCase } from '../src/harness/test-case';
 import { FEATURES } from '../src/harness/requirements';
 import { sessionLeavingCases } from './session-leaving/cases';
 import { multiDeviceCases } from './multi-device/cases';
+import { csInMediaPathCases } from './session-transfer/cs-in-media-path/cases';
 
 export interface Suite {
   /** Folder name and Allure feature. */
@@ -14,6 +15,7 @@ export interface Suite {
 export const SUITES: Suite[] = [
   { name: 'session-leaving', feature: FEATURES.leaving, cases: sessionLeavingCases },
   { name: 'multi-device', feature: FEATURES.multiDevice, cases: multiDeviceCases },
+  { name: 'session-transfer/cs-in-media-path', feature: FEATURES.transferMediaPath, cases: csInMediaPathCases },
 ];
 
 export function allCases(): TestCase[] {

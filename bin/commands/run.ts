@@ -18,6 +18,7 @@ import { BaselineError, readBaseline } from '../../reporters/baseline';
 import { REFERENCE_IXIT, referenceTarget, targetFromConfig } from '../targets';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
+import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
 
 interface RunArgs {
   target?: string;
@@ -26,11 +27,12 @@ interface RunArgs {
   transport?: TransportName;
   results: string;
   strict: boolean;
-  mode: 'proxy' | 'b2bua';
+  mode?: 'proxy' | 'b2bua';
   loss?: number;
   'reference-fault'?: string[];
   baseline?: string;
   'write-baseline'?: string;
+  insecure: boolean;
 }
 
 /** The harness version: the package.json above this file (dist/bin/commands or bin/commands). */
@@ -63,11 +65,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('transport', { choices: ['udp', 'tcp', 'tls'] as const, describe: 'only variants over this transport' })
       .option('results', { type: 'string', default: 'allure-results', describe: 'Allure results directory (emptied first)' })
       .option('strict', { type: 'boolean', default: false, describe: 'a SHOULD not met (non-strict) counts as fail' })
-      .option('mode', { choices: ['proxy', 'b2bua'] as const, default: 'proxy' as const, describe: 'reference server PF mode (no --target only)' })
+      .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'reference server PF mode (no --target only; default: both, one after the other)' })
       .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' })
       .option('reference-fault', { type: 'array', string: true, describe: 'start the built-in reference server with this fault of its catalogue (repeatable; demos of a failing report; see reference-server --list-faults)' })
       .option('baseline', { type: 'string', describe: 'baseline of known deviations: classify each case as pass, regression, known deviation (xfail), fixed or new; known deviations do not fail the exit code' })
-      .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' }) as never,
+      .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
+      .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' }) as never,
   handler: async (args) => {
     if (args.grep) {
       try {
@@ -93,9 +96,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
     let target: HarnessTarget;
     let server: ReferenceServer | undefined;
+    let cert: ThrowawayCert | undefined;
+    let userTarget: HarnessTarget | undefined;
     if (args.target) {
       try {
-        target = targetFromConfig(loadTarget(args.target));
+        userTarget = targetFromConfig(loadTarget(args.target));
       } catch (e) {
         if (e instanceof ConfigError) {
           process.stderr.write(`${e.format()}\n`);
@@ -103,18 +108,46 @@ export const runCommand: CommandModule<object, RunArgs> = {
         }
         throw e;
       }
-    } else {
-      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: args.mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
-      target = referenceTarget(server);
-      process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
     }
-    if (args.transport) {
-      target = { ...target, transports: target.transports.filter((t) => t === args.transport) };
-      if (target.transports.length === 0) target.transports = [args.transport];
+    // TLS and TCP cannot share the reference's port numbers: a TLS run gets a UDP + TLS server with a
+    // throwaway certificate that both sides trust (verification stays on unless --insecure).
+    const tls = args.transport === 'tls';
+    if (!userTarget && tls) {
+      try {
+        cert = createThrowawayCert();
+      } catch (e) {
+        usage((e as Error).message);
+      }
     }
-    const stop = async () => {
+    const material = cert ? { cert: cert.certPath, key: cert.keyPath, ca: cert.certPath } : undefined;
+    /** The target of one pass: the user's SUT, or a reference server started in this PF mode. */
+    const prepare = async (mode: 'proxy' | 'b2bua' | undefined): Promise<HarnessTarget> => {
+      let t: HarnessTarget;
+      if (userTarget) t = userTarget;
+      else {
+        server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
+        t = referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material);
+        process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
+      }
+      if (args.transport) {
+        t = { ...t, transports: t.transports.filter((x) => x === args.transport) };
+        if (t.transports.length === 0) t.transports = [args.transport];
+      }
+      if (args.insecure) {
+        // Explicit and visible: the SUT name in every report says verification was off.
+        t = { ...t, name: `${t.name} [TLS certificate verification OFF: --insecure]`, tls: { ...t.tls, insecure: true } };
+      }
+      return t;
+    };
+    if (args.insecure) process.stderr.write('cpm-conformance run: --insecure: the SUT\'s TLS certificate is NOT verified; the report says so\n');
+    const stopServer = async () => {
       if (server) await server.stop().catch(() => undefined);
       server = undefined;
+    };
+    const stop = async () => {
+      await stopServer();
+      cert?.remove();
+      cert = undefined;
     };
     const onSignal = () => {
       void stop().finally(() => process.exit(130));
@@ -127,28 +160,59 @@ export const runCommand: CommandModule<object, RunArgs> = {
     fs.mkdirSync(resultsDir, { recursive: true });
     const verdictLog = path.join(resultsDir, 'cpm-verdicts.jsonl');
     const started = Date.now();
+    // Against the reference, both PF modes unless --mode: the transfer variants need a B2BUA (CS in the
+    // media path) or a proxy (CS not in it), and every other suite runs in both.
+    const modes: Array<'proxy' | 'b2bua' | undefined> = userTarget ? [undefined] : args.mode ? [args.mode] : ['proxy', 'b2bua'];
+    const targets: HarnessTarget[] = [];
     try {
-      await runSuites({
-        globals: { target, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss },
-        resultsDir,
-        environmentInfo: {
-          'sut.name': target.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
-          'sut.version': target.version ?? '',
-          'sut.pfA': `${target.pfA.host}:${target.pfA.port}`,
-          'sut.pfB': `${target.pfB.host}:${target.pfB.port}`,
-          'sut.pfMode': target.pfMode,
-          transports: target.transports.join(','),
-          topologies: target.topologies.join(','),
-          ics: JSON.stringify(target.ics),
-          'harness.version': HARNESS_VERSION,
-          node: process.version,
-        },
-        color: process.stdout.isTTY === true,
-      });
+      for (const mode of modes) {
+        const t = await prepare(mode);
+        targets.push(t);
+        try {
+          await runSuites({
+            globals: { target: t, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss },
+            resultsDir,
+            environmentInfo: {
+              'sut.name': t.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
+              'sut.version': t.version ?? '',
+              'sut.pfA': `${t.pfA.host}:${t.pfA.port}`,
+              'sut.pfB': `${t.pfB.host}:${t.pfB.port}`,
+              'sut.pfMode': modes.length > 1 ? modes.join(' + ') : t.pfMode,
+              transports: t.transports.join(','),
+              topologies: t.topologies.join(','),
+              ics: JSON.stringify(t.ics),
+              'tls.verify': !t.transports.includes('tls') ? 'n/a (no TLS)' : t.tls?.insecure ? 'OFF (--insecure)' : `on${t.tls?.ca ? ' (CA file from the target config)' : t.isReference ? ' (throwaway certificate of the reference server)' : ' (system CAs)'}`,
+              'harness.version': HARNESS_VERSION,
+              node: process.version,
+            },
+            color: process.stdout.isTTY === true,
+          });
+        } finally {
+          await stopServer();
+        }
+      }
     } finally {
       await stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+    }
+    // The run's target for the reports: the last pass, claiming what any pass claimed (both reference modes together).
+    target = targets[targets.length - 1];
+    if (targets.length > 1) {
+      const any = (f: (x: HarnessTarget) => boolean) => targets.some(f);
+      target = {
+        ...target,
+        pfMode: target.pfMode,
+        ics: {
+          sessionLeaving: any((x) => x.ics.sessionLeaving),
+          multiDevice: any((x) => x.ics.multiDevice),
+          transfer: {
+            csInMediaPath: any((x) => x.ics.transfer.csInMediaPath),
+            csNotInMediaPath: any((x) => x.ics.transfer.csNotInMediaPath),
+            pull: any((x) => x.ics.transfer.pull),
+          },
+        },
+      };
     }
     const records = readVerdicts(verdictLog);
     const seen = [...new Set(records.flatMap((r) => r.sutAgents))];

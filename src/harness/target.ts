@@ -40,9 +40,14 @@ export interface HarnessTarget {
     responseTimeoutMs: number;
     quietPeriodMs: number;
     registrationExpires: number;
+    /** Hosts of the CS's MSRP relays (a=path authority when the CS stays in the media path). */
+    csMsrpHosts?: string[];
+    /** The CS transfer URI (out-of-dialog transfer requests when the CS is not in the media path). */
+    transferUri?: string;
   };
   binding: {
     reasonOnCancel: 'required' | 'recommended' | 'ignore';
     releaseInitiator: 'either' | 'transferor' | 'transferee';
+    referSuccessCode?: '202' | '200-or-202';
   };
 }

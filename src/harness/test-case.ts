@@ -21,6 +21,8 @@ export interface CaseVariant {
   topology: TopologyKind;
   /** Device count per user, e.g. [1, 3] = user A with one device, user B with three. */
   devices: number[];
+  /** PF mode of the built-in reference server the variant ran against (a run covers both); absent for a user's SUT. */
+  pfMode?: 'proxy' | 'b2bua';
 }
 
 export interface TestCase {
@@ -40,7 +42,7 @@ export interface TestCase {
 }
 
 export function variantLabel(v: CaseVariant): string {
-  return `${v.transport}, ${v.topology}, devices ${v.devices.join('+')}`;
+  return `${v.transport}, ${v.topology}, devices ${v.devices.join('+')}${v.pfMode ? `, ${v.pfMode}` : ''}`;
 }
 
 export function caseKey(c: Pick<TestCase, 'id'>, v: CaseVariant): string {

@@ -1,0 +1,235 @@
+/**
+ * Suite: session transfer with the CPM Conversation Server in the media path (5.2.5.1.1).
+ * User A has two devices (A1 transferor, A2 target), user B one (B1 transferee); the negative
+ * cases add user C (C1, a foreign target). UDP and TCP, direct and core-emulation.
+ */
+import { Dialog } from '../../../src/sip/dialog';
+import { conversationId } from '../../../src/sip/headers/cpm';
+import type { CaseVariant, TestCase, TopologyKind, TransportName } from '../../../src/harness/test-case';
+import type { TestContext } from '../../../src/harness/context';
+import type { HarnessTarget } from '../../../src/harness/target';
+import { establishSession, finalWithin, registerAll, type Session } from '../../../src/harness/session';
+import { msrpPath } from '../../../src/harness/sdp';
+import { labelOf } from '../../../src/harness/template';
+import {
+  acceptRefer, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, takeRequest, targetDialogNames,
+} from '../transfer-flow';
+import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
+
+const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
+const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
+const variants = (devices: number[]): CaseVariant[] => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices })));
+const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
+const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: MP.clause, sentence });
+
+interface Setup {
+  s: Session;
+  a1: Session['caller'];
+  a2: Session['caller'];
+  b1: Session['callee'];
+}
+
+/** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS. */
+async function sessionToTransfer(t: TestContext): Promise<Setup> {
+  const [a, b] = t.topology.users;
+  await registerAll(t);
+  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
+}
+
+/** T1: A1 sends the transfer request in its session; returns its final response. */
+async function requestTransfer(t: TestContext, x: Setup, target: string) {
+  return t.step('T1', MP_STEPS.T1, async () => {
+    const { response } = await x.a1.inDialog(x.s.uac, 'REFER', [
+      { name: 'Refer-To', value: `<${target}>` },
+      { name: 'Referred-By', value: `<${x.a1.aor}>` },
+    ]);
+    return response;
+  });
+}
+
+function acceptedCode(t: TestContext, status: number): boolean {
+  return status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
+}
+
+export const transferInMediaPath: TestCase = {
+  id: 'TC-TRF-MP-01',
+  title: 'Local transfer with the CS in the media path: Accepted, Join Notification, the target joins, the CS stays in the media path, Release Notification, release of the transferor only',
+  requirements: ['TRF-MP-ACCEPT', 'TRF-MP-JOIN', 'TRF-MP-ESTABLISH', 'TRF-MP-MEDIA', 'TRF-MP-RELEASE'],
+  spec: spec(`${MP.accept} ${MP.join} ${MP.establish} ${MP.media} ${MP.release}`),
+  steps: MP_STEPS,
+  variants: variants([2, 1]),
+  applies,
+  async run(t) {
+    const x = await sessionToTransfer(t);
+    const T = t.timeoutMs;
+    const res = await requestTransfer(t, x, x.a2.contactUri);
+    await t.step('T2', MP_STEPS.T2, async () => {
+      t.check('TRF-MP-ACCEPT', res !== null && acceptedCode(t, res.status), {
+        message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`,
+        expected: t.target.binding.referSuccessCode === '202' ? '202 Accepted' : '200 or 202', actual: res ?? 'nothing',
+      });
+      const n = await takeRequest(x.a1, 'NOTIFY', T);
+      t.check('TRF-MP-ACCEPT', n !== null, { message: `no NOTIFY followed the Accepted response at ${x.a1.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
+      t.check('TRF-MP-ACCEPT', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), {
+        message: 'the first NOTIFY of the transfer is not the refer progress notification', actual: n!.request,
+      });
+    });
+    const join = await t.step('T3', MP_STEPS.T3, async () => {
+      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
+      t.check('TRF-MP-JOIN', tx !== null, { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
+      t.check('TRF-MP-JOIN', referMismatches(tx!.request), { message: 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
+      const how = joinInstruction(tx!.request)!;
+      t.check('TRF-MP-JOIN', targetDialogNames(how.targetDialog, x.s.uac), {
+        message: 'the Join Notification does not lead the target into the existing session (Target-Dialog, RFC 4538)', actual: tx!.request,
+      });
+      const dialog = await acceptRefer(x.a2, tx!);
+      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
+      return { how, dialog };
+    });
+    const joined = await t.step('T4', MP_STEPS.T4, async () => {
+      const invite = x.a2.inviteRequest(join.how.uri, {
+        conversationId: join.how.conversationId ?? conversationId(x.s.invite) ?? undefined,
+        contributionId: join.how.contributionId,
+        extra: [
+          ...(join.how.targetDialog ? [{ name: 'Target-Dialog', value: join.how.targetDialog }] : []),
+          { name: 'Require', value: join.how.require ?? 'tdialog' },
+          { name: 'Referred-By', value: `<${x.a1.aor}>` },
+        ],
+      });
+      const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
+      const answer = await finalWithin(tx, T);
+      t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
+        message: `the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
+      });
+      const d = Dialog.fromUac(tx.request, answer!);
+      await x.a2.ack(d, tx.request);
+      return { dialog: d, answer: answer! };
+    });
+    await t.step('T5', MP_STEPS.T5, async () => {
+      const transfereePath = msrpPath(t.trace.first({ owner: x.b1.name, direction: 'sent', template: { status: 200 } })?.message?.body ?? Buffer.alloc(0));
+      const got = msrpPath(joined.answer.body);
+      t.should('TRF-MP-MEDIA', got !== null && got.path !== transfereePath?.path && (t.target.ixit.csMsrpHosts ?? [got.host]).includes(got.host), {
+        message: `the target was answered with ${got ? `a=path ${got.path}` : 'no MSRP a=path'}, ${got && got.path === transfereePath?.path ? 'the transferee\'s own path: the CS left the media path' : 'not a CS MSRP address'}`,
+        expected: 'the CS\'s own MSRP a=path', actual: joined.answer,
+      });
+    });
+    await t.step('T6', MP_STEPS.T6, async () => {
+      const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');
+      t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
+    });
+    await t.step('T7', MP_STEPS.T7, async () => {
+      const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
+      t.check('TRF-MP-RELEASE', n !== null, { message: `the transferor ${x.a1.name} received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
+      await x.a1.respond(n!, 200);
+      t.check('TRF-MP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n!.request });
+      const replaced = t.trace.first({ owner: x.a2.name, direction: 'sent', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } });
+      const release = t.trace.entryOf(n!.request) ?? t.trace.first({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } });
+      if (replaced && release) {
+        t.check('TRF-MP-RELEASE', t.trace.violations([[replaced, release]]).length === 0, {
+          message: 'the Release Notification reached the transferor before the target\'s session was established and replaced', actual: release,
+        });
+      }
+    });
+    await t.step('T8', MP_STEPS.T8, async () => {
+      const { response } = await x.a1.inDialog(x.s.uac, 'BYE');
+      t.check('TRF-MP-RELEASE', response?.status === 200, { message: `the CS did not release the transferor's session: ${response ? labelOf(response) : 'no answer'}`, actual: response ?? 'nothing' });
+      await t.expectQuiet([x.b1], 'TRF-MP-RELEASE', 'the transferor\'s release must not reach the transferee');
+    });
+    await t.step('T9', MP_STEPS.T9, async () => {
+      const bye = x.s.uas.createRequest('BYE');
+      const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
+      const at = await x.a2.waitForRequest({ method: 'BYE' }, T);
+      t.check('TRF-MP-ESTABLISH', at !== null, { message: `the transferee's session does not lead to the target ${x.a2.name} after the transfer`, expected: `B1's BYE at ${x.a2.name}` });
+      await x.a2.respond(at!, 200);
+      await finalWithin(tx, T);
+    });
+  },
+};
+
+/** Transfer requests the CS must refuse (PF control), with nothing sent to any device. */
+function refusedTransfer(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[]): TestCase {
+  return {
+    id, title,
+    requirements: ['TRF-MP-ACCEPT'],
+    spec: spec(MP.accept),
+    steps: MP_STEPS,
+    variants: variants(devices),
+    applies,
+    async run(t) {
+      const x = await sessionToTransfer(t);
+      const res = await requestTransfer(t, x, target(t, x));
+      await t.step('T2', 'PF control refuses the transfer; no Accepted, nothing sent to any device', async () => {
+        t.check('TRF-MP-ACCEPT', res !== null && res.status >= 400, {
+          message: `the CS accepted a transfer it must refuse: ${res ? labelOf(res) : 'no answer'}`, expected: 'a 4xx/6xx rejection (e.g. 403 or 480)', actual: res ?? 'nothing',
+        });
+        await t.expectQuiet(t.topology.devices.filter((d) => d !== x.a1), 'TRF-MP-ACCEPT', 'after a refused transfer no device may be notified');
+        await t.expectQuiet([x.a1], 'TRF-MP-ACCEPT', 'a refused transfer has no subscription to NOTIFY');
+      });
+      await t.step('keep', 'The transferor keeps its session', async () => {
+        const { response } = await x.a1.inDialog(x.s.uac, 'BYE');
+        const at = await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs);
+        if (at) await x.b1.respond(at, 200);
+        t.check('TRF-MP-ACCEPT', at !== null && response?.status === 200, { message: 'after the refused transfer the transferor\'s session no longer reaches the transferee' });
+      });
+    },
+  };
+}
+
+export const foreignTargetRefused = refusedTransfer('TC-TRF-MP-02', 'A transfer to a device of another user is refused by PF control, and no device is notified',
+  (t) => t.topology.users[2].devices[0].contactUri, [2, 1, 1]);
+
+export const unregisteredTargetRefused = refusedTransfer('TC-TRF-MP-03', 'A transfer to a device that is not registered is refused, and no device is notified',
+  (t, x) => `sip:${x.a1.aor.replace(/^sip:/, '').split('@')[0]}@${t.target.localHost}:9;transport=${t.variant.transport}`, [2, 1]);
+
+/** The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session. */
+function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): TestCase {
+  return {
+    id, title,
+    requirements: ['TRF-MP-RELEASE'],
+    spec: spec(MP.release),
+    steps: MP_STEPS,
+    variants: variants([2, 1]),
+    applies,
+    async run(t) {
+      const x = await sessionToTransfer(t);
+      const T = t.timeoutMs;
+      const res = await requestTransfer(t, x, x.a2.contactUri);
+      t.precondition(res !== null && acceptedCode(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
+      await takeRequest(x.a1, 'NOTIFY', T);
+      await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, async () => {
+        const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
+        t.precondition(tx !== null, { message: 'no Join Notification reached the target' });
+        if (where === 'refer') {
+          await x.a2.respond(tx!, 603, 'Decline');
+          return;
+        }
+        // The target accepted the Join Notification, but its CPM Session Invitation failed: it says so (RFC 3515 §2.4.5).
+        const dialog = await acceptRefer(x.a2, tx!);
+        await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
+        await sendReferNotify(x.a2, dialog, 'terminated', 486, 'Busy Here');
+      });
+      await t.step('failure', 'The transferor is told the transfer failed (final NOTIFY with a failure sipfrag)', async () => {
+        const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
+        t.check('TRF-MP-RELEASE', n !== null, { message: 'the transferor was never told the transfer failed', expected: 'NOTIFY terminated with a failure sipfrag' });
+        await x.a1.respond(n!, 200);
+        t.check('TRF-MP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: (st) => st >= 300 }), {
+          message: 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)', actual: n!.request,
+        });
+      });
+      await t.step('keep', 'The transferor keeps its session with the transferee', async () => {
+        const bye = x.s.uas.createRequest('BYE');
+        const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
+        const at = await x.a1.waitForRequest({ method: 'BYE' }, T);
+        t.check('TRF-MP-RELEASE', at !== null, { message: 'after the failed transfer the transferee\'s session no longer reaches the transferor' });
+        await x.a1.respond(at!, 200);
+        await finalWithin(tx, T);
+      });
+    },
+  };
+}
+
+export const targetDeclinesJoin = targetDeclines('TC-TRF-MP-04', 'The target declines the Join Notification: the transferor is told and keeps its session', 'refer');
+export const targetRejectsInvitation = targetDeclines('TC-TRF-MP-05', 'The target\'s invitation fails (it reports 486 in its NOTIFY): the transferor is told and keeps its session', 'invite');
+
+export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation];

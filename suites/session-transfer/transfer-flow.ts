@@ -1,0 +1,129 @@
+/**
+ * Building blocks of the session-transfer suites (design §2 binding, RFC 3515 REFER / NOTIFY with
+ * message/sipfrag, RFC 4538 Target-Dialog, RFC 3891 Replaces): what a device of the test system
+ * does, and the checks on what the Conversation Server sends it.
+ */
+import type { SipMessage, SipRequest } from '../../src/sip/message';
+import { addHeader, header, headerValues } from '../../src/sip/message';
+import { Dialog } from '../../src/sip/dialog';
+import { createResponse } from '../../src/sip/request-builder';
+import { event, subscriptionState } from '../../src/sip/headers/event';
+import { embeddedHeader, parseReferTo } from '../../src/sip/headers/refer-to';
+import { parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
+import type { ServerTransaction } from '../../src/sip/endpoint';
+import type { Device } from '../../src/harness/device';
+import type { Mismatch } from '../../src/harness/template';
+
+/** RFC 3420: the status line a message/sipfrag body starts with, or null. */
+export function sipfragStatus(body: Buffer): number | null {
+  const m = /^SIP\/2\.0 (\d{3})/.exec(body.toString('utf8'));
+  return m ? Number(m[1]) : null;
+}
+
+export function sipfrag(status: number, reason: string): Buffer {
+  return Buffer.from(`SIP/2.0 ${status} ${reason}\r\n`, 'utf8');
+}
+
+/** RFC 3515 §2.4.5 / §2.4.7: a NOTIFY of the refer event package, active or terminated, carrying a sipfrag. */
+export function notifyMismatches(msg: SipMessage, want: { state: 'active' | 'terminated'; status?: number | ((s: number) => boolean) }): Mismatch[] {
+  const out: Mismatch[] = [];
+  const ev = event(msg);
+  if (!ev || ev.package.toLowerCase() !== 'refer') out.push({ field: 'Event', expected: 'refer', actual: header(msg, 'Event') ?? '(absent)' });
+  const ss = subscriptionState(msg);
+  if (!ss || ss.state.toLowerCase() !== want.state) out.push({ field: 'Subscription-State', expected: want.state, actual: header(msg, 'Subscription-State') ?? '(absent)' });
+  const ct = header(msg, 'Content-Type') ?? '';
+  if (!/^message\/sipfrag\b/i.test(ct)) out.push({ field: 'Content-Type', expected: 'message/sipfrag', actual: ct || '(absent)' });
+  const st = sipfragStatus(msg.body);
+  if (want.status !== undefined) {
+    const ok = st !== null && (typeof want.status === 'number' ? st === want.status : want.status(st));
+    if (!ok) out.push({ field: 'sipfrag status line', expected: typeof want.status === 'number' ? `SIP/2.0 ${want.status}` : 'the failure status', actual: msg.body.toString('utf8').split('\r\n')[0] || '(empty body)' });
+  }
+  return out;
+}
+
+/** RFC 3515 §2.1: exactly one Refer-To; in angle brackets when it carries URI headers; a Referred-By. */
+export function referMismatches(msg: SipMessage): Mismatch[] {
+  const out: Mismatch[] = [];
+  const values = headerValues(msg, 'Refer-To');
+  if (values.length !== 1) out.push({ field: 'Refer-To', expected: 'exactly one', actual: `${values.length}: ${values.join(' | ')}` });
+  const raw = values[0] ?? '';
+  if (raw.includes('?') && !/^\s*("[^"]*"\s*)?<[^>]*\?[^>]*>/.test(raw)) {
+    out.push({ field: 'Refer-To', expected: 'a name-addr in <> (the URI carries headers)', actual: raw });
+  }
+  if (values.length === 1 && !parseReferTo(raw)) out.push({ field: 'Refer-To', expected: 'a parseable name-addr', actual: raw });
+  if (headerValues(msg, 'Referred-By').length === 0) out.push({ field: 'Referred-By', expected: 'present (the transferor)', actual: '(absent)' });
+  return out;
+}
+
+export interface JoinInstruction {
+  /** The URI to send the CPM Session Invitation to (the Refer-To URI without its headers). */
+  uri: string;
+  targetDialog?: string;
+  replaces?: string;
+  require?: string;
+  conversationId?: string;
+  contributionId?: string;
+}
+
+/** What a Refer-To tells the target to do (RFC 3515 §2.1: headers in the URI become headers of the INVITE). */
+export function joinInstruction(msg: SipMessage): JoinInstruction | null {
+  const r = parseReferTo(headerValues(msg, 'Refer-To')[0] ?? '');
+  if (!r) return null;
+  const uri = r.uri.replace(/\?.*$/, '');
+  return {
+    uri,
+    targetDialog: embeddedHeader(r, 'Target-Dialog'),
+    replaces: embeddedHeader(r, 'Replaces'),
+    require: embeddedHeader(r, 'Require'),
+    conversationId: embeddedHeader(r, 'Conversation-ID'),
+    contributionId: embeddedHeader(r, 'Contribution-ID'),
+  };
+}
+
+/** Target-Dialog (RFC 4538) naming this dialog: same Call-ID; the tags equal the dialog's two tags as a set. */
+export function targetDialogNames(value: string | undefined, d: { callId: string; localTag: string; remoteTag: string }): true | string {
+  const td = value ? parseTargetDialog(value) : null;
+  if (!td) return `no parseable Target-Dialog (${value ?? 'absent'})`;
+  const tags = new Set([td.localTag, td.remoteTag]);
+  if (td.callId !== d.callId || !tags.has(d.localTag) || !tags.has(d.remoteTag)) {
+    return `Target-Dialog ${value} does not name the session dialog ${d.callId} (tags ${d.localTag}, ${d.remoteTag})`;
+  }
+  return true;
+}
+
+/** Replaces (RFC 3891 §6.1) naming this dialog: Call-ID and both tags. */
+export function replacesNames(value: string | undefined, d: { callId: string; localTag: string; remoteTag: string }): true | string {
+  const r = value ? parseReplaces(value) : null;
+  if (!r) return `no parseable Replaces (${value ?? 'absent'})`;
+  const tags = new Set([r.toTag, r.fromTag]);
+  if (r.callId !== d.callId || !tags.has(d.localTag) || !tags.has(d.remoteTag)) return `Replaces ${value} does not name the dialog ${d.callId}`;
+  return true;
+}
+
+/** The device accepts a REFER (202, RFC 3515 §2.4.2): the REFER dialog it creates carries the subscription. */
+export async function acceptRefer(device: Device, tx: ServerTransaction): Promise<Dialog> {
+  const tag = device.tagFor(tx);
+  const res = createResponse(tx.request, 202, 'Accepted', { toTag: tag });
+  addHeader(res, 'Contact', device.contact);
+  await tx.respond(res);
+  return Dialog.fromUas(tx.request, tag, device.contactUri);
+}
+
+/** NOTIFY in the refer subscription's dialog with a sipfrag (RFC 3515 §2.4.4). */
+export function sendReferNotify(device: Device, dialog: Dialog, state: 'active' | 'terminated', status: number, reason: string) {
+  return device.inDialog(dialog, 'NOTIFY', [
+    { name: 'Event', value: 'refer' },
+    { name: 'Subscription-State', value: state === 'active' ? 'active;expires=60' : 'terminated;reason=noresource' },
+  ], sipfrag(status, reason), 'message/sipfrag;version=2.0');
+}
+
+/** Wait for a request of this method at the device and answer it (200 by default). */
+export async function takeRequest(device: Device, method: string, timeoutMs: number, status = 200): Promise<ServerTransaction | null> {
+  const tx = await device.waitForRequest({ method }, timeoutMs);
+  if (tx) await device.respond(tx, status);
+  return tx;
+}
+
+export function requestOf(tx: ServerTransaction | null): SipRequest | undefined {
+  return tx?.request;
+}
