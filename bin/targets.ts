@@ -34,7 +34,7 @@ export function referenceTarget(server: ReferenceServer, transports: TransportNa
     ...(tls ? { tls: { ...tls, insecure: false } } : {}),
     users: [],
     // The reference stays in the media path as a B2BUA and is only on the signalling path as a proxy.
-    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: server.mode === 'b2bua', csNotInMediaPath: server.mode === 'proxy', pull: false } },
+    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: server.mode === 'b2bua', csNotInMediaPath: server.mode === 'proxy', pull: true } },
     ixit: {
       ...REFERENCE_IXIT,
       csMsrpHosts: [server.pfA.host],

@@ -13,13 +13,13 @@ interface Args {
   requirements: boolean;
 }
 
-/** What `list` judges applicability against when no target is given: the reference server's claims. */
+/** What `list` judges applicability against when no target is given: the reference server's claims (both PF modes together). */
 function referenceLike(): HarnessTarget {
   return {
     name: 'reference', isReference: true, domain: 'cpm.example.com', pfA: { host: '127.0.0.1', port: 5060 }, pfB: { host: '127.0.0.1', port: 5061 },
     pfMode: 'proxy', transports: ['udp', 'tcp'], topologies: ['direct', 'core-emulation'], localHost: '127.0.0.1', users: [],
-    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
-    ixit: REFERENCE_IXIT, binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
+    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: true, csNotInMediaPath: true, pull: true } },
+    ixit: { ...REFERENCE_IXIT, transferUri: 'sip:transfer@127.0.0.1:5060' }, binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
   };
 }
 

@@ -1,0 +1,222 @@
+/**
+ * Suite: session transfer with the CPM Conversation Server NOT in the media path (5.2.5.1.2).
+ * User A: A1 transferor, A2 target; user B: B1 transferee; user C (C1) as a foreign target.
+ * The transfer request goes to the CS transfer URI (IXIT) with Target-Dialog (design §2).
+ */
+import { header } from '../../../src/sip/message';
+import { Dialog } from '../../../src/sip/dialog';
+import { vias } from '../../../src/sip/headers/via';
+import { routes } from '../../../src/sip/headers/route';
+import type { CaseVariant, TestCase, TopologyKind, TransportName } from '../../../src/harness/test-case';
+import type { TestContext } from '../../../src/harness/context';
+import type { HarnessTarget } from '../../../src/harness/target';
+import { establishSession, finalWithin, registerAll, type Session } from '../../../src/harness/session';
+import { uriAddress } from '../../../src/harness/addressing';
+import { msrpPath } from '../../../src/harness/sdp';
+import { labelOf } from '../../../src/harness/template';
+import {
+  acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest,
+} from '../transfer-flow';
+import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
+
+const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
+const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
+const variants = (devices: number[]): CaseVariant[] => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices })));
+const applies = (t: HarnessTarget) => {
+  if (!t.ics.transfer.csNotInMediaPath) return 'ICS: the SUT does not claim session transfer with the CS not in the media path (ics.transfer.csNotInMediaPath = false)';
+  return t.ixit.transferUri ? true : 'IXIT: no CS transfer URI (ixit.transferUri) to send the transfer request to';
+};
+const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: NMP.clause, sentence });
+
+interface Setup {
+  s: Session;
+  a1: Session['caller'];
+  a2: Session['caller'];
+  b1: Session['callee'];
+}
+
+async function sessionToTransfer(t: TestContext): Promise<Setup> {
+  const [a, b] = t.topology.users;
+  await registerAll(t);
+  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
+}
+
+/** The transfer URI over the variant's transport. */
+function transferUri(t: TestContext): string {
+  const u = t.target.ixit.transferUri!;
+  return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
+}
+
+/** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538). */
+async function requestTransfer(t: TestContext, x: Setup, target: string) {
+  return t.step('T1', NMP_STEPS.T1, async () => {
+    const d = x.s.uac;
+    const uri = transferUri(t);
+    const req = x.a1.newRequest('REFER', uri, uri, [
+      { name: 'Target-Dialog', value: `${d.callId};local-tag=${d.localTag};remote-tag=${d.remoteTag}` },
+      { name: 'Require', value: 'tdialog' },
+      { name: 'Refer-To', value: `<${target}>` },
+      { name: 'Referred-By', value: `<${x.a1.aor}>` },
+    ]);
+    return x.a1.send(req);
+  });
+}
+
+const accepted = (t: TestContext, status: number) => status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
+
+export const transferNotInMediaPath: TestCase = {
+  id: 'TC-TRF-NMP-01',
+  title: 'Local transfer with the CS not in the media path: Accepted, replacement notification, the target\'s invitation routed to the transferee with Replaces, Release Notification, release routed to the transferee',
+  requirements: ['TRF-NMP-ACCEPT', 'TRF-NMP-REPLACE', 'TRF-NMP-ROUTE', 'TRF-NMP-RELEASE'],
+  spec: spec(`${NMP.accept} ${NMP.replace} ${NMP.route} ${NMP.release}`),
+  steps: NMP_STEPS,
+  variants: variants([2, 1]),
+  applies,
+  async run(t) {
+    const x = await sessionToTransfer(t);
+    const T = t.timeoutMs;
+    const { response: res } = await requestTransfer(t, x, x.a2.contactUri);
+    await t.step('T2', NMP_STEPS.T2, async () => {
+      t.check('TRF-NMP-ACCEPT', res !== null && accepted(t, res.status), {
+        message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
+      });
+      const n = await takeRequest(x.a1, 'NOTIFY', T);
+      t.check('TRF-NMP-ACCEPT', n !== null, { message: `no NOTIFY followed the Accepted response at ${x.a1.name}`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
+      t.check('TRF-NMP-ACCEPT', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY is not the refer progress notification', actual: n!.request });
+    });
+    const how = await t.step('T3', NMP_STEPS.T3, async () => {
+      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
+      t.check('TRF-NMP-REPLACE', tx !== null, { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
+      t.check('TRF-NMP-REPLACE', referMismatches(tx!.request), { message: 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
+      const h = joinInstruction(tx!.request)!;
+      t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx!.request });
+      const dialog = await acceptRefer(x.a2, tx!);
+      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
+      return { ...h, dialog };
+    });
+    const next = await t.step('T4', NMP_STEPS.T4, async () => {
+      const invite = x.a2.inviteRequest(how.uri, {
+        extra: [
+          { name: 'Replaces', value: how.replaces! },
+          { name: 'Require', value: 'replaces' },
+          { name: 'Referred-By', value: `<${x.a1.aor}>` },
+        ],
+      });
+      const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
+      const atB = await x.b1.waitForRequest({ method: 'INVITE' }, T);
+      const answeredBy = await t.trace.waitFor({ owner: x.a2.name, direction: 'received', template: { status: { from: 200, to: 699 } } }, 0);
+      t.check('TRF-NMP-ROUTE', atB !== null, {
+        message: `the target's CPM Session Invitation was not routed to the transferee ${x.b1.name}` + (answeredBy?.message ? ` (the target got ${labelOf(answeredBy.message)} instead)` : ''),
+        expected: `INVITE with Replaces at ${x.b1.name}`, actual: answeredBy ?? 'nothing',
+      });
+      const inv = atB!.request;
+      t.check('TRF-NMP-ROUTE', replacesNames(header(inv, 'Replaces'), x.s.uas), { message: 'the invitation reached the transferee without a Replaces naming its session', actual: inv });
+      const pfA = t.target.pfA;
+      const csOnPath = vias(inv).some((v) => v.host === pfA.host && (v.port ?? 5060) === pfA.port) ||
+        routes(inv, 'Record-Route').some((r) => { const a = uriAddress(r.uri); return a !== null && a.host === pfA.host && a.port === pfA.port; });
+      t.check('TRF-NMP-ROUTE', csOnPath, { message: 'the invitation reached the transferee without passing the CS (no Via / Record-Route of PF A)', actual: inv });
+      await x.b1.answer(atB!, 200, { ringing: true });
+      const answer = await finalWithin(tx, T);
+      t.check('TRF-NMP-ROUTE', answer !== null && answer.status >= 200 && answer.status < 300, { message: `the transferee's answer did not reach the target: ${answer ? labelOf(answer) : 'none'}`, actual: answer ?? 'nothing' });
+      const bPath = msrpPath(t.trace.find({ owner: x.b1.name, direction: 'sent', template: { status: 200 } }).pop()?.message?.body ?? Buffer.alloc(0));
+      const got = msrpPath(answer!.body);
+      t.check('TRF-NMP-ROUTE', got !== null && bPath !== null && got.path === bPath.path, {
+        message: `media does not flow directly between target and transferee: the target got a=path ${got?.path ?? '(none)'}, the transferee offered ${bPath?.path ?? '(none)'}`,
+        expected: 'the transferee\'s own MSRP a=path', actual: answer!,
+      });
+      const d = Dialog.fromUac(tx.request, answer!);
+      await x.a2.ack(d, tx.request);
+      return { dialog: d, bDialog: Dialog.fromUas(atB!.request, x.b1.tagFor(atB!), x.b1.contactUri) };
+    });
+    await t.step('T5', NMP_STEPS.T5, async () => {
+      const { response } = await sendReferNotify(x.a2, how.dialog, 'terminated', 200, 'OK');
+      t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
+    });
+    await t.step('T6', NMP_STEPS.T6, async () => {
+      const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
+      t.check('TRF-NMP-RELEASE', n !== null, { message: `the transferor received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
+      await x.a1.respond(n!, 200);
+      t.check('TRF-NMP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n!.request });
+      const ack = t.trace.find({ owner: x.b1.name, direction: 'received', template: { method: 'ACK' } }).pop();
+      const release = t.trace.find({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } })[0];
+      if (ack && release) {
+        t.check('TRF-NMP-RELEASE', t.trace.violations([[ack, release]]).length === 0, { message: 'the Release Notification came before the new session was confirmed (ACK at the transferee)', actual: release });
+      }
+    });
+    await t.step('T7', NMP_STEPS.T7, async () => {
+      const byTransferee = t.target.binding.releaseInitiator === 'transferee';
+      const [from, to, dialog] = byTransferee ? [x.b1, x.a1, x.s.uas] : [x.a1, x.b1, x.s.uac];
+      const bye = dialog.createRequest('BYE');
+      const tx = from.endpoint.request(bye, from.nextHop(bye));
+      const at = await to.waitForRequest({ method: 'BYE', headers: { 'Call-ID': x.s.uac.callId } }, T);
+      t.check('TRF-NMP-RELEASE', at !== null, { message: `the release of the old session was not routed to ${to.name}`, expected: `BYE at ${to.name}`, actual: t.trace.find({ owner: from.name, direction: 'received' }).pop() ?? 'nothing' });
+      await to.respond(at!, 200);
+      const ok = await finalWithin(tx, T);
+      t.check('TRF-NMP-RELEASE', ok?.status === 200, { message: `the release request was answered ${ok ? labelOf(ok) : 'with nothing'}`, actual: ok ?? 'nothing' });
+    });
+    await t.step('T8', NMP_STEPS.T8, async () => {
+      const bye = next.dialog.createRequest('BYE');
+      const tx = x.a2.endpoint.request(bye, x.a2.nextHop(bye));
+      const at = await x.b1.waitForRequest({ method: 'BYE' }, T);
+      t.check('TRF-NMP-ROUTE', at !== null, { message: 'the new session between target and transferee does not work after the release' });
+      await x.b1.respond(at!, 200);
+      await finalWithin(tx, T);
+    });
+  },
+};
+
+function refused(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[]): TestCase {
+  return {
+    id, title, requirements: ['TRF-NMP-ACCEPT'], spec: spec(NMP.accept), steps: NMP_STEPS, variants: variants(devices), applies,
+    async run(t) {
+      const x = await sessionToTransfer(t);
+      const { response: res } = await requestTransfer(t, x, target(t, x));
+      await t.step('T2', 'PF control refuses the transfer; nothing is sent to any device', async () => {
+        t.check('TRF-NMP-ACCEPT', res !== null && res.status >= 400, { message: `the CS accepted a transfer it must refuse: ${res ? labelOf(res) : 'no answer'}`, expected: 'a 4xx/6xx rejection', actual: res ?? 'nothing' });
+        await t.expectQuiet(t.topology.devices, 'TRF-NMP-ACCEPT', 'after a refused transfer no device may be notified');
+      });
+    },
+  };
+}
+
+export const nmpForeignTarget = refused('TC-TRF-NMP-02', 'A transfer to a device of another user is refused, and no device is notified', (t) => t.topology.users[2].devices[0].contactUri, [2, 1, 1]);
+export const nmpUnregisteredTarget = refused('TC-TRF-NMP-03', 'A transfer to a device that is not registered is refused, and no device is notified',
+  (t, x) => `sip:${x.a1.aor.replace(/^sip:/, '').split('@')[0]}@${t.target.localHost}:9;transport=${t.variant.transport}`, [2, 1]);
+
+export const nmpTargetDeclines: TestCase = {
+  id: 'TC-TRF-NMP-04',
+  title: 'The target declines the replacement notification: the transferor is told and keeps its session',
+  requirements: ['TRF-NMP-RELEASE'],
+  spec: spec(NMP.release),
+  steps: NMP_STEPS,
+  variants: variants([2, 1]),
+  applies,
+  async run(t) {
+    const x = await sessionToTransfer(t);
+    const { response: res } = await requestTransfer(t, x, x.a2.contactUri);
+    t.precondition(res !== null && accepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
+    await takeRequest(x.a1, 'NOTIFY', t.timeoutMs);
+    await t.step('decline', 'The target declines the replacement notification (603)', async () => {
+      const tx = await x.a2.waitForRequest({ method: 'REFER' }, t.timeoutMs);
+      t.precondition(tx !== null, { message: 'no replacement notification reached the target' });
+      await x.a2.respond(tx!, 603, 'Decline');
+    });
+    await t.step('failure', 'The transferor is told the transfer failed', async () => {
+      const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, t.timeoutMs);
+      t.check('TRF-NMP-RELEASE', n !== null, { message: 'the transferor was never told the transfer failed' });
+      await x.a1.respond(n!, 200);
+      t.check('TRF-NMP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: (st) => st >= 300 }), { message: 'the final NOTIFY does not report the failure', actual: n!.request });
+    });
+    await t.step('keep', 'The transferor keeps its session', async () => {
+      const bye = x.s.uac.createRequest('BYE');
+      const tx = x.a1.endpoint.request(bye, x.a1.nextHop(bye));
+      const at = await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs);
+      t.check('TRF-NMP-RELEASE', at !== null, { message: 'after the failed transfer the transferor\'s session no longer reaches the transferee' });
+      await x.b1.respond(at!, 200);
+      await finalWithin(tx, t.timeoutMs);
+    });
+  },
+};
+
+export const csNotInMediaPathCases: TestCase[] = [transferNotInMediaPath, nmpForeignTarget, nmpUnregisteredTarget, nmpTargetDeclines];
