@@ -26,6 +26,14 @@ async function main(argv: string[]): Promise<void> {
   await parser.parseAsync();
 }
 
+// A reader that stops early (`cpm-conformance list | head`) closes the pipe: that ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 main(hideBin(process.argv)).catch((err: unknown) => {
   process.stderr.write(`cpm-conformance: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(EXIT_USAGE);
