@@ -100,6 +100,14 @@ export function cancelMismatches(invite: TraceEntry, cancel: TraceEntry): Mismat
   return out;
 }
 
+/** The INVITE fields a CANCEL must repeat (§9.1), as the expected side of a finding. */
+export function cancelTemplateOf(invite: TraceEntry): string {
+  const inv = invite.message as SipRequest;
+  const cs = header(inv, 'CSeq')?.split(/\s+/)[0];
+  return [`CANCEL ${inv.uri}`, `Via: ${headerValues(inv, 'Via')[0]}`, `From: ${header(inv, 'From')}`, `To: ${header(inv, 'To')}`,
+    `Call-ID: ${header(inv, 'Call-ID')}`, `CSeq: ${cs} CANCEL`, ...headerValues(inv, 'Route').map((r) => `Route: ${r}`)].join('\n');
+}
+
 /** RFC 3326: `Reason: SIP;cause=200;text="Call completed elsewhere"`. */
 export function reasonMismatch(cancel: SipMessage): string | true {
   const values = headerValues(cancel, 'Reason');
