@@ -39,13 +39,19 @@ const LEG_HEADERS = new Set([
   'max-forwards', 'content-length', 'l', 'authorization', 'proxy-authorization',
 ]);
 
-interface Leg {
+export interface Leg {
   side: 'in' | 'out';
   callId: string;
   /** Our tag on this leg (To tag on the incoming leg, From tag on the outgoing one). */
   localTag: string;
   protocol: TransportProtocol;
   dialog?: Dialog;
+  /** The session was transferred (or pulled) away from this incoming leg: it awaits its own release (5.2.5.1). */
+  detached?: boolean;
+  /** The device on this incoming leg left (BYE answered by us) while a transfer was pending. */
+  gone?: boolean;
+  /** Called on the ACK of our 2xx on a leg we answered for a transfer or pull (not relayed). */
+  onAck?: () => void;
 }
 
 /** One outgoing leg of a (possibly forked) session invitation: one registered device. */
@@ -73,6 +79,19 @@ interface Call {
   /** A final answer went back on the incoming leg. */
   finalSent: boolean;
   ended: boolean;
+  /** The SDP of the accepted 2xx on the outgoing leg (the transferee's side of the session). */
+  answer?: { body: Buffer; contentType?: string };
+  /** A transfer of the incoming leg's device is under way (5.2.5.1.1): its BYE stays with us. */
+  transferPending?: boolean;
+}
+
+/** A B2BUA session as the transfer logic sees it (transfer.ts). */
+export type B2buaCall = Call;
+
+/** What the B2BUA hands to the session-transfer logic (5.2.5.1). */
+export interface B2buaTransferHooks {
+  /** A REFER in the incoming (device-facing) leg at PF A: the CPM Session Transfer request. */
+  onRefer(tx: ServerTransaction, call: B2buaCall): void;
 }
 
 function legKey(cid: string, localTag: string): string {
@@ -87,8 +106,70 @@ function copyEndToEnd(from: SipRequest | SipResponse, to: SipRequest | SipRespon
 
 export class B2bua {
   private readonly legs = new Map<string, { call: Call; leg: Leg }>();
+  private transferHooks?: B2buaTransferHooks;
 
   constructor(private readonly ctx: PfContext, private readonly late: LateAnswers) {}
+
+  setTransferHooks(hooks: B2buaTransferHooks): void {
+    this.transferHooks = hooks;
+  }
+
+  /**
+   * The live session whose incoming leg is the dialog (Call-ID, our tag, the device's tag), with
+   * that leg still the one the session runs on: the dialog a transfer or a pull names.
+   */
+  findIncoming(cid: string, ourTag: string, remoteTag: string): Call | undefined {
+    const found = this.legs.get(legKey(cid, ourTag));
+    if (!found || found.call.ended || found.leg !== found.call.in || found.leg.side !== 'in' || found.leg.gone) return undefined;
+    return found.leg.dialog?.remoteTag === remoteTag ? found.call : undefined;
+  }
+
+  /**
+   * Answer a transfer target's (or puller's) INVITE ourselves (200 with our Contact and `body`)
+   * and make its leg the session's incoming leg: from now on the transferee's requests go to it.
+   * The old incoming leg stays registered, detached, until its device releases it (or we do).
+   */
+  join(call: Call, tx: ServerTransaction, body: Buffer, contentType: string, onAck: () => void): { old: Leg; joined: Leg } {
+    const req = tx.request;
+    const protocol = tx.inbound.flow.protocol;
+    const joined: Leg = { side: 'in', callId: callId(req) ?? '', localTag: newTag(), protocol, onAck };
+    joined.dialog = Dialog.fromUas(req, joined.localTag, ownUri(this.ctx.address, protocol));
+    const ok = createResponse(req, 200, undefined, { toTag: joined.localTag });
+    addHeader(ok, 'Contact', `<${ownUri(this.ctx.address, protocol)}>`);
+    setHeader(ok, 'Content-Type', contentType);
+    ok.body = Buffer.from(body);
+    const old = call.in;
+    if (!old.gone) old.detached = true;
+    call.in = joined;
+    call.transferPending = false;
+    this.legs.set(legKey(joined.callId, joined.localTag), { call, leg: joined });
+    void tx.respond(ok);
+    return { old, joined };
+  }
+
+  /** Release a detached incoming leg with our own BYE (the replaced dialog of a pull, RFC 3891 §3). */
+  releaseLeg(leg: Leg): void {
+    this.legs.delete(legKey(leg.callId, leg.localTag));
+    if (!leg.dialog || leg.gone) return;
+    leg.gone = true;
+    this.byeOn(leg);
+  }
+
+  /** End a session whose transferor left and whose transfer failed: BYE the transferee's leg. */
+  abandon(call: Call): void {
+    if (call.ended) return;
+    this.byeOn(call.out);
+    this.end(call);
+  }
+
+  private byeOn(leg: Leg): void {
+    if (!leg.dialog) return;
+    const bye = leg.dialog.createRequest('BYE');
+    const hop = nextHop(bye);
+    if (!hop) return;
+    this.ctx.log(`${this.ctx.name}: B2BUA releasing leg ${leg.callId}: ${describe(bye)}`);
+    this.ctx.endpoint.request(bye, hop.address, { transport: transportFor(this.ctx, hop.protocol, inboundTransport(this.ctx, leg.protocol)) });
+  }
 
   /** True when the request's dialog is one of our legs (its To tag is our tag on that leg). */
   owns(req: SipRequest): boolean {
@@ -285,6 +366,7 @@ export class B2bua {
       copyEndToEnd(res, up);
     }
     if (res.status >= 200 && res.status < 300 && client) {
+      call.answer = { body: Buffer.from(res.body), contentType: header(res, 'Content-Type') };
       call.out.dialog = Dialog.fromUac(client.request, res);
       call.in.dialog = Dialog.fromUas(inReq, call.in.localTag, ownUri(this.ctx.address, call.in.protocol));
     } else if (res.status >= 300) {
@@ -296,6 +378,13 @@ export class B2bua {
   /** The ACK for our 2xx on the incoming leg: ACK the peer's 2xx on the outgoing leg (§13.2.2.4). */
   ack(ack: SipRequest): void {
     const found = this.legs.get(legKey(callId(ack) ?? '', toTag(ack) ?? ''));
+    if (found?.leg.onAck) {
+      // The ACK of a 2xx we answered ourselves (a transfer target or a puller): it ends here.
+      const cb = found.leg.onAck;
+      found.leg.onAck = undefined;
+      cb();
+      return;
+    }
     if (!found || found.leg.side !== 'in' || !found.call.out.dialog || !found.call.outInvite) return;
     const call = found.call;
     if (call.outAck) return; // re-ACK of our retransmitted 2xx: the peer already has its ACK
@@ -323,6 +412,7 @@ export class B2bua {
   inDialog(tx: ServerTransaction): void {
     const req = tx.request;
     const found = this.legs.get(legKey(callId(req) ?? '', toTag(req) ?? ''));
+    if (found?.leg.detached && this.transferRequest(tx, found.call, found.leg)) return;
     const other = found ? (found.leg.side === 'in' ? found.call.out : found.call.in) : undefined;
     // A leg that lost the fork (never confirmed towards the caller) has no session to relay to.
     const lost = found !== undefined && found.leg.side === 'out' && found.leg !== found.call.out;
@@ -333,6 +423,7 @@ export class B2bua {
     }
     const call = found.call;
     const isBye = req.method === 'BYE';
+    if (found.leg.side === 'in' && this.transferRequest(tx, call, found.leg)) return;
     // A BYE on the incoming leg comes from the caller's side.
     const role = isBye ? leavingRole(this.ctx.role, found.leg.side === 'in') : undefined;
     if (role === 'terminating') {
@@ -347,6 +438,17 @@ export class B2bua {
         this.ctx.log(`${this.ctx.name}: fault ${fault}: dropping the BYE`);
         return;
       }
+    }
+    this.relayOn(tx, call, other, role);
+  }
+
+  /** Send the request on the other leg and relay its final answer back (§12.2), applying the LEAVE-OK faults. */
+  private relayOn(tx: ServerTransaction, call: Call, other: Leg, role: ReturnType<typeof leavingRole> | undefined): void {
+    const req = tx.request;
+    const isBye = req.method === 'BYE';
+    if (!other.dialog) {
+      void tx.respond(createResponse(req, 481));
+      return;
     }
     if (receivedMaxForwards(req) <= 0) {
       void tx.respond(createResponse(req, 483));
@@ -384,6 +486,41 @@ export class B2bua {
       }
       void tx.respond(back);
     });
+  }
+
+  /**
+   * Requests on an incoming leg that a transfer concerns (5.2.5.1.1): the transfer request itself
+   * (REFER at PF A), the transferor's Release request on a leg the session left (answered here,
+   * never relayed to the transferee), and the transferor leaving while its transfer is pending.
+   * True when handled.
+   */
+  private transferRequest(tx: ServerTransaction, call: Call, leg: Leg): boolean {
+    const req = tx.request;
+    if (req.method === 'REFER' && this.ctx.role === 'A' && this.transferHooks && leg === call.in && !leg.detached) {
+      this.transferHooks.onRefer(tx, call);
+      return true;
+    }
+    const detached = leg.detached === true;
+    const leavingEarly = leg === call.in && call.transferPending === true;
+    if (!detached && !leavingEarly) return false;
+    if (req.method !== 'BYE') {
+      void tx.respond(createResponse(req, detached ? 403 : 491));
+      return true;
+    }
+    if (detached && this.ctx.faults.has('trf-mp-bye-propagated')) {
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-bye-propagated: relaying the transferor's BYE to the transferee`);
+      leg.detached = false;
+      this.legs.delete(legKey(leg.callId, leg.localTag));
+      this.relayOn(tx, call, call.out, undefined);
+      return true;
+    }
+    // The transferor's session only: the transferee's legs stay (5.2.5.1.1 ¶6-7).
+    this.ctx.log(`${this.ctx.name}: ${describe(req)} releases the transferor's leg ${leg.callId} only`);
+    leg.gone = true;
+    leg.detached = false;
+    this.legs.delete(legKey(leg.callId, leg.localTag));
+    void tx.respond(createResponse(req, 200));
+    return true;
   }
 
   private end(call: Call): void {

@@ -15,6 +15,10 @@
  * The multi-device faults (`mld-*`) act at the terminating PF (PF B) when it forks a CPM Session
  * Invitation to several devices of one user (CPM-MLD-007), in proxy and in B2BUA mode alike; the
  * CANCEL-construction ones touch only the CANCELs sent because another device accepted.
+ *
+ * The session-transfer faults (`trf-*`, 5.2.5.1) act at PF A, the CS serving the transferor:
+ * `trf-mp-*` in B2BUA mode (the CS stays in the media path, 5.2.5.1.1), `trf-nmp-*` in proxy mode
+ * (the CS only record-routes, 5.2.5.1.2), `trf-pull-*` on a remote (pull) transfer.
  */
 
 export interface FaultDescriptor {
@@ -112,6 +116,120 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     name: 'mld-caller-two-sessions',
     requirement: 'CPM-MLD-007',
     description: 'a second 2xx from another device that raced the CANCEL is relayed to the caller too (proxy), or answers the caller\'s leg again with another To tag (B2BUA): the caller gets two sessions',
+  },
+  {
+    name: 'trf-mp-refer-rejected',
+    requirement: 'TRF-MP-ACCEPT',
+    mode: 'b2bua',
+    description: 'PF A answers a valid CPM Session Transfer request (REFER in the transferor\'s dialog, target = another registered device of the same user) with 488 Not Acceptable Here',
+  },
+  {
+    name: 'trf-mp-accept-foreign-target',
+    requirement: 'TRF-MP-ACCEPT',
+    mode: 'b2bua',
+    description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session Join Notification',
+  },
+  {
+    name: 'trf-mp-accept-unregistered-target',
+    requirement: 'TRF-MP-ACCEPT',
+    mode: 'b2bua',
+    description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable',
+  },
+  {
+    name: 'trf-mp-no-join',
+    requirement: 'TRF-MP-JOIN',
+    mode: 'b2bua',
+    description: 'PF A accepts the transfer but never sends the Session Join Notification (REFER) to the target device; the transfer times out (NOTIFY 408 to the transferor)',
+  },
+  {
+    name: 'trf-mp-join-wrong-device',
+    requirement: 'TRF-MP-JOIN',
+    mode: 'b2bua',
+    description: 'PF A sends the Session Join Notification (REFER) to another device of the user (another binding, else the transferor) instead of the target device',
+  },
+  {
+    name: 'trf-mp-establish-rejected',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'PF A rejects the target device\'s CPM Session Invitation (INVITE with Target-Dialog to the CS session URI) with 403 Forbidden',
+  },
+  {
+    name: 'trf-mp-leaves-media-path',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'PF A answers the target device with the transferee\'s SDP (its a=path) instead of its own MSRP address: the CS leaves the media path',
+  },
+  {
+    name: 'trf-mp-release-before-established',
+    requirement: 'TRF-MP-RELEASE',
+    mode: 'b2bua',
+    description: 'PF A sends the Release Notification (NOTIFY terminated, sipfrag 200) to the transferor right after the 202, before the target\'s session is established',
+  },
+  {
+    name: 'trf-mp-bye-propagated',
+    requirement: 'TRF-MP-RELEASE',
+    mode: 'b2bua',
+    description: 'after the transfer PF A relays the transferor\'s Release request (BYE) on to the transferee too, ending the transferred session',
+  },
+  {
+    name: 'trf-mp-notify-wrong-event',
+    requirement: 'TRF-MP-ACCEPT',
+    mode: 'b2bua',
+    description: 'the Accepted NOTIFY to the transferor carries `Event: presence` and no Subscription-State (RFC 3515 §2.4.4, RFC 6665 §8.2.3)',
+  },
+  {
+    name: 'trf-nmp-accept-foreign-target',
+    requirement: 'TRF-NMP-ACCEPT',
+    mode: 'proxy',
+    description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session replacement notification',
+  },
+  {
+    name: 'trf-nmp-no-replace-notification',
+    requirement: 'TRF-NMP-REPLACE',
+    mode: 'proxy',
+    description: 'PF A accepts the transfer but never sends the Session replacement notification (REFER with Replaces in Refer-To) to the target device',
+  },
+  {
+    name: 'trf-nmp-replaces-stripped',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A forwards the target device\'s INVITE to the transferee without its Replaces header (and without `replaces` in Require)',
+  },
+  {
+    name: 'trf-nmp-invite-answered-by-cs',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A answers the target device\'s INVITE (with Replaces) 200 OK itself, with its own SDP, instead of routing it to the transferee',
+  },
+  {
+    name: 'trf-nmp-cs-in-media-path',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A routes the target\'s INVITE but rewrites the SDP a=path (offer and answer) to its own MSRP address: the CS puts itself in the media path',
+  },
+  {
+    name: 'trf-nmp-release-before-confirmed',
+    requirement: 'TRF-NMP-RELEASE',
+    mode: 'proxy',
+    description: 'PF A sends the Release Notification (NOTIFY terminated, sipfrag 200) to the transferor right after the 202, before the target\'s session with the transferee is established',
+  },
+  {
+    name: 'trf-nmp-bye-not-routed',
+    requirement: 'TRF-NMP-RELEASE',
+    mode: 'proxy',
+    description: 'after the transfer PF A answers the transferor\'s Release request (BYE in the old dialog) 200 OK itself: the transferee never gets it',
+  },
+  {
+    name: 'trf-pull-other-user-accepted',
+    requirement: 'TRF-PULL',
+    mode: 'b2bua',
+    description: 'PF A accepts a remote (pull) transfer (INVITE with Replaces) from a device of another user instead of 403 Forbidden (RFC 3891 §6); acts in both modes',
+  },
+  {
+    name: 'trf-pull-old-dialog-left-up',
+    requirement: 'TRF-PULL',
+    mode: 'b2bua',
+    description: 'after a pull (INVITE with Replaces answered by PF A) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
   },
 ];
 

@@ -11,7 +11,8 @@
  *    that remains if any (core-emulation keeps `<core;lr;hop=t2>` in front), else the binding's
  *    Path as Route (RFC 3327 §5.3), else the contact itself. An AoR without bindings is forwarded
  *    unchanged along a remaining Route; with no Route it gets 404 (never registered) or 480
- *    (no device registered now).
+ *    (no device registered now). A Request-URI that is the contact of a binding (a transfer names
+ *    the transferee's device, RFC 3891) goes to that binding alone, the same way.
  */
 import type { SipRequest } from '../sip/message';
 import { headerValues } from '../sip/message';
@@ -69,6 +70,12 @@ export function initialTarget(ctx: PfContext, req: SipRequest, inboundProtocol: 
   if (bindings.length > 0) {
     const branches = bindings.map((b) => branchTarget(req, b)).filter((b): b is BranchTarget => b !== null);
     return branches.length > 0 ? { kind: 'fork', branches } : { kind: 'reject', status: 480 };
+  }
+  // A Request-URI that is a registered contact (e.g. a transferee named by Replaces, 5.2.5.1.2): that binding only.
+  const device = ctx.location.findByContact(req.uri);
+  if (device) {
+    const branch = branchTarget(req, device);
+    return branch ? { kind: 'fork', branches: [branch] } : { kind: 'reject', status: 480 };
   }
   if (hasRoute) return inDialogTarget(req);
   if (uri.host.toLowerCase() !== ctx.domain.toLowerCase()) {

@@ -72,6 +72,19 @@ export class LocationService {
     else this.table.delete(key);
   }
 
+  /**
+   * The live binding whose contact is this URI (§19.1.4 comparison on scheme, user, host, port,
+   * transport), whatever its AoR: a session transfer names the target device by its contact.
+   */
+  findByContact(uri: string): Binding | undefined {
+    const want = uri.trim().replace(/^<|>$/g, '');
+    for (const key of [...this.table.keys()]) {
+      const b = this.lookup(key).find((x) => sameContact(x.contact, want));
+      if (b) return b;
+    }
+    return undefined;
+  }
+
   /** `Contact: *` with Expires 0 (§10.3 step 6). */
   removeAll(aor: string): void {
     this.table.delete(aorKey(aor));
@@ -84,7 +97,7 @@ export class LocationService {
 }
 
 /** Contact URI equality for binding updates (§10.3 step 7 uses §19.1.4 URI comparison; host case-insensitive). */
-function sameContact(a: string, b: string): boolean {
+export function sameContact(a: string, b: string): boolean {
   const ua = parseUri(a);
   const ub = parseUri(b);
   if (!ua || !ub) return a === b;

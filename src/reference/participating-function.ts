@@ -17,10 +17,13 @@ import { StatefulProxy } from './proxy';
 import { B2bua } from './b2bua';
 import { isInDialog, isOwnUri, routeUris } from './routing';
 import { LateAnswers } from './mld';
+import { TransferService } from './transfer';
 
 export class ParticipatingFunction {
   readonly proxy: StatefulProxy;
   readonly b2bua: B2bua;
+  /** CPM Session transfer (5.2.5.1): PF A is the CS serving the transferor. */
+  readonly transfer: TransferService;
   /** Second 2xx answers of forked invitations this PF confirmed and released (CPM-MLD-007). */
   private readonly late: LateAnswers;
 
@@ -28,9 +31,15 @@ export class ParticipatingFunction {
     this.late = new LateAnswers(ctx);
     this.proxy = new StatefulProxy(ctx, this.late);
     this.b2bua = new B2bua(ctx, this.late);
+    this.transfer = new TransferService(ctx, this.b2bua, this.proxy);
     ctx.endpoint.onRequest((tx) => this.guard(tx.request, () => this.onRequest(tx)));
     ctx.endpoint.onAck((ack, inbound) => this.guard(ack, () => this.onAck(ack, inbound)));
     ctx.endpoint.onStray((msg, inbound) => this.guard(msg, () => this.onStray(msg, inbound)));
+  }
+
+  /** Stop the PF's own timers (the endpoint is closed by the server). */
+  close(): void {
+    this.transfer.close();
   }
 
   /** A bug in the reference server must show up in its log, never crash the process serving a run. */
@@ -45,6 +54,7 @@ export class ParticipatingFunction {
   private onRequest(tx: ServerTransaction): void {
     const req = tx.request;
     this.ctx.log(`${this.ctx.name}: ← ${describe(req)} from ${tx.inbound.flow.remote.host}:${tx.inbound.flow.remote.port}/${tx.inbound.flow.protocol}`);
+    if (this.transfer.handle(tx)) return;
     if (isInDialog(req)) {
       if (this.b2bua.owns(req)) this.b2bua.inDialog(tx);
       else this.proxy.forwardInDialog(tx);

@@ -14,6 +14,16 @@ export interface ProxyDialog {
   /** The PF Record-Routed the INVITE (false under `leave-pf-a-not-in-path`). */
   recordRouted: boolean;
   createdAt: number;
+  /** From URI of the dialog-creating INVITE: the caller's AoR (PF control of a transfer or pull, 5.2.5.1). */
+  callerAor?: string;
+  /** To URI of the dialog-creating INVITE: the callee's AoR. */
+  calleeAor?: string;
+  /** The callee's remote target (Contact of its 1xx/2xx) per callee tag (§12.1.2): where a Replaces INVITE goes. */
+  calleeTargets: Map<string, string>;
+  /** Called once when the ACK of the 2xx passes (the dialog is confirmed on both sides, §13.2.2.4). */
+  onConfirmed?: () => void;
+  /** The session was transferred away from the caller (5.2.5.1.2): its later BYE is the Release request. */
+  transferred?: boolean;
 }
 
 /** Upper bound so a long-running demo server cannot grow without limit. */
@@ -27,7 +37,7 @@ export class ProxyDialogs {
     const existing = this.find(callId, callerTag);
     if (existing) return existing;
     if (this.count >= MAX_DIALOGS) this.evictOldest();
-    const d: ProxyDialog = { callId, callerTag, calleeTags: new Set(), recordRouted, createdAt: Date.now() };
+    const d: ProxyDialog = { callId, callerTag, calleeTags: new Set(), calleeTargets: new Map(), recordRouted, createdAt: Date.now() };
     this.byCallId.set(callId, [...(this.byCallId.get(callId) ?? []), d]);
     this.count++;
     return d;

@@ -8,11 +8,12 @@
  * BYE faults of the catalogue are applied here, by the PF's C.2.3.1 role for that BYE.
  */
 import type { SipRequest, SipResponse } from '../sip/message';
-import { addHeader, cloneMessage, headerFields, setHeader } from '../sip/message';
+import { addHeader, cloneMessage, header, headerFields, setHeader } from '../sip/message';
 import type { InboundMessage, Transport } from '../sip/transport/transport';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
 import { createResponse } from '../sip/request-builder';
-import { callId, fromTag, toTag } from '../sip/headers/name-addr';
+import { callId, fromTag, parseNameAddr, toTag } from '../sip/headers/name-addr';
+import { contacts } from '../sip/headers/contact';
 import { cseq } from '../sip/headers/cseq';
 import { firstBranch, inDialogTarget, initialTarget, type ForwardDecision } from './forwarding-target';
 import { describe, inboundTransport, ownVia, transportFor, type PfContext } from './pf-context';
@@ -33,12 +34,35 @@ interface RelayHooks {
   onResponse?: (res: SipResponse) => void;
 }
 
+/** PF control of an INVITE carrying Replaces (a transfer target's or a puller's invitation, 5.2.5.1). */
+export interface ReplacesDecision {
+  /** Rejected here, nothing forwarded. */
+  reject?: { status: number; reason?: string };
+  /** Answered here (the transfer logic took the transaction). */
+  handled?: boolean;
+  /** The new dialog the forwarded INVITE creates, once recorded. */
+  onDialog?: (d: ProxyDialog) => void;
+  /** Every response of the forwarded INVITE, before it is relayed (it may be edited). */
+  onResponse?: (res: SipResponse) => void;
+}
+
+export interface ProxyTransferHooks {
+  onReplacesInvite(tx: ServerTransaction, fwd: SipRequest): ReplacesDecision;
+  /** A BYE in a dialog marked transferred, from its caller side, at this PF: true when handled here. */
+  onTransferredBye?(tx: ServerTransaction, dialog: ProxyDialog): boolean;
+}
+
 export class StatefulProxy {
   readonly dialogs = new ProxyDialogs();
+  private transferHooks?: ProxyTransferHooks;
   /** ACKs already relayed (the endpoint may report one ACK both on the transaction and endpoint-wide). */
   private readonly relayedAcks = new WeakSet<SipRequest>();
 
   constructor(private readonly ctx: PfContext, private readonly late: LateAnswers) {}
+
+  setTransferHooks(hooks: ProxyTransferHooks): void {
+    this.transferHooks = hooks;
+  }
 
   /** An initial request (no To tag): route it (§16.5) and relay it statefully. `recordRoute` false only under a fault. */
   forwardInitial(tx: ServerTransaction, recordRoute = true): void {
@@ -47,6 +71,16 @@ export class StatefulProxy {
     const fwd = cloneMessage(req);
     popOwnRoutes(fwd, this.ctx.address);
     const protocol = tx.inbound.flow.protocol;
+    let replacing: ReplacesDecision | undefined;
+    if (req.method === 'INVITE' && this.transferHooks && header(req, 'Replaces') !== undefined) {
+      replacing = this.transferHooks.onReplacesInvite(tx, fwd);
+      if (replacing.reject) {
+        this.ctx.log(`${this.ctx.name}: ${describe(req)} with Replaces rejected ${replacing.reject.status}`);
+        void tx.respond(createResponse(req, replacing.reject.status, replacing.reject.reason));
+        return;
+      }
+      if (replacing.handled) return;
+    }
     const initial = initialTarget(this.ctx, fwd, protocol);
     if (initial.kind === 'reject') {
       this.ctx.log(`${this.ctx.name}: ${describe(req)} rejected ${initial.status}`);
@@ -67,12 +101,22 @@ export class StatefulProxy {
       else this.ctx.log(`${this.ctx.name}: fault leave-pf-a-not-in-path: not Record-Routing ${describe(req)}`);
       const cid = callId(req);
       const tag = fromTag(req);
-      if (cid && tag) dialog = this.dialogs.add(cid, tag, recordRoute);
+      if (cid && tag) {
+        dialog = this.dialogs.add(cid, tag, recordRoute);
+        dialog.callerAor ??= parseNameAddr(header(req, 'From') ?? '')?.uri;
+        dialog.calleeAor ??= parseNameAddr(header(req, 'To') ?? '')?.uri;
+        replacing?.onDialog?.(dialog);
+      }
     }
     const hooks = {
       onResponse: (res: SipResponse) => {
+        replacing?.onResponse?.(res);
         const tt = toTag(res);
-        if (dialog && tt && res.status > 100 && res.status < 300) dialog.calleeTags.add(tt);
+        if (dialog && tt && res.status > 100 && res.status < 300) {
+          dialog.calleeTags.add(tt);
+          const target = contacts(res)[0]?.uri;
+          if (target) dialog.calleeTargets.set(tt, target);
+        }
       },
       onFinal: (res: SipResponse) => {
         // A failed INVITE leaves no dialog behind (§12.1: only 2xx/1xx-with-tag create one).
@@ -101,6 +145,7 @@ export class StatefulProxy {
     }
     if (!this.checkMaxForwards(tx)) return;
     const isBye = req.method === 'BYE';
+    if (isBye && dialog.transferred && this.transferHooks?.onTransferredBye?.(tx, dialog)) return;
     const role = isBye ? leavingRole(this.ctx.role, fromTag(req) === dialog.callerTag) : undefined;
     if (isBye && role === 'terminating') {
       const fault = byeFaultAtTerminating(this.ctx.faults);
@@ -133,7 +178,10 @@ export class StatefulProxy {
   forwardAck(ack: SipRequest, inbound: InboundMessage): void {
     if (this.relayedAcks.has(ack)) return;
     this.relayedAcks.add(ack);
-    if (!this.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack))) return; // an ACK is never answered (§17)
+    const dialog = this.dialogs.match(callId(ack) ?? '', fromTag(ack), toTag(ack));
+    if (!dialog) return; // an ACK is never answered (§17)
+    const confirmed = dialog.onConfirmed;
+    dialog.onConfirmed = undefined;
     if (receivedMaxForwards(ack) <= 0) return;
     const fwd = cloneMessage(ack);
     popOwnRoutes(fwd, this.ctx.address);
@@ -142,7 +190,7 @@ export class StatefulProxy {
     if (target.kind !== 'forward') return;
     const transport = transportFor(this.ctx, target.protocol, inboundTransport(this.ctx, inbound.flow.protocol));
     addHeader(fwd, 'Via', ownVia(transport), 'top');
-    void this.ctx.endpoint.send(fwd, target.address, transport);
+    void this.ctx.endpoint.send(fwd, target.address, transport).then(() => confirmed?.(), () => undefined);
   }
 
   /** A response that matches no transaction (e.g. a retransmitted 2xx): forwarded statelessly if our Via is on top (§16.7, §16.11). */

@@ -9,7 +9,7 @@
  * (so terminating requests are routed through the core, §6) and echoes it in the 200 (§5.3).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
-import { addHeader, header, headerValues } from '../sip/message';
+import { addHeader, header, headerFields, headerValues } from '../sip/message';
 import type { Flow, TransportProtocol } from '../sip/transport/address';
 import { contactExpires, contactInstance, contacts, isContactStar } from '../sip/headers/contact';
 import { callId } from '../sip/headers/name-addr';
@@ -79,7 +79,8 @@ export class Registrar {
   private challenge(req: SipRequest): SipResponse | null {
     if (!this.auth) return null;
     const { realm, users } = this.auth;
-    const credentials = headerValues(req, 'Authorization').find((v) => /realm="?([^",]*)/i.exec(v)?.[1] === realm);
+    // Whole field values: credentials contain commas, so no comma-list splitting here (RFC 3261 §7.3.1).
+    const credentials = headerFields(req, 'Authorization').map((f) => f.value).find((v) => /realm="?([^",]*)/i.exec(v)?.[1] === realm);
     const outcome = credentials === undefined
       ? 'none'
       : verify(credentials, { method: req.method, realm, password: (u) => (Object.prototype.hasOwnProperty.call(users, u) ? users[u] : undefined) });

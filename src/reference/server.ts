@@ -64,6 +64,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   const pfB: Address = { host, port: bTransports[0].local.port };
   const location = new LocationService();
 
+  const pfs: ParticipatingFunction[] = [];
   const make = (role: PfRole, transports: Transport[], address: Address, peer: Address): SipEndpoint => {
     const name = `PF ${role}`;
     const endpoint = new SipEndpoint({ transports, timers: opts.timers, name });
@@ -71,7 +72,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
       role, name, address, peer, mode, endpoint, location, faults, domain, log,
       transports: new Map(transports.map((t) => [t.protocol, t])),
     };
-    new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth) : null);
+    pfs.push(new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth) : null));
     return endpoint;
   };
   const endpoints = [make('A', aTransports, pfA, pfB), make('B', bTransports, pfB, pfA)];
@@ -85,6 +86,6 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     faults: faults.names,
     transports: [...protocols],
     tap,
-    stop: () => (stopped ??= Promise.all(endpoints.map((e) => e.close())).then(() => undefined)),
+    stop: () => (stopped ??= Promise.all([...pfs.map((pf) => pf.close()), ...endpoints.map((e) => e.close())]).then(() => undefined)),
   };
 }

@@ -167,9 +167,12 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
         await t.expectQuiet([x.a1], 'TRF-MP-ACCEPT', 'a refused transfer has no subscription to NOTIFY');
       });
       await t.step('keep', 'The transferor keeps its session', async () => {
-        const { response } = await x.a1.inDialog(x.s.uac, 'BYE');
+        // Send, let the transferee answer, then collect the final (awaiting the final first would deadlock).
+        const bye = x.s.uac.createRequest('BYE');
+        const tx = x.a1.endpoint.request(bye, x.a1.nextHop(bye));
         const at = await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs);
         if (at) await x.b1.respond(at, 200);
+        const response = await finalWithin(tx, t.timeoutMs);
         t.check('TRF-MP-ACCEPT', at !== null && response?.status === 200, { message: 'after the refused transfer the transferor\'s session no longer reaches the transferee' });
       });
     },
