@@ -105,7 +105,7 @@ export const transferNotInMediaPath: TestCase = {
       });
       const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
       const atB = await x.b1.waitForRequest({ method: 'INVITE' }, T);
-      const answeredBy = await t.trace.waitFor({ owner: x.a2.name, direction: 'received', template: { status: { from: 200, to: 699 } } }, 0);
+      const answeredBy = await t.trace.waitFor({ owner: x.a2.name, direction: 'received', template: { status: { from: 200, to: 699 }, headers: { CSeq: /INVITE$/ } } }, 0);
       t.check('TRF-NMP-ROUTE', atB !== null, {
         message: `the target's CPM Session Invitation was not routed to the transferee ${x.b1.name}` + (answeredBy?.message ? ` (the target got ${labelOf(answeredBy.message)} instead)` : ''),
         expected: `INVITE with Replaces at ${x.b1.name}`, actual: answeredBy ?? 'nothing',
@@ -127,7 +127,10 @@ export const transferNotInMediaPath: TestCase = {
       });
       const d = Dialog.fromUac(tx.request, answer!);
       await x.a2.ack(d, tx.request);
-      return { dialog: d, bDialog: Dialog.fromUas(atB!.request, x.b1.tagFor(atB!), x.b1.contactUri) };
+      // The new session is confirmed when its ACK reaches the transferee (the Release Notification must not precede it).
+      const ackAtTransferee = await t.trace.waitFor({ owner: x.b1.name, direction: 'received', template: { method: 'ACK', headers: { 'Call-ID': d.callId } } }, T);
+      t.check('TRF-NMP-ROUTE', ackAtTransferee !== null, { message: 'the target\'s ACK did not reach the transferee: the new session is not confirmed end to end' });
+      return { dialog: d, ackAtTransferee: ackAtTransferee! };
     });
     await t.step('T5', NMP_STEPS.T5, async () => {
       const { response } = await sendReferNotify(x.a2, how.dialog, 'terminated', 200, 'OK');
@@ -138,7 +141,7 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-RELEASE', n !== null, { message: `the transferor received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
       await x.a1.respond(n!, 200);
       t.check('TRF-NMP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n!.request });
-      const ack = t.trace.find({ owner: x.b1.name, direction: 'received', template: { method: 'ACK' } }).pop();
+      const ack = next.ackAtTransferee;
       const release = t.trace.find({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } })[0];
       if (ack && release) {
         t.check('TRF-NMP-RELEASE', t.trace.violations([[ack, release]]).length === 0, { message: 'the Release Notification came before the new session was confirmed (ACK at the transferee)', actual: release });
