@@ -241,7 +241,7 @@ export const simultaneousAcceptance: TestCase = {
       await Promise.all([b1.device.answer(b1.tx, 200), b2.device.answer(b2.tx, 200)]);
     });
     await t.step('cancel', `${b3.device.name}, which had not answered, is cancelled`, () => expectCancelled(t, [b3], 'after the acceptance'));
-    const { answer, dialog } = await t.step('answer', 'The caller receives exactly one acceptance and ACKs it', async () => {
+    const { dialog } = await t.step('answer', 'The caller receives exactly one acceptance and ACKs it', async () => {
       const res = await callerGetsAnswer(t, call);
       const d = Dialog.fromUac(call.tx.request, res);
       await call.caller.ack(d, call.tx.request);
@@ -250,7 +250,7 @@ export const simultaneousAcceptance: TestCase = {
       t.check('CPM-MLD-007', answers.length === 1, { message: `the caller received ${answers.length} different 2xx answers: it has two sessions`, expected: 'exactly one 2xx', actual: answers[1] });
       return { answer: res, dialog: d };
     });
-    const { loser, winner } = await t.step('release', 'The late device\'s dialog is ACKed and released with BYE; the other keeps its session', async () => {
+    const { winner } = await t.step('release', 'The late device\'s dialog is ACKed and released with BYE; the other keeps its session', async () => {
       const acks = await Promise.all([b1, b2].map((b) => t.trace.waitFor({ owner: b.device.name, direction: 'received', template: { method: 'ACK' } }, t.timeoutMs)));
       [b1, b2].forEach((b, i) => t.check('CPM-MLD-007', acks[i] !== null, {
         message: `the 2xx of ${b.device.name} was never ACKed: its dialog dangles`, expected: `ACK at ${b.device.name}`, actual: t.trace.find({ owner: b.device.name }).pop() ?? 'nothing',
@@ -266,9 +266,7 @@ export const simultaneousAcceptance: TestCase = {
       });
       return { loser: released[0], winner: released[0] === b1 ? b2 : b1 };
     });
-    void loser;
     await t.step('end-to-end', `The surviving session reaches ${winner.device.name} end to end`, async () => {
-      void answer;
       const bye = dialog.createRequest('BYE');
       const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
       const at = await winner.device.waitForRequest({ method: 'BYE' }, t.timeoutMs);

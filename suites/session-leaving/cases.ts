@@ -13,41 +13,33 @@ import { leaveAndJudge, sidesFor } from './leaving-flow';
 const variants = variantsOf(['udp', 'tcp'], ['direct', 'core-emulation'], [1, 1]);
 const applies = (t: { ics: { sessionLeaving: boolean } }) => t.ics.sessionLeaving || 'ICS: the SUT does not claim CPM 1-1 session leaving (ics.sessionLeaving = false)';
 
-export const clientALeaves: TestCase = {
-  id: 'TC-LEAVE-01',
-  title: 'Client A closes the 1-1 session: the leaving request passes PF A and PF B and the OK returns by the reverse route',
-  requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6'],
-  spec: { document: DOCUMENT, clause: CLAUSE, sentence: `${STEPS['1']} ${STEPS['3']} ${STEPS['6']} ${STEPS['9-14']}` },
-  steps: STEPS,
-  variants,
-  applies,
-  async run(t) {
-    const [a, b] = t.topology.users;
-    await registerAll(t);
-    const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-    await leaveAndJudge(t, sidesFor(t, s, 'caller'));
-    await t.step('quiet', 'The session is closed: nothing more reaches either client', () =>
-      t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
-  },
-};
+/** A 1-1 session A → B, then one side leaves; every hop is judged, then nothing more may arrive. */
+function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentence: string): TestCase {
+  return {
+    id, title,
+    requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6'],
+    spec: { document: DOCUMENT, clause: CLAUSE, sentence },
+    steps: STEPS,
+    variants,
+    applies,
+    async run(t) {
+      const [a, b] = t.topology.users;
+      await registerAll(t);
+      const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+      await leaveAndJudge(t, sidesFor(t, s, leaver));
+      await t.step('quiet', 'The session is closed: nothing more reaches either client', () =>
+        t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
+    },
+  };
+}
 
-export const clientBLeaves: TestCase = {
-  id: 'TC-LEAVE-02',
-  title: 'Client B (the invited user) closes the 1-1 session: the same flow in the other direction',
-  requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6'],
-  spec: { document: DOCUMENT, clause: CLAUSE, sentence: `${STEPS['1']} ${STEPS['9-14']} (mirrored: the invited user leaves)` },
-  steps: STEPS,
-  variants,
-  applies,
-  async run(t) {
-    const [a, b] = t.topology.users;
-    await registerAll(t);
-    const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-    await leaveAndJudge(t, sidesFor(t, s, 'callee'));
-    await t.step('quiet', 'The session is closed: nothing more reaches either client', () =>
-      t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
-  },
-};
+export const clientALeaves = leaving('TC-LEAVE-01',
+  'Client A closes the 1-1 session: the leaving request passes PF A and PF B and the OK returns by the reverse route', 'caller',
+  `${STEPS['1']} ${STEPS['3']} ${STEPS['6']} ${STEPS['9-14']}`);
+
+export const clientBLeaves = leaving('TC-LEAVE-02',
+  'Client B (the invited user) closes the 1-1 session: the same flow in the other direction', 'callee',
+  `${STEPS['1']} ${STEPS['9-14']} (mirrored: the invited user leaves)`);
 
 export const secondLeaveIs481: TestCase = {
   id: 'TC-LEAVE-03',

@@ -226,7 +226,6 @@ function checkPeerDialog(t: TestContext, x: LeavingSides, bye: SipMessage): void
 }
 
 async function judgeFinalAtLeaver(t: TestContext, x: LeavingSides, tx: ReturnType<Device['endpoint']['request']>, bye: SipMessage): Promise<SipResponse> {
-  const mark = t.trace.mark();
   const ok = await finalWithin(tx, t.timeoutMs);
   if (ok === null) {
     const arrived = t.trace.find({ owner: x.leaver.name, direction: 'received' }).filter((e) => isByeResponse(e.message));
@@ -237,7 +236,6 @@ async function judgeFinalAtLeaver(t: TestContext, x: LeavingSides, tx: ReturnTyp
       actual: arrived[arrived.length - 1] ?? 'nothing',
     });
   }
-  void mark;
   t.check('LEAVE-OK', ok!.status === 200, { message: `step 14: the leaving request was answered ${labelOf(ok!)}, not OK`, actual: ok! });
   t.check('LEAVE-OK', relayedResponseMismatches(bye, ok!), {
     message: `step 14: the OK at ${x.leaver.name} does not match its leaving request`,

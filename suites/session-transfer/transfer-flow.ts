@@ -13,6 +13,33 @@ import { parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-i
 import type { ServerTransaction } from '../../src/sip/endpoint';
 import type { Device } from '../../src/harness/device';
 import type { Mismatch } from '../../src/harness/template';
+import type { TestContext } from '../../src/harness/context';
+import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
+import { establishSession, registerAll, type Session } from '../../src/harness/session';
+
+const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
+const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
+
+/** Every transfer case runs over UDP and TCP, in both topologies, with these device counts per user. */
+export function transferVariants(devices: number[]): CaseVariant[] {
+  return TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices })));
+}
+
+/** A1 (transferor) and A2 (target) of user A, B1 (transferee) of user B, and their session. */
+export interface TransferSetup {
+  s: Session;
+  a1: Device;
+  a2: Device;
+  b1: Device;
+}
+
+/** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS. */
+export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> {
+  const [a, b] = t.topology.users;
+  await registerAll(t);
+  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
+}
 
 /** RFC 3420: the status line a message/sipfrag body starts with, or null. */
 export function sipfragStatus(body: Buffer): number | null {

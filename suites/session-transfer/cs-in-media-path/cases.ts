@@ -5,37 +5,23 @@
  */
 import { Dialog } from '../../../src/sip/dialog';
 import { conversationId } from '../../../src/sip/headers/cpm';
-import type { CaseVariant, TestCase, TopologyKind, TransportName } from '../../../src/harness/test-case';
+import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
-import { establishSession, finalWithin, registerAll, type Session } from '../../../src/harness/session';
+import { finalWithin } from '../../../src/harness/session';
 import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, takeRequest, targetDialogNames,
+  sessionToTransfer, transferVariants, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 
-const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
-const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
-const variants = (devices: number[]): CaseVariant[] => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices })));
+const variants = transferVariants;
 const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: MP.clause, sentence });
 
-interface Setup {
-  s: Session;
-  a1: Session['caller'];
-  a2: Session['caller'];
-  b1: Session['callee'];
-}
-
-/** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS. */
-async function sessionToTransfer(t: TestContext): Promise<Setup> {
-  const [a, b] = t.topology.users;
-  await registerAll(t);
-  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
-}
+type Setup = TransferSetup;
 
 /** T1: A1 sends the transfer request in its session; returns its final response. */
 async function requestTransfer(t: TestContext, x: Setup, target: string) {

@@ -7,40 +7,27 @@ import { header } from '../../../src/sip/message';
 import { Dialog } from '../../../src/sip/dialog';
 import { vias } from '../../../src/sip/headers/via';
 import { routes } from '../../../src/sip/headers/route';
-import type { CaseVariant, TestCase, TopologyKind, TransportName } from '../../../src/harness/test-case';
+import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
-import { establishSession, finalWithin, registerAll, type Session } from '../../../src/harness/session';
+import { finalWithin } from '../../../src/harness/session';
 import { uriAddress } from '../../../src/harness/addressing';
 import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest,
+  sessionToTransfer, transferVariants, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 
-const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
-const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
-const variants = (devices: number[]): CaseVariant[] => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices })));
+const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
   if (!t.ics.transfer.csNotInMediaPath) return 'ICS: the SUT does not claim session transfer with the CS not in the media path (ics.transfer.csNotInMediaPath = false)';
   return t.ixit.transferUri ? true : 'IXIT: no CS transfer URI (ixit.transferUri) to send the transfer request to';
 };
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: NMP.clause, sentence });
 
-interface Setup {
-  s: Session;
-  a1: Session['caller'];
-  a2: Session['caller'];
-  b1: Session['callee'];
-}
-
-async function sessionToTransfer(t: TestContext): Promise<Setup> {
-  const [a, b] = t.topology.users;
-  await registerAll(t);
-  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
-}
+type Setup = TransferSetup;
 
 /** The transfer URI over the variant's transport. */
 function transferUri(t: TestContext): string {

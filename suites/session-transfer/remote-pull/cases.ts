@@ -3,17 +3,15 @@
  * same user holds onto itself, with an INVITE carrying Replaces (binding pullMode invite-replaces).
  */
 import { Dialog } from '../../../src/sip/dialog';
-import type { CaseVariant, TestCase, TopologyKind, TransportName } from '../../../src/harness/test-case';
-import type { TestContext } from '../../../src/harness/context';
+import type { TestCase } from '../../../src/harness/test-case';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { Device } from '../../../src/harness/device';
-import { establishSession, finalWithin, registerAll, type Session } from '../../../src/harness/session';
+import { finalWithin, type Session } from '../../../src/harness/session';
+import { sessionToTransfer, transferVariants } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
 
-const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
-const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
-const variants = (devices: number[]): CaseVariant[] => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices })));
+const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
   if (!t.ics.transfer.pull) return 'ICS: the SUT does not claim remote (pull) transfer (ics.transfer.pull = false)';
   return true;
@@ -31,12 +29,7 @@ function pullInvite(puller: Device, s: Session) {
   });
 }
 
-async function setup(t: TestContext) {
-  const [a, b] = t.topology.users;
-  await registerAll(t);
-  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
-}
+const setup = sessionToTransfer;
 
 export const pullBySameUser: TestCase = {
   id: 'TC-TRF-PULL-01',
