@@ -7,6 +7,9 @@ import type { CommandModule } from 'yargs';
 import { FAULTS, startReferenceServer, unknownFaults } from '../../src/reference';
 import type { TransportProtocol } from '../../src/sip/transport/address';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
+import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
+import type { TlsSettings } from '../../src/sip/transport/tls-settings';
+import { existsSync } from 'node:fs';
 
 interface ReferenceServerArgs {
   host: string;
@@ -17,11 +20,15 @@ interface ReferenceServerArgs {
   'list-faults': boolean;
   verbose: boolean;
   loss?: number;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'tls-ca'?: string;
 }
 
 function listFaults(): string {
   const width = Math.max(...FAULTS.map((f) => f.name.length));
-  return FAULTS.map((f) => `${f.name.padEnd(width)}  ${f.requirement.padEnd(10)}  ${f.description}`).join('\n') + '\n';
+  const reqWidth = Math.max(...FAULTS.map((f) => f.requirement.length));
+  return FAULTS.map((f) => `${f.name.padEnd(width)}  ${f.requirement.padEnd(reqWidth)}  ${f.mode ? `[${f.mode} mode only] ` : ''}${f.description}`).join('\n') + '\n';
 }
 
 export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> = {
@@ -36,7 +43,10 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       .option('fault', { type: 'array', string: true, describe: 'switch on a fault of the catalogue (repeatable; see --list-faults)' })
       .option('list-faults', { type: 'boolean', default: false, describe: 'print the fault catalogue and exit' })
       .option('verbose', { type: 'boolean', default: false, describe: 'log every forwarding decision' })
-      .option('loss', { type: 'number', describe: 'drop this share (0..1) of the UDP datagrams it sends and receives (robustness demos)' }) as never,
+      .option('loss', { type: 'number', describe: 'drop this share (0..1) of the UDP datagrams it sends and receives (robustness demos)' })
+      .option('tls-cert', { type: 'string', describe: 'certificate (PEM) served on --transport tls; without --tls-cert/--tls-key a throwaway one is generated with openssl' })
+      .option('tls-key', { type: 'string', describe: 'private key (PEM) of --tls-cert' })
+      .option('tls-ca', { type: 'string', describe: 'CA (PEM) the server trusts for the clients\' TLS listeners it dials (default: its own certificate)' }) as never,
   handler: async (argv) => {
     if (argv['list-faults']) {
       process.stdout.write(listFaults());
@@ -49,15 +59,37 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       process.exit(EXIT_USAGE);
     }
     const transports = (argv.transport ?? ['udp', 'tcp']).map(String) as TransportProtocol[];
-    if (transports.includes('tls')) {
-      process.stderr.write('cpm-conformance reference-server: --transport tls needs a certificate; use the API (startReferenceServer({ tls })) for now\n');
+    const usageError = (msg: string): never => {
+      process.stderr.write(`cpm-conformance reference-server: ${msg}\n`);
       process.exit(EXIT_USAGE);
+    };
+    if (transports.includes('tls') && transports.includes('tcp')) {
+      usageError('--transport tls and tcp would share one port number (both are TCP sockets); hint: use --transport udp --transport tls, or run a second server for tcp');
+    }
+    if ((argv['tls-cert'] === undefined) !== (argv['tls-key'] === undefined)) usageError('--tls-cert and --tls-key go together; hint: give both, or neither to use a generated throwaway certificate');
+    for (const opt of ['tls-cert', 'tls-key', 'tls-ca'] as const) {
+      const file = argv[opt];
+      if (file !== undefined && !existsSync(file)) usageError(`--${opt} ${file}: no such file; hint: give the path of a PEM file`);
+    }
+    let generated: ThrowawayCert | undefined;
+    let tls: TlsSettings | undefined;
+    if (transports.includes('tls')) {
+      if (argv['tls-cert'] && argv['tls-key']) tls = { cert: argv['tls-cert'], key: argv['tls-key'], ca: argv['tls-ca'] ?? argv['tls-cert'] };
+      else {
+        try {
+          generated = createThrowawayCert();
+        } catch (e) {
+          usageError((e as Error).message);
+        }
+        tls = { cert: generated!.certPath, key: generated!.keyPath, ca: argv['tls-ca'] ?? generated!.certPath };
+      }
     }
     if (argv.loss !== undefined && !(argv.loss >= 0 && argv.loss < 1)) {
       process.stderr.write('cpm-conformance reference-server: --loss must be a number from 0 to below 1, e.g. 0.1\n');
       process.exit(EXIT_USAGE);
     }
     const server = await startReferenceServer({
+      tls,
       lossRate: argv.loss,
       host: argv.host,
       port: argv.port,
@@ -68,7 +100,8 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
     });
     process.stdout.write(
       `reference CPM Conversation Server (${server.mode}) PF A ${transports.join('+')} ${server.pfA.host}:${server.pfA.port}, ` +
-        `PF B ${server.pfB.host}:${server.pfB.port}; faults: ${faults.length > 0 ? faults.join(', ') : 'none'}\n`,
+        `PF B ${server.pfB.host}:${server.pfB.port}; faults: ${faults.length > 0 ? faults.join(', ') : 'none'}\n` +
+        (generated ? `TLS: throwaway certificate ${generated.certPath} (trust it as the CA: sut.tls.ca in the target config); removed on exit\n` : ''),
     );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -76,6 +109,7 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       process.once('SIGTERM', stop);
     });
     await server.stop();
+    generated?.remove();
     process.stdout.write('reference CPM Conversation Server stopped\n');
     process.exit(EXIT_OK);
   },

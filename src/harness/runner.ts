@@ -3,8 +3,10 @@
  * steps and the merged trace. Never throws: a SUT's garbage becomes a finding, a harness fault an
  * `error` verdict (design §4).
  */
-import { Tap, type TraceEntry } from '../sip/transport/tap';
-import { startLine } from '../sip/message';
+import { Tap, addressKey, type NetworkFaults, type TraceEntry } from '../sip/transport/tap';
+import { header, startLine } from '../sip/message';
+import type { ParseLimits } from '../sip/codec/limits';
+import type { StreamLimits } from '../sip/transport/limits';
 import { CaseStop, type Finding } from './finding';
 import { TestContext, type StepRecord } from './context';
 import { Topology } from './topology';
@@ -35,16 +37,39 @@ export interface RunCaseOptions {
   lossRate?: number;
   /** Hard cap on a case's duration, to bound a case against a SUT that hangs it. */
   caseTimeoutMs?: number;
+  /** Datagram faults on every harness socket (duplication, reordering, delay; loss = lossRate). */
+  network?: Partial<NetworkFaults>;
+  /** Seed of the fault-injection PRNG (default: the Tap's fixed seed). */
+  seed?: number;
+  /** What one received message / stream may make the harness hold (defaults far above real traffic). */
+  limits?: HarnessLimits;
 }
 
-export function notApplicable(testCase: TestCase, variant: CaseVariant, target: HarnessTarget): string | null {
+export interface HarnessLimits {
+  parse?: Partial<ParseLimits>;
+  stream?: Partial<StreamLimits>;
+}
+
+/**
+ * The variant as it runs against this target: a TCP variant runs over TLS when the target speaks
+ * TLS and not TCP (SIP over TLS is SIP over a TCP connection with TLS on it, RFC 3261 §26.2.1), so
+ * every stream case has a TLS form without the suites declaring one.
+ */
+export function effectiveVariant(variant: CaseVariant, target: HarnessTarget): CaseVariant {
+  if (variant.transport === 'tcp' && !target.transports.includes('tcp') && target.transports.includes('tls')) return { ...variant, transport: 'tls' };
+  return variant;
+}
+
+export function notApplicable(testCase: TestCase, declared: CaseVariant, target: HarnessTarget): string | null {
+  const variant = effectiveVariant(declared, target);
   if (!target.transports.includes(variant.transport)) return `the target's transport is ${target.transports.join('/')}, this variant needs ${variant.transport}`;
   if (!target.topologies.includes(variant.topology)) return `the target's topology is ${target.topologies.join('/')}, this variant needs ${variant.topology}`;
   const a = testCase.applies(target, variant);
   return a === true ? null : a;
 }
 
-export async function runCase(testCase: TestCase, variant: CaseVariant, target: HarnessTarget, opts: RunCaseOptions = {}): Promise<CaseResult> {
+export async function runCase(testCase: TestCase, declared: CaseVariant, target: HarnessTarget, opts: RunCaseOptions = {}): Promise<CaseResult> {
+  const variant = effectiveVariant(declared, target);
   const startedAt = Date.now();
   const key = caseKey(testCase, variant);
   const base = { key, testCase, variant, startedAt, steps: [] as StepRecord[], trace: [] as TraceEntry[], sutAgents: [] as string[] };
@@ -53,13 +78,15 @@ export async function runCase(testCase: TestCase, variant: CaseVariant, target: 
     const reason: Finding = { verdict: 'n/a', message: `not applicable: ${na}` };
     return { ...base, verdict: 'n/a', reason, findings: [reason], requirementVerdicts: {}, durationMs: 0 };
   }
-  const tap = new Tap();
-  tap.lossRate = opts.lossRate ?? 0;
+  const tap = new Tap(opts.seed);
+  tap.setFaults({ ...opts.network, lossRate: opts.lossRate ?? opts.network?.lossRate ?? 0 });
   let topology: Topology | undefined;
   let ctx: TestContext | undefined;
   const extraFindings: Finding[] = [];
   try {
-    topology = await Topology.build(target, variant, tap, Topology.pickUsers(target, variant, target.isReference ? undefined : target.users));
+    topology = await Topology.build(target, variant, tap, Topology.pickUsers(target, variant, target.isReference ? undefined : target.users), opts.limits);
+    // Injected faults model the network between harness and SUT, not device ↔ core hops inside the harness.
+    for (const a of topology.localAddresses) tap.internal.add(addressKey(a));
     ctx = new TestContext(testCase, variant, target, tap, topology);
     const c = ctx;
     const cap = opts.caseTimeoutMs ?? Math.max(60_000, target.ixit.responseTimeoutMs * 12);
@@ -81,12 +108,18 @@ export async function runCase(testCase: TestCase, variant: CaseVariant, target: 
   } finally {
     await topology?.close();
   }
-  const findings = [...(ctx?.findings ?? []), ...extraFindings];
+  const trace = tap.entries.filter((e) => !e.dropped);
+  extraFindings.push(...malformedInput(trace));
+  let findings = [...(ctx?.findings ?? []), ...extraFindings];
+  // A case that did not pass shows what the SUT sent that the harness could not use (hostile SUT evidence).
+  if (!['pass', 'n/a', 'non-strict'].includes(worst(findings.map((f) => f.verdict), 'pass'))) {
+    findings = [...findings, ...evidence(trace)];
+    findings = [...findings, ...lastReceived(trace, findings)];
+  }
   const verdict = worst(findings.map((f) => f.verdict), 'pass');
   const requirementVerdicts: Record<string, Verdict> = {};
   for (const r of ctx?.evaluated ?? []) requirementVerdicts[r] = 'pass';
   for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
-  const trace = tap.entries.filter((e) => !e.dropped);
   const sutAgents = [...new Set(trace.filter((e) => e.direction === 'received' && e.message).flatMap((e) =>
     e.message!.headers.filter((h) => /^(server|user-agent)$/i.test(h.name)).map((h) => h.value)))];
   const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
@@ -104,4 +137,64 @@ function checkUnexpected(ctx: TestContext, topology: Topology): void {
       actual: tx.request,
     });
   }
+}
+
+/** Printable head of some octets for a finding's message (control octets escaped, bounded). */
+function preview(raw: Buffer, max = 120): string {
+  const text = raw.subarray(0, max).toString('latin1').replace(/[\x00-\x1f\x7f-\xff]/g, (c) => (c === '\r' ? '\\r' : c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return raw.length > max ? `${text}… (${raw.length} octets)` : text;
+}
+
+/**
+ * Octets from the SUT that are not a SIP message at all (garbage, unframeable stream data, over a
+ * limit): a SUT must only send SIP (RFC 3261 §7), so each is a failure with the octets as evidence.
+ * Whitespace-only datagrams and stream keepalives are not judged (RFC 5626 §3.5.1).
+ */
+function malformedInput(trace: TraceEntry[]): Finding[] {
+  const out: Finding[] = [];
+  for (const e of trace) {
+    if (e.direction !== 'received' || e.message !== null || e.raw.every((b) => b === 0x0d || b === 0x0a || b === 0x20)) continue;
+    const why = e.diagnostics?.find((d) => d.severity === 'error')?.message ?? 'not a SIP message';
+    out.push({ verdict: 'fail', message: `${e.owner ?? 'the harness'} received octets from ${e.flow.remote.host}:${e.flow.remote.port} (${e.flow.protocol}) that are not a SIP message: ${why}; they begin "${preview(e.raw)}"`, actual: e });
+    if (out.length >= 5) break; // a flood of garbage needs a few examples, not thousands of findings
+  }
+  return out;
+}
+
+/**
+ * For a case that did not pass: responses that match no request the harness sent (wrong branch,
+ * RFC 3261 §17.1.3) and messages that parsed only with errors — what the SUT sent that the
+ * harness could not use, so the report shows the offending octets beside the verdict.
+ */
+function evidence(trace: TraceEntry[]): Finding[] {
+  const branches = new Set<string>();
+  for (const e of trace) {
+    if (e.direction !== 'sent' || e.message?.kind !== 'request') continue;
+    const b = topBranch(e);
+    if (b) branches.add(b);
+  }
+  const stray = trace.filter((e) => e.direction === 'received' && e.message?.kind === 'response' && !branches.has(topBranch(e) ?? ''));
+  const broken = trace.filter((e) => e.direction === 'received' && e.message !== null && e.diagnostics?.some((d) => d.severity === 'error'));
+  const out: Finding[] = [];
+  if (stray.length > 0) {
+    out.push({ verdict: 'inconclusive', message: `the SUT sent ${stray.length} response(s) matching no request the harness sent (their top Via branch is not one of ours, RFC 3261 §17.1.3), e.g. "${preview(stray[0].raw)}"`, actual: stray[0] });
+  }
+  if (broken.length > 0) {
+    const d = broken[0].diagnostics?.find((x) => x.severity === 'error');
+    out.push({ verdict: 'inconclusive', message: `the SUT sent ${broken.length} malformed message(s)${d ? ` (${d.rule}: ${d.message})` : ''}, e.g. "${preview(broken[0].raw)}"`, actual: broken[0] });
+  }
+  return out;
+}
+
+/** The last message the SUT sent, as evidence for a non-pass verdict whose findings show no octets. */
+function lastReceived(trace: TraceEntry[], findings: Finding[]): Finding[] {
+  if (findings.some((f) => f.actual)) return [];
+  const last = [...trace].reverse().find((e) => e.direction === 'received');
+  if (!last) return [{ verdict: 'inconclusive', message: 'the SUT sent nothing at all to the harness during this case' }];
+  return [{ verdict: 'inconclusive', message: `the last message the SUT sent before the case ended: "${preview(last.raw)}"`, actual: last }];
+}
+
+function topBranch(e: TraceEntry): string | undefined {
+  const via = e.message ? header(e.message, 'Via') : undefined;
+  return via ? /;\s*branch=([^;,\s]+)/i.exec(via)?.[1] : undefined;
 }

@@ -7,10 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { createTransport } from '../sip/transport/factory';
 import type { Tap } from '../sip/transport/tap';
 import type { Transport } from '../sip/transport/transport';
+import type { Address } from '../sip/transport/address';
 import { CoreEmulator } from './core-emulator';
 import { Device } from './device';
 import type { CaseVariant } from './test-case';
 import type { HarnessTarget, TargetUser } from './target';
+import type { HarnessLimits } from './runner';
 
 export interface UserHandle {
   /** 'A', 'B', 'C', ... as in the spec flows. */
@@ -29,6 +31,11 @@ export class Topology {
     readonly cores: CoreEmulator[],
     private readonly transports: Transport[],
   ) {}
+
+  /** Every socket address the harness bound for this case. */
+  get localAddresses(): Address[] {
+    return this.transports.map((t) => t.local);
+  }
 
   get devices(): Device[] {
     return this.users.flatMap((u) => u.devices);
@@ -51,11 +58,15 @@ export class Topology {
     });
   }
 
-  static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[]): Promise<Topology> {
+  static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[], limits: HarnessLimits = {}): Promise<Topology> {
     const transports: Transport[] = [];
     const open = async (owner: string): Promise<Transport> => {
       // TLS: verification stays on unless the target says insecure (design §5); cert/key let devices listen too.
-      const t = await createTransport({ protocol: variant.transport, host: target.localHost, port: 0, tap, owner, tls: variant.transport === 'tls' ? target.tls : undefined });
+      const t = await createTransport({
+        protocol: variant.transport, host: target.localHost, port: 0, tap, owner,
+        tls: variant.transport === 'tls' ? target.tls : undefined,
+        parseLimits: limits.parse, limits: limits.stream,
+      });
       transports.push(t);
       return t;
     };

@@ -4,6 +4,7 @@
  */
 import type { TransportProtocol } from './address';
 import type { StreamLimits } from './limits';
+import type { ParseLimits } from '../codec/limits';
 import type { Tap } from './tap';
 import { TcpTransport } from './tcp';
 import { TlsTransport } from './tls';
@@ -24,12 +25,14 @@ export interface CreateTransportOptions {
   tls?: TlsSettings;
   /** Stream framing bounds (protocols 'tcp' and 'tls'). */
   limits?: Partial<StreamLimits>;
+  /** Parser work bounds per received message (all protocols). */
+  parseLimits?: Partial<ParseLimits>;
   /** Bound on dialling a stream connection, handshake included (default 5000 ms). */
   connectTimeoutMs?: number;
 }
 
 export function createTransport(opts: CreateTransportOptions): Promise<Transport> {
-  const base = { host: opts.host, port: opts.port ?? 0, tap: opts.tap, owner: opts.owner };
+  const base = { host: opts.host, port: opts.port ?? 0, tap: opts.tap, owner: opts.owner, parseLimits: opts.parseLimits };
   switch (opts.protocol) {
     case 'udp':
       return UdpTransport.open(base);

@@ -40,6 +40,9 @@ export class StreamConnection {
       socket.once('close', () => {
         this.isClosed = true;
         if (this.graceTimer) clearTimeout(this.graceTimer);
+        // A peer that closes mid-message leaves octets no boundary will complete: show them.
+        const rest = this.framer.unfinished();
+        if (rest) this.recorder.received(this.flow, rest.octets, { message: null, diagnostics: [rest.diagnostic] });
         this.framer.reset();
         resolve();
       });
@@ -86,7 +89,7 @@ export class StreamConnection {
   private onData(chunk: Buffer): void {
     for (const unit of this.framer.push(chunk)) {
       if (unit.kind === 'message') {
-        const parsed = parseOctets(unit.octets);
+        const parsed = parseOctets(unit.octets, this.recorder.limits);
         const { inbound } = this.recorder.received(this.flow, unit.octets, {
           message: parsed.message,
           diagnostics: [...unit.diagnostics, ...parsed.diagnostics],

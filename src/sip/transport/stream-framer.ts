@@ -111,6 +111,19 @@ export class StreamFramer {
     return out;
   }
 
+  /**
+   * Octets of an unfinished message still held (the peer closed mid-message): returned so the
+   * trace can show them, with the diagnostic saying what was missing. Empty when nothing is held.
+   */
+  unfinished(): { octets: Buffer; diagnostic: Diagnostic } | null {
+    if (this.failed || this.queue.length === 0) return null;
+    const octets = this.queue.take(this.queue.length);
+    const message = this.headerEnd < 0
+      ? `the connection closed after ${octets.length} octets of a message whose header section never ended (RFC 3261 §18.3)`
+      : `the connection closed after ${octets.length} of the ${this.headerEnd + this.bodyLength} octets the message's Content-Length announced (RFC 3261 §18.3)`;
+    return { octets, diagnostic: diag('HARNESS-stream-truncated', 'error', message) };
+  }
+
   /** Drop state (connection gone). */
   reset(): void {
     this.queue.clear();

@@ -14,6 +14,7 @@ import { serializeMessage } from '../codec/serialize';
 import type { Address, TransportProtocol } from './address';
 import { formatHostPort } from './address';
 import { resolveStreamLimits, type StreamLimits } from './limits';
+import type { ParseLimits } from '../codec/limits';
 import { Receivers, normalizeHost } from './receivers';
 import { StreamConnection } from './stream-connection';
 import type { Tap } from './tap';
@@ -28,6 +29,8 @@ export interface StreamTransportOptions {
   tap: Tap;
   owner?: string;
   limits?: Partial<StreamLimits>;
+  /** Parser work bounds per received message (header lines, header octets, body octets). */
+  parseLimits?: Partial<ParseLimits>;
   /** Bound on dialling a new connection, TLS handshake included. Default 5000 ms. */
   connectTimeoutMs?: number;
   /** How long close() waits for peers to finish an orderly close before destroying. Default 500 ms. */
@@ -65,7 +68,7 @@ export class StreamTransport implements Transport {
     private readonly dialer: StreamDialer,
     opts: StreamTransportOptions,
   ) {
-    this.recorder = new TraceRecorder(opts.tap, opts.owner);
+    this.recorder = new TraceRecorder(opts.tap, opts.owner, opts.parseLimits);
     this.limits = resolveStreamLimits(opts.limits);
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.closeGraceMs = opts.closeGraceMs ?? 500;

@@ -13,6 +13,8 @@ export interface TlsSettings {
   cert?: PemSource;
   /** Private key for `cert`. */
   key?: PemSource;
+  /** Passphrase of an encrypted `key` (a secret: never logged or recorded). */
+  passphrase?: string;
   /** Trust anchors for verifying peers. Absent = Node's default public roots. */
   ca?: PemSource | PemSource[];
   /** Name the server's certificate must match (and the SNI sent). Default: the dialled host; IP literals are matched against IP SANs. */

@@ -23,6 +23,7 @@ export class TlsTransport extends StreamTransport {
         const server = tls.createServer({
           cert: material.cert,
           key: material.key,
+          passphrase: settings.passphrase,
           ca: material.ca,
           requestCert: settings.requestCert === true,
           rejectUnauthorized: settings.requestCert === true && verify,
@@ -39,6 +40,7 @@ export class TlsTransport extends StreamTransport {
           ca: material.ca,
           cert: material.cert,
           key: material.key,
+          passphrase: settings.passphrase,
           // SNI must not carry an IP literal (RFC 6066 §3); Node then checks the IP against the SANs.
           servername: settings.servername ?? (isIP(remote.host) ? undefined : remote.host),
           rejectUnauthorized: verify,

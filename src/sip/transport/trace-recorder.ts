@@ -6,6 +6,7 @@
 import type { SipMessage } from '../message';
 import type { Diagnostic } from '../codec/diagnostic';
 import { parseMessage } from '../codec/parse';
+import type { ParseLimits } from '../codec/limits';
 import type { Flow } from './address';
 import type { Tap, TraceEntry } from './tap';
 import type { InboundMessage } from './transport';
@@ -16,9 +17,9 @@ export interface Parsed {
 }
 
 /** Parse exactly one message's octets. A parser fault is reported as a diagnostic, not thrown. */
-export function parseOctets(raw: Buffer): Parsed {
+export function parseOctets(raw: Buffer, limits?: Partial<ParseLimits>): Parsed {
   try {
-    const r = parseMessage(raw, { mode: 'lenient', framing: 'datagram' });
+    const r = parseMessage(raw, { mode: 'lenient', framing: 'datagram', limits });
     return { message: r.message, diagnostics: r.diagnostics };
   } catch (err) {
     return {
@@ -32,6 +33,8 @@ export class TraceRecorder {
   constructor(
     private readonly tap: Tap,
     private readonly owner: string | undefined,
+    /** Parser work bounds for what this transport receives (defaults: DEFAULT_LIMITS). */
+    readonly limits?: Partial<ParseLimits>,
   ) {}
 
   /**
@@ -39,15 +42,18 @@ export class TraceRecorder {
    * parsed back from the octets, not the caller's object, so the trace is what was on the wire.
    */
   sent(flow: Flow, raw: Buffer, dropped = false): TraceEntry {
-    return this.tap.record(this.entry('sent', flow, raw, parseOctets(raw).message, dropped));
+    return this.tap.record(this.entry('sent', flow, raw, parseOctets(raw, this.limits).message, dropped));
   }
 
   /**
    * Record octets we received and build what the receiver gets. `parsed` lets a caller supply
    * an outcome it already knows (e.g. framing errors: no message, the framer's diagnostic).
    */
-  received(flow: Flow, raw: Buffer, parsed: Parsed = parseOctets(raw), dropped = false): { entry: TraceEntry; inbound: InboundMessage } {
-    const entry = this.tap.record(this.entry('received', flow, raw, parsed.message, dropped));
+  received(flow: Flow, raw: Buffer, parsed: Parsed = parseOctets(raw, this.limits), dropped = false): { entry: TraceEntry; inbound: InboundMessage } {
+    const e = this.entry('received', flow, raw, parsed.message, dropped);
+    // Keep what was wrong with malformed input on the trace: the report shows the offending octets with it.
+    if (parsed.message === null || parsed.diagnostics.some((d) => d.severity === 'error')) e.diagnostics = parsed.diagnostics;
+    const entry = this.tap.record(e);
     return { entry, inbound: { message: parsed.message, raw, diagnostics: parsed.diagnostics, flow, at: entry.at } };
   }
 

@@ -1,8 +1,10 @@
 /**
  * SIP over UDP (RFC 3261 §18.1.1, §18.2.1): one socket, one datagram per message. Every datagram
  * in either direction is recorded on the Tap, including those that loss injection drops, so a
- * trace shows what the network "lost". Datagrams that are not SIP still reach the receiver
- * (message = null) so the harness can judge them.
+ * trace shows what the network "lost". The Tap's other datagram faults (duplication, reordering,
+ * delay) are applied here too, on both the send and the receive path, through a DelayLine that
+ * close() clears. Datagrams that are not SIP still reach the receiver (message = null) so the
+ * harness can judge them.
  *
  * The harness sends what it is told even above the §18.1.1 MTU threshold: choosing TCP for large
  * requests is the transaction user's decision, and a conformance tool must be able to send odd
@@ -14,7 +16,8 @@ import type { SipMessage } from '../message';
 import { serializeMessage } from '../codec/serialize';
 import type { Address, Flow } from './address';
 import { Receivers, normalizeHost } from './receivers';
-import type { Tap } from './tap';
+import { DelayLine, type Tap } from './tap';
+import type { ParseLimits } from '../codec/limits';
 import { TraceRecorder } from './trace-recorder';
 import type { InboundMessage, Transport } from './transport';
 
@@ -25,6 +28,8 @@ export interface UdpTransportOptions {
   port?: number;
   tap: Tap;
   owner?: string;
+  /** Parser work bounds per received datagram. */
+  parseLimits?: Partial<ParseLimits>;
 }
 
 export class UdpTransport implements Transport {
@@ -33,13 +38,16 @@ export class UdpTransport implements Transport {
   private readonly recorder: TraceRecorder;
   private closing: Promise<void> | undefined;
   private boundAddress: Address;
+  private readonly delays: DelayLine;
 
   private constructor(
     private readonly socket: dgram.Socket,
     private readonly tap: Tap,
     owner: string | undefined,
+    parseLimits: Partial<ParseLimits> | undefined,
   ) {
-    this.recorder = new TraceRecorder(tap, owner);
+    this.recorder = new TraceRecorder(tap, owner, parseLimits);
+    this.delays = new DelayLine(tap);
     const a = socket.address();
     this.boundAddress = { host: normalizeHost(a.address), port: a.port };
     socket.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo));
@@ -57,7 +65,7 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind(opts.port ?? 0, opts.host, () => {
         socket.off('error', onError);
-        resolve(new UdpTransport(socket, opts.tap, opts.owner));
+        resolve(new UdpTransport(socket, opts.tap, opts.owner, opts.parseLimits));
       });
     });
   }
@@ -82,10 +90,23 @@ export class UdpTransport implements Transport {
       this.receivers.error(new Error('send on a closed UDP transport'), remote);
       return Promise.resolve();
     }
-    if (this.tap.shouldDrop('udp')) {
+    const fate = this.tap.fate('udp', flow.remote);
+    if (fate.drop) {
       this.recorder.sent(flow, raw, true);
       return Promise.resolve();
     }
+    // A delayed or duplicated copy is recorded when it really leaves, so the trace shows wire order.
+    const [first, ...later] = fate.delays;
+    for (const d of later) this.delays.run(d, () => void this.transmit(flow, raw, remote));
+    if (first > 0) {
+      this.delays.run(first, () => void this.transmit(flow, raw, remote));
+      return Promise.resolve();
+    }
+    return this.transmit(flow, raw, remote);
+  }
+
+  private transmit(flow: Flow, raw: Buffer, remote: Address): Promise<void> {
+    if (this.closing) return Promise.resolve();
     this.recorder.sent(flow, raw);
     return new Promise((resolve) => {
       try {
@@ -102,6 +123,7 @@ export class UdpTransport implements Transport {
   }
 
   close(): Promise<void> {
+    this.delays.close();
     this.closing ??= new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());
@@ -118,11 +140,16 @@ export class UdpTransport implements Transport {
 
   private onDatagram(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     const flow = this.flow({ host: rinfo.address, port: rinfo.port });
-    if (this.tap.shouldDrop('udp')) {
+    const fate = this.tap.fate('udp', flow.remote);
+    if (fate.drop) {
       this.recorder.received(flow, buf, undefined, true);
       return;
     }
-    const { inbound } = this.recorder.received(flow, buf);
-    this.receivers.deliver(inbound);
+    for (const d of fate.delays) {
+      this.delays.run(d, () => {
+        const { inbound } = this.recorder.received(flow, buf);
+        this.receivers.deliver(inbound);
+      });
+    }
   }
 }

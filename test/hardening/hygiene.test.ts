@@ -1,0 +1,100 @@
+/**
+ * Issue 8.4: resource hygiene. After a run no socket, timer or child process is left: checked in
+ * process (active handles before and after a full run with fault injection, which holds timers),
+ * and on the CLI, which must exit on its own (it sets process.exitCode, never calls exit after a
+ * run — a leaked handle would hang it) after a passing run, a failing run and Ctrl-C, with the
+ * reference server it started stopped each time.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fullRun } from '../../bench/full-run';
+import { settledResources } from './support/targets';
+
+jest.setTimeout(5 * 60_000);
+
+const CLI = resolve(__dirname, '../../dist/bin/cpm-conformance.js');
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cpm-hygiene-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function children(): string[] {
+  const r = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8', timeout: 5000 });
+  // The ps we just ran is our child while it runs; it lists itself.
+  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l && !/\bps$/.test(l));
+}
+
+test('in process: a full run (with delayed, duplicated datagrams in flight) leaves no socket, timer or child behind', async () => {
+  const before = process.getActiveResourcesInfo();
+  const r = await fullRun({ mode: 'proxy', concurrency: 4, server: { network: { duplicateRate: 0.1, reorderRate: 0.2, delayMs: 5 } }, caseOptions: { network: { reorderRate: 0.2, jitterMs: 10 } } });
+  expect(r.verdicts.size).toBeGreaterThan(10);
+  const left = await settledResources(before);
+  process.stdout.write(`hygiene: ${r.verdicts.size} variants; handles before ${JSON.stringify(before)}, left after: ${JSON.stringify(left)}; children: ${JSON.stringify(children())}\n`);
+  expect(left).toEqual([]);
+  expect(children()).toEqual([]);
+});
+
+function runCli(args: string[], signalAfter?: RegExp): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolveRun) => {
+    const started = Date.now();
+    const child = spawn('node', [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (signalAfter && !signalled && signalAfter.test(stdout)) {
+        signalled = true;
+        // Mid-run: the suite is under way when the signal lands.
+        setTimeout(() => child.kill('SIGINT'), 1500);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Bound: a CLI that does not exit by itself is the failure this test looks for.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolveRun({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The ports the CLI's reference server used are free again (it closed them, or its process is gone). */
+async function portFree(port: number): Promise<boolean> {
+  const s = dgram.createSocket('udp4');
+  const ok = await new Promise<boolean>((r) => {
+    s.once('error', () => r(false));
+    s.bind(port, '127.0.0.1', () => r(true));
+  });
+  await new Promise<void>((r) => s.close(() => r()));
+  return ok;
+}
+
+const PF = /PF A 127\.0\.0\.1:(\d+), PF B 127\.0\.0\.1:(\d+)/;
+
+test('CLI: a passing run exits on its own with 0 and its reference server stopped', async () => {
+  const r = await runCli(['run', '--grep', 'TC-LEAVE-01', '--results', join(dir, 'pass')]);
+  expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+  const [, a, b] = PF.exec(r.stdout)!;
+  expect(await portFree(Number(a))).toBe(true);
+  expect(await portFree(Number(b))).toBe(true);
+});
+
+test('CLI: a failing run (reference fault) exits on its own with 1', async () => {
+  const r = await runCli(['run', '--grep', 'TC-LEAVE-01', '--reference-fault', 'leave-ok-wrong-cseq', '--results', join(dir, 'fail')]);
+  expect({ code: r.code, signal: r.signal }).toEqual({ code: 1, signal: null });
+});
+
+test('CLI: Ctrl-C mid-run stops the reference server and exits 130 promptly, without a stack trace', async () => {
+  const r = await runCli(['run', '--results', join(dir, 'sigint')], PF);
+  expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null });
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  const [, a, b] = PF.exec(r.stdout)!;
+  expect(await portFree(Number(a))).toBe(true);
+  expect(await portFree(Number(b))).toBe(true);
+});
