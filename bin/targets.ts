@@ -71,6 +71,6 @@ export function targetFromConfig(t: Target): HarnessTarget {
       csMsrpHosts: t.ixit.csMsrpHosts,
       transferUri: t.ixit.transferUri,
     },
-    binding: { reasonOnCancel: t.binding.reasonOnCancel, releaseInitiator: t.binding.releaseInitiator, referSuccessCode: t.binding.referSuccessCode },
+    binding: { reasonOnCancel: t.binding.reasonOnCancel, releaseInitiator: t.binding.releaseInitiator, referSuccessCode: t.binding.referSuccessCode, joinCorrelation: t.binding.joinCorrelation },
   };
 }

@@ -49,5 +49,7 @@ export interface HarnessTarget {
     reasonOnCancel: 'required' | 'recommended' | 'ignore';
     releaseInitiator: 'either' | 'transferor' | 'transferee';
     referSuccessCode?: '202' | '200-or-202';
+    /** How the Join Notification leads the target into the session (design §2 knob; default target-dialog). */
+    joinCorrelation?: 'target-dialog' | 'replaces' | 'opaque-uri';
   };
 }

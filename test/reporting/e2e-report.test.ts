@@ -17,7 +17,7 @@ jest.setTimeout(4 * 60_000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 const inCI = process.env.CI === 'true';
-const CASE = 'TC-LEAVE-01 [udp, core-emulation, devices 1+1]';
+const CASE = 'TC-LEAVE-01 [udp, core-emulation, devices 1+1, proxy]';
 
 if (!haveChromium && !inCI) {
   console.warn(`skipping the browser test of the HTML report: ${CHROMIUM} not found; install it with 'apt-get install -y chromium' (.ci/run does)`);
@@ -37,7 +37,7 @@ if (!haveChromium && !inCI) {
   it('shows the failing case with its ladder (failing message marked), the spec link and the step attachments', async () => {
     if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run must 'apt-get install -y chromium'`);
     const results = path.join(tmp, 'results');
-    const run = cli(['run', '--results', results, '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[13]']);
+    const run = cli(['run', '--results', results, '--mode', 'proxy', '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[13]']);
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/^FAIL\s+TC-LEAVE-01 \[udp, core-emulation/m);
     const out = path.join(tmp, 'report');

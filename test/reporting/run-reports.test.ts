@@ -69,7 +69,7 @@ describe('a run with a reference fault', () => {
   const baseline = path.join(tmp, 'baseline.json');
   let first: ReturnType<typeof cli>;
   beforeAll(() => {
-    first = cli(['run', '--results', results, '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[12]', '--write-baseline', baseline]);
+    first = cli(['run', '--results', results, '--mode', 'proxy', '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[12]', '--write-baseline', baseline]);
   });
 
   it('fails, with FAIL in the matrix, failed Allure results in the SUT non-conformance category and the evidence attached', () => {
@@ -125,7 +125,7 @@ describe('a run with a reference fault', () => {
 
   it('with --baseline the recorded failures are known deviations: summary says so, exit 0, Allure category Known deviation', () => {
     const again = path.join(tmp, 'again');
-    const r = cli(['run', '--results', again, '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[12]', '--baseline', baseline]);
+    const r = cli(['run', '--results', again, '--mode', 'proxy', '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[12]', '--baseline', baseline]);
     expect(r.out).toMatch(/8 known deviation \(xfail\)/);
     expect(r.out).toMatch(/XFAIL\s+TC-LEAVE-01/);
     expect(r.code).toBe(0);

@@ -12,7 +12,7 @@ import { finalWithin } from '../../../src/harness/session';
 import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
-  acceptRefer, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, takeRequest, targetDialogNames,
+  acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
   sessionToTransfer, transferVariants, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
@@ -66,9 +66,14 @@ export const transferInMediaPath: TestCase = {
       t.check('TRF-MP-JOIN', tx !== null, { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
       t.check('TRF-MP-JOIN', referMismatches(tx!.request), { message: 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
       const how = joinInstruction(tx!.request)!;
-      t.check('TRF-MP-JOIN', targetDialogNames(how.targetDialog, x.s.uac), {
-        message: 'the Join Notification does not lead the target into the existing session (Target-Dialog, RFC 4538)', actual: tx!.request,
-      });
+      // The binding knob says how the Refer-To names the existing session (design §2): Target-Dialog
+      // (RFC 4538, default), Replaces (RFC 3891), or an opaque one-time CS URI with nothing to check here.
+      const correlation = t.target.binding.joinCorrelation ?? 'target-dialog';
+      if (correlation !== 'opaque-uri') {
+        t.check('TRF-MP-JOIN', correlation === 'replaces' ? replacesNames(how.replaces, x.s.uac) : targetDialogNames(how.targetDialog, x.s.uac), {
+          message: `the Join Notification does not lead the target into the existing session (${correlation === 'replaces' ? 'Replaces, RFC 3891' : 'Target-Dialog, RFC 4538'})`, actual: tx!.request,
+        });
+      }
       const dialog = await acceptRefer(x.a2, tx!);
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { how, dialog };
@@ -77,9 +82,11 @@ export const transferInMediaPath: TestCase = {
       const invite = x.a2.inviteRequest(join.how.uri, {
         conversationId: join.how.conversationId ?? conversationId(x.s.invite) ?? undefined,
         contributionId: join.how.contributionId,
+        // RFC 3515 §2.1: the headers embedded in the Refer-To become headers of the INVITE.
         extra: [
           ...(join.how.targetDialog ? [{ name: 'Target-Dialog', value: join.how.targetDialog }] : []),
-          { name: 'Require', value: join.how.require ?? 'tdialog' },
+          ...(join.how.replaces ? [{ name: 'Replaces', value: join.how.replaces }] : []),
+          ...(join.how.require ? [{ name: 'Require', value: join.how.require }] : join.how.targetDialog ? [{ name: 'Require', value: 'tdialog' }] : []),
           { name: 'Referred-By', value: `<${x.a1.aor}>` },
         ],
       });
