@@ -76,6 +76,14 @@ async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ 
   return { winner, others: call.branches.filter((_, i) => i !== k) };
 }
 
+/** The common opening: every device rings, the middle one accepts, and the others must be cancelled. */
+async function acceptedElsewhere(t: TestContext) {
+  const call = await ringAll(t);
+  const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+  const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+  return { call, winner, others, cancels };
+}
+
 async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promise<SipResponse> {
   const answer = await finalWithin(call.tx, t.timeoutMs);
   t.check('CPM-MLD-007', answer !== null && answer.status >= 200 && answer.status < 300, {
@@ -92,9 +100,7 @@ export const acceptanceCancelsOthers: TestCase = {
   variants: variants(2, 3, 5),
   applies,
   async run(t) {
-    const call = await ringAll(t);
-    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-    const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    const { call, winner, others, cancels } = await acceptedElsewhere(t);
     await t.step('order', 'Each CANCEL follows the acceptance on the merged trace', async () => {
       const accepted = t.trace.first({ owner: winner.device.name, direction: 'sent', template: { status: 200 } })!;
       const bad = t.trace.violations([...cancels.values()].map((c) => [accepted, c]));
@@ -125,9 +131,7 @@ export const cancelMatchesInvite: TestCase = {
   variants: variants(3),
   applies,
   async run(t) {
-    const call = await ringAll(t);
-    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-    const cancels = await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    const { call, winner, others, cancels } = await acceptedElsewhere(t);
     await t.step('9.1', 'Each CANCEL is built from its own INVITE (RFC 3261 §9.1)', async () => {
       for (const br of others) {
         t.check('RFC3261-9.1', cancelMismatches(br.invite, cancels.get(br)!), {
@@ -152,9 +156,7 @@ export const cancelCarriesReason: TestCase = {
     return t.binding.reasonOnCancel !== 'ignore' || 'binding.reasonOnCancel = ignore: the Reason header is not judged for this SUT';
   },
   async run(t) {
-    const call = await ringAll(t);
-    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-    const cancels = await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    const { call, winner, others, cancels } = await acceptedElsewhere(t);
     await t.step('reason', 'Each CANCEL carries the Reason of RFC 3326', async () => {
       for (const br of others) {
         const c = cancels.get(br)!;
@@ -178,9 +180,7 @@ export const cancelTransactionCompletes: TestCase = {
   variants: variants(3),
   applies,
   async run(t) {
-    const call = await ringAll(t);
-    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-    await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    const { call, winner, others } = await acceptedElsewhere(t);
     await t.step('ack-487', 'Each 487 is ACKed by the SUT (RFC 3261 §17.1.1.3)', async () => {
       for (const br of others) {
         const sent487 = await t.trace.waitFor({ owner: br.device.name, direction: 'sent', template: { status: 487 } }, t.timeoutMs);
@@ -305,9 +305,7 @@ export const nothingAfterCancellation: TestCase = {
   variants: variants(3),
   applies,
   async run(t) {
-    const call = await ringAll(t);
-    const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-    await t.step('cancel', 'The other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+    const { call, winner, others } = await acceptedElsewhere(t);
     const answer = await callerGetsAnswer(t, call);
     await t.step('quiet', 'Nothing more reaches the cancelled devices', () => t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation', t.quietMs * 2));
     await closeFromCaller(t, call, answer, winner.device);
