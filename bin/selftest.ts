@@ -9,7 +9,7 @@ import type { TestCase, CaseVariant } from '../src/harness/test-case';
 import { caseKey } from '../src/harness/test-case';
 import { requirement } from '../src/harness/requirements';
 import { allCases } from '../suites/index';
-import { REFERENCE_IXIT, referenceTarget } from './targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTarget } from './targets';
 
 export interface SelftestRow {
   /** '(none)' for the correct server. */
@@ -58,7 +58,7 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
 async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, lossRate?: number): Promise<CaseResult[]> {
   const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, faults, timers: REFERENCE_IXIT.timers, lossRate });
   try {
-    const target = referenceTarget(server);
+    const target = lossTolerant(referenceTarget(server), lossRate);
     const jobs: Array<[TestCase, CaseVariant]> = cases.flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));
     return await pool(jobs, concurrency, ([c, v]) => runCase(c, v, target));
   } finally {

@@ -19,6 +19,17 @@ export const REFERENCE_IXIT: HarnessTarget['ixit'] = {
  * The built-in reference server as a target. `tls` (paths of a certificate both sides trust)
  * lets the devices listen on TLS too and verify the server against it.
  */
+/**
+ * With datagram loss injected, a wait must last as long as a transaction may retransmit: RFC 3261
+ * Timer F / B = 64·T1 (§17.1.2.2). A shorter IXIT response timeout would turn recoverable loss into
+ * a false FAIL.
+ */
+export function lossTolerant(t: HarnessTarget, lossRate: number | undefined): HarnessTarget {
+  if (!lossRate) return t;
+  const timerF = 64 * t.ixit.timers.t1;
+  return { ...t, ixit: { ...t.ixit, responseTimeoutMs: Math.max(t.ixit.responseTimeoutMs, timerF) } };
+}
+
 export function referenceTarget(server: ReferenceServer, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
   return {
     name: 'cpm-conformance reference CPM Conversation Server',

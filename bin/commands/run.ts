@@ -15,7 +15,7 @@ import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
 import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
 import { BaselineError, readBaseline } from '../../reporters/baseline';
-import { REFERENCE_IXIT, referenceTarget, targetFromConfig } from '../targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig } from '../targets';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
@@ -126,7 +126,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (userTarget) t = userTarget;
       else {
         server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
-        t = referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material);
+        t = lossTolerant(referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material), args.loss);
         process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
       }
       if (args.transport) {
