@@ -30,7 +30,25 @@ export function lossTolerant(t: HarnessTarget, lossRate: number | undefined): Ha
   return { ...t, ixit: { ...t.ixit, responseTimeoutMs: Math.max(t.ixit.responseTimeoutMs, timerF) } };
 }
 
-export function referenceTarget(server: ReferenceServer, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
+/** One target claiming what any of these passes claimed (a run over both reference PF modes). */
+export function withUnionOfClaims(targets: HarnessTarget[]): HarnessTarget {
+  const last = targets[targets.length - 1];
+  const any = (f: (x: HarnessTarget) => boolean) => targets.some(f);
+  return {
+    ...last,
+    ics: {
+      sessionLeaving: any((x) => x.ics.sessionLeaving),
+      multiDevice: any((x) => x.ics.multiDevice),
+      transfer: {
+        csInMediaPath: any((x) => x.ics.transfer.csInMediaPath),
+        csNotInMediaPath: any((x) => x.ics.transfer.csNotInMediaPath),
+        pull: any((x) => x.ics.transfer.pull),
+      },
+    },
+  };
+}
+
+export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'mode'>, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
   return {
     name: 'cpm-conformance reference CPM Conversation Server',
     version: process.env.npm_package_version,

@@ -5,7 +5,7 @@ import { notApplicable } from '../../src/harness/runner';
 import { REQUIREMENTS } from '../../src/harness/requirements';
 import { loadTarget, ConfigError } from '../../src/config';
 import type { HarnessTarget } from '../../src/harness/target';
-import { REFERENCE_IXIT, targetFromConfig } from '../targets';
+import { referenceTarget, targetFromConfig, withUnionOfClaims } from '../targets';
 import { EXIT_USAGE } from '../exit-codes';
 
 interface Args {
@@ -13,14 +13,10 @@ interface Args {
   requirements: boolean;
 }
 
-/** What `list` judges applicability against when no target is given: the reference server's claims (both PF modes together). */
+/** What `list` judges applicability against when no target is given: the reference server in both PF modes. */
 function referenceLike(): HarnessTarget {
-  return {
-    name: 'reference', isReference: true, domain: 'cpm.example.com', pfA: { host: '127.0.0.1', port: 5060 }, pfB: { host: '127.0.0.1', port: 5061 },
-    pfMode: 'proxy', transports: ['udp', 'tcp'], topologies: ['direct', 'core-emulation'], localHost: '127.0.0.1', users: [],
-    ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: true, csNotInMediaPath: true, pull: true } },
-    ixit: { ...REFERENCE_IXIT, transferUri: 'sip:transfer@127.0.0.1:5060' }, binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
-  };
+  const at = { pfA: { host: '127.0.0.1', port: 5060 }, pfB: { host: '127.0.0.1', port: 5061 } };
+  return withUnionOfClaims([referenceTarget({ ...at, mode: 'proxy' }), referenceTarget({ ...at, mode: 'b2bua' })]);
 }
 
 export const listCommand: CommandModule<object, Args> = {

@@ -15,7 +15,7 @@ import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
 import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
 import { BaselineError, readBaseline } from '../../reporters/baseline';
-import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig } from '../targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withUnionOfClaims } from '../targets';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
@@ -94,7 +94,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     }
 
-    let target: HarnessTarget;
     let server: ReferenceServer | undefined;
     let cert: ThrowawayCert | undefined;
     let userTarget: HarnessTarget | undefined;
@@ -196,24 +195,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    // The run's target for the reports: the last pass, claiming what any pass claimed (both reference modes together).
-    target = targets[targets.length - 1];
-    if (targets.length > 1) {
-      const any = (f: (x: HarnessTarget) => boolean) => targets.some(f);
-      target = {
-        ...target,
-        pfMode: target.pfMode,
-        ics: {
-          sessionLeaving: any((x) => x.ics.sessionLeaving),
-          multiDevice: any((x) => x.ics.multiDevice),
-          transfer: {
-            csInMediaPath: any((x) => x.ics.transfer.csInMediaPath),
-            csNotInMediaPath: any((x) => x.ics.transfer.csNotInMediaPath),
-            pull: any((x) => x.ics.transfer.pull),
-          },
-        },
-      };
-    }
+    // The run's target for the reports: what any pass claimed (both reference modes together).
+    const target = withUnionOfClaims(targets);
     const records = readVerdicts(verdictLog);
     const seen = [...new Set(records.flatMap((r) => r.sutAgents))];
     const envFile = path.join(resultsDir, 'environment.properties');
