@@ -9,7 +9,8 @@ import type { TestCase, CaseVariant } from '../src/harness/test-case';
 import { caseKey } from '../src/harness/test-case';
 import { requirement } from '../src/harness/requirements';
 import { allCases } from '../suites/index';
-import { REFERENCE_IXIT, lossTolerant, referenceTarget } from './targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTarget, withBinding } from './targets';
+import type { HarnessTarget } from '../src/harness/target';
 
 export interface SelftestRow {
   /** '(none)' for the correct server. */
@@ -30,6 +31,10 @@ export interface SelftestOptions {
   /** Run this many case variants at once (cases are isolated: own sockets, users, Call-IDs). */
   concurrency?: number;
   lossRate?: number;
+  /** Binding knobs to switch from the reference's own (design §2): proves the suites follow them. */
+  binding?: Partial<HarnessTarget['binding']>;
+  /** Only these cases (default: every case for the correct server, the fault's feature's for a fault). */
+  only?: (c: TestCase) => boolean;
   /** Run every case against every fault (default: a fault runs the cases of the feature it breaks). */
   allCases?: boolean;
   onRow?: (row: SelftestRow) => void;
@@ -55,10 +60,10 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
   return out;
 }
 
-async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, lossRate?: number): Promise<CaseResult[]> {
+async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, lossRate?: number, binding?: Partial<HarnessTarget['binding']>): Promise<CaseResult[]> {
   const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, faults, timers: REFERENCE_IXIT.timers, lossRate });
   try {
-    const target = lossTolerant(referenceTarget(server), lossRate);
+    const target = withBinding(lossTolerant(referenceTarget(server), lossRate), binding);
     const jobs: Array<[TestCase, CaseVariant]> = cases.flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));
     return await pool(jobs, concurrency, ([c, v]) => runCase(c, v, target));
   } finally {
@@ -81,7 +86,7 @@ function rowOf(fault: string, mode: 'proxy' | 'b2bua', requirement: string, resu
 }
 
 export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[]> {
-  const cases = allCases();
+  const cases = allCases().filter((c) => !o.only || o.only(c));
   const modes = o.modes ?? ['proxy', 'b2bua'];
   const concurrency = o.concurrency ?? 6;
   const rows: SelftestRow[] = [];
@@ -89,13 +94,13 @@ export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[
     rows.push(r);
     o.onRow?.(r);
   };
-  for (const mode of modes) emit(rowOf('(none)', mode, '-', await runAll(mode, [], cases, concurrency, o.lossRate)));
+  for (const mode of modes) emit(rowOf('(none)', mode, '-', await runAll(mode, [], cases, concurrency, o.lossRate, o.binding)));
   const faults = FAULTS.filter((f) => !o.faults || o.faults.includes(f.name));
   for (const f of faults) {
     // A fault is exercised in the PF mode it is meaningful for (proxy unless it says otherwise).
     const mode = (f as { mode?: 'proxy' | 'b2bua' }).mode ?? 'proxy';
     const mine = o.allCases ? cases : casesOfFeature(cases, f.requirement);
-    emit(rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, o.lossRate)));
+    emit(rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, o.lossRate, o.binding)));
   }
   return rows;
 }

@@ -13,12 +13,9 @@ export const REFERENCE_IXIT: HarnessTarget['ixit'] = {
   responseTimeoutMs: 2500,
   quietPeriodMs: 300,
   registrationExpires: 600,
+  userAgent: 'cpm-conformance',
 };
 
-/**
- * The built-in reference server as a target. `tls` (paths of a certificate both sides trust)
- * lets the devices listen on TLS too and verify the server against it.
- */
 /**
  * With datagram loss injected, a wait must last as long as a transaction may retransmit: RFC 3261
  * Timer F / B = 64·T1 (§17.1.2.2). A shorter IXIT response timeout would turn recoverable loss into
@@ -48,6 +45,10 @@ export function withUnionOfClaims(targets: HarnessTarget[]): HarnessTarget {
   };
 }
 
+/**
+ * The built-in reference server as a target. `tls` (paths of a certificate both sides trust)
+ * lets the devices listen on TLS too and verify the server against it.
+ */
 export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'mode'>, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
   return {
     name: 'cpm-conformance reference CPM Conversation Server',
@@ -69,8 +70,24 @@ export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'm
       csMsrpHosts: [server.pfA.host],
       transferUri: `sip:transfer@${server.pfA.host.includes(':') ? `[${server.pfA.host}]` : server.pfA.host}:${server.pfA.port}`,
     },
-    binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
+    binding: { ...REFERENCE_BINDING },
   };
+}
+
+/**
+ * How the reference server binds the primitives (design §2). It also serves the other forms of
+ * `deviceAddressing` (it hands out GRUUs), `pullMode` (it takes a REFER to its transfer URI) and
+ * `serviceIdentification` (it does not judge the feature tag), so a run may switch those knobs.
+ */
+export const REFERENCE_BINDING: HarnessTarget['binding'] = {
+  reasonOnCancel: 'required', releaseInitiator: 'either', referSuccessCode: '202', joinCorrelation: 'target-dialog',
+  deviceAddressing: 'contact', pullMode: 'invite-replaces', contributionIdOnTransfer: 'keep', serviceIdentification: 'cpm-icsi',
+  allowReinviteToTransferee: false,
+};
+
+/** A target with some binding knobs switched (a reference run trying another vendor binding). */
+export function withBinding(t: HarnessTarget, binding: Partial<HarnessTarget['binding']> | undefined): HarnessTarget {
+  return binding ? { ...t, binding: { ...t.binding, ...binding } } : t;
 }
 
 export function targetFromConfig(t: Target): HarnessTarget {
@@ -99,7 +116,9 @@ export function targetFromConfig(t: Target): HarnessTarget {
       registrationExpires: t.ixit.registrationExpires,
       csMsrpHosts: t.ixit.csMsrpHosts,
       transferUri: t.ixit.transferUri,
+      userAgent: t.ixit.userAgent,
     },
-    binding: { reasonOnCancel: t.binding.reasonOnCancel, releaseInitiator: t.binding.releaseInitiator, referSuccessCode: t.binding.referSuccessCode, joinCorrelation: t.binding.joinCorrelation },
+    // Every knob of design §2 the config carries reaches the suites (none is read only by the schema).
+    binding: { ...t.binding },
   };
 }

@@ -15,7 +15,8 @@ import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
 import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
 import { BaselineError, readBaseline } from '../../reporters/baseline';
-import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withUnionOfClaims } from '../targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withBinding, withUnionOfClaims } from '../targets';
+import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
@@ -30,6 +31,7 @@ interface RunArgs {
   mode?: 'proxy' | 'b2bua';
   loss?: number;
   'reference-fault'?: string[];
+  binding?: string[];
   baseline?: string;
   'write-baseline'?: string;
   insecure: boolean;
@@ -68,6 +70,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'reference server PF mode (no --target only; default: both, one after the other)' })
       .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' })
       .option('reference-fault', { type: 'array', string: true, describe: 'start the built-in reference server with this fault of its catalogue (repeatable; demos of a failing report; see reference-server --list-faults)' })
+      .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of design §2 for this run, KNOB=VALUE (repeatable), e.g. pullMode=refer-to-psi; overrides the target config' })
       .option('baseline', { type: 'string', describe: 'baseline of known deviations: classify each case as pass, regression, known deviation (xfail), fixed or new; known deviations do not fail the exit code' })
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
       .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' }) as never,
@@ -83,6 +86,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.loss !== undefined && !(args.loss >= 0 && args.loss < 1)) usage('--loss must be a number from 0 to below 1, e.g. 0.1');
     const faults = (args['reference-fault'] ?? []).map(String);
     if (faults.length && args.target) usage('--reference-fault applies to the built-in reference server; drop --target');
+    const binding = parseBindingOptions((args.binding ?? []).map(String));
+    if (typeof binding === 'string') usage(binding);
     const badFaults = unknownFaults(faults);
     if (badFaults.length) usage(`unknown reference fault ${badFaults.join(', ')}; valid: ${FAULTS.map((f) => f.name).join(', ')}`);
     if (args.baseline) {
@@ -128,6 +133,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         t = lossTolerant(referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material), args.loss);
         process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
       }
+      t = withBinding(t, binding);
       if (args.transport) {
         t = { ...t, transports: t.transports.filter((x) => x === args.transport) };
         if (t.transports.length === 0) t.transports = [args.transport];
@@ -180,6 +186,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
               transports: t.transports.join(','),
               topologies: t.topologies.join(','),
               ics: JSON.stringify(t.ics),
+              // How the verdicts were judged: the binding knobs of design §2 this run followed.
+              binding: JSON.stringify(t.binding),
               'tls.verify': !t.transports.includes('tls') ? 'n/a (no TLS)' : t.tls?.insecure ? 'OFF (--insecure)' : `on${t.tls?.ca ? ' (CA file from the target config)' : t.isReference ? ' (throwaway certificate of the reference server)' : ' (system CAs)'}`,
               'harness.version': HARNESS_VERSION,
               node: process.version,

@@ -1,12 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { formatRow, runSelftest } from '../selftest';
-import { EXIT_FAIL, EXIT_OK } from '../exit-codes';
+import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../exit-codes';
+import { parseBindingOptions } from '../binding-option';
 
 interface Args {
   mode?: 'proxy' | 'b2bua';
   fault?: string[];
   concurrency: number;
   'all-cases': boolean;
+  binding?: string[];
 }
 
 export const selftestCommand: CommandModule<object, Args> = {
@@ -17,14 +19,21 @@ export const selftestCommand: CommandModule<object, Args> = {
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'only this PF mode for the correct server' })
       .option('fault', { type: 'string', array: true, describe: 'only these faults' })
       .option('concurrency', { type: 'number', default: 6, describe: 'case variants run at once' })
+      .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of design §2, KNOB=VALUE (repeatable), e.g. deviceAddressing=gruu' })
       .option('all-cases', { type: 'boolean', default: false, describe: 'run every case against every fault (default: the cases of the feature the fault breaks)' }) as never,
   handler: async (args) => {
+    const binding = parseBindingOptions((args.binding ?? []).map(String));
+    if (typeof binding === 'string') {
+      process.stderr.write(`cpm-conformance selftest: ${binding}\n`);
+      process.exit(EXIT_USAGE);
+    }
     process.stdout.write('fault                                         mode   requirement      result\n');
     const rows = await runSelftest({
       modes: args.mode ? [args.mode] : undefined,
       faults: args.fault,
       concurrency: args.concurrency,
       allCases: args['all-cases'],
+      binding,
       onRow: (r) => process.stdout.write(formatRow(r) + '\n'),
     });
     const bad = rows.filter((r) => !r.ok);

@@ -16,6 +16,7 @@ import { authorize } from '../sip/digest';
 import { createResponse } from '../sip/request-builder';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
+import { contactInstance, contacts } from '../sip/headers/contact';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
 import { matchMessage, type MessageTemplate } from './template';
@@ -33,9 +34,27 @@ export async function finalWithin(tx: ClientTransaction, timeoutMs: number): Pro
   }
 }
 
+/**
+ * RFC 5627 §5.2: the registrar returns each GRUU as the `pub-gruu` parameter of the Contact that
+ * carries the instance's `+sip.instance` in the REGISTER's 200 (OK).
+ */
+function pubGruu(res: SipResponse, instanceId: string): string | undefined {
+  for (const c of contacts(res)) {
+    if (contactInstance(c) !== instanceId) continue;
+    const g = c.params['pub-gruu'];
+    if (typeof g === 'string' && g.length > 0) return g.replace(/^"|"$/g, '');
+  }
+  return undefined;
+}
+
 /** The CPM session ICSI (design §2), as a feature tag value (RFC 3840) and as a service URN. */
 export const CPM_ICSI_URN = 'urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session';
 export const CPM_ICSI_TAG = `+g.3gpp.icsi-ref="${encodeURIComponent(CPM_ICSI_URN)}"`;
+/** The OMA SIMPLE IM feature tag (OMA-TS-SIMPLE_IM §5.2), for a SUT that still identifies the service the legacy way. */
+export const OMA_SIP_IM_TAG = '+g.oma.sip-im';
+
+/** How a device identifies the CPM service (binding knob serviceIdentification, design §2). */
+export type ServiceIdentification = 'cpm-icsi' | 'oma-sip-im';
 
 export interface DeviceOptions {
   name: string;
@@ -48,6 +67,10 @@ export interface DeviceOptions {
   timers: TimerSettings;
   /** IXIT response timeout: the longest a device waits for a final response (a dead SUT ends a case in time). */
   responseTimeoutMs: number;
+  /** Feature tags in Contact / Accept-Contact (default the CPM ICSI). */
+  service?: ServiceIdentification;
+  /** User-Agent of the device's requests (IXIT userAgent), none when absent. */
+  userAgent?: string;
 }
 
 interface Waiter {
@@ -74,6 +97,8 @@ export class Device {
   /** To tag this device uses on each INVITE it answers (one dialog per transaction, §12.1.1). */
   private readonly tags = new WeakMap<ServerTransaction, string>();
   private waiters: Waiter[] = [];
+  /** Handlers that take a request before any expectation does (a device acting on its own); true = taken. */
+  private readonly handlers: Array<(tx: ServerTransaction) => boolean> = [];
   /** ACKs sent for 2xx, by Call-ID and CSeq number, to re-send on each 2xx retransmission (RFC 3261 §13.2.2.4). */
   private readonly sentAcks = new Map<string, { ack: SipRequest; dest: Address }>();
   private cseq = 1;
@@ -81,9 +106,15 @@ export class Device {
   private readonly password?: string;
   readonly outbound: Address;
   private readonly responseTimeoutMs: number;
+  private readonly service: ServiceIdentification;
+  private readonly userAgent?: string;
+  /** The public GRUU the registrar assigned to this instance (RFC 5627 §5.2 `pub-gruu`), once registered. */
+  gruu?: string;
 
   constructor(opts: DeviceOptions) {
     this.responseTimeoutMs = opts.responseTimeoutMs;
+    this.service = opts.service ?? 'cpm-icsi';
+    this.userAgent = opts.userAgent;
     this.name = opts.name;
     this.aor = opts.aor;
     this.username = opts.username;
@@ -115,9 +146,19 @@ export class Device {
     return hostPortUri(this.address, this.transport.protocol, this.username);
   }
 
-  /** Contact header value with the instance id and the CPM ICSI (RFC 5626 §4.1, RFC 3840). */
+  /** The feature tag that identifies the CPM service (RFC 3840), per the service identification knob. */
+  get serviceTag(): string {
+    return this.service === 'oma-sip-im' ? OMA_SIP_IM_TAG : CPM_ICSI_TAG;
+  }
+
+  /** Contact header value with the instance id and the service feature tag (RFC 5626 §4.1, RFC 3840). */
   get contact(): string {
-    return `<${this.contactUri}>;+sip.instance="<${this.instanceId}>";${CPM_ICSI_TAG}`;
+    return `<${this.contactUri}>;+sip.instance="<${this.instanceId}>";${this.serviceTag}`;
+  }
+
+  /** How a transfer names this device (design §2 knob): its contact, or its GRUU (undefined when the SUT gave none). */
+  addressFor(addressing: 'contact' | 'gruu' = 'contact'): string | undefined {
+    return addressing === 'gruu' ? this.gruu : this.contactUri;
   }
 
   private onRequest(tx: ServerTransaction): void {
@@ -128,6 +169,7 @@ export class Device {
         if (this.autoAnswerCancel) void tx.respond(createResponse(tx.request, 487, 'Request Terminated', { toTag: this.tagFor(tx) })).catch(() => undefined);
       });
     }
+    if (this.handlers.some((h) => h(tx))) return;
     const i = this.waiters.findIndex((w) => matchMessage(tx.request, w.tpl).length === 0);
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
@@ -136,6 +178,11 @@ export class Device {
       return;
     }
     this.inbox.push(tx);
+  }
+
+  /** Let the device act on some requests by itself (they never reach an expectation or the unexpected check). */
+  handle(fn: (tx: ServerTransaction) => boolean): void {
+    this.handlers.push(fn);
   }
 
   /** The next received request matching the template (already received or arriving within timeoutMs), or null. */
@@ -166,6 +213,7 @@ export class Device {
         { name: 'Call-ID', value: newCallId() },
         { name: 'CSeq', value: `${this.cseq++} ${method}` },
         { name: 'Contact', value: this.contact },
+        ...(this.userAgent ? [{ name: 'User-Agent', value: this.userAgent }] : []),
         ...extra,
       ],
       body: body ?? Buffer.alloc(0),
@@ -217,6 +265,7 @@ export class Device {
     ]);
     setHeader(req, 'To', `<${this.aor}>`);
     const { response } = await this.send(req, this.outbound);
+    if (response && response.status >= 200 && response.status < 300) this.gruu = pubGruu(response, this.instanceId) ?? this.gruu;
     return response;
   }
 
@@ -225,8 +274,9 @@ export class Device {
     const host = this.address.host;
     const body = msrpOffer(host, this.address.port + 1, randomUUID().slice(0, 8), 'actpass');
     return this.newRequest('INVITE', to, to, [
-      { name: 'Accept-Contact', value: `*;${CPM_ICSI_TAG}` },
-      { name: 'P-Preferred-Service', value: CPM_ICSI_URN },
+      { name: 'Accept-Contact', value: `*;${this.serviceTag}` },
+      // RFC 6050: the ICSI as the preferred service; the legacy OMA SIMPLE IM identification has none.
+      ...(this.service === 'cpm-icsi' ? [{ name: 'P-Preferred-Service', value: CPM_ICSI_URN }] : []),
       { name: 'Conversation-ID', value: opts.conversationId ?? randomUUID() },
       { name: 'Contribution-ID', value: opts.contributionId ?? randomUUID() },
       { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, REFER, NOTIFY, OPTIONS' },
@@ -262,6 +312,15 @@ export class Device {
     }
     await tx.respond(res);
     return status >= 200 && status < 300 ? Dialog.fromUas(tx.request, tag, this.contactUri) : null;
+  }
+
+  /** Accept a re-INVITE (RFC 3261 §14.2): 200 in the existing dialog (its To tag kept) with our MSRP answer. */
+  answerReinvite(tx: ServerTransaction): Promise<void> {
+    const res = createResponse(tx.request, 200);
+    addHeader(res, 'Contact', this.contact);
+    res.body = msrpOffer(this.address.host, this.address.port + 1, randomUUID().slice(0, 8), 'passive');
+    addHeader(res, 'Content-Type', 'application/sdp');
+    return tx.respond(res);
   }
 
   /** Answer any in-dialog request (e.g. BYE) with a final response. */

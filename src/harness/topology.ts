@@ -92,6 +92,9 @@ export class Topology {
             outbound: core ? core.address : target.pfA,
             timers: target.ixit.timers,
             responseTimeoutMs: target.ixit.responseTimeoutMs,
+            // `either`: the SUT takes both, so the devices use the CPM ICSI (design §2).
+            service: target.binding.serviceIdentification === 'oma-sip-im' ? 'oma-sip-im' : 'cpm-icsi',
+            userAgent: target.ixit.userAgent,
           }));
         }
         handles.push({ label, aor: u.aor, devices, core });

@@ -5,6 +5,9 @@
  * BYE and their answers between the legs. The SDP is bridged unchanged. Each leg keeps its own
  * route set (§12.1): in core-emulation topology the outgoing leg keeps the Route to the core.
  * The BYE faults of the catalogue apply here by the PF's C.2.3.1 role, as in the proxy.
+ * A re-INVITE (§14) is relayed like any in-dialog request, one at a time per session (§14.2: 500
+ * or 491 otherwise); its 2xx goes back with our Contact and each B2BUA ACKs on its own leg once
+ * the ACK of its own 2xx arrives (§13.2.2.4), so a late offer in the ACK crosses too.
  *
  * Terminating service control at PF B forks: one outgoing leg per registered device of the AoR
  * (CPM-MLD-007). Provisionals of every leg are relayed on the incoming leg; the first 2xx answers
@@ -83,6 +86,25 @@ interface Call {
   answer?: { body: Buffer; contentType?: string };
   /** A transfer of the incoming leg's device is under way (5.2.5.1.1): its BYE stays with us. */
   transferPending?: boolean;
+  /** The session's latest re-INVITE (RFC 3261 §14): at most one pending at a time, so state stays bounded. */
+  reinvite?: Reinvite;
+}
+
+/** An ACK we sent for a 2xx outside any transaction (§13.2.2.4, §17.1.1.3), kept to answer 2xx retransmissions. */
+interface SentAck { msg: SipRequest; transport: Transport; dest: { host: string; port: number } }
+
+/** A re-INVITE in a session (RFC 3261 §14): relayed from one leg to the other, or our own. */
+interface Reinvite {
+  /** The leg it arrived on and its CSeq number there (the ACK of our 2xx carries it, §13.2.2.4); none when it is ours. */
+  from?: Leg;
+  seq?: number;
+  /** The leg it went out on, our client transaction there, and whether a 2xx answered it. */
+  to: Leg;
+  client: ClientTransaction;
+  done: boolean;
+  ok: boolean;
+  /** Our ACK of the peer's 2xx on `to`: each B2BUA ACKs on its own leg (§13.2.2.4). */
+  ack?: SentAck;
 }
 
 /** A B2BUA session as the transfer logic sees it (transfer.ts). */
@@ -180,7 +202,9 @@ export class B2bua {
   ownsResponse(cid: string, res: SipResponse): boolean {
     const from = parseNameAddr(header(res, 'From') ?? '');
     const tag = typeof from?.params['tag'] === 'string' ? from.params['tag'] : '';
-    return this.legs.get(legKey(cid, tag))?.leg.side === 'out';
+    const found = this.legs.get(legKey(cid, tag));
+    // Our outgoing legs, and a leg we sent a re-INVITE on (its 2xx may come back after Timer M, §13.2.2.4).
+    return found?.leg.side === 'out' || (found !== undefined && found.call.reinvite?.to === found.leg);
   }
 
   /** A new session: answer as UAS on the incoming leg, originate one outgoing leg per target (§8.1.1). */
@@ -378,6 +402,7 @@ export class B2bua {
   /** The ACK for our 2xx on the incoming leg: ACK the peer's 2xx on the outgoing leg (§13.2.2.4). */
   ack(ack: SipRequest): void {
     const found = this.legs.get(legKey(callId(ack) ?? '', toTag(ack) ?? ''));
+    if (found && this.reinviteAck(found.call, found.leg, ack)) return;
     if (found?.leg.onAck) {
       // The ACK of a 2xx we answered ourselves (a transfer target or a puller): it ends here.
       const cb = found.leg.onAck;
@@ -403,9 +428,15 @@ export class B2bua {
   strayResponse(res: SipResponse): void {
     const from = parseNameAddr(header(res, 'From') ?? '');
     const found = this.legs.get(legKey(callId(res) ?? '', typeof from?.params['tag'] === 'string' ? from.params['tag'] : ''));
+    const r = found?.call.reinvite;
+    if (r?.ack && r.to === found?.leg && cseq(res)?.seq === cseq(r.client.request)?.seq) {
+      void this.ctx.endpoint.send(r.ack.msg, r.ack.dest, r.ack.transport); // a re-INVITE's 2xx: its own ACK (§13.2.2.4)
+      return;
+    }
     const a = found?.call.outAck;
     const sameDialog = found?.call.out.dialog?.remoteTag === toTag(res);
-    if (a && sameDialog && res.status >= 200 && res.status < 300 && cseq(res)?.method === 'INVITE') void this.ctx.endpoint.send(a.msg, a.dest, a.transport);
+    const sameInvite = a !== undefined && cseq(res)?.seq === cseq(a.msg)?.seq;
+    if (a && sameDialog && sameInvite && res.status >= 200 && res.status < 300 && cseq(res)?.method === 'INVITE') void this.ctx.endpoint.send(a.msg, a.dest, a.transport);
   }
 
   /** A request inside one leg (BYE, ...): sent on the other leg, its final answer relayed back (§12.2). */
@@ -439,6 +470,7 @@ export class B2bua {
         return;
       }
     }
+    if (req.method === 'INVITE' && !this.reinviteAllowed(tx, call, found.leg)) return;
     this.relayOn(tx, call, other, role);
   }
 
@@ -466,6 +498,10 @@ export class B2bua {
     const transport = transportFor(this.ctx, hop.protocol, inboundTransport(this.ctx, other.protocol));
     this.ctx.log(`${this.ctx.name}: B2BUA ${describe(req)} → ${describe(out)} on leg ${other.callId}`);
     const client = this.ctx.endpoint.request(out, hop.address, { transport });
+    if (req.method === 'INVITE') {
+      this.relayReinvite(tx, call, other, client);
+      return;
+    }
     void client.final.then((res) => {
       const status = res?.status ?? 408;
       const back = createResponse(req, status, res?.reason);
@@ -486,6 +522,106 @@ export class B2bua {
       }
       void tx.respond(back);
     });
+  }
+
+  // ---- re-INVITE (RFC 3261 §14): relayed leg to leg, 2xx and ACK each on their own leg ----
+
+  /**
+   * Our own re-INVITE on a leg of a session, `body` its offer (§14.1): the peer's 2xx is ACKed
+   * here (§13.2.2.4) and nothing goes to the other leg. False when the leg has no dialog or an
+   * INVITE is already pending in the session (§14.1: not while one is in progress).
+   */
+  reinvite(call: Call, leg: Leg, body: Buffer, contentType: string): boolean {
+    const pending = call.reinvite;
+    if (!leg.dialog || call.ended || (pending && !pending.done)) return false;
+    const req = leg.dialog.createRequest('INVITE', [{ name: 'Content-Type', value: contentType }]);
+    req.body = Buffer.from(body);
+    const hop = nextHop(req);
+    if (!hop) return false;
+    const transport = transportFor(this.ctx, hop.protocol, inboundTransport(this.ctx, leg.protocol));
+    this.ctx.log(`${this.ctx.name}: B2BUA re-INVITE on leg ${leg.callId}: ${describe(req)}`);
+    const r: Reinvite = { to: leg, client: this.ctx.endpoint.request(req, hop.address, { transport }), done: false, ok: false };
+    call.reinvite = r;
+    this.onReinviteFinal(r, (res) => {
+      if (res && res.status < 300) r.ack = this.sendAck(leg, r.client);
+    });
+    return true;
+  }
+
+  /** §14.2: a re-INVITE while another INVITE of the session is pending gets 500 (same side) or 491 (glare). */
+  private reinviteAllowed(tx: ServerTransaction, call: Call, from: Leg): boolean {
+    const req = tx.request;
+    const pending = call.reinvite;
+    if (pending && !pending.done) {
+      const sameSide = pending.from === from;
+      const res = createResponse(req, sameSide ? 500 : 491);
+      if (sameSide) addHeader(res, 'Retry-After', String(Math.floor(Math.random() * 11))); // §14.2: 0 to 10 s
+      void tx.respond(res);
+      return false;
+    }
+    // A target refresh request (§12.2.2): CSeq order and the remote target of its leg.
+    if (from.dialog && !from.dialog.receive(req)) {
+      void tx.respond(createResponse(req, 500, 'Out of Order'));
+      return false;
+    }
+    return true;
+  }
+
+  /** A re-INVITE relayed on `to`: its final goes back (a 2xx with our Contact, §13.3.1.4); its ACK follows ours (reinviteAck). */
+  private relayReinvite(tx: ServerTransaction, call: Call, to: Leg, client: ClientTransaction): void {
+    const req = tx.request;
+    const from = this.legs.get(legKey(callId(req) ?? '', toTag(req) ?? ''))?.leg;
+    const r: Reinvite = { from, seq: cseq(req)?.seq, to, client, done: false, ok: false };
+    call.reinvite = r;
+    this.onReinviteFinal(r, (res) => {
+      const back = createResponse(req, res?.status ?? 408, res?.reason);
+      if (res) copyEndToEnd(res, back);
+      if (res && res.status < 300) addHeader(back, 'Contact', `<${ownUri(this.ctx.address, from?.protocol ?? to.protocol)}>`);
+      void tx.respond(back);
+    });
+  }
+
+  /** The first final of a re-INVITE (null: timeout) to `onFinal`; a retransmitted 2xx gets our ACK again (§13.2.2.4). */
+  private onReinviteFinal(r: Reinvite, onFinal: (res: SipResponse | null) => void): void {
+    r.client.onResponse((res) => {
+      if (res.status < 200) return;
+      if (r.done) {
+        if (res.status < 300 && r.ack) void this.ctx.endpoint.send(r.ack.msg, r.ack.dest, r.ack.transport);
+        return;
+      }
+      r.done = true;
+      r.ok = res.status < 300;
+      if (r.ok) r.to.dialog?.update(res); // a 2xx to a target refresh request (§12.2.1.2)
+      onFinal(res); // a non-2xx is ACKed by the client transaction (§17.1.1.3)
+    });
+    void r.client.final.then((res) => {
+      if (res !== null || r.done) return;
+      r.done = true;
+      onFinal(null);
+    });
+  }
+
+  /** The ACK of our 2xx to a relayed re-INVITE: now ours for the peer's 2xx on the other leg (§13.2.2.4). True when it was one. */
+  private reinviteAck(call: Call, leg: Leg, ack: SipRequest): boolean {
+    const r = call.reinvite;
+    if (!r || r.from !== leg || r.seq !== cseq(ack)?.seq) return false;
+    if (r.ok && !r.ack) r.ack = this.sendAck(r.to, r.client, ack);
+    return true;
+  }
+
+  /** An ACK for the 2xx to `invite` on `leg`, outside any transaction (§13.2.2.4: the INVITE's CSeq number), with our Via. */
+  private sendAck(leg: Leg, invite: ClientTransaction, from?: SipRequest): SentAck | undefined {
+    if (!leg.dialog) return undefined;
+    const ack = leg.dialog.createRequest('ACK');
+    setHeader(ack, 'CSeq', `${cseq(invite.request)?.seq ?? 1} ACK`);
+    if (from) copyEndToEnd(from, ack);
+    const hop = nextHop(ack);
+    if (!hop) return undefined;
+    const transport = transportFor(this.ctx, hop.protocol, inboundTransport(this.ctx, leg.protocol));
+    addHeader(ack, 'Via', ownVia(transport), 'top');
+    const sent: SentAck = { msg: ack, transport, dest: hop.address };
+    void this.ctx.endpoint.send(ack, hop.address, transport);
+    return sent;
   }
 
   /**

@@ -154,10 +154,22 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     description: 'PF A rejects the target device\'s CPM Session Invitation (INVITE with Target-Dialog to the CS session URI) with 403 Forbidden',
   },
   {
+    name: 'trf-mp-join-contribution-id-changed',
+    requirement: 'TRF-MP-JOIN',
+    mode: 'b2bua',
+    description: 'PF A embeds a fresh Contribution-ID in the Session Join Notification\'s Refer-To instead of the transferred session\'s (design §2 binding contributionIdOnTransfer: keep)',
+  },
+  {
     name: 'trf-mp-leaves-media-path',
     requirement: 'TRF-MP-MEDIA',
     mode: 'b2bua',
     description: 'PF A answers the target device with the transferee\'s SDP (its a=path) instead of its own MSRP address: the CS leaves the media path',
+  },
+  {
+    name: 'trf-mp-reinvite-transferee',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'once the target joined (its ACK arrived) PF A re-INVITEs the transferee in its session dialog, offering its own MSRP a=path: signalling reaches the transferee, which 5.2.5.1.1 says it should not; a target config with binding.allowReinviteToTransferee: true tolerates it',
   },
   {
     name: 'trf-mp-release-before-established',
@@ -208,6 +220,12 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     description: 'PF A routes the target\'s INVITE but rewrites the SDP a=path (offer and answer) to its own MSRP address: the CS puts itself in the media path',
   },
   {
+    name: 'trf-nmp-contribution-id-rewritten',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; design §2)',
+  },
+  {
     name: 'trf-nmp-release-before-confirmed',
     requirement: 'TRF-NMP-RELEASE',
     mode: 'proxy',
@@ -223,13 +241,13 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     name: 'trf-pull-other-user-accepted',
     requirement: 'TRF-PULL',
     mode: 'b2bua',
-    description: 'PF A accepts a remote (pull) transfer (INVITE with Replaces) from a device of another user instead of 403 Forbidden (RFC 3891 §6); acts in both modes',
+    description: 'PF A accepts a remote (pull) transfer from a device of another user instead of 403 Forbidden (RFC 3891 §6), in both pull forms: the INVITE with Replaces, and the REFER to the CS transfer URI (202, and that device is taken as the target); acts in both modes',
   },
   {
     name: 'trf-pull-old-dialog-left-up',
     requirement: 'TRF-PULL',
     mode: 'b2bua',
-    description: 'after a pull (INVITE with Replaces answered by PF A) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
+    description: 'after a pull answered by PF A (INVITE with Replaces, or the INVITE to the CS session URI that follows a REFER to the CS transfer URI) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
   },
 ];
 

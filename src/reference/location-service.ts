@@ -85,6 +85,17 @@ export class LocationService {
     return undefined;
   }
 
+  /**
+   * RFC 5627 §6 (dereferencing): a URI with a `gr` parameter is a GRUU; it names the live binding
+   * of that AoR whose instance id the parameter carries. Undefined for a plain URI or an unknown one.
+   */
+  resolveGruu(uri: string): Binding | undefined {
+    const u = parseUri(uri.trim().replace(/^<|>$/g, ''));
+    const gr = u?.params['gr'];
+    if (!u || typeof gr !== 'string' || gr === '') return undefined;
+    return this.lookup(uri).find((b) => b.instanceId === gr);
+  }
+
   /** `Contact: *` with Expires 0 (§10.3 step 6). */
   removeAll(aor: string): void {
     this.table.delete(aorKey(aor));

@@ -7,6 +7,9 @@
  * In core-emulation topology the device's REGISTER arrives through its SIP/IP Core, which adds
  * `Path: <sip:CORE;lr;hop=t2>` (RFC 3327 §5.2): the registrar stores the Path with the binding
  * (so terminating requests are routed through the core, §6) and echoes it in the 200 (§5.3).
+ * A device that supports GRUU (RFC 5627: `Supported: gruu` and a `+sip.instance`) gets its public
+ * GRUU, the AoR with `gr=<instance id>` (§3.1), as `pub-gruu` of its Contact in the 200 (§5);
+ * a session transfer may then name the target device by it (design §2 knob deviceAddressing).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, headerValues } from '../sip/message';
@@ -15,6 +18,7 @@ import { contactExpires, contactInstance, contacts, isContactStar } from '../sip
 import { callId } from '../sip/headers/name-addr';
 import { parseNameAddr } from '../sip/headers/name-addr';
 import { cseq } from '../sip/headers/cseq';
+import { supportedTags } from '../sip/headers/option-tags';
 import { parseUri } from '../sip/uri';
 import { createResponse } from '../sip/request-builder';
 import { newTag } from '../sip/ids';
@@ -68,9 +72,11 @@ export class Registrar {
     const res = createResponse(req, 200, 'OK', { toTag: newTag() });
     // RFC 3327 §5.3: the registrar copies the Path it stored into the 200 (OK), in order.
     for (const p of path) addHeader(res, 'Path', p);
+    const gruu = supportedTags(req).some((t) => t.toLowerCase() === 'gruu');
     for (const b of this.location.lookup(aor)) {
       const instance = b.instanceId ? `;+sip.instance="<${b.instanceId}>"` : '';
-      addHeader(res, 'Contact', `<${b.contact}>;expires=${this.location.remaining(b)}${instance}`);
+      const pub = gruu && b.instanceId ? `;pub-gruu="${publicGruu(aor, b.instanceId)}"` : '';
+      addHeader(res, 'Contact', `<${b.contact}>;expires=${this.location.remaining(b)}${instance}${pub}`);
     }
     return res;
   }
@@ -89,6 +95,11 @@ export class Registrar {
     addHeader(res, 'WWW-Authenticate', createChallenge({ realm, stale: outcome === 'stale' }));
     return res;
   }
+}
+
+/** RFC 5627 §3.1: the public GRUU of an instance is its AoR with the `gr` parameter set to the instance id. */
+export function publicGruu(aor: string, instanceId: string): string {
+  return `${aor.trim().replace(/^<|>$/g, '')};gr=${instanceId}`;
 }
 
 function parseExpires(v: string | undefined): number | undefined {

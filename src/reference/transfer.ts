@@ -28,11 +28,18 @@
  * dialog's ACK passed and A2 reported 200, the Release Notification goes to A1; A1's BYE in D is
  * routed to B1 as any BYE.
  *
- * Remote (pull) transfer (5.2.5.1 ¶1): A2 sends INVITE with `Replaces` naming A1's dialog. B2BUA
- * mode: to PF A's contact of D1; PF A authorizes (same AoR, registered device, RFC 3891 §6; 481
- * no dialog, 403 otherwise), answers with its own SDP, bridges A2 to the transferee's legs and
- * BYEs A1 once A2 ACKed. Proxy mode: the INVITE is routed to B1 when Replaces names a dialog PF A
- * record-routed whose caller has A2's AoR (403 otherwise); B1 releases A1 (RFC 3891).
+ * Remote (pull) transfer (5.2.5.1 ¶1): a device A2 takes over the session another device A1 of
+ * the same user holds, in either of two forms at once (design §2 `pullMode`):
+ * - INVITE with `Replaces` naming A1's dialog (RFC 3891). B2BUA mode: to PF A's contact of D1; PF A
+ *   authorizes (same AoR, registered device, RFC 3891 §6; 481 no dialog, 403 otherwise), answers
+ *   with its own SDP, bridges A2 to the transferee's legs and BYEs A1 once A2 ACKed. Proxy mode:
+ *   the INVITE is routed to B1 when Replaces names a dialog PF A record-routed whose caller has A2's
+ *   AoR (403 otherwise); B1 releases A1 (RFC 3891 §3).
+ * - REFER (RFC 3515) to the CS transfer URI with `Target-Dialog` naming D (RFC 4538) and
+ *   `Refer-To: <A2's own Contact>`: the flows above with the puller as both transferor and target
+ *   (PF control for it, 202 + NOTIFY in its REFER dialog, the Session Join Notification in B2BUA
+ *   mode or the Session replacement notification in proxy mode sent to A2 itself, the final NOTIFY
+ *   once A2's session is up; in B2BUA mode PF A BYEs A1 after A2's ACK). See transfer-pull.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../sip/message';
@@ -55,6 +62,7 @@ import { aorKey, sameContact } from './location-service';
 import type { B2bua, B2buaCall, Leg } from './b2bua';
 import type { ReplacesDecision, StatefulProxy } from './proxy';
 import type { ProxyDialog } from './proxy-dialogs';
+import { RemotePull } from './transfer-pull';
 
 /** User part of the CS transfer URI (the PSI a transfer request is sent to, 5.2.5.1.2). */
 export const TRANSFER_USER = 'transfer';
@@ -66,7 +74,7 @@ export const CS_MSRP_PORT = 2855;
 const MAX_TRANSFERS = 1000;
 
 /** A device a transfer names: a binding of the location service, or (under a fault) a bare URI. */
-interface Device {
+export interface Device {
   contact: string;
   address: Address;
   protocol: TransportProtocol;
@@ -74,14 +82,14 @@ interface Device {
 }
 
 /** Where PF A sends the transferor's NOTIFYs: D1 (in path) or the transfer REFER's own dialog (not in path). */
-interface Subscriber {
+export interface Subscriber {
   dialog: Dialog;
   protocol: TransportProtocol;
   /** False once the transferor released that dialog (no NOTIFY can go there any more). */
   alive(): boolean;
 }
 
-interface Transfer {
+export interface Transfer {
   id: string;
   kind: 'mp' | 'nmp';
   sessionUri: string;
@@ -104,9 +112,11 @@ interface Transfer {
   joined?: boolean;
   /** nmp: the dialog D being transferred. */
   dialog?: ProxyDialog;
+  /** A remote (pull) transfer by REFER to the transfer URI: the requester is the target (transfer-pull.ts). */
+  pull?: boolean;
 }
 
-type Control = { ok: true; device: Device } | { ok: false; status: number; reason?: string };
+export type Control = { ok: true; device: Device } | { ok: false; status: number; reason?: string };
 
 function uriOf(value: string | undefined): string | undefined {
   return value === undefined ? undefined : parseNameAddr(value)?.uri;
@@ -146,14 +156,29 @@ function rewritePath(ctx: PfContext, body: Buffer, id: string): Buffer {
 
 export class TransferService {
   private readonly byId = new Map<string, Transfer>();
-  /** In-dialog requests PF A receives for a transfer: the target's NOTIFYs (notification REFER dialog) and the transferor's (nmp REFER dialog). */
+  /** In-dialog requests PF A receives for a transfer: the target's NOTIFYs (notification REFER dialog) and the transferor's (nmp or pull REFER dialog). */
   private readonly byDialog = new Map<string, { transfer: Transfer; role: 'target' | 'transferor' }>();
   private closed = false;
+  /** Remote (pull) transfer by REFER to the transfer URI (transfer-pull.ts). */
+  private readonly pull: RemotePull;
 
   constructor(private readonly ctx: PfContext, private readonly b2bua: B2bua, private readonly proxy: StatefulProxy) {
+    this.pull = new RemotePull(ctx, b2bua, proxy, {
+      referTarget: (tx) => this.referTarget(tx),
+      control: (aor, targetUri, holder) => this.control(aor, targetUri, holder, 'trf-nmp'),
+      newTransfer: (kind, aor, device, subscriber, protocol) => this.newTransfer(kind, aor, device, subscriber, protocol),
+      subscribe: (dialog, t) => this.byDialog.set(`${dialog.callId}\u0000${dialog.localTag}`, { transfer: t, role: 'transferor' }),
+      transfers: () => this.byId.values(),
+      notify: (t, state, status, reason) => this.notifyTransferor(t, state, status, reason),
+      sendNotification: (t, device, referTo) => this.sendNotification(t, device, referTo),
+      isTargetDevice: (req, t) => this.isTargetDevice(req, t),
+      maybeComplete: (t) => this.maybeComplete(t),
+      csSdp: (offer, id) => csSdp(ctx, offer, id),
+      transferUri: (protocol) => ownUri(ctx.address, protocol, TRANSFER_USER),
+    });
     b2bua.setTransferHooks({ onRefer: (tx, call) => this.mpRefer(tx, call) });
     proxy.setTransferHooks({
-      onReplacesInvite: (tx, fwd) => this.replacesInvite(tx, fwd),
+      onReplacesInvite: (tx, fwd) => this.pull.replacesInvite(tx) ?? this.replacesInvite(tx, fwd),
       onTransferredBye: (tx, dialog) => this.transferredBye(tx, dialog),
     });
   }
@@ -170,6 +195,7 @@ export class TransferService {
   handle(tx: ServerTransaction): boolean {
     if (this.ctx.role !== 'A') return false;
     const req = tx.request;
+    this.pull.observe(req);
     if (isInDialog(req)) {
       const entry = this.byDialog.get(`${callId(req) ?? ''}\u0000${toTag(req) ?? ''}`);
       if (!entry) return false;
@@ -181,12 +207,15 @@ export class TransferService {
     if (!isOwnUri(routed.uri, this.ctx.address)) return false;
     const user = parseUri(routed.uri)?.user ?? '';
     if (req.method === 'REFER' && user === TRANSFER_USER) {
-      if (this.ctx.mode === 'proxy') this.nmpRefer(tx);
+      if (this.pull.isPull(req)) this.pull.refer(tx);
+      else if (this.ctx.mode === 'proxy') this.nmpRefer(tx);
       else void tx.respond(createResponse(req, 481)); // in B2BUA mode the transfer request is sent in the session's dialog
       return true;
     }
     if (req.method === 'INVITE' && user.startsWith(SESSION_USER_PREFIX)) {
-      this.mpInvite(tx);
+      const pulled = this.byId.get(user.slice(SESSION_USER_PREFIX.length));
+      if (pulled?.pull) this.pull.join(tx, pulled);
+      else this.mpInvite(tx);
       return true;
     }
     if (req.method === 'INVITE' && this.ctx.mode === 'b2bua' && header(req, 'Replaces') !== undefined) {
@@ -199,7 +228,9 @@ export class TransferService {
   // ---- PF control for the transferor (5.2.5.1.1 ¶2, 5.2.5.1.2 ¶3) ----
 
   /** The transfer's target must be another registered device (binding) of the transferor's AoR. */
-  private control(aor: string, targetUri: string, transferorContact: string | undefined, prefix: 'trf-mp' | 'trf-nmp'): Control {
+  private control(aor: string, named: string, transferorContact: string | undefined, prefix: 'trf-mp' | 'trf-nmp'): Control {
+    // A device named by its GRUU (RFC 5627 §6) is the binding of that instance; an unknown GRUU stays as named.
+    const targetUri = this.ctx.location.resolveGruu(named)?.contact ?? named;
     if (transferorContact && sameContact(targetUri, transferorContact)) return { ok: false, status: 403, reason: 'Forbidden' };
     const own = this.ctx.location.lookup(aor).find((b) => sameContact(b.contact, targetUri));
     if (own) return { ok: true, device: own };
@@ -318,6 +349,10 @@ export class TransferService {
     const contrib = header(invite, 'Contribution-ID');
     if (conv) headers['Conversation-ID'] = conv.trim();
     if (contrib) headers['Contribution-ID'] = contrib.trim();
+    if (contrib && this.ctx.faults.has('trf-mp-join-contribution-id-changed')) {
+      headers['Contribution-ID'] = randomUUID();
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-join-contribution-id-changed: Contribution-ID ${headers['Contribution-ID']} in the Join Notification`);
+    }
     const session = parseUri(t.sessionUri);
     if (!session) return;
     this.sendNotification(t, this.joinDevice(t, aor, d1.remoteTarget), `<${formatUri({ ...session, headers })}>`);
@@ -363,9 +398,23 @@ export class TransferService {
     t.joined = true;
     this.b2bua.join(call, tx, body, type, () => {
       t.acked = true;
+      this.reinviteTransferee(t, call, req.body);
       this.maybeComplete(t);
     });
     this.ctx.log(`${this.ctx.name}: transfer ${t.id}: target joined the session (CS stays in the media path)`);
+  }
+
+  /**
+   * `trf-mp-reinvite-transferee`: once the target joined (its ACK arrived), a re-INVITE (RFC 3261
+   * §14) in the session's leg towards the transferee, offering our own MSRP a=path; 5.2.5.1.1
+   * wants no signalling towards the transferee (SHOULD, TRF-MP-MEDIA).
+   */
+  private reinviteTransferee(t: Transfer, call: B2buaCall, offer: Buffer): void {
+    if (!this.ctx.faults.has('trf-mp-reinvite-transferee')) return;
+    this.ctx.log(`${this.ctx.name}: fault trf-mp-reinvite-transferee: re-INVITE towards the transferee on leg ${call.out.callId}`);
+    if (!this.b2bua.reinvite(call, call.out, csSdp(this.ctx, offer, `${t.id}b`), 'application/sdp')) {
+      this.ctx.log(`${this.ctx.name}: transfer ${t.id}: no re-INVITE possible on leg ${call.out.callId}`);
+    }
   }
 
   private findMp(td: TargetDialog): Transfer | undefined {
@@ -486,6 +535,10 @@ export class TransferService {
       const rest = requireTags(fwd).filter((x) => x.toLowerCase() !== 'replaces');
       removeHeader(fwd, 'Require');
       if (rest.length > 0) addHeader(fwd, 'Require', rest.join(', '));
+    }
+    if (this.ctx.faults.has('trf-nmp-contribution-id-rewritten') && header(fwd, 'Contribution-ID') !== undefined) {
+      this.ctx.log(`${this.ctx.name}: fault trf-nmp-contribution-id-rewritten: new Contribution-ID on ${describe(req)}`);
+      setHeader(fwd, 'Contribution-ID', randomUUID());
     }
     const inPath = this.ctx.faults.has('trf-nmp-cs-in-media-path');
     if (inPath) {

@@ -16,6 +16,8 @@ import type { Mismatch } from '../../src/harness/template';
 import type { TestContext } from '../../src/harness/context';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
 import { establishSession, registerAll, type Session } from '../../src/harness/session';
+import { contributionId } from '../../src/sip/headers/cpm';
+import { randomUUID } from 'node:crypto';
 
 const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
 const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
@@ -31,6 +33,8 @@ export interface TransferSetup {
   a1: Device;
   a2: Device;
   b1: Device;
+  /** Re-INVITEs of the session that reached the transferee (B1 accepted each, as a device would). */
+  reinvites: ServerTransaction[];
 }
 
 /** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS. */
@@ -38,7 +42,80 @@ export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> 
   const [a, b] = t.topology.users;
   await registerAll(t);
   const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-  return { s, a1: a.devices[0], a2: a.devices[1], b1: b.devices[0] };
+  const b1 = b.devices[0];
+  const reinvites: ServerTransaction[] = [];
+  // A device accepts a re-INVITE of its session (RFC 3261 §14.2) whatever the verdict on it:
+  // whether the CS may send one is judged by the case (knob allowReinviteToTransferee).
+  b1.handle((tx) => {
+    const r = tx.request;
+    if (r.method !== 'INVITE' || header(r, 'Call-ID') !== s.uas.callId || !/;\s*tag=/i.test(header(r, 'To') ?? '')) return false;
+    reinvites.push(tx);
+    void b1.answerReinvite(tx).catch(() => undefined);
+    return true;
+  });
+  return { s, a1: a.devices[0], a2: a.devices[1], b1, reinvites };
+}
+
+/**
+ * 5.2.5.1.1 with the CS in the media path: "no signalling reaches the transferee" (SHOULD, design
+ * §2). A re-INVITE of the transferee breaks it unless the target config tolerates it (knob
+ * allowReinviteToTransferee). Judged once per case, after waiting `waitMs` for a late one.
+ */
+export async function judgeReinvites(t: TestContext, x: TransferSetup, requirement: string, waitMs: number): Promise<void> {
+  if (x.reinvites.length === 0 && waitMs > 0) {
+    await t.trace.waitFor({ owner: x.b1.name, direction: 'received', template: { method: 'INVITE', headers: { 'Call-ID': x.s.uas.callId, To: /;\s*tag=/i } } }, waitMs);
+  }
+  if (x.reinvites.length === 0 || t.target.binding.allowReinviteToTransferee) return;
+  t.should(requirement, false, {
+    message: `the CS re-INVITEd the transferee ${x.b1.name} during the transfer; with the CS in the media path no signalling should reach it (set binding.allowReinviteToTransferee if your CS does this by design)`,
+    expected: `no request at ${x.b1.name}`, actual: x.reinvites[0].request,
+  });
+}
+
+/**
+ * How a transfer names a device (design §2 knob `deviceAddressing`): its registered contact, or the
+ * public GRUU the SUT assigned it at registration (RFC 5627 §3.1). A SUT bound to GRUUs that gave
+ * none leaves nothing to name the device by: the case is inconclusive, with the reason.
+ */
+export function addressOf(t: TestContext, device: Device): string {
+  const how = t.target.binding.deviceAddressing ?? 'contact';
+  const uri = device.addressFor(how);
+  t.precondition(uri !== undefined, {
+    message: `binding.deviceAddressing is gruu, but the SUT assigned ${device.name} no GRUU: its REGISTER's 200 carried no pub-gruu for +sip.instance ${device.instanceId} (RFC 5627 §5)`,
+  });
+  return uri!;
+}
+
+/** A URI of the user's that names no registered device: an unknown GRUU, or a contact nobody registered. */
+export function unregisteredAddress(t: TestContext, device: Device): string {
+  if (t.target.binding.deviceAddressing === 'gruu') return `${device.aor};gr=urn:uuid:${randomUUID()}`;
+  return `sip:${device.aor.replace(/^sips?:/, '').split('@')[0]}@${t.target.localHost}:9;transport=${t.variant.transport}`;
+}
+
+/**
+ * The Contribution-ID rule of the knob `contributionIdOnTransfer` (design §2) for an id the SUT
+ * hands on (embedded in a Refer-To, or in the INVITE it routes): `keep` wants the transferred
+ * session's, `new` any other. True, or what is wrong.
+ */
+export function contributionIdFollows(t: TestContext, got: string | undefined, original: string | undefined): true | string {
+  if (got === undefined || original === undefined) return true;
+  const keep = (t.target.binding.contributionIdOnTransfer ?? 'keep') === 'keep';
+  if (keep && got !== original) return `Contribution-ID ${got} is not the transferred session's ${original} (binding contributionIdOnTransfer: keep)`;
+  if (!keep && got === original) return `Contribution-ID ${got} is the transferred session's, but binding contributionIdOnTransfer is new`;
+  return true;
+}
+
+/** The Contribution-ID the target's CPM Session Invitation carries, per the knob: the session's, or a fresh one. */
+export function targetContributionId(t: TestContext, embedded: string | undefined, original: SipMessage): string {
+  if (embedded !== undefined) return embedded; // RFC 3515 §2.1: headers of the Refer-To become the INVITE's
+  const keep = (t.target.binding.contributionIdOnTransfer ?? 'keep') === 'keep';
+  return (keep ? contributionId(original) : null) ?? randomUUID();
+}
+
+/** The CS transfer URI (IXIT) over the variant's transport. */
+export function transferUri(t: TestContext): string {
+  const u = t.target.ixit.transferUri!;
+  return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
 }
 
 /** RFC 3420: the status line a message/sipfrag body starts with, or null. */

@@ -4,7 +4,7 @@
  * cases add user C (C1, a foreign target). UDP and TCP, direct and core-emulation.
  */
 import { Dialog } from '../../../src/sip/dialog';
-import { conversationId } from '../../../src/sip/headers/cpm';
+import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
@@ -13,7 +13,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, targetContributionId, judgeReinvites, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 
@@ -49,7 +49,7 @@ export const transferInMediaPath: TestCase = {
   async run(t) {
     const x = await sessionToTransfer(t);
     const T = t.timeoutMs;
-    const res = await requestTransfer(t, x, x.a2.contactUri);
+    const res = await requestTransfer(t, x, addressOf(t, x.a2));
     await t.step('T2', MP_STEPS.T2, async () => {
       t.check('TRF-MP-ACCEPT', res !== null && acceptedCode(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`,
@@ -74,6 +74,9 @@ export const transferInMediaPath: TestCase = {
           message: `the Join Notification does not lead the target into the existing session (${correlation === 'replaces' ? 'Replaces, RFC 3891' : 'Target-Dialog, RFC 4538'})`, actual: tx!.request,
         });
       }
+      t.check('TRF-MP-JOIN', contributionIdFollows(t, how.contributionId, contributionId(x.s.invite) ?? undefined), {
+        message: 'the Join Notification hands the target the wrong Contribution-ID for its session', actual: tx!.request,
+      });
       const dialog = await acceptRefer(x.a2, tx!);
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { how, dialog };
@@ -81,7 +84,7 @@ export const transferInMediaPath: TestCase = {
     const joined = await t.step('T4', MP_STEPS.T4, async () => {
       const invite = x.a2.inviteRequest(join.how.uri, {
         conversationId: join.how.conversationId ?? conversationId(x.s.invite) ?? undefined,
-        contributionId: join.how.contributionId,
+        contributionId: targetContributionId(t, join.how.contributionId, x.s.invite),
         // RFC 3515 §2.1: the headers embedded in the Refer-To become headers of the INVITE.
         extra: [
           ...(join.how.targetDialog ? [{ name: 'Target-Dialog', value: join.how.targetDialog }] : []),
@@ -100,6 +103,7 @@ export const transferInMediaPath: TestCase = {
       return { dialog: d, answer: answer! };
     });
     await t.step('T5', MP_STEPS.T5, async () => {
+      await judgeReinvites(t, x, 'TRF-MP-MEDIA', t.quietMs);
       const transfereePath = msrpPath(t.trace.first({ owner: x.b1.name, direction: 'sent', template: { status: 200 } })?.message?.body ?? Buffer.alloc(0));
       const got = msrpPath(joined.answer.body);
       t.should('TRF-MP-MEDIA', got !== null && got.path !== transfereePath?.path && (t.target.ixit.csMsrpHosts ?? [got.host]).includes(got.host), {
@@ -136,6 +140,7 @@ export const transferInMediaPath: TestCase = {
       t.check('TRF-MP-ESTABLISH', at !== null, { message: `the transferee's session does not lead to the target ${x.a2.name} after the transfer`, expected: `B1's BYE at ${x.a2.name}` });
       await x.a2.respond(at!, 200);
       await finalWithin(tx, T);
+      await judgeReinvites(t, x, 'TRF-MP-MEDIA', 0);
     });
   },
 };
@@ -173,10 +178,10 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
 }
 
 export const foreignTargetRefused = refusedTransfer('TC-TRF-MP-02', 'A transfer to a device of another user is refused by PF control, and no device is notified',
-  (t) => t.topology.users[2].devices[0].contactUri, [2, 1, 1]);
+  (t) => addressOf(t, t.topology.users[2].devices[0]), [2, 1, 1]);
 
 export const unregisteredTargetRefused = refusedTransfer('TC-TRF-MP-03', 'A transfer to a device that is not registered is refused, and no device is notified',
-  (t, x) => `sip:${x.a1.aor.replace(/^sip:/, '').split('@')[0]}@${t.target.localHost}:9;transport=${t.variant.transport}`, [2, 1]);
+  (t, x) => unregisteredAddress(t, x.a1), [2, 1]);
 
 /** The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session. */
 function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): TestCase {
@@ -190,7 +195,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
     async run(t) {
       const x = await sessionToTransfer(t);
       const T = t.timeoutMs;
-      const res = await requestTransfer(t, x, x.a2.contactUri);
+      const res = await requestTransfer(t, x, addressOf(t, x.a2));
       t.precondition(res !== null && acceptedCode(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
       await takeRequest(x.a1, 'NOTIFY', T);
       await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, async () => {

@@ -4,6 +4,7 @@
  * The transfer request goes to the CS transfer URI (IXIT) with Target-Dialog (design §2).
  */
 import { header } from '../../../src/sip/message';
+import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import { Dialog } from '../../../src/sip/dialog';
 import { vias } from '../../../src/sip/headers/via';
 import { routes } from '../../../src/sip/headers/route';
@@ -16,7 +17,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, targetContributionId, transferUri, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 
@@ -28,12 +29,6 @@ const applies = (t: HarnessTarget) => {
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: NMP.clause, sentence });
 
 type Setup = TransferSetup;
-
-/** The transfer URI over the variant's transport. */
-function transferUri(t: TestContext): string {
-  const u = t.target.ixit.transferUri!;
-  return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
-}
 
 /** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538). */
 async function requestTransfer(t: TestContext, x: Setup, target: string) {
@@ -63,7 +58,7 @@ export const transferNotInMediaPath: TestCase = {
   async run(t) {
     const x = await sessionToTransfer(t);
     const T = t.timeoutMs;
-    const { response: res } = await requestTransfer(t, x, x.a2.contactUri);
+    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2));
     await t.step('T2', NMP_STEPS.T2, async () => {
       t.check('TRF-NMP-ACCEPT', res !== null && accepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
@@ -78,12 +73,16 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-REPLACE', referMismatches(tx!.request), { message: 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
       const h = joinInstruction(tx!.request)!;
       t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx!.request });
+      t.check('TRF-NMP-REPLACE', contributionIdFollows(t, h.contributionId, contributionId(x.s.invite) ?? undefined), { message: 'the replacement notification hands the target the wrong Contribution-ID for its session', actual: tx!.request });
       const dialog = await acceptRefer(x.a2, tx!);
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { ...h, dialog };
     });
     const next = await t.step('T4', NMP_STEPS.T4, async () => {
       const invite = x.a2.inviteRequest(how.uri, {
+        // design §2: the target's invitation carries the session's Conversation-ID; its Contribution-ID per the knob.
+        conversationId: how.conversationId ?? conversationId(x.s.invite) ?? undefined,
+        contributionId: targetContributionId(t, how.contributionId, x.s.invite),
         extra: [
           { name: 'Replaces', value: how.replaces! },
           { name: 'Require', value: 'replaces' },
@@ -102,6 +101,12 @@ export const transferNotInMediaPath: TestCase = {
       const pfA = t.target.pfA;
       const csOnPath = vias(inv).some((v) => v.host === pfA.host && (v.port ?? 5060) === pfA.port) ||
         routes(inv, 'Record-Route').some((r) => { const a = uriAddress(r.uri); return a !== null && a.host === pfA.host && a.port === pfA.port; });
+      const sent = { conv: conversationId(invite), contrib: contributionId(invite) };
+      const routed = { conv: conversationId(inv), contrib: contributionId(inv) };
+      t.check('TRF-NMP-ROUTE', [
+        ...(routed.conv !== sent.conv ? [{ field: 'Conversation-ID', expected: sent.conv ?? '(absent)', actual: routed.conv ?? '(absent)' }] : []),
+        ...(routed.contrib !== sent.contrib ? [{ field: 'Contribution-ID', expected: sent.contrib ?? '(absent)', actual: routed.contrib ?? '(absent)' }] : []),
+      ], { message: 'the CS changed the CPM identifiers of the target\'s invitation on the way to the transferee (design §2: same Conversation-ID; Contribution-ID per binding contributionIdOnTransfer)', actual: inv });
       t.check('TRF-NMP-ROUTE', csOnPath, { message: 'the invitation reached the transferee without passing the CS (no Via / Record-Route of PF A)', actual: inv });
       await x.b1.answer(atB!, 200, { ringing: true });
       const answer = await finalWithin(tx, T);
@@ -170,9 +175,9 @@ function refused(id: string, title: string, target: (t: TestContext, x: Setup) =
   };
 }
 
-export const nmpForeignTarget = refused('TC-TRF-NMP-02', 'A transfer to a device of another user is refused, and no device is notified', (t) => t.topology.users[2].devices[0].contactUri, [2, 1, 1]);
+export const nmpForeignTarget = refused('TC-TRF-NMP-02', 'A transfer to a device of another user is refused, and no device is notified', (t) => addressOf(t, t.topology.users[2].devices[0]), [2, 1, 1]);
 export const nmpUnregisteredTarget = refused('TC-TRF-NMP-03', 'A transfer to a device that is not registered is refused, and no device is notified',
-  (t, x) => `sip:${x.a1.aor.replace(/^sip:/, '').split('@')[0]}@${t.target.localHost}:9;transport=${t.variant.transport}`, [2, 1]);
+  (t, x) => unregisteredAddress(t, x.a1), [2, 1]);
 
 export const nmpTargetDeclines: TestCase = {
   id: 'TC-TRF-NMP-04',
@@ -184,7 +189,7 @@ export const nmpTargetDeclines: TestCase = {
   applies,
   async run(t) {
     const x = await sessionToTransfer(t);
-    const { response: res } = await requestTransfer(t, x, x.a2.contactUri);
+    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2));
     t.precondition(res !== null && accepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
     await takeRequest(x.a1, 'NOTIFY', t.timeoutMs);
     await t.step('decline', 'The target declines the replacement notification (603)', async () => {

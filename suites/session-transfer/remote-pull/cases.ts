@@ -1,27 +1,43 @@
 /**
  * Suite: remote (pull) transfer (5.2.5.1 ¶1): a device pulls the session another device of the
- * same user holds onto itself, with an INVITE carrying Replaces (binding pullMode invite-replaces).
+ * same user holds onto itself. Two bindings (design §2, knob `pullMode`):
+ * - `invite-replaces` (default): the puller sends an INVITE with Replaces naming the held dialog
+ *   (RFC 3891 §6.1);
+ * - `refer-to-psi`: the puller asks the CS, with a REFER to the CS transfer URI naming the held
+ *   dialog by Target-Dialog (RFC 4538) and itself as Refer-To (RFC 3515); after 202 + NOTIFY the
+ *   CS leads it into the session, by a REFER it follows (as in 5.2.5.1.1 / 5.2.5.1.2) or by an
+ *   INVITE of its own, and ends the subscription with NOTIFY sipfrag 200 once the session moved.
+ * Either way the device that held the session is released (BYE) and the session goes on at the puller.
  */
 import { Dialog } from '../../../src/sip/dialog';
+import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
+import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { Device } from '../../../src/harness/device';
 import { finalWithin, type Session } from '../../../src/harness/session';
-import { sessionToTransfer, transferVariants } from '../transfer-flow';
+import {
+  acceptRefer, addressOf, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, sessionToTransfer, takeRequest,
+  targetContributionId, transferUri, transferVariants,
+} from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
   if (!t.ics.transfer.pull) return 'ICS: the SUT does not claim remote (pull) transfer (ics.transfer.pull = false)';
+  if (t.binding.pullMode === 'refer-to-psi' && !t.ixit.transferUri) return 'IXIT: binding.pullMode is refer-to-psi but there is no CS transfer URI (ixit.transferUri) to send the pull to';
   return true;
 };
 const spec = { document: TRF_DOCUMENT, clause: PULL.clause, sentence: PULL.sentence };
+const byRefer = (t: TestContext) => t.target.binding.pullMode === 'refer-to-psi';
 
 /** The pulling INVITE: to the held session's remote target, Replaces naming it (RFC 3891 §6.1). */
 function pullInvite(puller: Device, s: Session) {
   const d = s.uac;
   return puller.inviteRequest(d.remoteTarget, {
+    conversationId: conversationId(s.invite) ?? undefined,
+    contributionId: contributionId(s.invite) ?? undefined,
     extra: [
       { name: 'Replaces', value: `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}` },
       { name: 'Require', value: 'replaces' },
@@ -29,7 +45,80 @@ function pullInvite(puller: Device, s: Session) {
   });
 }
 
-const setup = sessionToTransfer;
+/** The pulling REFER: to the CS transfer URI, Target-Dialog naming the held dialog, the puller itself as Refer-To. */
+function pullRefer(t: TestContext, puller: Device, s: Session) {
+  const d = s.uac;
+  const uri = transferUri(t);
+  return puller.newRequest('REFER', uri, uri, [
+    { name: 'Target-Dialog', value: `${d.callId};local-tag=${d.localTag};remote-tag=${d.remoteTag}` },
+    { name: 'Require', value: 'tdialog' },
+    { name: 'Refer-To', value: `<${addressOf(t, puller)}>` },
+    { name: 'Referred-By', value: `<${puller.aor}>` },
+  ]);
+}
+
+const accepted = (t: TestContext, status: number) => status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
+
+/**
+ * The puller's INVITE (with Replaces or as a REFER told it): not in the media path the CS routes it
+ * to the peer, which accepts it and releases the replaced dialog itself (RFC 3891 §3); in the media
+ * path the CS answers it. Returns the puller's new dialog, or null after a failed check.
+ */
+async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Session, invite: ReturnType<Device['inviteRequest']>): Promise<Dialog> {
+  const T = t.timeoutMs;
+  const tx = puller.endpoint.request(invite, puller.nextHop(invite));
+  const atPeer = await peer.waitForRequest({ method: 'INVITE', headers: { Replaces: () => true } }, t.target.pfMode === 'proxy' ? T : t.quietMs);
+  if (atPeer) {
+    await peer.answer(atPeer, 200);
+    const old = s.uas.createRequest('BYE');
+    peer.endpoint.request(old, peer.nextHop(old));
+  }
+  const answer = await finalWithin(tx, T);
+  t.check('TRF-PULL', answer !== null && answer.status >= 200 && answer.status < 300, {
+    message: `the pull by ${puller.name}, a device of the same user, was not accepted: ${answer ? labelOf(answer) : 'no answer'}`, actual: answer ?? 'nothing',
+  });
+  const d = Dialog.fromUac(tx.request, answer!);
+  await puller.ack(d, tx.request);
+  return d;
+}
+
+/** refer-to-psi: the pull request, Accepted, and the CS leading the puller into the session. */
+async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Session): Promise<{ dialog: Dialog; subscription: Dialog }> {
+  const T = t.timeoutMs;
+  const { tx, response } = await puller.send(pullRefer(t, puller, s));
+  t.check('TRF-PULL', response !== null && accepted(t, response.status), {
+    message: `the pull request of ${puller.name}, a device of the same user, was not accepted: ${response ? labelOf(response) : 'no answer'}`,
+    expected: '202 Accepted', actual: response ?? 'nothing',
+  });
+  // RFC 3515 §2.4.4: the REFER's dialog carries the implicit subscription the NOTIFYs come in.
+  const subscription = Dialog.fromUac(tx.request, response!);
+  const n = await takeRequest(puller, 'NOTIFY', T);
+  t.check('TRF-PULL', n !== null, { message: `no NOTIFY followed the Accepted response at ${puller.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
+  t.check('TRF-PULL', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY of the pull is not the refer progress notification', actual: n!.request });
+  // The CS leads the puller into the session: a REFER it follows, or an INVITE it answers.
+  const lead = await puller.waitForRequest({ where: [{ what: 'REFER or INVITE', test: (m) => m.kind === 'request' && (m.method === 'REFER' || m.method === 'INVITE') }] }, T);
+  t.check('TRF-PULL', lead !== null, { message: `after accepting the pull the CS did not lead ${puller.name} into the session within ${T} ms`, expected: `REFER or INVITE at ${puller.name}` });
+  if (lead!.request.method === 'INVITE') {
+    const dialog = await puller.answer(lead!, 200);
+    return { dialog: dialog!, subscription };
+  }
+  t.check('TRF-PULL', referMismatches(lead!.request), { message: 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)', actual: lead!.request });
+  const how = joinInstruction(lead!.request)!;
+  const referDialog = await acceptRefer(puller, lead!);
+  await sendReferNotify(puller, referDialog, 'active', 100, 'Trying');
+  const invite = puller.inviteRequest(how.uri, {
+    conversationId: how.conversationId ?? conversationId(s.invite) ?? undefined,
+    contributionId: targetContributionId(t, how.contributionId, s.invite),
+    extra: [
+      ...(how.targetDialog ? [{ name: 'Target-Dialog', value: how.targetDialog }] : []),
+      ...(how.replaces ? [{ name: 'Replaces', value: how.replaces }] : []),
+      ...(how.require ? [{ name: 'Require', value: how.require }] : how.targetDialog ? [{ name: 'Require', value: 'tdialog' }] : how.replaces ? [{ name: 'Require', value: 'replaces' }] : []),
+    ],
+  });
+  const dialog = await invitePulled(t, puller, peer, s, invite);
+  await sendReferNotify(puller, referDialog, 'terminated', 200, 'OK');
+  return { dialog, subscription };
+}
 
 export const pullBySameUser: TestCase = {
   id: 'TC-TRF-PULL-01',
@@ -39,33 +128,28 @@ export const pullBySameUser: TestCase = {
   variants: variants([2, 1]),
   applies,
   async run(t) {
-    const { s, a1, a2, b1 } = await setup(t);
+    const { s, a1, a2, b1 } = await sessionToTransfer(t);
     const T = t.timeoutMs;
-    const pulled = await t.step('pull', `${a2.name} pulls the session of ${a1.name} (INVITE with Replaces)`, async () => {
-      const inv = pullInvite(a2, s);
-      const tx = a2.endpoint.request(inv, a2.nextHop(inv));
-      // Not in the media path, the CS routes the pull to the peer, which accepts and releases the old dialog (RFC 3891 §3).
-      const atB = await b1.waitForRequest({ method: 'INVITE' }, t.target.pfMode === 'proxy' ? T : t.quietMs);
-      if (atB) {
-        await b1.answer(atB, 200);
-        const old = s.uas.createRequest('BYE');
-        b1.endpoint.request(old, b1.nextHop(old));
-      }
-      const answer = await finalWithin(tx, T);
-      t.check('TRF-PULL', answer !== null && answer.status >= 200 && answer.status < 300, {
-        message: `the pull by ${a2.name}, a device of the same user, was not accepted: ${answer ? labelOf(answer) : 'no answer'}`, actual: answer ?? 'nothing',
-      });
-      const d = Dialog.fromUac(tx.request, answer!);
-      await a2.ack(d, tx.request);
-      return d;
+    const how = byRefer(t) ? 'REFER to the CS transfer URI' : 'INVITE with Replaces';
+    const pulled = await t.step('pull', `${a2.name} pulls the session of ${a1.name} (${how})`, async () => {
+      if (byRefer(t)) return pullViaCs(t, a2, b1, s);
+      return { dialog: await invitePulled(t, a2, b1, s, pullInvite(a2, s)), subscription: null };
     });
     await t.step('release', `${a1.name}, which held the session, is released`, async () => {
       const bye = await a1.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-PULL', bye !== null, { message: `${a1.name} still holds the session after it was pulled (no BYE within ${T} ms)`, expected: `BYE at ${a1.name}` });
       await a1.respond(bye!, 200);
     });
+    if (pulled.subscription) {
+      await t.step('notify', `The CS tells ${a2.name} the pull succeeded (NOTIFY terminated, sipfrag 200)`, async () => {
+        const n = await a2.waitForRequest({ method: 'NOTIFY', headers: { 'Call-ID': pulled.subscription!.callId } }, T);
+        t.check('TRF-PULL', n !== null, { message: `${a2.name}'s pull subscription was never ended with the outcome (RFC 3515 §2.4.7)`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
+        await a2.respond(n!, 200);
+        t.check('TRF-PULL', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the final NOTIFY of the pull does not report success', actual: n!.request });
+      });
+    }
     await t.step('continue', `The session now goes on at ${a2.name}`, async () => {
-      const bye = pulled.createRequest('BYE');
+      const bye = pulled.dialog.createRequest('BYE');
       const tx = a2.endpoint.request(bye, a2.nextHop(bye));
       const at = await b1.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-PULL', at !== null, { message: `the pulled session does not lead from ${a2.name} to the peer` });
@@ -83,13 +167,14 @@ export const pullByOtherUserRefused: TestCase = {
   variants: variants([2, 1, 1]),
   applies,
   async run(t) {
-    const { s, a1, b1 } = await setup(t);
+    const { s, a1, b1 } = await sessionToTransfer(t);
     const c1 = t.topology.users[2].devices[0];
     await t.step('pull', `${c1.name} (another user) tries to pull the session of ${a1.name}`, async () => {
-      const inv = pullInvite(c1, s);
-      const tx = c1.endpoint.request(inv, c1.nextHop(inv));
+      const req = byRefer(t) ? pullRefer(t, c1, s) : pullInvite(c1, s);
+      const tx = c1.endpoint.request(req, c1.nextHop(req));
       const res = await finalWithin(tx, t.timeoutMs);
       t.check('TRF-PULL', res !== null && res.status >= 400, { message: `a pull by another user's device was not refused: ${res ? labelOf(res) : 'no answer'}`, expected: '403 (RFC 3891 §6: authorization)', actual: res ?? 'nothing' });
+      if (res && res.status >= 200 && res.status < 300 && req.method === 'INVITE') await c1.ack(Dialog.fromUac(tx.request, res), tx.request);
       await t.expectQuiet([a1, b1], 'TRF-PULL', 'a refused pull must leave the session alone');
     });
   },

@@ -12,14 +12,15 @@ import type { ServerTransaction } from '../../../src/sip/endpoint';
 import { createResponse } from '../../../src/sip/request-builder';
 import { parseReferTo, embeddedHeader } from '../../../src/sip/headers/refer-to';
 import { parseTargetDialog } from '../../../src/sip/headers/dialog-id';
-import { fromTag, parseNameAddr, toTag } from '../../../src/sip/headers/name-addr';
+import { callId, fromTag, parseNameAddr, toTag } from '../../../src/sip/headers/name-addr';
+import { cseq } from '../../../src/sip/headers/cseq';
 import { contacts } from '../../../src/sip/headers/contact';
 import { routes } from '../../../src/sip/headers/route';
 import { event, subscriptionState } from '../../../src/sip/headers/event';
 import type { TransportProtocol } from '../../../src/sip/transport/address';
 import { startReferenceServer, type ReferenceServer } from '../../../src/reference';
-import { TestUa, TIMERS } from './test-ua';
-import { establish, hdr, inDialog, inviteFromReferTo, lr, msrpPath, notify, reply, sipfrag, sleep, unexpected, SIPFRAG, type Session } from './transfer-ua';
+import { TestUa, TIMERS, sdp } from './test-ua';
+import { answerReinvite, establish, hdr, inDialog, inviteFromReferTo, lr, msrpPath, notify, reply, sipfrag, sleep, unexpected, SIPFRAG, type Session } from './transfer-ua';
 
 interface World { server: ReferenceServer; a1: TestUa; a2: TestUa; b1: TestUa; uas: TestUa[] }
 
@@ -229,6 +230,97 @@ describe.each(['udp', 'tcp'] as const)('transfer, CS in the media path (b2bua), 
     expect(atA2 && j.a2d.matches(atA2.request)).toBe(true);
     await atA2!.respond(createResponse(atA2!.request, 200));
     expect((await bye.final)?.status).toBe(200);
+  });
+
+  test('re-INVITEs (RFC 3261 §14) cross both B2BUAs either way: SDP bridged, 2xx with a Contact, each ACK on its own leg; glare gets 491', async () => {
+    const s = await establish(w.server, w.a1, w.b1);
+    // B1 → PF B → PF A → A1.
+    const fromB1 = inDialog(w.b1, s.b1d, 'INVITE', [], { type: 'application/sdp', data: sdp(w.b1.address.host, w.b1.address.port + 1) });
+    const atA1 = await w.a1.waitFor('INVITE');
+    expect(atA1).not.toBeNull();
+    expect(s.d1.matches(atA1!.request)).toBe(true);
+    expect(s.d1.receive(atA1!.request)).toBe(true);
+    expect(msrpPath(atA1!.request)).toBe(msrpPath(fromB1.request));
+    // §14.2: while it is pending, A1's own re-INVITE meets glare.
+    expect((await inDialog(w.a1, s.d1, 'INVITE', [], { type: 'application/sdp', data: sdp(w.a1.address.host, w.a1.address.port + 1) }).final)?.status).toBe(491);
+    const answer = await answerReinvite(w.a1, atA1!);
+    const ok = await fromB1.final;
+    expect(ok?.status).toBe(200);
+    expect(s.b1d.matches(ok!)).toBe(true);
+    expect(contacts(ok!)).toHaveLength(1);
+    expect(msrpPath(ok!)).toBe(msrpPath(answer));
+    s.b1d.update(ok!);
+    await w.b1.ack(s.b1d);
+    const ackAtA1 = await w.a1.waitForAck();
+    expect(ackAtA1 && s.d1.matches(ackAtA1)).toBe(true);
+    expect(hdr(ackAtA1!, 'CSeq')).toBe(`${cseq(atA1!.request)!.seq} ACK`);
+
+    // A1 → PF A → PF B → B1, once the first one is done.
+    const fromA1 = inDialog(w.a1, s.d1, 'INVITE', [], { type: 'application/sdp', data: sdp(w.a1.address.host, w.a1.address.port + 1) });
+    const atB1 = await w.b1.waitFor('INVITE');
+    expect(atB1 && s.b1d.matches(atB1.request)).toBe(true);
+    expect(s.b1d.receive(atB1!.request)).toBe(true);
+    await answerReinvite(w.b1, atB1!);
+    const ok2 = await fromA1.final;
+    expect(ok2?.status).toBe(200);
+    s.d1.update(ok2!);
+    await w.a1.ack(s.d1);
+    const ackAtB1 = await w.b1.waitForAck();
+    expect(ackAtB1 && s.b1d.matches(ackAtB1)).toBe(true);
+    expect(hdr(ackAtB1!, 'CSeq')).toBe(`${cseq(atB1!.request)!.seq} ACK`);
+    expect(await unexpected(w.a1)).toEqual([]);
+    expect(await unexpected(w.b1, undefined, 0)).toEqual([]);
+
+    // The session still works: A1's BYE reaches B1.
+    const bye = inDialog(w.a1, s.d1, 'BYE');
+    const byeAtB1 = await w.b1.waitFor('BYE');
+    expect(byeAtB1 && s.b1d.matches(byeAtB1.request)).toBe(true);
+    await byeAtB1!.respond(createResponse(byeAtB1!.request, 200));
+    expect((await bye.final)?.status).toBe(200);
+  });
+});
+
+describe.each(['udp', 'tcp'] as const)('trf-mp-reinvite-transferee (b2bua), %s', (protocol) => {
+  let w: World;
+  beforeEach(async () => { w = await world(protocol, ['trf-mp-reinvite-transferee']); });
+  afterEach(async () => teardown(w));
+
+  test('once A2 joined and ACKed, B1 gets a re-INVITE in its dialog with PF A\'s a=path, answers 200, gets the ACK; the transfer still completes', async () => {
+    const s = await establish(w.server, w.a1, w.b1);
+    expect((await refer(w, s, w.a2.contactUri).final)?.status).toBe(202);
+    await notifyAtA1(w);
+    expect(await unexpected(w.b1, 'INVITE', 100)).toEqual([]); // nothing before the target joined
+    const j = await joinAtA2(w, w.a2);
+
+    const tx = await w.b1.waitFor('INVITE', 3000);
+    expect(tx).not.toBeNull();
+    const re = tx!.request;
+    expect(callId(re)).toBe(s.b1d.callId);
+    expect(fromTag(re)).toBe(s.b1d.remoteTag);
+    expect(toTag(re)).toBe(s.b1d.localTag);
+    expect(cseq(re)!.seq).toBeGreaterThan(cseq(s.atB1)!.seq);
+    expect(s.b1d.receive(re)).toBe(true);
+    expect(hdr(re, 'Content-Type')).toBe('application/sdp');
+    expect(msrpPath(re)).toMatch(/^msrp:\/\/127\.0\.0\.1:2855\/[^;]+;tcp$/);
+    expect(msrpPath(re)).not.toBe(msrpPath(s.atB1)); // no longer A1's
+    await answerReinvite(w.b1, tx!);
+    const ack = await w.b1.waitForAck();
+    expect(ack && s.b1d.matches(ack)).toBe(true);
+    expect(hdr(ack!, 'CSeq')).toBe(`${cseq(re)!.seq} ACK`);
+    expect(await unexpected(w.a2, 'INVITE', 0)).toEqual([]); // the 2xx ends at PF A
+
+    expect((await notify(w.a2, j.join, 'terminated;reason=noresource', 'SIP/2.0 200 OK').final)?.status).toBe(200);
+    const n = await notifyAtA1(w);
+    expect(subscriptionState(n)?.state).toBe('terminated');
+    expect(sipfrag(n)).toBe('SIP/2.0 200 OK');
+    expect((await inDialog(w.a1, s.d1, 'BYE').final)?.status).toBe(200);
+
+    const bye = inDialog(w.b1, s.b1d, 'BYE');
+    const atA2 = await w.a2.waitFor('BYE');
+    expect(atA2 && j.a2d.matches(atA2.request)).toBe(true);
+    await atA2!.respond(createResponse(atA2!.request, 200));
+    expect((await bye.final)?.status).toBe(200);
+    expect(await unexpected(w.b1, undefined, 0)).toEqual([]);
   });
 });
 

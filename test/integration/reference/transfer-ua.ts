@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HeaderField, SipRequest, SipResponse } from '../../../src/sip/message';
-import { addHeader, header } from '../../../src/sip/message';
+import { addHeader, header, setHeader } from '../../../src/sip/message';
 import type { ClientTransaction, ServerTransaction } from '../../../src/sip/endpoint';
 import { Dialog } from '../../../src/sip/dialog';
 import { createRequest, createResponse } from '../../../src/sip/request-builder';
@@ -65,6 +65,16 @@ export async function reply(tx: ServerTransaction, status: number, contact?: str
   return tag;
 }
 
+/** Answer a re-INVITE in an existing dialog (RFC 3261 §14.2) 200 with our Contact and our SDP; the To tag is the dialog's. */
+export async function answerReinvite(ua: TestUa, tx: ServerTransaction): Promise<SipResponse> {
+  const ok = createResponse(tx.request, 200);
+  addHeader(ok, 'Contact', `<${ua.contactUri}>`);
+  setHeader(ok, 'Content-Type', 'application/sdp');
+  ok.body = sdp(ua.address.host, ua.address.port + 1);
+  await tx.respond(ok);
+  return ok;
+}
+
 /** The transfer target's INVITE built from a Refer-To URI (its embedded headers become headers, RFC 3515 §2.1). */
 export function inviteFromReferTo(ua: TestUa, referToUri: string, embedded: Record<string, string>, dest: Address, extra: HeaderField[] = []): ClientTransaction {
   const uri = referToUri.replace(/\?.*$/, '');
@@ -95,4 +105,30 @@ export async function unexpected(ua: TestUa, method?: string, quietMs = 300): Pr
 
 export function hdr(msg: SipRequest | SipResponse, name: string): string | undefined {
   return header(msg, name);
+}
+
+/** PF A's CS transfer URI (5.2.5.1.2): `sip:transfer@HOST:PORT`, `;transport=` when not UDP. */
+export function transferUriOf(server: ReferenceServer, protocol: string): string {
+  return `sip:transfer@${server.pfA.host}:${server.pfA.port}${protocol === 'udp' ? '' : `;transport=${protocol}`}`;
+}
+
+/**
+ * An out-of-dialog REFER to PF A's transfer URI naming a dialog by Target-Dialog (RFC 4538), as a
+ * transferor or a puller sends it: From = the UA's AoR, Contact = its contact unless given.
+ */
+export function referToTransferUri(ua: TestUa, server: ReferenceServer, opts: { referTo: string; targetDialog?: string; contact?: string }): ClientTransaction {
+  const uri = transferUriOf(server, ua.protocol);
+  const extra: HeaderField[] = [];
+  if (opts.targetDialog !== undefined) extra.push({ name: 'Target-Dialog', value: opts.targetDialog }, { name: 'Require', value: 'tdialog' });
+  extra.push({ name: 'Refer-To', value: `<${opts.referTo}>` }, { name: 'Referred-By', value: `<${ua.aor}>` });
+  const req = createRequest({ method: 'REFER', uri, from: `<${ua.aor}>`, to: `<${uri}>`, contact: `<${opts.contact ?? ua.contactUri}>`, extra });
+  return ua.endpoint.request(req, { ...server.pfA, protocol: ua.protocol });
+}
+
+/** The next NOTIFY a UA gets (bounded wait), answered 200; null when none came. */
+export async function takeNotify(ua: TestUa, timeoutMs = 3000): Promise<SipRequest | null> {
+  const tx = await ua.waitFor('NOTIFY', timeoutMs);
+  if (!tx) return null;
+  await tx.respond(createResponse(tx.request, 200));
+  return tx.request;
 }

@@ -1,0 +1,30 @@
+/**
+ * Every binding knob of the target config (design §2) and the IXIT reaches the harness: a knob the
+ * schema accepts but no suite reads would be a setting that silently does nothing.
+ */
+import { parseTarget, targetSchema } from '../../../src/config';
+import { targetFromConfig } from '../../../bin/targets';
+import { minimalConfig } from '../config/helpers';
+
+describe('targetFromConfig', () => {
+  test('carries every binding knob with the value configured (non-default values)', () => {
+    const binding = {
+      reasonOnCancel: 'ignore', deviceAddressing: 'gruu', releaseInitiator: 'transferee', referSuccessCode: '200-or-202',
+      joinCorrelation: 'replaces', pullMode: 'refer-to-psi', contributionIdOnTransfer: 'new', serviceIdentification: 'oma-sip-im',
+      allowReinviteToTransferee: true,
+    };
+    const base = minimalConfig();
+    const users = base.users.map((u: { devices?: number }, i: number) => ({ ...u, devices: i === 0 ? 2 : 1 }));
+    const cfg = { ...base, users, ics: { transfer: { pull: true } }, ixit: { transferUri: 'sip:transfer@cpm.example.com', userAgent: 'Acme tester' }, binding };
+    const t = targetFromConfig(parseTarget(cfg, {}));
+    expect(t.binding).toEqual(binding);
+    expect(t.ixit.userAgent).toBe('Acme tester');
+    expect(t.ixit.transferUri).toBe('sip:transfer@cpm.example.com');
+  });
+
+  test('the schema has no binding knob the harness target lacks', () => {
+    const schemaKnobs = Object.keys((targetSchema.properties.binding as { properties: Record<string, unknown> }).properties).sort();
+    const t = targetFromConfig(parseTarget(minimalConfig(), {}));
+    expect(Object.keys(t.binding).sort()).toEqual(schemaKnobs);
+  });
+});
