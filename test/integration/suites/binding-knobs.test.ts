@@ -120,6 +120,23 @@ describe('allowReinviteToTransferee', () => {
   });
 });
 
+describe('joinCorrelation and releaseInitiator', () => {
+  test('the Join Notification is judged by the knob: the reference\'s Target-Dialog passes as target-dialog and opaque-uri, fails TRF-MP-JOIN at T3 as replaces', async () => {
+    expect(brief(await run(transferInMediaPath, 'b2bua', { joinCorrelation: 'opaque-uri' }))).toMatch(/: pass {2}$/);
+    const r = await run(transferInMediaPath, 'b2bua', { joinCorrelation: 'replaces' });
+    expect([r.verdict, r.reason?.requirement, r.reason?.step]).toEqual(['fail', 'TRF-MP-JOIN', 'T3']);
+    expect(r.reason?.message).toMatch(/Replaces, RFC 3891/);
+  });
+
+  test('releaseInitiator transferee: B1 releases the replaced dialog, the CS routes its BYE to A1, and the case passes', async () => {
+    const r = await run(transferNotInMediaPath, 'proxy', { releaseInitiator: 'transferee' });
+    expect(brief(r)).toBe(`${r.key}: pass  `);
+    const oldCallId = header(sent(r, 'A1', 'INVITE')[0], 'Call-ID');
+    expect(sent(r, 'B1', 'BYE').some((m) => header(m, 'Call-ID') === oldCallId)).toBe(true);
+    expect(sent(r, 'A1', 'BYE').some((m) => header(m, 'Call-ID') === oldCallId)).toBe(false);
+  });
+});
+
 describe('selftest under another binding profile', () => {
   test('GRUU addressing + REFER pulls + OMA SIMPLE IM: the correct server passes every transfer variant in both modes, the pull faults are still caught', async () => {
     const rows = await runSelftest({
