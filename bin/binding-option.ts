@@ -5,6 +5,7 @@
  */
 import type { HarnessTarget } from '../src/harness/target';
 import { targetSchema } from '../src/config';
+import { closest } from '../src/config/did-you-mean';
 
 type Binding = HarnessTarget['binding'];
 interface KnobSchema { type: string; enum?: string[] }
@@ -18,12 +19,15 @@ export function parseBindingOptions(values: readonly string[]): Partial<Binding>
     const eq = v.indexOf('=');
     const [name, value] = eq < 0 ? [v, ''] : [v.slice(0, eq).trim(), v.slice(eq + 1).trim()];
     const knob = Object.prototype.hasOwnProperty.call(KNOBS, name) ? KNOBS[name] : undefined;
-    if (!knob) return `--binding ${v}: unknown knob '${name}'; knobs: ${Object.keys(KNOBS).join(', ')}`;
+    if (!knob) {
+      const guess = closest(name, Object.keys(KNOBS));
+      return `--binding ${v}: unknown knob '${name}'${guess ? ` (did you mean ${guess}?)` : ''}; valid knobs: ${Object.keys(KNOBS).join(', ')}`;
+    }
     if (knob.type === 'boolean') {
-      if (value !== 'true' && value !== 'false') return `--binding ${v}: ${name} is true or false`;
+      if (value !== 'true' && value !== 'false') return `--binding ${v}: ${name} must be true or false, e.g. --binding ${name}=true`;
       out[name] = value === 'true';
     } else {
-      if (!knob.enum?.includes(value)) return `--binding ${v}: ${name} is one of ${knob.enum?.join(', ')}`;
+      if (!knob.enum?.includes(value)) return `--binding ${v}: ${name} must be one of ${knob.enum?.join(', ')}, e.g. --binding ${name}=${knob.enum?.[1] ?? knob.enum?.[0]}`;
       out[name] = value;
     }
   }

@@ -55,6 +55,8 @@ const ROWS: Row[] = [
   { name: 'invalid --grep regex', args: () => ['run', '--grep', '('], names: /--grep/ },
   { name: 'unknown --requirement', args: () => ['run', '--requirement', 'NOPE-1'], names: /--requirement/ },
   { name: 'unknown --reference-fault', args: () => ['run', '--reference-fault', 'no-such-fault'], names: /reference fault/ },
+  { name: 'unknown --binding knob', args: () => ['run', '--binding', 'pullModus=refer-to-psi'], names: /unknown knob 'pullModus' \(did you mean pullMode\?\)/ },
+  { name: '--binding value not allowed', args: () => ['selftest', '--binding', 'deviceAddressing=imei'], names: /deviceAddressing must be one of contact, gruu/ },
   { name: '--reference-fault with --target', args: () => ['run', '--reference-fault', 'leave-ok-wrong-cseq', '--target', file('rf.yaml', GOOD)], names: /--reference-fault/ },
   { name: 'reference-server --loss 5', args: () => ['reference-server', '--loss', '5'], names: /--loss/ },
   { name: 'reference-server unknown fault', args: () => ['reference-server', '--fault', 'nope'], names: /fault nope/ },
