@@ -16,6 +16,8 @@ export interface ProxyDialog {
   createdAt: number;
   /** From URI of the dialog-creating INVITE: the caller's AoR (PF control of a transfer or pull, 5.2.5.1). */
   callerAor?: string;
+  /** The caller's remote target (Contact of the dialog-creating INVITE, §12.1.1): which device holds the caller's side. */
+  callerTarget?: string;
   /** To URI of the dialog-creating INVITE: the callee's AoR. */
   calleeAor?: string;
   /** The callee's remote target (Contact of its 1xx/2xx) per callee tag (§12.1.2): where a Replaces INVITE goes. */

@@ -105,6 +105,7 @@ export class StatefulProxy {
         dialog = this.dialogs.add(cid, tag, recordRoute);
         dialog.callerAor ??= parseNameAddr(header(req, 'From') ?? '')?.uri;
         dialog.calleeAor ??= parseNameAddr(header(req, 'To') ?? '')?.uri;
+        dialog.callerTarget ??= contacts(req)[0]?.uri;
         replacing?.onDialog?.(dialog);
       }
     }

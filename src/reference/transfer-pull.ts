@@ -30,14 +30,14 @@ import type { TransportProtocol } from '../sip/transport/address';
 import type { ServerTransaction } from '../sip/transaction/types';
 import { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
-import { callId, fromTag, parseNameAddr } from '../sip/headers/name-addr';
+import { parseNameAddr } from '../sip/headers/name-addr';
 import { contacts } from '../sip/headers/contact';
 import { parseReferTo } from '../sip/headers/refer-to';
 import { formatReplaces, formatTargetDialog, replaces, targetDialog, type TargetDialog } from '../sip/headers/dialog-id';
 import { newTag } from '../sip/ids';
 import { formatUri, parseUri } from '../sip/uri';
 import { describe, type PfContext } from './pf-context';
-import { isInDialog, uriTarget } from './routing';
+import { uriTarget } from './routing';
 import { aorKey, sameContact } from './location-service';
 import type { B2bua, B2buaCall } from './b2bua';
 import type { ReplacesDecision, StatefulProxy } from './proxy';
@@ -78,9 +78,6 @@ interface Held {
   dialog?: ProxyDialog;
 }
 
-/** Upper bound on remembered caller contacts (proxy mode). */
-const MAX_CALLERS = 1000;
-
 function uriOf(value: string | undefined): string | undefined {
   return value === undefined ? undefined : parseNameAddr(value)?.uri;
 }
@@ -90,27 +87,7 @@ function sameTags(td: TargetDialog, d: Dialog): boolean {
 }
 
 export class RemotePull {
-  /**
-   * Proxy mode: the caller's Contact per dialog-creating INVITE PF A passed on (Call-ID, From tag),
-   * refreshed by the caller's re-INVITEs: tells the device holding D from a puller.
-   */
-  private readonly callers = new Map<string, string>();
-
   constructor(private readonly ctx: PfContext, private readonly b2bua: B2bua, private readonly proxy: StatefulProxy, private readonly host: PullHost) {}
-
-  /** Every request PF A gets (proxy mode): remember who holds which dialog. */
-  observe(req: SipRequest): void {
-    if (this.ctx.mode !== 'proxy' || req.method !== 'INVITE') return;
-    const contact = contacts(req)[0]?.uri;
-    const key = `${callId(req) ?? ''}\u0000${fromTag(req) ?? ''}`;
-    if (!contact || (isInDialog(req) && !this.callers.has(key))) return;
-    this.callers.delete(key);
-    if (this.callers.size >= MAX_CALLERS) {
-      const oldest = this.callers.keys().next().value;
-      if (oldest !== undefined) this.callers.delete(oldest);
-    }
-    this.callers.set(key, contact);
-  }
 
   /**
    * A REFER to the transfer URI is a pull when its Refer-To is its own Contact (or its own GRUU,
@@ -248,7 +225,7 @@ export class RemotePull {
     }
     const d = this.proxy.dialogs.match(td.callId, td.localTag, td.remoteTag);
     if (!d || d.callerTag !== td.localTag || !d.calleeTags.has(td.remoteTag) || !d.callerAor) return undefined;
-    return { td, aor: d.callerAor, holder: this.callers.get(`${d.callId}\u0000${d.callerTag}`), dialog: d };
+    return { td, aor: d.callerAor, holder: d.callerTarget, dialog: d };
   }
 
   private pending(held: Held): boolean {

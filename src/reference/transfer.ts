@@ -195,7 +195,6 @@ export class TransferService {
   handle(tx: ServerTransaction): boolean {
     if (this.ctx.role !== 'A') return false;
     const req = tx.request;
-    this.pull.observe(req);
     if (isInDialog(req)) {
       const entry = this.byDialog.get(`${callId(req) ?? ''}\u0000${toTag(req) ?? ''}`);
       if (!entry) return false;
