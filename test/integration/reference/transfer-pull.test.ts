@@ -42,6 +42,15 @@ async function teardown(w: World): Promise<void> {
   await w.server.stop();
 }
 
+/** After the pull the session goes on at the puller: B1's BYE in its own dialog reaches it there and is answered 200. */
+async function sessionGoesOnAt(puller: TestUa, dialog: Dialog, b1: TestUa, s: Session): Promise<void> {
+  const bye = inDialog(b1, s.b1d, 'BYE');
+  const at = await puller.waitFor('BYE');
+  expect(at && dialog.matches(at.request)).toBe(true);
+  await at!.respond(createResponse(at!.request, 200));
+  expect((await bye.final)?.status).toBe(200);
+}
+
 /**
  * The INVITE to D1's remote target replacing D1 as its peer sees it (to-tag = the peer's tag): in
  * B2BUA mode the peer is PF A (its contact, its tag), in proxy mode B1 (RFC 3891 §3).
@@ -69,11 +78,7 @@ describe.each(['udp', 'tcp'] as const)('pull, b2bua mode, %s', (protocol) => {
     expect(byeAtA1 && s.d1.matches(byeAtA1.request)).toBe(true);
     await byeAtA1!.respond(createResponse(byeAtA1!.request, 200));
     expect(await unexpected(w.b1)).toEqual([]);
-    const bye = inDialog(w.b1, s.b1d, 'BYE');
-    const atA2 = await w.a2.waitFor('BYE');
-    expect(atA2 && a2d.matches(atA2.request)).toBe(true);
-    await atA2!.respond(createResponse(atA2!.request, 200));
-    expect((await bye.final)?.status).toBe(200);
+    await sessionGoesOnAt(w.a2, a2d, w.b1, s);
   });
 
   test('another user\'s device 403; no matching dialog 481', async () => {
@@ -250,11 +255,7 @@ describe.each(['udp', 'tcp'] as const)('pull by REFER to the transfer URI, b2bua
     await finalNotify(w, pull, /^SIP\/2\.0 200 OK$/);
     expect(await unexpected(w.b1)).toEqual([]);
 
-    const bye = inDialog(w.b1, s.b1d, 'BYE');
-    const atA2 = await w.a2.waitFor('BYE');
-    expect(atA2 && a2d.matches(atA2.request)).toBe(true);
-    await atA2!.respond(createResponse(atA2!.request, 200));
-    expect((await bye.final)?.status).toBe(200);
+    await sessionGoesOnAt(w.a2, a2d, w.b1, s);
   });
 
   test('PF control: another user 403, Refer-To not registered 480, unknown Target-Dialog 481, no Target-Dialog 400, a transfer (not a pull) 481; nothing at any device', async () => {
