@@ -16,7 +16,7 @@ import { matchMessage, type Mismatch, type MessageTemplate } from '../../src/har
 import type { TestContext } from '../../src/harness/context';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
 import { establishSession, registerAll, type Session } from '../../src/harness/session';
-import { contributionId } from '../../src/sip/headers/cpm';
+import { contributionId, conversationId } from '../../src/sip/headers/cpm';
 import { randomUUID } from 'node:crypto';
 
 const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
@@ -110,7 +110,7 @@ export function contributionIdFollows(t: TestContext, got: string | undefined, o
 }
 
 /** The Contribution-ID the target's CPM Session Invitation carries, per the knob: the session's, or a fresh one. */
-export function targetContributionId(t: TestContext, embedded: string | undefined, original: SipMessage): string {
+function targetContributionId(t: TestContext, embedded: string | undefined, original: SipMessage): string {
   if (embedded !== undefined) return embedded; // RFC 3515 §2.1: headers of the Refer-To become the INVITE's
   const keep = (t.target.binding.contributionIdOnTransfer ?? 'keep') === 'keep';
   return (keep ? contributionId(original) : null) ?? randomUUID();
@@ -186,6 +186,26 @@ export function joinInstruction(msg: SipMessage): JoinInstruction | null {
     conversationId: embeddedHeader(r, 'Conversation-ID'),
     contributionId: embeddedHeader(r, 'Contribution-ID'),
   };
+}
+
+/**
+ * The target's CPM Session Invitation built from the REFER it follows (design §2): to the Refer-To
+ * URI, with the headers embedded in it (RFC 3515 §2.1: they become headers of the INVITE), the
+ * option tag their extension needs when none was embedded (RFC 4538 tdialog, RFC 3891 replaces),
+ * the session's Conversation-ID and the Contribution-ID the knob asks for.
+ */
+export function inviteFollowing(t: TestContext, device: Device, how: JoinInstruction, session: SipMessage, referredBy?: string): SipRequest {
+  const require = how.require ?? (how.targetDialog ? 'tdialog' : how.replaces ? 'replaces' : undefined);
+  return device.inviteRequest(how.uri, {
+    conversationId: how.conversationId ?? conversationId(session) ?? undefined,
+    contributionId: targetContributionId(t, how.contributionId, session),
+    extra: [
+      ...(how.targetDialog ? [{ name: 'Target-Dialog', value: how.targetDialog }] : []),
+      ...(how.replaces ? [{ name: 'Replaces', value: how.replaces }] : []),
+      ...(require ? [{ name: 'Require', value: require }] : []),
+      ...(referredBy ? [{ name: 'Referred-By', value: `<${referredBy}>` }] : []),
+    ],
+  });
 }
 
 /** Target-Dialog (RFC 4538) naming this dialog: same Call-ID; the tags equal the dialog's two tags as a set. */

@@ -4,7 +4,7 @@
  * cases add user C (C1, a foreign target). UDP and TCP, direct and core-emulation.
  */
 import { Dialog } from '../../../src/sip/dialog';
-import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
+import { contributionId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
@@ -13,7 +13,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, targetContributionId, judgeReinvites, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 
@@ -82,17 +82,7 @@ export const transferInMediaPath: TestCase = {
       return { how, dialog };
     });
     const joined = await t.step('T4', MP_STEPS.T4, async () => {
-      const invite = x.a2.inviteRequest(join.how.uri, {
-        conversationId: join.how.conversationId ?? conversationId(x.s.invite) ?? undefined,
-        contributionId: targetContributionId(t, join.how.contributionId, x.s.invite),
-        // RFC 3515 §2.1: the headers embedded in the Refer-To become headers of the INVITE.
-        extra: [
-          ...(join.how.targetDialog ? [{ name: 'Target-Dialog', value: join.how.targetDialog }] : []),
-          ...(join.how.replaces ? [{ name: 'Replaces', value: join.how.replaces }] : []),
-          ...(join.how.require ? [{ name: 'Require', value: join.how.require }] : join.how.targetDialog ? [{ name: 'Require', value: 'tdialog' }] : []),
-          { name: 'Referred-By', value: `<${x.a1.aor}>` },
-        ],
-      });
+      const invite = inviteFollowing(t, x.a2, join.how, x.s.invite, x.a1.aor);
       const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
       const answer = await finalWithin(tx, T);
       t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {

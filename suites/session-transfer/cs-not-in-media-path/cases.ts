@@ -17,7 +17,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, targetContributionId, transferUri, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, transferUri, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 
@@ -79,16 +79,7 @@ export const transferNotInMediaPath: TestCase = {
       return { ...h, dialog };
     });
     const next = await t.step('T4', NMP_STEPS.T4, async () => {
-      const invite = x.a2.inviteRequest(how.uri, {
-        // design §2: the target's invitation carries the session's Conversation-ID; its Contribution-ID per the knob.
-        conversationId: how.conversationId ?? conversationId(x.s.invite) ?? undefined,
-        contributionId: targetContributionId(t, how.contributionId, x.s.invite),
-        extra: [
-          { name: 'Replaces', value: how.replaces! },
-          { name: 'Require', value: 'replaces' },
-          { name: 'Referred-By', value: `<${x.a1.aor}>` },
-        ],
-      });
+      const invite = inviteFollowing(t, x.a2, how, x.s.invite, x.a1.aor);
       const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
       const atB = await x.b1.waitForRequest({ method: 'INVITE' }, T);
       const answeredBy = await t.trace.waitFor({ owner: x.a2.name, direction: 'received', template: { status: { from: 200, to: 699 }, headers: { CSeq: /INVITE$/ } } }, 0);

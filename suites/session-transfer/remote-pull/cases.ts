@@ -18,7 +18,7 @@ import type { Device } from '../../../src/harness/device';
 import { finalWithin, type Session } from '../../../src/harness/session';
 import {
   acceptRefer, addressOf, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, sessionToTransfer, takeRequest,
-  targetContributionId, transferUri, transferVariants,
+  inviteFollowing, transferUri, transferVariants,
 } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
@@ -106,15 +106,7 @@ async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Sessio
   const how = joinInstruction(lead!.request)!;
   const referDialog = await acceptRefer(puller, lead!);
   await sendReferNotify(puller, referDialog, 'active', 100, 'Trying');
-  const invite = puller.inviteRequest(how.uri, {
-    conversationId: how.conversationId ?? conversationId(s.invite) ?? undefined,
-    contributionId: targetContributionId(t, how.contributionId, s.invite),
-    extra: [
-      ...(how.targetDialog ? [{ name: 'Target-Dialog', value: how.targetDialog }] : []),
-      ...(how.replaces ? [{ name: 'Replaces', value: how.replaces }] : []),
-      ...(how.require ? [{ name: 'Require', value: how.require }] : how.targetDialog ? [{ name: 'Require', value: 'tdialog' }] : how.replaces ? [{ name: 'Require', value: 'replaces' }] : []),
-    ],
-  });
+  const invite = inviteFollowing(t, puller, how, s.invite);
   const dialog = await invitePulled(t, puller, peer, s, invite);
   await sendReferNotify(puller, referDialog, 'terminated', 200, 'OK');
   return { dialog, subscription };
