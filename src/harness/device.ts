@@ -17,6 +17,7 @@ import { createResponse } from '../sip/request-builder';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
 import { contactInstance, contacts } from '../sip/headers/contact';
+import { unquote } from '../sip/headers/lex';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
 import { matchMessage, type MessageTemplate } from './template';
@@ -42,7 +43,7 @@ function pubGruu(res: SipResponse, instanceId: string): string | undefined {
   for (const c of contacts(res)) {
     if (contactInstance(c) !== instanceId) continue;
     const g = c.params['pub-gruu'];
-    if (typeof g === 'string' && g.length > 0) return g.replace(/^"|"$/g, '');
+    if (typeof g === 'string' && g.length > 0) return unquote(g);
   }
   return undefined;
 }
