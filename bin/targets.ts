@@ -60,6 +60,8 @@ export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'm
     pfMode: server.mode,
     transports,
     topologies: ['direct', 'core-emulation'],
+    // No localPorts / advertisedHost: the topology's PortRange binds ephemeral ports on loopback,
+    // by the same code that keeps a user's run inside local.ports.
     localHost: server.pfA.host,
     ...(tls ? { tls: { ...tls, insecure: false } } : {}),
     users: [],
@@ -107,7 +109,9 @@ export function targetFromConfig(t: Target): HarnessTarget {
     topologies: [t.topology],
     tls: t.sut.tls,
     localHost: t.local.host,
-    users: t.users.map((u) => ({ aor: u.aor, username: u.username, password: u.password, devices: u.devices })),
+    localPorts: t.local.ports,
+    advertisedHost: t.local.advertisedHost,
+    users: t.users.map((u) => ({ aor: u.aor, username: u.username, password: u.password, realm: u.realm, devices: u.devices })),
     ics: t.ics,
     ixit: {
       timers: t.ixit.timers,

@@ -25,6 +25,8 @@ export interface VerdictRecord {
   pcapMessages?: number;
   /** Entries of the merged trace (both ends of a loopback hop counted). */
   traceMessages?: number;
+  /** What the devices cleaned up at the SUT after the verdict (bindings removed, sessions closed, problems). */
+  teardown?: CaseResult['teardown'];
 }
 
 function slim(f: Finding | undefined): VerdictRecord['reason'] {
@@ -35,7 +37,7 @@ export function toRecord(r: CaseResult, feature: string): VerdictRecord {
   return {
     key: r.key, id: r.testCase.id, title: r.testCase.title, feature, variant: r.variant, verdict: r.verdict,
     reason: slim(r.reason), requirements: r.testCase.requirements, requirementVerdicts: r.requirementVerdicts,
-    durationMs: r.durationMs, sutAgents: r.sutAgents,
+    durationMs: r.durationMs, sutAgents: r.sutAgents, teardown: r.teardown,
   };
 }
 

@@ -11,7 +11,8 @@ import { CaseStop, type Finding } from './finding';
 import { TestContext, type StepRecord } from './context';
 import { Topology } from './topology';
 import { caseKey, type CaseVariant, type TestCase } from './test-case';
-import type { HarnessTarget } from './target';
+import type { HarnessTarget, TargetUser } from './target';
+import { teardownDevices, teardownSummary, type TeardownReport } from './teardown';
 import { worst, type Verdict } from './verdict';
 
 export interface CaseResult {
@@ -30,6 +31,8 @@ export interface CaseResult {
   durationMs: number;
   /** Server / User-Agent header values the SUT sent (environment.properties "as seen on the wire"). */
   sutAgents: string[];
+  /** What the case's devices cleaned up at the SUT after the verdict (never judged): src/harness/teardown.ts. */
+  teardown?: TeardownReport;
 }
 
 export interface RunCaseOptions {
@@ -43,6 +46,10 @@ export interface RunCaseOptions {
   seed?: number;
   /** What one received message / stream may make the harness hold (defaults far above real traffic). */
   limits?: HarnessLimits;
+  /** Users leased from the target's pool for this case (cases running at once never share a user). */
+  users?: TargetUser[];
+  /** Ends the case early (Ctrl-C): verdict inconclusive, and the devices still clean up at the SUT. */
+  signal?: AbortSignal;
 }
 
 export interface HarnessLimits {
@@ -82,9 +89,12 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   tap.setFaults({ ...opts.network, lossRate: opts.lossRate ?? opts.network?.lossRate ?? 0 });
   let topology: Topology | undefined;
   let ctx: TestContext | undefined;
+  let teardown: TeardownReport | undefined;
+  /** Trace entries from here on are the cleanup's: on the trace, never judged. */
+  let judgedUntil = Number.POSITIVE_INFINITY;
   const extraFindings: Finding[] = [];
   try {
-    topology = await Topology.build(target, variant, tap, Topology.pickUsers(target, variant, target.isReference ? undefined : target.users), opts.limits);
+    topology = await Topology.build(target, variant, tap, opts.users ?? Topology.pickUsers(target, variant, target.isReference ? undefined : target.users), opts.limits);
     // Injected faults model the network between harness and SUT, not device ↔ core hops inside the harness.
     for (const a of topology.localAddresses) tap.internal.add(addressKey(a));
     ctx = new TestContext(testCase, variant, target, tap, topology);
@@ -94,21 +104,34 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
     const capped = new Promise<never>((_, reject) => {
       capTimer = setTimeout(() => reject(new Error(`case did not finish within ${cap} ms`)), cap);
     });
+    const stop = interrupted(opts.signal);
     try {
-      await Promise.race([testCase.run(c), capped]);
+      await Promise.race([testCase.run(c), capped, stop.promise]);
       checkUnexpected(c, topology);
     } finally {
       clearTimeout(capTimer);
+      stop.dispose();
     }
   } catch (err) {
+    // A stop raised outside the context's checks (an interrupted run) carries a finding no check recorded.
+    if (err instanceof CaseStop && !(ctx?.findings ?? []).includes(err.finding)) extraFindings.push(err.finding);
     if (!(err instanceof CaseStop)) {
       if (ctx) ctx.recordError(err);
       else extraFindings.push({ verdict: 'error', message: `harness error while building the topology: ${(err as Error).message}` });
     }
   } finally {
+    if (topology) {
+      // Leave the SUT as found, whatever the verdict (bounded by the IXIT response timeout per phase).
+      judgedUntil = tap.entries.length;
+      const devices = topology.devices;
+      teardown = await teardownDevices(devices, () => tap.entries.slice(judgedUntil), target.ixit.responseTimeoutMs)
+        .catch((err: unknown) => ({ sessionsClosed: 0, invitesCancelled: 0, transactionsCompleted: 0, bindingsRemoved: 0, problems: [`teardown failed: ${(err as Error).message}`] }));
+      if (ctx) ctx.steps.push(cleanupStep(tap.entries.slice(judgedUntil), teardown));
+    }
     await topology?.close();
   }
-  const trace = tap.entries.filter((e) => !e.dropped);
+  const all = tap.entries.filter((e) => !e.dropped);
+  const trace = all.filter((e) => e.seq < judgedUntil);
   extraFindings.push(...malformedInput(trace));
   let findings = [...(ctx?.findings ?? []), ...extraFindings];
   // A case that did not pass shows what the SUT sent that the harness could not use (hostile SUT evidence).
@@ -123,7 +146,25 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   const sutAgents = [...new Set(trace.filter((e) => e.direction === 'received' && e.message).flatMap((e) =>
     e.message!.headers.filter((h) => /^(server|user-agent)$/i.test(h.name)).map((h) => h.value)))];
   const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
-  return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents };
+  return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace: all, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents, teardown };
+}
+
+/** The cleanup as a step of its own in the report: its messages, never a verdict of the SUT. */
+function cleanupStep(entries: TraceEntry[], r: TeardownReport): StepRecord {
+  const now = Date.now();
+  return { id: 'cleanup', title: `Cleanup (not judged): ${teardownSummary(r)}`, verdict: 'pass', start: entries[0]?.wallMs ?? now, stop: now, entries: entries.filter((e) => !e.dropped), findings: [] };
+}
+
+/** A promise that rejects when the run is interrupted, and its disposal. */
+function interrupted(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
+  if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new CaseStop({ verdict: 'inconclusive', message: 'the run was interrupted (Ctrl-C / SIGTERM) before this case ended; its devices cleaned up at the SUT' }));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => { if (onAbort) signal.removeEventListener('abort', onAbort); } };
 }
 
 /** Fail on unexpected (design §4): a request a device received that no expectation took. */

@@ -7,6 +7,7 @@ import type { SipRequest, SipResponse } from '../sip/message';
 import { Dialog } from '../sip/dialog';
 import type { TestContext } from './context';
 import { finalWithin, type Device } from './device';
+import type { ClientTransaction } from '../sip/endpoint';
 import { labelOf } from './template';
 import type { UserHandle } from './topology';
 
@@ -31,7 +32,10 @@ export async function registerAll(t: TestContext, users: UserHandle[] = t.topolo
       for (const d of u.devices) {
         const res = await d.register(t.target.domain, t.target.ixit.registrationExpires);
         t.precondition(res !== null && res.status >= 200 && res.status < 300, {
-          message: res ? `REGISTER of ${d.name} (${u.aor}) was refused: ${labelOf(res)}` : `the SUT did not answer the REGISTER of ${d.name} (${u.aor}) within ${t.timeoutMs} ms`,
+          message: res
+            ? `the SUT refused the REGISTER of ${d.name} (${u.aor}, device ${u.devices.indexOf(d) + 1} of the ${u.devices.length} this case needs): ${labelOf(res)}` +
+              (u.devices.length > 1 && [403, 423, 486, 503].includes(res.status) ? ' — a SUT that caps the bindings per AoR answers so; the case needs more devices than it accepts' : '')
+            : `the SUT did not answer the REGISTER of ${d.name} (${u.aor}) within ${t.timeoutMs} ms`,
           actual: res ?? undefined,
         });
       }
@@ -44,7 +48,7 @@ export async function establishSession(t: TestContext, caller: Device, callee: D
   return t.step('pre-session', `Precondition: ${caller.name} establishes a 1-1 CPM session with ${callee.name}`, async () => {
     const req = caller.inviteRequest(calleeAor);
     const tx = caller.endpoint.request(req, caller.nextHop(req));
-    const incoming = await callee.waitForRequest({ method: 'INVITE', headers: { 'Call-ID': () => true } }, t.timeoutMs);
+    const incoming = await deliveredUnlessRefused(t, tx, caller, [callee.waitForRequest({ method: 'INVITE', headers: { 'Call-ID': () => true } }, t.timeoutMs)]).then((r) => r[0]);
     t.precondition(incoming !== null, { message: `the CPM Session Invitation from ${caller.name} did not reach ${callee.name} within ${t.timeoutMs} ms` });
     const uas = await callee.answer(incoming!, 200, { ringing: true });
     const answer = await finalWithin(tx, t.timeoutMs);
@@ -60,4 +64,26 @@ export async function establishSession(t: TestContext, caller: Device, callee: D
     t.precondition(callee.acks.length > 0, { message: `the ACK for the 2xx did not reach ${callee.name} within ${t.timeoutMs} ms` });
     return { caller, callee, uac, uas: uas!, invite: tx.request, inviteAtCallee: incoming!.request, answer: answer! };
   });
+}
+
+/**
+ * Wait for a request to be delivered at its destinations — unless the SUT answers the sender with
+ * a final non-2xx first (a 403, a challenge the device could not answer, a 404 for an unknown
+ * user): then the case is inconclusive and says what the SUT answered, not that the request
+ * "did not reach" the device (design §4: the precondition's own evidence).
+ */
+export async function deliveredUnlessRefused<T>(t: TestContext, tx: ClientTransaction, sender: Device, deliveries: Array<Promise<T | null>>): Promise<Array<T | null>> {
+  const all = Promise.all(deliveries);
+  const refused = tx.final.then((res) => (res !== null && res.status >= 300 ? res : new Promise<never>(() => undefined)));
+  const first = await Promise.race([all, refused]);
+  if (!Array.isArray(first)) {
+    const res = first;
+    const challenged = res.status === 401 || res.status === 407;
+    t.precondition(false, {
+      message: `${sender.name}'s ${tx.request.method} was answered ${labelOf(res)} by the SUT, so it never reached its destination` +
+        (challenged ? ' (the challenge could not be answered: check users[].password / users[].realm in the target config)' : ''),
+      actual: res,
+    });
+  }
+  return first as Array<T | null>;
 }

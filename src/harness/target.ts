@@ -12,6 +12,8 @@ export interface TargetUser {
   username: string;
   /** Digest password; never written to traces or reports. */
   password?: string;
+  /** Digest realm the credentials belong to (config users[].realm); absent: the challenge's. */
+  realm?: string;
   devices: number;
 }
 
@@ -27,8 +29,21 @@ export interface HarnessTarget {
   pfMode: 'proxy' | 'b2bua';
   transports: TransportName[];
   topologies: TopologyKind[];
-  tls?: { ca?: string; cert?: string; key?: string; servername?: string; insecure?: boolean };
+  tls?: { ca?: string; cert?: string; key?: string; passphrase?: string; servername?: string; insecure?: boolean };
+  /** Where every harness socket binds (config local.host). */
   localHost: string;
+  /**
+   * Local ports every harness socket takes (config local.ports): devices, cores, the devices' MSRP
+   * ports and the source ports of dialled TCP/TLS connections (src/harness/port-range.ts).
+   * Absent: ephemeral ports (the built-in reference server).
+   */
+  localPorts?: { from: number; to: number };
+  /**
+   * What the SUT must use to reach the harness, when not localHost (config local.advertisedHost,
+   * NAT): written into Via sent-by, Contact, the cores' Record-Route and Path, and SDP c=/o=/a=path.
+   * Sockets still bind on localHost. Absent: localHost.
+   */
+  advertisedHost?: string;
   users: TargetUser[];
   ics: {
     sessionLeaving: boolean;

@@ -8,7 +8,7 @@ import type { SipMessage, SipRequest, SipResponse } from './message';
 import { addHeader, cloneMessage } from './message';
 import type { Address, TransportProtocol } from './transport/address';
 import { formatHostPort, sameAddress } from './transport/address';
-import type { InboundMessage, Transport } from './transport/transport';
+import { sentBy, type InboundMessage, type Transport } from './transport/transport';
 import { toTag } from './headers/name-addr';
 import { newBranch } from './ids';
 import { authorizedRetry, createResponse, type Credentials } from './request-builder';
@@ -23,6 +23,7 @@ import { ServerInviteTransaction } from './transaction/server-invite';
 import { ServerNonInviteTransaction } from './transaction/server-non-invite';
 import { ack2xxKey, clientKey, rfc2543AckMatches, serverKey } from './transaction/matching';
 import { stampReceived } from './transaction/via-address';
+import { AuthenticatingTransaction } from './authenticating-transaction';
 
 export type { ClientTransaction, ServerTransaction } from './transaction/types';
 export type { ClientTransactionState, ServerTransactionState } from './transaction/types';
@@ -34,6 +35,11 @@ export interface EndpointOptions {
   name?: string;
   /** Send 100 Trying for an INVITE the TU leaves unanswered for 200 ms (§17.2.1). Default true. */
   autoTrying?: boolean;
+  /**
+   * Digest credentials of a UA (§22.2): every request but ACK and CANCEL answers a 401/407 challenge
+   * with them, transparently to the TU (AuthenticatingTransaction). `realm` restricts them to one realm.
+   */
+  credentials?: Credentials & { realm?: string };
 }
 
 /** A destination; `protocol` picks the transport when the endpoint has several. */
@@ -45,6 +51,8 @@ export interface RequestOptions {
   keepVia?: boolean;
   /** INVITE only, fault injection: non-2xx finals for which this returns true are not ACKed (see ClientInviteTransaction). */
   suppressNon2xxAck?: (res: SipResponse) => boolean;
+  /** Do not answer challenges for this request even if the endpoint has credentials (to judge a 401/407 itself). */
+  noAuth?: boolean;
 }
 
 export class SipEndpoint {
@@ -52,6 +60,7 @@ export class SipEndpoint {
   readonly timers: TimerSettings;
   readonly name: string;
   private readonly autoTrying: boolean;
+  private readonly credentials?: Credentials & { realm?: string };
   private readonly clients = new Map<string, ClientTransactionBase>();
   private readonly servers = new Map<string, ServerTransactionBase>();
   /** Server INVITE transactions that sent a 2xx, by dialog + CSeq: where the 2xx's ACK goes (§13.3.1.4). */
@@ -70,6 +79,7 @@ export class SipEndpoint {
     this.timers = resolveTimers(opts.timers);
     this.name = opts.name ?? 'endpoint';
     this.autoTrying = opts.autoTrying ?? true;
+    this.credentials = opts.credentials;
     this.ctx = {
       timers: this.timers,
       send: (t, msg, dest) => this.sendChecked(t, msg, dest),
@@ -125,7 +135,8 @@ export class SipEndpoint {
     const msg = cloneMessage(req);
     if (!opts.keepVia) {
       // §8.1.1.7 / §18.1.1: sent-by = where we listen, a fresh branch; rport asks for symmetric responses (RFC 3581).
-      addHeader(msg, 'Via', `SIP/2.0/${transport.protocol.toUpperCase()} ${formatHostPort(transport.local)};branch=${newBranch()};rport`, 'top');
+      // Behind NAT that is the advertised address: §18.2.1 / §20.42 send responses to the sent-by.
+      addHeader(msg, 'Via', `SIP/2.0/${transport.protocol.toUpperCase()} ${formatHostPort(sentBy(transport))};branch=${newBranch()};rport`, 'top');
     }
     const address: Address = { host: dest.host, port: dest.port };
     let tx: ClientTransactionBase;
@@ -137,7 +148,16 @@ export class SipEndpoint {
     const key = clientKey(msg);
     if (key) this.clients.set(key, tx);
     tx.start();
+    // §22.1: CANCEL and ACK cannot be challenged; a request sent with its own Via is a relay, not ours to authorise.
+    if (this.credentials && !opts.noAuth && !opts.keepVia && msg.method !== 'CANCEL') {
+      return new AuthenticatingTransaction(tx, (retry) => this.request(retry, dest, { ...opts, noAuth: true }), this.credentials);
+    }
     return tx;
+  }
+
+  /** Client transactions still running (INVITEs waiting for a final, for a teardown that cancels them). */
+  liveClientTransactions(): ClientTransaction[] {
+    return [...this.clients.values()].filter((tx) => tx.state !== 'terminated');
   }
 
   /**

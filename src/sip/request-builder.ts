@@ -9,7 +9,7 @@ import { formatNameAddr, parseNameAddr } from './headers/name-addr';
 import { headerValues } from './message';
 import { cseq } from './headers/cseq';
 import { newCallId, newTag } from './ids';
-import { authorize, type AuthorizeInput } from './digest';
+import { authorize, parseDigestChallenge, type AuthorizeInput } from './digest';
 
 /** Reason phrases of the status codes the harness sends (RFC 3261 §21 and extensions). */
 export const REASON_PHRASES: Readonly<Record<number, string>> = {
@@ -135,9 +135,11 @@ export interface Credentials {
  * or Proxy-Authorization (407) answering the challenge. Null when the response carries no
  * usable Digest challenge.
  */
-export function authorizedRetry(req: SipRequest, challenge: SipResponse, creds: Credentials, nc = 1): SipRequest | null {
+export function authorizedRetry(req: SipRequest, challenge: SipResponse, creds: Credentials, nc = 1, realm?: string): SipRequest | null {
   const hdr = challenge.status === 407 ? 'Proxy-Authenticate' : 'WWW-Authenticate';
-  const value = header(challenge, hdr);
+  // §22.3: one challenge per realm may come; with a configured realm only that one is answered.
+  const values = headerFields(challenge, hdr).map((f) => f.value);
+  const value = realm === undefined ? values[0] : values.find((v) => parseDigestChallenge(v)?.realm === realm);
   if (value === undefined) return null;
   const retry: SipRequest = { ...req, headers: req.headers.filter((h) => !/^(via|v)$/i.test(h.name)).map((h) => ({ ...h })), body: Buffer.from(req.body) };
   const seq = (cseq(req)?.seq ?? 0) + 1;
