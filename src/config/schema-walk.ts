@@ -41,3 +41,15 @@ export function allKeyPaths(): string[] {
   walk(targetSchema as unknown as SchemaNode, '');
   return out;
 }
+
+/**
+ * Every leaf of the schema: a key whose value is a scalar or a list of scalars (`sut.port`,
+ * `users[].realm`, `ixit.csMsrpHosts`), not a mapping. What a target config can set.
+ */
+export function leafKeyPaths(): string[] {
+  return allKeyPaths().filter((p) => {
+    const node = schemaAt(p.split('.').flatMap((k) => (k.endsWith('[]') ? [k.slice(0, -2), 0] : [k])));
+    const items = node?.items as SchemaNode | undefined;
+    return node !== undefined && node.properties === undefined && (items === undefined || deref(items).properties === undefined);
+  });
+}

@@ -9,6 +9,10 @@
  * entries: o1 (from device, before PF orig), o2 (back from PF orig), t1 (from the peer core,
  * before PF term), t2 (back from PF term). Record-Routing every pass puts the core on both sides
  * of each PF in the dialog's route set, so every one of the 14 steps of C.2.3.1 crosses a socket.
+ *
+ * Behind NAT (target config local.advertisedHost) its Via, Record-Route and Path name the
+ * advertised host, which it also recognises as its own; harness-internal hops (to its devices and
+ * the peer core) go to the bound host, where those sockets really listen.
  */
 import { createHash } from 'node:crypto';
 import type { SipMessage, SipRequest, SipResponse } from '../sip/message';
@@ -16,7 +20,7 @@ import { addHeader, cloneMessage, header, headerFields, removeHeader, setHeader,
 import { serializeMessage } from '../sip/codec/serialize';
 import type { Address, TransportProtocol } from '../sip/transport/address';
 import { formatHostPort, sameAddress } from '../sip/transport/address';
-import type { Transport, InboundMessage } from '../sip/transport/transport';
+import { sentBy, type Transport, type InboundMessage } from '../sip/transport/transport';
 import { parseVia, formatVia } from '../sip/headers/via';
 import { parseNameAddr } from '../sip/headers/name-addr';
 import { parseUri } from '../sip/uri';
@@ -65,6 +69,11 @@ export class CoreEmulator {
     return this.transport.local;
   }
 
+  /** Where the SUT reaches this core: the advertised host behind NAT, else its socket. */
+  get advertised(): Address {
+    return sentBy(this.transport);
+  }
+
   get protocol(): TransportProtocol {
     return this.transport.protocol;
   }
@@ -73,9 +82,9 @@ export class CoreEmulator {
     this.peers = peers.filter((p) => p !== this);
   }
 
-  /** This core's own route URI for one pass. */
+  /** This core's own route URI for one pass (RFC 3261 §16.6 step 4, RFC 3327 Path): where the SUT reaches it. */
   routeUri(hop: CoreHop): string {
-    return `${hostPortUri(this.address, this.protocol)};lr;hop=${hop}`;
+    return `${hostPortUri(this.advertised, this.protocol)};lr;hop=${hop}`;
   }
 
   serves(aor: string): boolean {
@@ -95,9 +104,23 @@ export class CoreEmulator {
     return [...this.locations.values()].flat();
   }
 
+  /** Whether an address names this core: its socket, or the advertised address its URIs carry. */
+  private isOwn(a: Address): boolean {
+    return sameAddress(a, this.address) || sameAddress(a, this.advertised);
+  }
+
   private isOwnUri(uri: string): boolean {
     const a = uriAddress(uri);
-    return a !== null && sameAddress(a, this.address);
+    return a !== null && this.isOwn(a);
+  }
+
+  /**
+   * A destination as the harness reaches it: the advertised host is the harness's own (behind NAT
+   * it may not even be reachable from inside), so a hop to it goes to the bound host instead.
+   */
+  private reachable(dest: Address): Address {
+    const adv = this.advertised.host;
+    return adv !== this.address.host && dest.host.toLowerCase() === adv.toLowerCase() ? { host: this.address.host, port: dest.port } : dest;
   }
 
   private onInbound(m: InboundMessage): void {
@@ -230,7 +253,7 @@ export class CoreEmulator {
     const vias = headerFields(req, 'Via').flatMap((f) => splitCommaList(f.value));
     return vias.some((v) => {
       const pv = parseVia(v);
-      return pv !== null && this.peers.some((p) => p.address.port === (pv.port ?? 5060) && p.address.host === pv.host);
+      return pv !== null && this.peers.some((p) => p.isOwn({ host: pv.host, port: pv.port ?? 5060 }));
     });
   }
 
@@ -275,15 +298,16 @@ export class CoreEmulator {
     // The ACK of a non-2xx and a CANCEL carry their INVITE's branch, so they map onto the same one here.
     const seed = `${top?.branch ?? ''}|${this.name}|${pass}`;
     const branch = 'z9hG4bK' + createHash('sha1').update(seed).digest('hex').slice(0, 20);
-    const via = `SIP/2.0/${this.protocol.toUpperCase()} ${formatHostPort(this.address)};branch=${branch};rport`;
+    // RFC 3261 §16.6 step 8 / §18.2.1: sent-by is where the next hop sends responses, the advertised address.
+    const via = `SIP/2.0/${this.protocol.toUpperCase()} ${formatHostPort(this.advertised)};branch=${branch};rport`;
     addHeader(fwd, 'Via', via, 'top');
-    void this.transport.send(fwd, dest);
+    void this.transport.send(fwd, this.reachable(dest));
   }
 
   private onResponse(res: SipResponse, m: InboundMessage): void {
     const vias = headerFields(res, 'Via').flatMap((f) => splitCommaList(f.value));
     const top = parseVia(vias[0] ?? '');
-    if (!top || top.host !== this.address.host || (top.port ?? 5060) !== this.address.port) {
+    if (!top || !this.isOwn({ host: top.host, port: top.port ?? 5060 })) {
       // §16.7 step 3 / §18.1.2: a response whose top Via is not ours is discarded (recorded).
       this.anomalies.push({ reason: 'response whose top Via does not name this core', inbound: m });
       return;
@@ -296,7 +320,7 @@ export class CoreEmulator {
     const host = next.params['received'] ?? next.host;
     const rport = next.params['rport'];
     const port = rport ? Number(rport) : next.port ?? 5060;
-    void this.transport.send(fwd, { host, port });
+    void this.transport.send(fwd, this.reachable({ host, port }));
   }
 
   private unroutable(req: SipRequest, m: InboundMessage, reason: string): void {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { HeaderField, SipMessage, SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, setHeader } from '../sip/message';
 import { formatHostPort, type Address } from '../sip/transport/address';
-import type { Transport } from '../sip/transport/transport';
+import { sentBy, type Transport } from '../sip/transport/transport';
 import type { TimerSettings } from '../sip/transaction/timers';
 import { SipEndpoint, type ClientTransaction, type ServerTransaction } from '../sip/endpoint';
 import { Dialog } from '../sip/dialog';
@@ -65,6 +65,8 @@ export interface DeviceOptions {
   transport: Transport;
   /** Where the device sends out-of-dialog requests (PF A in direct topology, its core otherwise). */
   outbound: Address;
+  /** The MSRP port its SDP names (a port of local.ports, src/harness/port-range.ts); default: the SIP port + 1. */
+  msrpPort?: number;
   timers: TimerSettings;
   /** IXIT response timeout: the longest a device waits for a final response (a dead SUT ends a case in time). */
   responseTimeoutMs: number;
@@ -122,6 +124,7 @@ export class Device {
     this.password = opts.password;
     this.transport = opts.transport;
     this.outbound = opts.outbound;
+    this.msrpPortOption = opts.msrpPort;
     // No automatic 100 Trying: a case decides when (and whether) a device sends a provisional (RFC 3261 §9.1 cases).
     this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name, autoTrying: false });
     this.endpoint.onRequest((tx) => this.onRequest(tx));
@@ -142,9 +145,25 @@ export class Device {
     return this.transport.local;
   }
 
-  /** This device's contact URI (its own socket; RFC 3261 §8.1.1.8). */
+  private readonly msrpPortOption: number | undefined;
+
+  /**
+   * Where the SUT reaches this device: its socket, or behind NAT the advertised host (target config
+   * local.advertisedHost) on the same port. Contact, Via sent-by and SDP carry it; `address` stays
+   * the socket the harness itself sends to.
+   */
+  get advertised(): Address {
+    return sentBy(this.transport);
+  }
+
+  /** The MSRP port of this device's SDP (m= line, a=path; RFC 4566 §5.14, RFC 4975 §8.2). */
+  get msrpPort(): number {
+    return this.msrpPortOption ?? this.address.port + 1;
+  }
+
+  /** This device's contact URI (where it is reached; RFC 3261 §8.1.1.8). */
   get contactUri(): string {
-    return hostPortUri(this.address, this.transport.protocol, this.username);
+    return hostPortUri(this.advertised, this.transport.protocol, this.username);
   }
 
   /** The feature tag that identifies the CPM service (RFC 3840), per the service identification knob. */
@@ -272,8 +291,8 @@ export class Device {
 
   /** A CPM Session Invitation (design §2): MSRP SDP, ICSI, Conversation-ID and Contribution-ID. */
   inviteRequest(to: string, opts: { conversationId?: string; contributionId?: string; extra?: HeaderField[] } = {}): SipRequest {
-    const host = this.address.host;
-    const body = msrpOffer(host, this.address.port + 1, randomUUID().slice(0, 8), 'actpass');
+    // RFC 4566 §5.2/§5.7 o=/c= and RFC 4975 §9 a=path: where the SUT reaches this device's MSRP.
+    const body = msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), 'actpass');
     return this.newRequest('INVITE', to, to, [
       { name: 'Accept-Contact', value: `*;${this.serviceTag}` },
       // RFC 6050: the ICSI as the preferred service; the legacy OMA SIMPLE IM identification has none.
@@ -308,7 +327,7 @@ export class Device {
     const res = createResponse(tx.request, status, undefined, { toTag: tag });
     if (status >= 200 && status < 300) {
       addHeader(res, 'Contact', this.contact);
-      res.body = msrpOffer(this.address.host, this.address.port + 1, randomUUID().slice(0, 8), 'passive');
+      res.body = msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), 'passive');
       addHeader(res, 'Content-Type', 'application/sdp');
     }
     await tx.respond(res);
@@ -319,7 +338,7 @@ export class Device {
   answerReinvite(tx: ServerTransaction): Promise<void> {
     const res = createResponse(tx.request, 200);
     addHeader(res, 'Contact', this.contact);
-    res.body = msrpOffer(this.address.host, this.address.port + 1, randomUUID().slice(0, 8), 'passive');
+    res.body = msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), 'passive');
     addHeader(res, 'Content-Type', 'application/sdp');
     return tx.respond(res);
   }
@@ -335,7 +354,7 @@ export class Device {
     const inviteSeq = header(invite, 'CSeq')?.split(/\s+/)[0] ?? '1';
     setHeader(ack, 'CSeq', `${inviteSeq} ACK`);
     // The ACK for a 2xx carries its own branch (§17.1.1.3 applies only to non-2xx).
-    addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${formatHostPort(this.address)};branch=${newBranch()};rport`, 'top');
+    addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${formatHostPort(this.advertised)};branch=${newBranch()};rport`, 'top');
     const dest = this.nextHop(ack);
     this.sentAcks.set(`${header(ack, 'Call-ID')} ${inviteSeq}`, { ack, dest });
     await this.endpoint.send(ack, dest);

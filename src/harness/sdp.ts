@@ -10,6 +10,11 @@ export interface MsrpSdp {
   path: string;
 }
 
+/**
+ * An MSRP offer/answer. `host` is where the peer reaches us — the advertised host behind NAT — and
+ * goes into o= and c= (RFC 4566 §5.2, §5.7) and the a=path URI (RFC 4975 §8.2, §9); `port` into
+ * m= and a=path.
+ */
 export function msrpOffer(host: string, port: number, sessionId: string, setup: 'active' | 'passive' | 'actpass' = 'actpass'): Buffer {
   const ipVer = host.includes(':') ? 6 : 4;
   const path = `msrp://${host.includes(':') ? `[${host}]` : host}:${port}/${sessionId};tcp`;

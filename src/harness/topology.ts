@@ -1,7 +1,9 @@
 /**
  * Builds what a case variant needs (design §1): users with their devices and, in core-emulation,
  * SIP/IP Core A and B. Every case gets its own sockets, users and Call-IDs so cases can run in
- * parallel against one SUT.
+ * parallel against one SUT. Every socket binds on the target's local host, on a port of its local
+ * port range (a PortRange claim the topology gives back when it closes), and tells peers the
+ * advertised host.
  */
 import { randomBytes } from 'node:crypto';
 import { createTransport } from '../sip/transport/factory';
@@ -10,7 +12,8 @@ import type { Transport } from '../sip/transport/transport';
 import type { Address } from '../sip/transport/address';
 import { CoreEmulator } from './core-emulator';
 import { Device } from './device';
-import type { CaseVariant } from './test-case';
+import { PortRange, type PortClaim, type PortDemand } from './port-range';
+import { variantLabel, type CaseVariant } from './test-case';
 import type { HarnessTarget, TargetUser } from './target';
 import type { HarnessLimits } from './runner';
 
@@ -25,11 +28,27 @@ export interface UserHandle {
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
 
+/**
+ * The most local ports one variant holds at once, for the "local.ports too small" error: a SIP
+ * socket per device and core, an MSRP port per device (when ports come from a range), and over
+ * TCP/TLS the connections the harness dials (each device to its outbound and at most one peer,
+ * each core to PF A, PF B and the peer core).
+ */
+export function portDemand(target: HarnessTarget, variant: CaseVariant): PortDemand {
+  const devices = variant.devices.reduce((a, b) => a + b, 0);
+  const cores = variant.topology === 'core-emulation' ? 2 : 0;
+  const msrp = target.localPorts ? devices : 0;
+  const dials = variant.transport === 'udp' ? 0 : 2 * devices + 3 * cores;
+  const parts = [`${devices + cores} SIP sockets`, ...(msrp ? [`${msrp} MSRP ports`] : []), ...(dials ? [`up to ${dials} dialled ${variant.transport.toUpperCase()} connections`] : [])];
+  return { label: variantLabel(variant), ports: devices + cores + msrp + dials, detail: parts.join(', ') };
+}
+
 export class Topology {
   private constructor(
     readonly users: UserHandle[],
     readonly cores: CoreEmulator[],
     private readonly transports: Transport[],
+    private readonly ports: PortClaim,
   ) {}
 
   /** Every socket address the harness bound for this case. */
@@ -60,13 +79,16 @@ export class Topology {
 
   static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[], limits: HarnessLimits = {}): Promise<Topology> {
     const transports: Transport[] = [];
+    // Throws at once, naming local.ports, when this variant alone needs more ports than the range holds.
+    const ports = new PortRange(target.localHost, target.localPorts).claim(portDemand(target, variant));
     const open = async (owner: string): Promise<Transport> => {
       // TLS: verification stays on unless the target says insecure (design §5); cert/key let devices listen too.
-      const t = await createTransport({
-        protocol: variant.transport, host: target.localHost, port: 0, tap, owner,
+      const t = await ports.bind((port) => createTransport({
+        protocol: variant.transport, host: target.localHost, port, tap, owner,
+        advertisedHost: target.advertisedHost, localPorts: ports.dialPorts,
         tls: variant.transport === 'tls' ? target.tls : undefined,
         parseLimits: limits.parse, limits: limits.stream,
-      });
+      }));
       transports.push(t);
       return t;
     };
@@ -89,6 +111,8 @@ export class Topology {
           devices.push(new Device({
             name, aor: u.aor, username: u.username, password: u.password,
             transport: await open(name),
+            // The MSRP port its SDP names (RFC 4975 §8.2), inside local.ports too; ephemeral: SIP port + 1.
+            msrpPort: ports.reserve(),
             outbound: core ? core.address : target.pfA,
             timers: target.ixit.timers,
             responseTimeoutMs: target.ixit.responseTimeoutMs,
@@ -99,9 +123,10 @@ export class Topology {
         }
         handles.push({ label, aor: u.aor, devices, core });
       }
-      return new Topology(handles, cores, transports);
+      return new Topology(handles, cores, transports, ports);
     } catch (err) {
       await Promise.allSettled(transports.map((t) => t.close()));
+      ports.release();
       throw err;
     }
   }
@@ -109,5 +134,7 @@ export class Topology {
   async close(): Promise<void> {
     await Promise.allSettled(this.devices.map((d) => d.close()));
     await Promise.allSettled(this.transports.map((t) => t.close()));
+    // Only once every socket is closed: a port back in the range may be bound by the next case at once.
+    this.ports.release();
   }
 }

@@ -9,6 +9,7 @@ import type { Tap } from './tap';
 import { TcpTransport } from './tcp';
 import { TlsTransport } from './tls';
 import type { TlsSettings } from './tls-settings';
+import type { LocalPortSource } from './local-ports';
 import type { Transport } from './transport';
 import { UdpTransport } from './udp';
 
@@ -29,17 +30,21 @@ export interface CreateTransportOptions {
   parseLimits?: Partial<ParseLimits>;
   /** Bound on dialling a stream connection, handshake included (default 5000 ms). */
   connectTimeoutMs?: number;
+  /** Host peers reach this socket at, written into Via / Contact / SDP (NAT); default: `host`. */
+  advertisedHost?: string;
+  /** Source ports of dialled TCP/TLS connections (target config local.ports); default: ephemeral. */
+  localPorts?: LocalPortSource;
 }
 
 export function createTransport(opts: CreateTransportOptions): Promise<Transport> {
-  const base = { host: opts.host, port: opts.port ?? 0, tap: opts.tap, owner: opts.owner, parseLimits: opts.parseLimits };
+  const base = { host: opts.host, port: opts.port ?? 0, tap: opts.tap, owner: opts.owner, parseLimits: opts.parseLimits, advertisedHost: opts.advertisedHost };
   switch (opts.protocol) {
     case 'udp':
       return UdpTransport.open(base);
     case 'tcp':
-      return TcpTransport.open({ ...base, limits: opts.limits, connectTimeoutMs: opts.connectTimeoutMs });
+      return TcpTransport.open({ ...base, limits: opts.limits, connectTimeoutMs: opts.connectTimeoutMs, localPorts: opts.localPorts });
     case 'tls':
-      return TlsTransport.open({ ...base, limits: opts.limits, connectTimeoutMs: opts.connectTimeoutMs, tls: opts.tls });
+      return TlsTransport.open({ ...base, limits: opts.limits, connectTimeoutMs: opts.connectTimeoutMs, localPorts: opts.localPorts, tls: opts.tls });
     default:
       return Promise.reject(new Error(`unknown transport protocol ${String(opts.protocol)}`));
   }

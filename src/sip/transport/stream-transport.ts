@@ -17,6 +17,7 @@ import { resolveStreamLimits, type StreamLimits } from './limits';
 import type { ParseLimits } from '../codec/limits';
 import { Receivers, normalizeHost } from './receivers';
 import { StreamConnection } from './stream-connection';
+import { isPortClash, type LocalPortSource, type PortLease } from './local-ports';
 import type { Tap } from './tap';
 import { TraceRecorder } from './trace-recorder';
 import type { InboundMessage, Transport } from './transport';
@@ -35,14 +36,24 @@ export interface StreamTransportOptions {
   connectTimeoutMs?: number;
   /** How long close() waits for peers to finish an orderly close before destroying. Default 500 ms. */
   closeGraceMs?: number;
+  /** Host peers reach this transport at (NAT; see Transport.advertised); default: `host`. */
+  advertisedHost?: string;
+  /** Source ports of dialled connections (target config local.ports); default: kernel-chosen ephemeral. */
+  localPorts?: LocalPortSource;
 }
+
+/** Ports tried for one dial when the chosen source port clashes (held elsewhere, or lingering in TIME_WAIT). */
+const DIAL_PORT_TRIES = 4;
 
 /** How one concrete stream transport listens and dials. */
 export interface StreamDialer {
   /** Create the listening server (not yet listening); call `accept` for each ready connection. */
   createServer(accept: (socket: net.Socket) => void, report: (err: Error) => void): net.Server | null;
-  /** Start a connection; `ready` is the event that means it can carry SIP ('connect' or 'secureConnect'). */
-  connect(remote: Address): { socket: net.Socket; ready: 'connect' | 'secureConnect' };
+  /**
+   * Start a connection, from `local` when given (source address and port); `ready` is the event
+   * that means it can carry SIP ('connect' or 'secureConnect').
+   */
+  connect(remote: Address, local?: Address): { socket: net.Socket; ready: 'connect' | 'secureConnect' };
 }
 
 function remoteKey(a: Address): string {
@@ -62,6 +73,8 @@ export class StreamTransport implements Transport {
   private closing: Promise<void> | undefined;
   private readonly connectTimeoutMs: number;
   private readonly closeGraceMs: number;
+  private readonly advertisedHost?: string;
+  private readonly localPorts?: LocalPortSource;
 
   protected constructor(
     readonly protocol: TransportProtocol,
@@ -72,6 +85,8 @@ export class StreamTransport implements Transport {
     this.limits = resolveStreamLimits(opts.limits);
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.closeGraceMs = opts.closeGraceMs ?? 500;
+    this.advertisedHost = opts.advertisedHost;
+    this.localPorts = opts.localPorts;
     this.boundAddress = { host: normalizeHost(opts.host), port: opts.port ?? 0 };
   }
 
@@ -81,7 +96,11 @@ export class StreamTransport implements Transport {
       (socket) => this.adopt(socket, 'inbound'),
       (err) => this.receivers.error(err),
     );
-    if (!server) return;
+    if (!server) {
+      // Nothing listens (a client-only TLS transport): no port to tell peers, whatever was asked.
+      this.boundAddress = { host: this.boundAddress.host, port: 0 };
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
@@ -98,6 +117,10 @@ export class StreamTransport implements Transport {
 
   get local(): Address {
     return this.boundAddress;
+  }
+
+  get advertised(): Address {
+    return { host: this.advertisedHost ?? this.boundAddress.host, port: this.boundAddress.port };
   }
 
   /** Open connections, for tests and diagnostics. */
@@ -162,15 +185,47 @@ export class StreamTransport implements Transport {
     return pending;
   }
 
-  private connect(remote: Address): Promise<StreamConnection | null> {
+  /**
+   * Dial `remote`, from a port of the configured range when there is one: a source port that
+   * clashes (another socket holds it, or the same 4-tuple lingers in TIME_WAIT) is given back and
+   * the next one tried, a bounded number of times. Every other failure is reported at once.
+   */
+  private async connect(remote: Address): Promise<StreamConnection | null> {
+    const clashed = new Set<number>();
+    for (let attempt = 1; ; attempt++) {
+      let lease: PortLease | undefined;
+      try {
+        lease = this.localPorts?.lease(clashed);
+      } catch (err) {
+        this.receivers.error(err as Error, remote);
+        return null;
+      }
+      const local = lease ? { host: this.boundAddress.host, port: lease.port } : undefined;
+      const { conn, err } = await this.connectOnce(remote, local);
+      if (conn) {
+        // The port goes back to the range when the connection is over, whoever closes it.
+        if (lease) void conn.closed.then(() => lease.release());
+        return conn;
+      }
+      lease?.release();
+      if (lease && err && isPortClash(err, true) && attempt < DIAL_PORT_TRIES && !this.closing) {
+        clashed.add(lease.port);
+        continue;
+      }
+      if (err) this.receivers.error(err, remote);
+      return null;
+    }
+  }
+
+  /** One dial; the error is the caller's to report. */
+  private connectOnce(remote: Address, local: Address | undefined): Promise<{ conn: StreamConnection | null; err?: Error }> {
     return new Promise((resolve) => {
       let socket: net.Socket;
       let ready: 'connect' | 'secureConnect';
       try {
-        ({ socket, ready } = this.dialer.connect(remote));
+        ({ socket, ready } = this.dialer.connect(remote, local));
       } catch (err) {
-        this.receivers.error(err as Error, remote);
-        resolve(null);
+        resolve({ conn: null, err: err as Error });
         return;
       }
       this.dialling.add(socket);
@@ -184,12 +239,11 @@ export class StreamTransport implements Transport {
         socket.off('error', onFail);
         socket.off('close', onClose);
         if (err) {
-          this.receivers.error(err, remote);
-          // Already reported: a late second error from a dying socket must not become uncaught.
+          // Reported by connect(): a late second error from a dying socket must not become uncaught.
           socket.on('error', () => undefined);
           socket.destroy();
         }
-        resolve(conn);
+        resolve({ conn, err });
       };
       const onReady = (): void => {
         if (this.closing) {

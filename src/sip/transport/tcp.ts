@@ -8,7 +8,10 @@ export class TcpTransport extends StreamTransport {
   private constructor(opts: TcpTransportOptions) {
     super('tcp', {
       createServer: (accept) => net.createServer({ noDelay: true }, accept),
-      connect: (remote) => ({ socket: net.connect({ host: remote.host, port: remote.port, noDelay: true }), ready: 'connect' }),
+      connect: (remote, local) => ({
+        socket: net.connect({ host: remote.host, port: remote.port, noDelay: true, ...(local ? { localAddress: local.host, localPort: local.port } : {}) }),
+        ready: 'connect',
+      }),
     }, opts);
   }
 

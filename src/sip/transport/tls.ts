@@ -33,10 +33,11 @@ export class TlsTransport extends StreamTransport {
         server.on('tlsClientError', (err) => report(err));
         return server;
       },
-      connect: (remote) => ({
+      connect: (remote, local) => ({
         socket: tls.connect({
           host: remote.host,
           port: remote.port,
+          ...(local ? { localAddress: local.host, localPort: local.port } : {}),
           ca: material.ca,
           cert: material.cert,
           key: material.key,

@@ -30,6 +30,8 @@ export interface UdpTransportOptions {
   owner?: string;
   /** Parser work bounds per received datagram. */
   parseLimits?: Partial<ParseLimits>;
+  /** Host peers reach this socket at (NAT; see Transport.advertised); default: `host`. */
+  advertisedHost?: string;
 }
 
 export class UdpTransport implements Transport {
@@ -45,6 +47,7 @@ export class UdpTransport implements Transport {
     private readonly tap: Tap,
     owner: string | undefined,
     parseLimits: Partial<ParseLimits> | undefined,
+    private readonly advertisedHost: string | undefined,
   ) {
     this.recorder = new TraceRecorder(tap, owner, parseLimits);
     this.delays = new DelayLine(tap);
@@ -65,13 +68,17 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind(opts.port ?? 0, opts.host, () => {
         socket.off('error', onError);
-        resolve(new UdpTransport(socket, opts.tap, opts.owner, opts.parseLimits));
+        resolve(new UdpTransport(socket, opts.tap, opts.owner, opts.parseLimits, opts.advertisedHost));
       });
     });
   }
 
   get local(): Address {
     return this.boundAddress;
+  }
+
+  get advertised(): Address {
+    return { host: this.advertisedHost ?? this.boundAddress.host, port: this.boundAddress.port };
   }
 
   onMessage(handler: (m: InboundMessage) => void): void {
