@@ -5,7 +5,9 @@
 import * as path from 'node:path';
 import type { Suite } from '../suites/index';
 import { caseKey, type CaseVariant, type TestCase } from '../src/harness/test-case';
-import { notApplicable, runCase } from '../src/harness/runner';
+import { notApplicable, type runCase } from '../src/harness/runner';
+import { runScheduled } from '../src/harness/schedule';
+import { UserPool } from '../src/harness/user-pool';
 import type { HarnessTarget } from '../src/harness/target';
 import { applyStrict } from '../src/harness/verdict';
 import { reportCase, findingText } from './allure-case';
@@ -20,6 +22,8 @@ export interface RunGlobals {
   grep?: string;
   requirement?: string;
   lossRate?: number;
+  /** At most this many case variants at once (`run --concurrency N`); default: the reference 6, a target's user pool. */
+  concurrency?: number;
 }
 
 declare const __CPM__: RunGlobals;
@@ -71,9 +75,19 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
  */
 const REFERENCE_CONCURRENCY = 6;
 
+/**
+ * Against a user's SUT, cases run at once as far as the target's user pool allows (no two share a
+ * user, src/harness/user-pool.ts), or at most `--concurrency N`.
+ */
+function concurrencyFor(g: RunGlobals): number {
+  if (g.concurrency !== undefined) return g.concurrency;
+  return g.target.isReference ? REFERENCE_CONCURRENCY : Number.MAX_SAFE_INTEGER;
+}
+
 export function defineSuite(suite: Suite): void {
   const g = __CPM__;
-  const limit = limiter(g.target.isReference ? REFERENCE_CONCURRENCY : 1);
+  const limit = limiter(concurrencyFor(g));
+  const pool = g.target.isReference ? undefined : new UserPool(g.target.users);
   const pending: Array<() => void> = [];
   describe(suite.feature, () => {
     // All variants start when the suite starts; each test then reports its own result, in order.
@@ -96,7 +110,7 @@ export function defineSuite(suite: Suite): void {
         }
         let result: Promise<Awaited<ReturnType<typeof runCase>>> | undefined;
         pending.push(() => {
-          result = limit(() => runCase(c, v, g.target, { lossRate: g.lossRate }));
+          result = limit(() => runScheduled(c, v, g.target, pool, { lossRate: g.lossRate }));
           result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
         });
         test(`${caseKey(c, v)} ${c.title}`, async () => {

@@ -20,6 +20,8 @@ import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
 import { EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
+import { interruptRun } from '../../src/harness/interrupt';
+import { countBindings, formatBindings, removeAllBindings, type UserBindings } from '../../src/harness/registrations';
 
 interface RunArgs {
   target?: string;
@@ -35,6 +37,8 @@ interface RunArgs {
   baseline?: string;
   'write-baseline'?: string;
   insecure: boolean;
+  'clean-registrations': boolean;
+  concurrency?: number;
 }
 
 /** The harness version: the package.json above this file (dist/bin/commands or bin/commands). */
@@ -73,7 +77,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of design §2 for this run, KNOB=VALUE (repeatable), e.g. pullMode=refer-to-psi; overrides the target config' })
       .option('baseline', { type: 'string', describe: 'baseline of known deviations: classify each case as pass, regression, known deviation (xfail), fixed or new; known deviations do not fail the exit code' })
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
-      .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' }) as never,
+      .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' })
+      .option('clean-registrations', { type: 'boolean', default: false, describe: 'with --target: first remove every binding of the configured users at the SUT (REGISTER Contact: *, Expires: 0, RFC 3261 §10.2.2) and report what was there' })
+      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once (default: the reference 6; against a target, as many as its user pool allows without two cases sharing a user)' }) as never,
   handler: async (args) => {
     if (args.grep) {
       try {
@@ -84,6 +90,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     if (args.requirement && !isRequirementId(args.requirement)) usage(`--requirement ${args.requirement} is not in the catalogue; see 'cpm-conformance list'`);
     if (args.loss !== undefined && !(args.loss >= 0 && args.loss < 1)) usage('--loss must be a number from 0 to below 1, e.g. 0.1');
+    if (args.concurrency !== undefined && !(Number.isInteger(args.concurrency) && args.concurrency >= 1)) usage('--concurrency must be a whole number ≥ 1, e.g. --concurrency 4');
+    if (args['clean-registrations'] && !args.target) usage('--clean-registrations applies to a target config (--target): the built-in reference server starts empty');
     const faults = (args['reference-fault'] ?? []).map(String);
     if (faults.length && args.target) usage('--reference-fault applies to the built-in reference server; drop --target');
     const binding = parseBindingOptions((args.binding ?? []).map(String));
@@ -155,7 +163,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       cert = undefined;
     };
     const onSignal = () => {
-      void stop().finally(() => process.exit(130));
+      // The running cases stop as inconclusive and their devices clean up at the SUT first (bounded).
+      const bound = 3 * (userTarget ?? { ixit: REFERENCE_IXIT }).ixit.responseTimeoutMs + 1000;
+      process.stderr.write(`\ncpm-conformance run: interrupted; closing the sessions and removing the bindings the running cases made (at most ${bound} ms)\n`);
+      void interruptRun(bound).then(stop).finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -169,13 +180,20 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // media path) or a proxy (CS not in it), and every other suite runs in both.
     const modes: Array<'proxy' | 'b2bua' | undefined> = userTarget ? [undefined] : args.mode ? [args.mode] : ['proxy', 'b2bua'];
     const targets: HarnessTarget[] = [];
+    /** Bindings of the configured users at the SUT before the run (and what --clean-registrations removed). */
+    let bindingsBefore: UserBindings[] | undefined;
     try {
       for (const mode of modes) {
         const t = await prepare(mode);
         targets.push(t);
+        if (userTarget) {
+          bindingsBefore = args['clean-registrations'] ? await removeAllBindings(t) : await countBindings(t);
+          const removed = bindingsBefore.filter((b) => b.removed).length;
+          process.stdout.write(`bindings at the SUT before the run: ${formatBindings(bindingsBefore)}${args['clean-registrations'] ? `; removed for ${removed} of ${bindingsBefore.length} user(s) (--clean-registrations)` : ''}\n`);
+        }
         try {
           await runSuites({
-            globals: { target: t, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss },
+            globals: { target: t, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss, concurrency: args.concurrency },
             resultsDir,
             environmentInfo: {
               'sut.name': t.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
@@ -209,7 +227,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const seen = [...new Set(records.flatMap((r) => r.sutAgents))];
     const envFile = path.join(resultsDir, 'environment.properties');
     const prior = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : '';
-    fs.writeFileSync(envFile, `${prior}${prior && !prior.endsWith('\n') ? '\n' : ''}sut.seen.server_user_agent=${seen.join(' | ') || '(none sent)'}\n`);
+    let bindingLines = '';
+    if (userTarget && bindingsBefore) {
+      // Leave the SUT as found: the report says what the registrar held before and after the run.
+      const after = await countBindings(userTarget);
+      const grew = after.filter((a) => (a.count ?? 0) > (bindingsBefore?.find((b) => b.aor === a.aor)?.count ?? 0));
+      const cleaned = args['clean-registrations'] ? ' (then removed: --clean-registrations)' : '';
+      bindingLines = `sut.bindings.before=${formatBindings(bindingsBefore)}${cleaned}\nsut.bindings.after=${formatBindings(after)}\n`;
+      process.stdout.write(`bindings at the SUT after the run: ${formatBindings(after)}${grew.length ? ` — MORE than before for ${grew.map((g) => g.aor).join(', ')}` : ''}\n`);
+    }
+    fs.writeFileSync(envFile, `${prior}${prior && !prior.endsWith('\n') ? '\n' : ''}sut.seen.server_user_agent=${seen.join(' | ') || '(none sent)'}\n${bindingLines}`);
     let reports: RunReportOutcome | undefined;
     try {
       reports = writeRunReports({

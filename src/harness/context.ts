@@ -12,6 +12,8 @@ import type { CaseVariant, TestCase } from './test-case';
 import type { HarnessTarget } from './target';
 import type { Topology } from './topology';
 import { Trace } from './trace';
+import { crossedSut } from './evidence';
+import { sameAddress } from '../sip/transport/address';
 import { worst, type Verdict } from './verdict';
 
 export interface StepRecord {
@@ -184,6 +186,19 @@ export class TestContext {
       if (left <= 0) return;
       await new Promise((r) => setTimeout(r, Math.min(20, left)));
     }
+  }
+
+  /**
+   * The request reached the device through the SUT (a Via of PF A or PF B), or the requirement
+   * fails: a message that went device to device is no evidence of what the SUT does.
+   */
+  checkCrossedSut(requirement: string, got: { request: SipMessage } | null, what: string): void {
+    if (!got) return;
+    const pfs = `${this.target.pfA.host}:${this.target.pfA.port}${sameAddress(this.target.pfA, this.target.pfB) ? '' : ` or ${this.target.pfB.host}:${this.target.pfB.port}`}`;
+    this.check(requirement, crossedSut(this.target, got.request), {
+      message: `${what} did not pass the SUT: it carries no Via of ${pfs}, so it went device to device (the SUT did not Record-Route the dialog, RFC 3261 §16.6 step 4)`,
+      expected: `a Via naming ${pfs}`, actual: got.request, fields: ['Via'],
+    });
   }
 
   /** Mark requirements as evaluated by a step that checked them implicitly. */

@@ -12,7 +12,6 @@ import { sentBy, type Transport } from '../sip/transport/transport';
 import type { TimerSettings } from '../sip/transaction/timers';
 import { SipEndpoint, type ClientTransaction, type ServerTransaction } from '../sip/endpoint';
 import { Dialog } from '../sip/dialog';
-import { authorize } from '../sip/digest';
 import { createResponse } from '../sip/request-builder';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
@@ -74,6 +73,8 @@ export interface DeviceOptions {
   service?: ServiceIdentification;
   /** User-Agent of the device's requests (IXIT userAgent), none when absent. */
   userAgent?: string;
+  /** Digest realm of the user's credentials (config users[].realm); absent: whatever the challenge names. */
+  realm?: string;
 }
 
 interface Waiter {
@@ -106,13 +107,17 @@ export class Device {
   private readonly sentAcks = new Map<string, { ack: SipRequest; dest: Address }>();
   private cseq = 1;
   private readonly username: string;
-  private readonly password?: string;
   readonly outbound: Address;
   private readonly responseTimeoutMs: number;
   private readonly service: ServiceIdentification;
   private readonly userAgent?: string;
   /** The public GRUU the registrar assigned to this instance (RFC 5627 §5.2 `pub-gruu`), once registered. */
   gruu?: string;
+  /** Whether the SUT holds a binding of this device (set by a 2xx to its REGISTER, cleared by its removal). */
+  registered = false;
+  /** The registrar's domain of the last REGISTER, and the one Call-ID of all the device's REGISTERs (§10.2.4). */
+  private registrar?: string;
+  private registerCallId?: string;
 
   constructor(opts: DeviceOptions) {
     this.responseTimeoutMs = opts.responseTimeoutMs;
@@ -121,12 +126,13 @@ export class Device {
     this.name = opts.name;
     this.aor = opts.aor;
     this.username = opts.username;
-    this.password = opts.password;
     this.transport = opts.transport;
     this.outbound = opts.outbound;
     this.msrpPortOption = opts.msrpPort;
     // No automatic 100 Trying: a case decides when (and whether) a device sends a provisional (RFC 3261 §9.1 cases).
-    this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name, autoTrying: false });
+    // A UA with credentials answers challenges on every request but ACK and CANCEL (RFC 3261 §22.2–22.3).
+    const credentials = opts.password !== undefined ? { username: opts.username, password: opts.password, realm: opts.realm } : undefined;
+    this.endpoint = new SipEndpoint({ transports: [opts.transport], timers: opts.timers, name: opts.name, autoTrying: false, credentials });
     this.endpoint.onRequest((tx) => this.onRequest(tx));
     this.endpoint.onAck((ack) => this.acks.push(ack));
     this.endpoint.onInbound((m) => this.reAck(m.message));
@@ -242,30 +248,13 @@ export class Device {
     return req;
   }
 
-  /** Send a request to the outbound (or the dialog's next hop) and retry once with credentials on 401/407 (RFC 3261 §22.2). */
+  /**
+   * Send a request to the outbound (or the dialog's next hop). A 401/407 challenge is answered by the
+   * endpoint with the device's credentials (RFC 3261 §22.2, AuthenticatingTransaction).
+   */
   async send(req: SipRequest, dest: Address = this.nextHop(req)): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
-    let tx = this.endpoint.request(req, dest);
-    let response = await finalWithin(tx, this.responseTimeoutMs);
-    if (response && (response.status === 401 || response.status === 407) && this.password !== undefined) {
-      const challenge = header(response, response.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
-      if (challenge) {
-        const retry: SipRequest = { ...req, headers: req.headers.filter((h) => !/^via$/i.test(h.name)).map((h) => ({ ...h })) };
-        const seq = this.cseq++;
-        setHeader(retry, 'CSeq', `${seq} ${req.method}`);
-        let value: string | undefined;
-        try {
-          value = authorize(challenge, { username: this.username, password: this.password, method: req.method, uri: req.uri, body: req.body }, 1);
-        } catch {
-          // A challenge we cannot answer (malformed by the SUT): the 401/407 stays the final answer and the case shows it.
-        }
-        if (value !== undefined) {
-          setHeader(retry, response.status === 401 ? 'Authorization' : 'Proxy-Authorization', value);
-          tx = this.endpoint.request(retry, dest);
-          response = await finalWithin(tx, this.responseTimeoutMs);
-        }
-      }
-    }
-    return { tx, response };
+    const tx = this.endpoint.request(req, dest);
+    return { tx, response: await finalWithin(tx, this.responseTimeoutMs) };
   }
 
   /** Where a request goes next: its first Route (loose routing, §16.12), else the outbound. */
@@ -277,15 +266,49 @@ export class Device {
     return this.outbound;
   }
 
-  /** REGISTER this device (RFC 3261 §10.2) with its instance id. */
+  /**
+   * REGISTER this device (RFC 3261 §10.2) with its instance id. Every REGISTER of the device uses
+   * one Call-ID and rising CSeq numbers (§10.2.4), so a refresh or removal is ordered after it.
+   * A 423 (Interval Too Brief) is retried once with the registrar's Min-Expires (§10.2.8).
+   */
   async register(registrarDomain: string, expires: number): Promise<SipResponse | null> {
+    this.registrar = registrarDomain;
+    let response = await this.sendRegister(registrarDomain, expires, this.contact);
+    if (response?.status === 423) {
+      const min = Number(header(response, 'Min-Expires'));
+      if (Number.isInteger(min) && min > expires && min < 2 ** 31) response = await this.sendRegister(registrarDomain, min, this.contact);
+    }
+    if (response && response.status >= 200 && response.status < 300) {
+      this.registered = true;
+      this.gruu = pubGruu(response, this.instanceId) ?? this.gruu;
+    }
+    return response;
+  }
+
+  /**
+   * Remove this device's own binding (RFC 3261 §10.2.2: its Contact with Expires: 0, same Call-ID):
+   * a case leaves the SUT's location service as it found it. Null when the SUT did not answer.
+   */
+  async unregister(): Promise<SipResponse | null> {
+    if (!this.registered || this.registrar === undefined) return null;
+    const response = await this.sendRegister(this.registrar, 0, this.contact);
+    if (response && response.status >= 200 && response.status < 300) this.registered = false;
+    return response;
+  }
+
+  private async sendRegister(registrarDomain: string, expires: number, contact: string): Promise<SipResponse | null> {
     const req = this.newRequest('REGISTER', `sip:${registrarDomain}`, this.aor, [
       { name: 'Expires', value: String(expires) },
       { name: 'Supported', value: 'path, gruu, outbound' },
     ]);
+    this.registerCallId ??= header(req, 'Call-ID');
+    setHeader(req, 'Call-ID', this.registerCallId ?? newCallId());
+    setHeader(req, 'Contact', contact);
     setHeader(req, 'To', `<${this.aor}>`);
-    const { response } = await this.send(req, this.outbound);
-    if (response && response.status >= 200 && response.status < 300) this.gruu = pubGruu(response, this.instanceId) ?? this.gruu;
+    const { tx, response } = await this.send(req, this.outbound);
+    // The endpoint may have answered a challenge with CSeq + 1: the next REGISTER must count on from there.
+    const sent = Number(header(tx.request, 'CSeq')?.split(/\s+/)[0]);
+    if (Number.isInteger(sent) && sent >= this.cseq) this.cseq = sent + 1;
     return response;
   }
 

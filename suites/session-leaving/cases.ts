@@ -7,6 +7,7 @@ import type { TestCase } from '../../src/harness/test-case';
 import { variantsOf } from '../../src/harness/test-case';
 import { establishSession, finalWithin, registerAll } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
+import { dialogCrossesSut } from '../../src/harness/evidence';
 import { CLAUSE, DOCUMENT, STEPS } from './spec';
 import { leaveAndJudge, sidesFor } from './leaving-flow';
 
@@ -44,7 +45,8 @@ export const clientBLeaves = leaving('TC-LEAVE-02',
 export const secondLeaveIs481: TestCase = {
   id: 'TC-LEAVE-03',
   title: 'A second leaving request on the closed session is answered 481 Call/Transaction Does Not Exist',
-  requirements: ['RFC3261-15.1.2'],
+  // LEAVE-ORIG: the dialog must pass the SUT, or the 481 would be judged on what the peer device answered.
+  requirements: ['RFC3261-15.1.2', 'LEAVE-ORIG'],
   spec: {
     document: 'RFC 3261',
     clause: '15.1.2',
@@ -56,6 +58,13 @@ export const secondLeaveIs481: TestCase = {
     const [a, b] = t.topology.users;
     await registerAll(t);
     const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+    await t.step('path', 'The session\'s in-dialog requests pass the SUT (its Record-Route, or a B2BUA\'s own Contact)', async () => {
+      // Without it the second BYE goes device to device: a 481 would come from the harness's own Client B, not the SUT.
+      t.check('LEAVE-ORIG', dialogCrossesSut(t.target, s.uac), {
+        message: `the SUT is not on the session's path: ${s.caller.name}'s route set is ${s.uac.routeSet.join(', ') || '(empty)'} and its remote target ${s.uac.remoteTarget}, neither naming PF A or PF B — a leaving request would bypass the SUT (RFC 3261 §16.6 step 4: a PF that stays on the path Record-Routes), so RFC 3261 §15.1.2 cannot be judged`,
+        expected: `a Record-Route entry (or a B2BUA remote target) naming ${t.target.pfA.host}:${t.target.pfA.port}`, actual: s.answer, fields: ['Record-Route', 'Contact'],
+      });
+    });
     // Close the session without judging (TC-LEAVE-01 does), then repeat the leaving request.
     await t.step('pre-leave', 'Precondition: Client A closes the session', async () => {
       const bye = s.uac.createRequest('BYE');
@@ -70,13 +79,15 @@ export const secondLeaveIs481: TestCase = {
       const again = s.uac.createRequest('BYE');
       const tx = s.caller.endpoint.request(again, s.caller.nextHop(again));
       // A real Client B would itself answer 481 if the SUT relayed it; answer so, and judge what reaches A.
-      const relayed = s.callee.waitForRequest({ method: 'BYE' }, t.timeoutMs).then(async (x) => { if (x) await s.callee.respond(x, 481, 'Call/Transaction Does Not Exist'); });
+      const relayed = s.callee.waitForRequest({ method: 'BYE' }, t.timeoutMs).then(async (x) => { if (x) await s.callee.respond(x, 481, 'Call/Transaction Does Not Exist'); return x; });
       const res = await finalWithin(tx, t.timeoutMs);
       t.check('RFC3261-15.1.2', res !== null && res.status === 481, {
         message: `the second leaving request was answered ${res ? labelOf(res) : 'with nothing'} instead of 481`,
         expected: '481 Call/Transaction Does Not Exist', actual: res ?? 'nothing',
       });
-      await Promise.race([relayed, new Promise((r) => setTimeout(r, 0))]);
+      // If the 481 is Client B's, it must have reached B through the SUT (and come back the same way).
+      const atB = await Promise.race([relayed, new Promise<null>((r) => setTimeout(() => r(null), 0))]);
+      t.checkCrossedSut('LEAVE-ORIG', atB, 'the second leaving request at Client B');
     });
   },
 };

@@ -128,6 +128,7 @@ export const transferInMediaPath: TestCase = {
       const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
       const at = await x.a2.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-MP-ESTABLISH', at !== null, { message: `the transferee's session does not lead to the target ${x.a2.name} after the transfer`, expected: `B1's BYE at ${x.a2.name}` });
+      t.checkCrossedSut('TRF-MP-ESTABLISH', at, `B1's BYE at ${x.a2.name}`);
       await x.a2.respond(at!, 200);
       await finalWithin(tx, T);
       await judgeReinvites(t, x, 'TRF-MP-MEDIA', 0);
@@ -162,6 +163,7 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
         if (at) await x.b1.respond(at, 200);
         const response = await finalWithin(tx, t.timeoutMs);
         t.check('TRF-MP-ACCEPT', at !== null && response?.status === 200, { message: 'after the refused transfer the transferor\'s session no longer reaches the transferee' });
+        t.checkCrossedSut('TRF-MP-ACCEPT', at, `the transferor's BYE at ${x.b1.name}`);
       });
     },
   };
@@ -213,6 +215,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
         const at = await x.a1.waitForRequest({ method: 'BYE' }, T);
         t.check('TRF-MP-RELEASE', at !== null, { message: 'after the failed transfer the transferee\'s session no longer reaches the transferor' });
+        t.checkCrossedSut('TRF-MP-RELEASE', at, `the transferee's BYE at ${x.a1.name}`);
         await x.a1.respond(at!, 200);
         await finalWithin(tx, T);
       });

@@ -137,6 +137,7 @@ export const transferNotInMediaPath: TestCase = {
       const tx = from.endpoint.request(bye, from.nextHop(bye));
       const at = await to.waitForRequest({ method: 'BYE', headers: { 'Call-ID': x.s.uac.callId } }, T);
       t.check('TRF-NMP-RELEASE', at !== null, { message: `the release of the old session was not routed to ${to.name}`, expected: `BYE at ${to.name}`, actual: t.trace.find({ owner: from.name, direction: 'received' }).pop() ?? 'nothing' });
+      t.checkCrossedSut('TRF-NMP-RELEASE', at, `the release request at ${to.name}`);
       await to.respond(at!, 200);
       const ok = await finalWithin(tx, T);
       t.check('TRF-NMP-RELEASE', ok?.status === 200, { message: `the release request was answered ${ok ? labelOf(ok) : 'with nothing'}`, actual: ok ?? 'nothing' });
@@ -146,6 +147,7 @@ export const transferNotInMediaPath: TestCase = {
       const tx = x.a2.endpoint.request(bye, x.a2.nextHop(bye));
       const at = await x.b1.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-NMP-ROUTE', at !== null, { message: 'the new session between target and transferee does not work after the release' });
+      t.checkCrossedSut('TRF-NMP-ROUTE', at, `the BYE of the new session at ${x.b1.name}`);
       await x.b1.respond(at!, 200);
       await finalWithin(tx, T);
     });
@@ -199,6 +201,7 @@ export const nmpTargetDeclines: TestCase = {
       const tx = x.a1.endpoint.request(bye, x.a1.nextHop(bye));
       const at = await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs);
       t.check('TRF-NMP-RELEASE', at !== null, { message: 'after the failed transfer the transferor\'s session no longer reaches the transferee' });
+      t.checkCrossedSut('TRF-NMP-RELEASE', at, `the transferor's BYE at ${x.b1.name}`);
       await x.b1.respond(at!, 200);
       await finalWithin(tx, t.timeoutMs);
     });

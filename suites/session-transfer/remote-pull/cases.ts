@@ -130,6 +130,7 @@ export const pullBySameUser: TestCase = {
     await t.step('release', `${a1.name}, which held the session, is released`, async () => {
       const bye = await a1.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-PULL', bye !== null, { message: `${a1.name} still holds the session after it was pulled (no BYE within ${T} ms)`, expected: `BYE at ${a1.name}` });
+      t.checkCrossedSut('TRF-PULL', bye, `the release BYE at ${a1.name}`);
       await a1.respond(bye!, 200);
     });
     if (pulled.subscription) {
@@ -145,6 +146,7 @@ export const pullBySameUser: TestCase = {
       const tx = a2.endpoint.request(bye, a2.nextHop(bye));
       const at = await b1.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-PULL', at !== null, { message: `the pulled session does not lead from ${a2.name} to the peer` });
+      t.checkCrossedSut('TRF-PULL', at, `${a2.name}'s BYE at ${b1.name}`);
       await b1.respond(at!, 200);
       await finalWithin(tx, T);
     });
