@@ -14,7 +14,9 @@
  *
  * The multi-device faults (`mld-*`) act at the terminating PF (PF B) when it forks a CPM Session
  * Invitation to several devices of one user (CPM-MLD-007), in proxy and in B2BUA mode alike; the
- * CANCEL-construction ones touch only the CANCELs sent because another device accepted.
+ * CANCEL-construction ones touch only the CANCELs sent because another device accepted. The one
+ * exception is `mld-caller-two-sessions`, a B2BUA fault: a proxy that forwards a second device's 2xx
+ * to the caller is correct (RFC 3261 §16.7 step 5), a B2BUA answering the caller's leg twice is not.
  *
  * The session-transfer faults (`trf-*`, 5.2.5.1) act at PF A, the CS serving the transferor:
  * `trf-mp-*` in B2BUA mode (the CS stays in the media path, 5.2.5.1.1), `trf-nmp-*` in proxy mode
@@ -68,6 +70,12 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',
   },
   {
+    name: 'proxy-no-record-route',
+    requirement: 'LEAVE-ORIG',
+    description: 'neither PF Record-Routes the session INVITE (RFC 3261 §16.6 step 4): the session\'s in-dialog requests go device to device and never cross the SUT, so nothing judged on them may pass',
+    mode: 'proxy',
+  },
+  {
     name: 'mld-no-cancel',
     requirement: 'CPM-MLD-007',
     description: 'after one device accepted (2xx), PF B never cancels the invitations on the user\'s other devices: they are left ringing (RFC 3261 §16.7 step 10 skipped)',
@@ -110,12 +118,13 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
   {
     name: 'mld-second-2xx-dangling',
     requirement: 'CPM-MLD-007',
-    description: 'a second 2xx from another device that raced the CANCEL is neither ACKed nor released with BYE: that device\'s session dangles',
+    description: 'a second 2xx from another device that raced the CANCEL is absorbed by PF B and neither ACKed nor released with BYE: that device\'s session dangles (proxy: the 2xx is not forwarded, RFC 3261 §16.7 step 5, so the caller cannot ACK it either; B2BUA: the UAC of that leg never ACKs or BYEs it, §13.2.2.4)',
   },
   {
     name: 'mld-caller-two-sessions',
     requirement: 'CPM-MLD-007',
-    description: 'a second 2xx from another device that raced the CANCEL is relayed to the caller too (proxy), or answers the caller\'s leg again with another To tag (B2BUA): the caller gets two sessions',
+    mode: 'b2bua',
+    description: 'B2BUA: a second 2xx from another device that raced the CANCEL answers the caller\'s leg again, with another To tag: PF B answers one INVITE twice (a UAS answers once, RFC 3261 §13.3.1.4) and the caller\'s side gets two sessions. (In proxy mode forwarding both 2xx is correct, §16.7 step 5: the fault does nothing there.)',
   },
   {
     name: 'trf-mp-refer-rejected',

@@ -79,9 +79,12 @@ export class ParticipatingFunction {
     this.proxy.forwardInitial(tx, !this.notInPathFault() || req.method !== 'INVITE');
   }
 
-  /** `leave-pf-a-not-in-path`: the caller's PF leaves the session's path (proxy without Record-Route, in either mode). */
+  /**
+   * `leave-pf-a-not-in-path`: the caller's PF leaves the session's path (proxy without Record-Route, in
+   * either mode); `proxy-no-record-route`: both PFs do, so the dialog runs device to device.
+   */
   private notInPathFault(): boolean {
-    return this.ctx.role === 'A' && this.ctx.faults.has('leave-pf-a-not-in-path');
+    return (this.ctx.role === 'A' && this.ctx.faults.has('leave-pf-a-not-in-path')) || this.ctx.faults.has('proxy-no-record-route');
   }
 
   /** REGISTER for us: no Route beyond our own and a Request-URI naming our domain or address (§10.3 step 1). */

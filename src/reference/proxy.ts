@@ -98,7 +98,7 @@ export class StatefulProxy {
     let dialog: ProxyDialog | undefined;
     if (DIALOG_CREATING.has(req.method)) {
       if (recordRoute) addRecordRoute(fwd, this.ctx.address, protocol);
-      else this.ctx.log(`${this.ctx.name}: fault leave-pf-a-not-in-path: not Record-Routing ${describe(req)}`);
+      else this.ctx.log(`${this.ctx.name}: fault (leave-pf-a-not-in-path / proxy-no-record-route): not Record-Routing ${describe(req)}`);
       const cid = callId(req);
       const tag = fromTag(req);
       if (cid && tag) {
@@ -115,6 +115,8 @@ export class StatefulProxy {
         const tt = toTag(res);
         if (dialog && tt && res.status > 100 && res.status < 300) {
           dialog.calleeTags.add(tt);
+          // Each 2xx To tag is a session of its own (§12.1): two when two devices accepted at once.
+          if (res.status >= 200) dialog.answeredTags.add(tt);
           const target = contacts(res)[0]?.uri;
           if (target) dialog.calleeTargets.set(tt, target);
         }
@@ -147,12 +149,15 @@ export class StatefulProxy {
     if (!this.checkMaxForwards(tx)) return;
     const isBye = req.method === 'BYE';
     if (isBye && dialog.transferred && this.transferHooks?.onTransferredBye?.(tx, dialog)) return;
-    const role = isBye ? leavingRole(this.ctx.role, fromTag(req) === dialog.callerTag) : undefined;
+    const fromCaller = fromTag(req) === dialog.callerTag;
+    const role = isBye ? leavingRole(this.ctx.role, fromCaller) : undefined;
+    // Which of the INVITE's dialogs the request is in: its callee-side tag (§12.2).
+    const calleeTag = fromCaller ? toTag(req) : fromTag(req);
     if (isBye && role === 'terminating') {
       const fault = byeFaultAtTerminating(this.ctx.faults);
       if (fault === 'leave-pf-b-answers-bye') {
         this.ctx.log(`${this.ctx.name}: fault ${fault}: answering the BYE itself`);
-        this.dialogs.remove(dialog);
+        this.dialogs.end(dialog, calleeTag);
         void tx.respond(createResponse(req, 200));
         return;
       }
@@ -169,8 +174,9 @@ export class StatefulProxy {
     this.relay(tx, fwd, inDialogTarget(fwd), {
       byeRole: role,
       onFinal: (res) => {
-        // §15.1.2: once the BYE is answered the dialog is gone; a second BYE gets 481.
-        if (isBye && ((res.status >= 200 && res.status < 300) || res.status === 481)) this.dialogs.remove(dialog);
+        // §15.1.2: once the BYE is answered its dialog is gone; a second BYE gets 481. Only that
+        // dialog: another device's session on the same INVITE (both 2xx forwarded) stays routable.
+        if (isBye && ((res.status >= 200 && res.status < 300) || res.status === 481)) this.dialogs.end(dialog, calleeTag);
       },
     });
   }

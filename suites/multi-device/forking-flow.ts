@@ -5,7 +5,9 @@
  */
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
 import { header, headerValues } from '../../src/sip/message';
-import { vias } from '../../src/sip/headers/via';
+import { vias, type Via } from '../../src/sip/headers/via';
+import { callId, fromTag, toTag } from '../../src/sip/headers/name-addr';
+import { cseq } from '../../src/sip/headers/cseq';
 import { parseReason } from '../../src/sip/headers/reason';
 import type { ClientTransaction, ServerTransaction } from '../../src/sip/endpoint';
 import type { TraceEntry } from '../../src/sip/transport/tap';
@@ -14,6 +16,7 @@ import type { TestContext } from '../../src/harness/context';
 import type { Device } from '../../src/harness/device';
 import type { Mismatch } from '../../src/harness/template';
 import { labelOf } from '../../src/harness/template';
+import { deliveredUnlessRefused } from '../../src/harness/session';
 
 export interface Branch {
   device: Device;
@@ -56,7 +59,8 @@ export async function inviteEveryDevice(t: TestContext, caller: Device, calleeAo
   return t.step('fork', `The CPM Session Invitation from ${caller.name} reaches all ${devices.length} devices of ${calleeAor}`, async () => {
     const req = caller.inviteRequest(calleeAor);
     const tx = caller.endpoint.request(req, caller.nextHop(req));
-    const got = await Promise.all(devices.map((d) => d.waitForRequest({ method: 'INVITE' }, t.timeoutMs)));
+    // A final non-2xx first (a challenge not answered, 403, 404) is the SUT's answer, named as such.
+    const got = await deliveredUnlessRefused(t, tx, caller, devices.map((d) => d.waitForRequest({ method: 'INVITE' }, t.timeoutMs)));
     const missing = devices.filter((_, i) => got[i] === null).map((d) => d.name);
     t.precondition(missing.length === 0, {
       message: `the CPM Session Invitation did not reach ${missing.join(', ')} within ${t.timeoutMs} ms, so the user has no outstanding invitation there to cancel`,
@@ -152,4 +156,53 @@ export function callerAnswers(t: TestContext, caller: Device, tx: ClientTransact
 
 export function describeFinal(res: SipResponse | null): string {
   return res ? labelOf(res) : 'no final response';
+}
+
+/** The 2xx answers to INVITE a harness element received, in trace order. */
+function inviteOks(t: TestContext, owner?: string): TraceEntry[] {
+  return t.trace.find({ owner, direction: 'received' }).filter((e) => {
+    const m = e.message;
+    return m !== null && m.kind === 'response' && m.status >= 200 && m.status < 300 && cseq(m)?.method === 'INVITE';
+  });
+}
+
+/** Every 2xx to this INVITE the caller received, retransmissions included, in trace order. */
+export function callerOks(t: TestContext, caller: Device, invite: SipRequest): TraceEntry[] {
+  return inviteOks(t, caller.name).filter((e) => callId(e.message!) === callId(invite) && cseq(e.message!)?.seq === cseq(invite)?.seq);
+}
+
+/**
+ * The first INVITE a harness element sent that came back answered by more than one 2xx (distinct
+ * To tags, §12.1), on any hop the harness sees: the caller's, and in core-emulation each core's
+ * hop to a PF. Null when every INVITE got at most one. Only a forking proxy makes several (§16.7
+ * step 5); a UAS, and so a B2BUA on the leg it answers, sends one (§13.3.1.4).
+ */
+export function answeredMoreThanOnce(t: TestContext): TraceEntry[] | null {
+  const groups = new Map<string, Map<string, TraceEntry>>();
+  for (const e of inviteOks(t)) {
+    const m = e.message!;
+    const key = [e.owner, callId(m), fromTag(m), cseq(m)?.seq].join('\u0000');
+    const g = groups.get(key) ?? new Map<string, TraceEntry>();
+    groups.set(key, g);
+    const tag = toTag(m) ?? '';
+    if (!g.has(tag)) g.set(tag, e);
+  }
+  for (const g of groups.values()) if (g.size > 1) return [...g.values()];
+  return null;
+}
+
+/**
+ * The first Via of a received message that no harness element put there, i.e. one the SUT pushed
+ * when it relayed or sent the message (§16.6 step 8, §16.11, §8.1.1.7): evidence the message
+ * crossed the SUT. Every Via the harness adds (devices and cores) is the top Via of a request it
+ * sent, so it is known by its branch; null when the message never crossed the SUT.
+ */
+export function sutVia(t: TestContext, e: TraceEntry): Via | null {
+  const ours = new Set<string>();
+  for (const x of t.trace.entries) {
+    if (x.direction !== 'sent' || x.message?.kind !== 'request') continue;
+    const b = vias(x.message)[0]?.branch;
+    if (b) ours.add(b);
+  }
+  return (e.message ? vias(e.message) : []).find((v) => v.branch === undefined || !ours.has(v.branch)) ?? null;
 }
