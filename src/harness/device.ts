@@ -385,14 +385,18 @@ export class Device {
   }
 
   /** Send an in-dialog request (BYE, REFER, NOTIFY, ...) along the dialog's route set. */
-  inDialog(dialog: Dialog, method: string, extra: HeaderField[] = [], body?: Buffer, contentType?: string): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
+  async inDialog(dialog: Dialog, method: string, extra: HeaderField[] = [], body?: Buffer, contentType?: string): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
     const req = dialog.createRequest(method);
     for (const h of extra) addHeader(req, h.name, h.value);
     if (body) {
       req.body = body;
       if (contentType) setHeader(req, 'Content-Type', contentType);
     }
-    return this.send(req, this.nextHop(req));
+    const out = await this.send(req, this.nextHop(req));
+    // A challenge answered with CSeq + 1 (§22.2) moves the dialog's local sequence on with it (§12.2.1.1).
+    const sent = Number(header(out.tx.request, 'CSeq')?.split(/\s+/)[0]);
+    if (Number.isInteger(sent) && sent > (dialog.localSeq ?? 0)) dialog.localSeq = sent;
+    return out;
   }
 
   /** Raw octets to any address: to send odd messages on purpose. */
