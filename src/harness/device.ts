@@ -128,7 +128,7 @@ export class Device {
     this.username = opts.username;
     this.transport = opts.transport;
     this.outbound = opts.outbound;
-    this.msrpPortOption = opts.msrpPort;
+    this.msrpPort = opts.msrpPort ?? opts.transport.local.port + 1;
     // No automatic 100 Trying: a case decides when (and whether) a device sends a provisional (RFC 3261 §9.1 cases).
     // A UA with credentials answers challenges on every request but ACK and CANCEL (RFC 3261 §22.2–22.3).
     const credentials = opts.password !== undefined ? { username: opts.username, password: opts.password, realm: opts.realm } : undefined;
@@ -151,20 +151,12 @@ export class Device {
     return this.transport.local;
   }
 
-  private readonly msrpPortOption: number | undefined;
+  /** The MSRP port of this device's SDP (m= line, a=path; RFC 4566 §5.14, RFC 4975 §8.2). */
+  readonly msrpPort: number;
 
-  /**
-   * Where the SUT reaches this device: its socket, or behind NAT the advertised host (target config
-   * local.advertisedHost) on the same port. Contact, Via sent-by and SDP carry it; `address` stays
-   * the socket the harness itself sends to.
-   */
+  /** Where the SUT reaches this device (Contact, Via, SDP): its socket, or the advertised host behind NAT. */
   get advertised(): Address {
     return sentBy(this.transport);
-  }
-
-  /** The MSRP port of this device's SDP (m= line, a=path; RFC 4566 §5.14, RFC 4975 §8.2). */
-  get msrpPort(): number {
-    return this.msrpPortOption ?? this.address.port + 1;
   }
 
   /** This device's contact URI (where it is reached; RFC 3261 §8.1.1.8). */
