@@ -27,6 +27,9 @@ export interface VerdictRecord {
   traceMessages?: number;
   /** What the devices cleaned up at the SUT after the verdict (bindings removed, sessions closed, problems). */
   teardown?: CaseResult['teardown'];
+  /** When the variant started (ms since the epoch) and the AoRs it ran with: cases that overlapped never share a user. */
+  startedAt?: number;
+  users?: string[];
 }
 
 function slim(f: Finding | undefined): VerdictRecord['reason'] {
@@ -37,7 +40,7 @@ export function toRecord(r: CaseResult, feature: string): VerdictRecord {
   return {
     key: r.key, id: r.testCase.id, title: r.testCase.title, feature, variant: r.variant, verdict: r.verdict,
     reason: slim(r.reason), requirements: r.testCase.requirements, requirementVerdicts: r.requirementVerdicts,
-    durationMs: r.durationMs, sutAgents: r.sutAgents, teardown: r.teardown,
+    durationMs: r.durationMs, sutAgents: r.sutAgents, teardown: r.teardown, startedAt: r.startedAt, users: r.users,
   };
 }
 

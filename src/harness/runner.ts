@@ -33,6 +33,8 @@ export interface CaseResult {
   sutAgents: string[];
   /** What the case's devices cleaned up at the SUT after the verdict (never judged): src/harness/teardown.ts. */
   teardown?: TeardownReport;
+  /** AoRs of the users the case ran with (leased from the target's pool, or generated on the reference). */
+  users?: string[];
 }
 
 export interface RunCaseOptions {
@@ -146,7 +148,7 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   const sutAgents = [...new Set(trace.filter((e) => e.direction === 'received' && e.message).flatMap((e) =>
     e.message!.headers.filter((h) => /^(server|user-agent)$/i.test(h.name)).map((h) => h.value)))];
   const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
-  return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace: all, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents, teardown };
+  return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace: all, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents, teardown, users: topology?.users.map((u) => u.aor) };
 }
 
 /** The cleanup as a step of its own in the report: its messages, never a verdict of the SUT. */
