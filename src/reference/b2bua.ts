@@ -14,7 +14,9 @@
  * the caller and every other pending leg is CANCELled (RFC 3261 §9.1, with RFC 3326
  * `Reason: SIP;cause=200;text="Call completed elsewhere"`), its 487 ACKed by the transaction
  * layer; a second 2xx that raced the CANCEL is ACKed and released with BYE (§13.2.2.4, §15), so the
- * caller gets exactly one session. With no 2xx the best final goes back (§16.7 step 6 by analogy);
+ * caller gets one session: as the UAS of the caller's leg the B2BUA answers once (§13.3.1.4), as the
+ * UAC of the device's it ACKs and BYEs (a proxy forwards every 2xx instead, §16.7 step 5).
+ * With no 2xx the best final goes back (§16.7 step 6 by analogy);
  * the caller's CANCEL cancels every pending leg (§16.10 by analogy).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
@@ -333,7 +335,7 @@ export class B2bua {
     if (this.ctx.faults.has('mld-cancel-accepting-device')) cancelAcceptedBranch(this.ctx, winner.client, reason);
   }
 
-  /** `mld-caller-two-sessions`: the late device's 2xx answers the caller's leg again, with another To tag (a second session). */
+  /** `mld-caller-two-sessions` (a B2BUA fault): the late 2xx answers the caller's leg again, another To tag (§13.3.1.4: once). */
   private secondSession(call: Call, b: OutBranch, res: SipResponse): void {
     this.ctx.log(`${this.ctx.name}: fault mld-caller-two-sessions: a second 2xx on the caller's leg`);
     const second: Call = {

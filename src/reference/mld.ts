@@ -7,9 +7,12 @@
  *    number and top Via branch as the INVITE; only after the branch sent a provisional), with
  *    `Reason: SIP;cause=200;text="Call completed elsewhere"` when another device accepted
  *    (RFC 3326 §2), or the upstream CANCEL's Reason when the caller cancelled (§16.10);
- *  - releasing a second 2xx that raced the CANCEL: its dialog is confirmed with an ACK
- *    (§13.2.2.4) and released with a BYE (§15), so the caller ends up with exactly one session;
- *    its retransmissions are re-ACKed, never relayed upstream.
+ *  - what becomes of a second 2xx that raced the CANCEL. The B2BUA is the UAC of each device's
+ *    leg, and the UAS of the caller's leg, which it may answer only once: it confirms the late
+ *    device's dialog with an ACK (§13.2.2.4) and releases it with a BYE (§15), re-ACKing its
+ *    retransmissions (`LateAnswers`). The proxy is no UAC and does none of this: it forwards every
+ *    2xx (§16.7 step 5) and the caller ACKs and BYEs (proxy-fork.ts). The `mld-second-2xx-dangling`
+ *    fault absorbs the late 2xx in either mode (`LateAnswers.ignore`).
  * The MLD faults of the catalogue that concern the construction of the CANCEL are applied here,
  * to the CANCELs sent because another device accepted (the caller's own CANCEL stays correct).
  */
@@ -23,7 +26,6 @@ import { createCancel } from '../sip/request-builder';
 import { callId, fromTag, parseNameAddr, toTag } from '../sip/headers/name-addr';
 import { cseq } from '../sip/headers/cseq';
 import { formatVia, topVia } from '../sip/headers/via';
-import { routes } from '../sip/headers/route';
 import { newBranch } from '../sip/ids';
 import { describe, ownVia, transportFor, type PfContext } from './pf-context';
 import { nextHop } from './routing';
@@ -104,17 +106,6 @@ export function cancelAcceptedBranch(ctx: PfContext, client: ClientTransaction, 
   ctx.endpoint.request(createCancel(client.request, extra), client.destination, { transport: client.transport, keepVia: true });
 }
 
-/**
- * Route set towards the device of a forked branch, for a proxy that confirms and releases a late
- * 2xx itself (§12.1.2 from the UAC's side, cut at this proxy): the Record-Route entries the
- * response gained downstream of us (those above the ones our branch request carried), reversed.
- */
-export function downstreamRouteSet(branchRequest: SipRequest, res: SipResponse): string[] {
-  const all = routes(res, 'Record-Route').map((r) => r.uri);
-  const upstream = routes(branchRequest, 'Record-Route').length;
-  return all.slice(0, Math.max(0, all.length - upstream)).reverse();
-}
-
 interface LateEntry {
   /** The ACK sent, resent for each retransmitted 2xx (§13.2.2.4); absent when the 2xx is left dangling (fault). */
   ack?: { msg: SipRequest; dest: Address; transport: Transport };
@@ -127,7 +118,10 @@ function lateKey(res: SipResponse | SipRequest, remoteTag: string | null): strin
   return `${callId(res) ?? ''}\u0000${fromTag(res) ?? ''}\u0000${remoteTag ?? ''}`;
 }
 
-/** Second 2xx answers that raced a CANCEL: confirmed with ACK and released with BYE, once each. */
+/**
+ * Second 2xx answers that raced a CANCEL at a forking B2BUA: confirmed with ACK and released with
+ * BYE, once each; and, under `mld-second-2xx-dangling` (either mode), absorbed without either.
+ */
 export class LateAnswers {
   private readonly entries = new Map<string, LateEntry>();
 
@@ -157,7 +151,7 @@ export class LateAnswers {
     if (byeHop) this.ctx.endpoint.request(bye, byeHop.address, { transport: transportFor(this.ctx, byeHop.protocol, fallback) });
   }
 
-  /** `mld-second-2xx-dangling`: remember the late 2xx only to absorb its retransmissions (no ACK, no BYE). */
+  /** `mld-second-2xx-dangling`: remember the late 2xx only to absorb its retransmissions (not forwarded, no ACK, no BYE). */
   ignore(res: SipResponse): void {
     const key = lateKey(res, toTag(res));
     if (!this.entries.has(key)) this.remember(key, {});

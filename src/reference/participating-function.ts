@@ -24,7 +24,7 @@ export class ParticipatingFunction {
   readonly b2bua: B2bua;
   /** CPM Session transfer (5.2.5.1): PF A is the CS serving the transferor. */
   readonly transfer: TransferService;
-  /** Second 2xx answers of forked invitations this PF confirmed and released (CPM-MLD-007). */
+  /** Second 2xx answers of forked invitations the B2BUA confirmed and released (CPM-MLD-007; a proxy forwards them, §16.7 step 5). */
   private readonly late: LateAnswers;
 
   constructor(readonly ctx: PfContext, private readonly registrar: Registrar | null) {

@@ -4,6 +4,10 @@
  * what it needs: which tag is the caller's (to tell which side a BYE comes from, hence the PF's
  * C.2.3.1 role for it) and the callee tags learnt from responses, so a request that matches no
  * dialog is answered 481 (§12.2.2, §15.1.2).
+ * One INVITE forked to several devices can make several dialogs with one caller tag (§12.1: one
+ * per To tag of a 2xx, §13.2.2.4): when two devices accept at once the proxy forwards both 2xx
+ * (§16.7 step 5) and the caller BYEs one. A BYE ends only its own dialog (its callee tag); the
+ * entry goes once no answered dialog is left.
  */
 export interface ProxyDialog {
   callId: string;
@@ -11,6 +15,8 @@ export interface ProxyDialog {
   callerTag: string;
   /** To tags seen in responses (one per early/confirmed dialog, §12.1). */
   calleeTags: Set<string>;
+  /** To tags of the 2xx answers (one session each) not yet ended by a BYE. */
+  answeredTags: Set<string>;
   /** The PF Record-Routed the INVITE (false under `leave-pf-a-not-in-path`). */
   recordRouted: boolean;
   createdAt: number;
@@ -39,7 +45,7 @@ export class ProxyDialogs {
     const existing = this.find(callId, callerTag);
     if (existing) return existing;
     if (this.count >= MAX_DIALOGS) this.evictOldest();
-    const d: ProxyDialog = { callId, callerTag, calleeTags: new Set(), calleeTargets: new Map(), recordRouted, createdAt: Date.now() };
+    const d: ProxyDialog = { callId, callerTag, calleeTags: new Set(), answeredTags: new Set(), calleeTargets: new Map(), recordRouted, createdAt: Date.now() };
     this.byCallId.set(callId, [...(this.byCallId.get(callId) ?? []), d]);
     this.count++;
     return d;
@@ -55,6 +61,19 @@ export class ProxyDialogs {
     if (!fromTag || !toTag) return undefined;
     return this.byCallId.get(callId)?.find((d) =>
       (d.callerTag === fromTag && d.calleeTags.has(toTag)) || (d.callerTag === toTag && d.calleeTags.has(fromTag)));
+  }
+
+  /**
+   * The BYE of one dialog was answered (§15.1.2): that dialog is gone, a later request in it gets
+   * 481; the sessions other devices answered on the same INVITE stay (§12.1, §13.2.2.4).
+   */
+  end(d: ProxyDialog, calleeTag: string | null): void {
+    if (calleeTag !== null) {
+      d.calleeTags.delete(calleeTag);
+      d.answeredTags.delete(calleeTag);
+      d.calleeTargets.delete(calleeTag);
+    }
+    if (calleeTag === null || d.answeredTags.size === 0) this.remove(d);
   }
 
   remove(d: ProxyDialog): void {

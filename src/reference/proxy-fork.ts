@@ -7,9 +7,13 @@
  *    CPM-MLD-007), with `Reason: SIP;cause=200;text="Call completed elsewhere"` (RFC 3326), each
  *    only once that branch sent a provisional (§9.1); the 487s are ACKed by the transaction
  *    layer (§17.1.1.3);
- *  - a second 2xx on another branch that raced the CANCEL is not relayed: the PF confirms that
- *    device's dialog with an ACK and releases it with a BYE, so the caller ends up with exactly
- *    one session (CPM-MLD-007); 2xx retransmissions of the accepted branch are relayed (§16.7 step 5);
+ *  - relays every later 2xx too, statelessly: retransmissions of the accepted branch and the 2xx
+ *    of another device that raced the CANCEL alike. §16.7 step 5: "Any 2xx responses MUST be
+ *    forwarded immediately". A proxy is not the UAC: ACKing a 2xx and ending the dialog it made
+ *    are the UAC's (§13.2.2.4, §15), so this PF never ACKs or BYEs one itself. The caller ACKs
+ *    every 2xx and BYEs the sessions it does not keep (§13.2.2.4), through this PF since it
+ *    Record-Routed the INVITE: that is how a second device that accepted at the same moment is
+ *    confirmed and released (CPM-MLD-007);
  *  - a 6xx cancels the other branches (§16.7 step 5); when every branch has a final and none was
  *    2xx, the best response goes upstream (§16.7 step 6), 408 for branches that timed out;
  *  - a CANCEL from the caller cancels every pending branch (§16.10); their 487s make the best response.
@@ -17,12 +21,11 @@
 import type { SipRequest, SipResponse } from '../sip/message';
 import { cloneMessage, headerFields } from '../sip/message';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
-import { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
 import type { BranchTarget } from './forwarding-target';
 import { describe, inboundTransport, transportFor, type PfContext } from './pf-context';
 import { setRoutes } from './routing';
-import { acceptedReason, cancelAcceptedBranch, cancelBranch, downstreamRouteSet, type LateAnswers } from './mld';
+import { acceptedReason, cancelAcceptedBranch, cancelBranch, type LateAnswers } from './mld';
 
 export interface ForkHooks {
   /** A 1xx/2xx relayed upstream (the proxy learns the callee's dialog tags from it). */
@@ -66,6 +69,7 @@ export class ProxyFork {
     private readonly ctx: PfContext,
     private readonly tx: ServerTransaction,
     private readonly upstream: Upstream,
+    /** Only the `mld-second-2xx-dangling` fault uses it (to absorb a late 2xx's retransmissions): a correct proxy forwards every 2xx. */
     private readonly late: LateAnswers,
     private readonly hooks: ForkHooks,
   ) {}
@@ -147,13 +151,18 @@ export class ProxyFork {
       this.cancelOthers(b);
       return;
     }
-    if (b === this.winner) {
-      // §16.7 step 5: 2xx retransmissions (or a downstream fork's answers) of the accepted branch go upstream.
-      this.hooks.onResponse?.(res);
-      this.upstream.stateless(res);
+    if (b !== this.winner && this.ctx.faults.has('mld-second-2xx-dangling')) {
+      // The fault absorbs the late 2xx (and, via `late`, its retransmissions): nobody ACKs or BYEs it.
+      this.ctx.log(`${this.ctx.name}: fault mld-second-2xx-dangling: ${describe(res)} of branch ${b.client.id} neither forwarded, ACKed nor BYEd`);
+      this.late.ignore(res);
       return;
     }
-    this.lateAnswer(b, res);
+    // §16.7 step 5: every further 2xx goes upstream at once — retransmissions of the accepted branch
+    // and the 2xx of another device that raced the CANCEL. The final was already sent on the server
+    // transaction, so statelessly (§16.11); the dialog learns the tag, so the caller's ACK and BYE of
+    // that session are routed on to the device (§16.12).
+    this.hooks.onResponse?.(res);
+    this.upstream.stateless(res);
   }
 
   /** CPM-MLD-007: cancel the outstanding invitations on the other devices. */
@@ -165,24 +174,6 @@ export class ProxyFork {
     const reason = acceptedReason(this.ctx);
     for (const b of this.branches) if (b !== winner) this.cancel(b, 'accepted', reason);
     if (this.ctx.faults.has('mld-cancel-accepting-device')) cancelAcceptedBranch(this.ctx, winner.client, reason);
-  }
-
-  /** A second 2xx from another device (it raced the CANCEL): release it; the caller keeps one session. */
-  private lateAnswer(b: Branch, res: SipResponse): void {
-    if (this.ctx.faults.has('mld-caller-two-sessions')) {
-      this.ctx.log(`${this.ctx.name}: fault mld-caller-two-sessions: relaying a second 2xx upstream`);
-      this.hooks.onResponse?.(res);
-      this.upstream.stateless(res);
-      return;
-    }
-    if (this.ctx.faults.has('mld-second-2xx-dangling')) {
-      this.ctx.log(`${this.ctx.name}: fault mld-second-2xx-dangling: neither ACK nor BYE for ${describe(res)} of branch ${b.client.id}`);
-      this.late.ignore(res);
-      return;
-    }
-    const dialog = Dialog.fromUac(b.client.request, res);
-    dialog.routeSet = downstreamRouteSet(b.client.request, res);
-    this.late.release(dialog, res, b.client.transport);
   }
 
   /** §16.7 step 6: once every branch has a final and none was 2xx, the best one goes upstream. */

@@ -5,56 +5,21 @@
  */
 import type { SipResponse } from '../../src/sip/message';
 import { Dialog } from '../../src/sip/dialog';
-import type { TestCase, CaseVariant, TransportName, TopologyKind } from '../../src/harness/test-case';
+import type { TestCase } from '../../src/harness/test-case';
 import type { TestContext } from '../../src/harness/context';
-import type { HarnessTarget } from '../../src/harness/target';
 import type { Device } from '../../src/harness/device';
-import { finalWithin, registerAll } from '../../src/harness/session';
+import { finalWithin } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
-import {
-  ackMismatches, callerAnswers, cancelAt, cancelMismatches, cancelTemplateOf, describeFinal, inviteEveryDevice, reasonMismatch, sutHop,
-  type Branch, type ForkedCall,
-} from './forking-flow';
 import { vias } from '../../src/sip/headers/via';
-import { MLD_007, MLD_CLAUSE, MLD_DOCUMENT, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
-
-const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
-const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
-const variants = (...deviceCounts: number[]): CaseVariant[] =>
-  deviceCounts.flatMap((n) => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices: [1, n] }))));
-const applies = (t: HarnessTarget) => t.ics.multiDevice || 'ICS: the SUT does not claim multi-device support (ics.multiDevice = false)';
-const spec = (sentence: string, document = MLD_DOCUMENT, clause = MLD_CLAUSE) => ({ document, clause, sentence });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Register, invite every device of B, let them all ring. */
-async function ringAll(t: TestContext, opts: { silent?: number } = {}): Promise<ForkedCall> {
-  const [a, b] = t.topology.users;
-  await registerAll(t);
-  const call = await inviteEveryDevice(t, a.devices[0], b.aor, b.devices);
-  await t.step('ring', `The devices ring (180)${opts.silent !== undefined ? `, except ${call.branches[opts.silent].device.name} which stays silent` : ''}`, async () => {
-    await Promise.all(call.branches.filter((_, i) => i !== opts.silent).map((br) => br.device.ring(br.tx)));
-  });
-  return call;
-}
+import {
+  ackMismatches, callerAnswers, cancelAt, cancelMismatches, cancelTemplateOf, reasonMismatch, sutHop, type Branch, type ForkedCall,
+} from './forking-flow';
+import { applies, callerGetsAnswer, expectCancelled, ringAll, sleep, spec, variants } from './common';
+import { simultaneousAcceptance } from './simultaneous-acceptance';
+import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
 
 /** The accepting device: the middle one, so acceptance is not always on the first registered device. */
 const acceptorIndex = (call: ForkedCall) => Math.floor(call.branches.length / 2);
-
-/** Wait for the CANCEL on each of these branches; CPM-MLD-007 fails for the first one without. */
-async function expectCancelled(t: TestContext, branches: Branch[], why: string): Promise<Map<Branch, NonNullable<Awaited<ReturnType<typeof cancelAt>>>>> {
-  const got = await Promise.all(branches.map((br) => cancelAt(t, br, t.timeoutMs)));
-  const out = new Map<Branch, NonNullable<(typeof got)[number]>>();
-  branches.forEach((br, i) => {
-    const last = t.trace.find({ owner: br.device.name, direction: 'received' }).pop();
-    t.check('CPM-MLD-007', got[i] !== null, {
-      message: `the outstanding CPM Session Invitation on ${br.device.name} was not cancelled within ${t.timeoutMs} ms ${why}`,
-      expected: `CANCEL at ${br.device.name} for Call-ID ${br.tx.request.headers.find((h) => /^(call-id|i)$/i.test(h.name))?.value}`,
-      actual: last ?? 'nothing',
-    });
-    out.set(br, got[i]!);
-  });
-  return out;
-}
 
 /** Caller ACKs the answer and closes the session, so nothing is left behind (not judged). */
 async function closeFromCaller(t: TestContext, call: ForkedCall, answer: SipResponse, callee: Device): Promise<void> {
@@ -82,14 +47,6 @@ async function acceptedElsewhere(t: TestContext) {
   const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
   const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
   return { call, winner, others, cancels };
-}
-
-async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promise<SipResponse> {
-  const answer = await finalWithin(call.tx, t.timeoutMs);
-  t.check('CPM-MLD-007', answer !== null && answer.status >= 200 && answer.status < 300, {
-    message: `the caller did not receive the acceptance: ${describeFinal(answer)}`, expected: '2xx to the INVITE', actual: answer ?? 'nothing',
-  });
-  return answer!;
 }
 
 export const acceptanceCancelsOthers: TestCase = {
@@ -225,59 +182,6 @@ export const silentDeviceNotCancelledEarly: TestCase = {
   },
 };
 
-export const simultaneousAcceptance: TestCase = {
-  id: 'TC-MLD-007-06',
-  title: 'Two devices accept at the same moment: one session survives end to end, the other device\'s dialog is confirmed and released, nothing dangles',
-  requirements: ['CPM-MLD-007'],
-  spec: spec(MLD_007),
-  variants: variants(3),
-  applies,
-  async run(t) {
-    const call = await ringAll(t);
-    const [b1, b2, b3] = call.branches;
-    for (const b of [b1, b2]) b.device.autoAnswerCancel = false; // they answer 200, whatever crosses on the wire
-    await t.step('race', `${b1.device.name} and ${b2.device.name} both accept in the same instant`, async () => {
-      // Both 200s leave before any CANCEL can be read: a true race on the wire.
-      await Promise.all([b1.device.answer(b1.tx, 200), b2.device.answer(b2.tx, 200)]);
-    });
-    await t.step('cancel', `${b3.device.name}, which had not answered, is cancelled`, () => expectCancelled(t, [b3], 'after the acceptance'));
-    const { dialog } = await t.step('answer', 'The caller receives exactly one acceptance and ACKs it', async () => {
-      const res = await callerGetsAnswer(t, call);
-      const d = Dialog.fromUac(call.tx.request, res);
-      await call.caller.ack(d, call.tx.request);
-      await sleep(t.quietMs);
-      const answers = callerAnswers(t, call.caller, call.tx);
-      t.check('CPM-MLD-007', answers.length === 1, { message: `the caller received ${answers.length} different 2xx answers: it has two sessions`, expected: 'exactly one 2xx', actual: answers[1] });
-      return { answer: res, dialog: d };
-    });
-    const { winner } = await t.step('release', 'The late device\'s dialog is ACKed and released with BYE; the other keeps its session', async () => {
-      const acks = await Promise.all([b1, b2].map((b) => t.trace.waitFor({ owner: b.device.name, direction: 'received', template: { method: 'ACK' } }, t.timeoutMs)));
-      [b1, b2].forEach((b, i) => t.check('CPM-MLD-007', acks[i] !== null, {
-        message: `the 2xx of ${b.device.name} was never ACKed: its dialog dangles`, expected: `ACK at ${b.device.name}`, actual: t.trace.find({ owner: b.device.name }).pop() ?? 'nothing',
-      }));
-      // The first release may take up to the response timeout; a second one would follow within the quiet period.
-      const first = await t.trace.waitFor({ direction: 'received', template: { method: 'BYE' }, test: (e) => e.owner === b1.device.name || e.owner === b2.device.name }, t.timeoutMs);
-      const byes = await Promise.all([b1, b2].map((b) => b.device.waitForRequest({ method: 'BYE' }, first ? t.quietMs : 0)));
-      const released = [b1, b2].filter((_, i) => byes[i] !== null);
-      for (let i = 0; i < 2; i++) if (byes[i]) await [b1, b2][i].device.respond(byes[i]!, 200, 'OK');
-      t.check('CPM-MLD-007', released.length === 1, {
-        message: released.length === 0 ? 'neither racing device was released: the late 2xx left a dangling dialog' : 'both racing devices were released: no session survived',
-        expected: 'a BYE to exactly one of the two devices that answered',
-      });
-      return { loser: released[0], winner: released[0] === b1 ? b2 : b1 };
-    });
-    await t.step('end-to-end', `The surviving session reaches ${winner.device.name} end to end`, async () => {
-      const bye = dialog.createRequest('BYE');
-      const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
-      const at = await winner.device.waitForRequest({ method: 'BYE' }, t.timeoutMs);
-      t.check('CPM-MLD-007', at !== null, { message: `the caller's session does not lead to ${winner.device.name}, the device that kept it`, expected: `BYE at ${winner.device.name}` });
-      await winner.device.respond(at!, 200, 'OK');
-      const ok = await finalWithin(tx, t.timeoutMs);
-      t.check('CPM-MLD-007', ok?.status === 200, { message: `the caller's session could not be closed: ${describeFinal(ok)}`, actual: ok ?? 'nothing' });
-    });
-  },
-};
-
 export const singleDeviceNoCancel: TestCase = {
   id: 'TC-MLD-007-07',
   title: 'A user with a single registered device: no CANCEL at all',
@@ -338,6 +242,8 @@ export const callerCancelsAll: TestCase = {
     });
   },
 };
+
+export { simultaneousAcceptance };
 
 export const multiDeviceCases: TestCase[] = [
   acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,

@@ -3,8 +3,10 @@
  * device of the callee (proxy: one INVITE, several branches; B2BUA: one leg per device); the first
  * 2xx wins and every other pending branch is CANCELled (RFC 3261 §9.1, §16.7 step 10) with
  * `Reason: SIP;cause=200;text="Call completed elsewhere"` (RFC 3326), only after that branch's
- * provisional; the 487s are ACKed (§17.1.1.3); a 2xx racing the CANCEL is ACKed and released with
- * BYE, so the caller has exactly one session; the caller's CANCEL cancels every branch (§16.10).
+ * provisional; the 487s are ACKed (§17.1.1.3); the caller's CANCEL cancels every branch (§16.10).
+ * A 2xx racing the CANCEL: the proxy forwards it like every 2xx (§16.7 step 5) and leaves ACK and
+ * BYE to the caller, the UAC (§13.2.2.4); the B2BUA, the UAC of the device's leg and the UAS of the
+ * caller's, ACKs and releases it itself so the caller gets one session (§13.3.1.4).
  * Then each mld-* fault of the catalogue, observed on the wire: it changes exactly what it names.
  */
 import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message';
@@ -12,7 +14,7 @@ import { addHeader, header, setHeader } from '../../../src/sip/message';
 import type { ServerTransaction, ClientTransaction } from '../../../src/sip/endpoint';
 import { createResponse } from '../../../src/sip/request-builder';
 import { Dialog } from '../../../src/sip/dialog';
-import { topVia } from '../../../src/sip/headers/via';
+import { topVia, vias } from '../../../src/sip/headers/via';
 import { cseq } from '../../../src/sip/headers/cseq';
 import { callId, toTag } from '../../../src/sip/headers/name-addr';
 import { startReferenceServer, type ReferenceServer } from '../../../src/reference';
@@ -182,26 +184,61 @@ describe.each(['proxy', 'b2bua'] as const)('forking to several devices in %s mod
     expect(await until(() => non2xxAcks(f.devices[1], f.txs[1].request).length > 0)).toBe(true);
   });
 
-  test('a second 2xx racing the CANCEL is ACKed and released with BYE; the caller has exactly one session', async () => {
-    const f = await race();
-    expect((await f.inv.final)?.status).toBe(200);
-    expect(await until(() => f.devices[1].acks.length > 0)).toBe(true);
-    const ack = f.devices[1].acks[0];
-    expect(toTag(ack)).toBe('dev1');
-    expect(callId(ack)).toBe(callId(f.txs[1].request));
-    expect(cseq(ack)).toEqual({ seq: cseq(f.txs[1].request)!.seq, method: 'ACK' });
-    const bye = await f.devices[1].waitFor('BYE');
-    expect(bye).not.toBeNull();
-    expect(toTag(bye!.request)).toBe('dev1');
-    await bye!.respond(createResponse(bye!.request, 200));
-    await sleep(QUIET);
-    expect(sessions(f.inv.responses).size).toBe(1);
-    expect(sessions(okReceivedByPfA(f.server)).size).toBe(1);
-    expect(requests(f.alice, 'received', 'BYE')).toHaveLength(0);
-    // The accepting device keeps its session: no CANCEL, no BYE.
-    expect(requests(f.devices[0], 'received', 'CANCEL')).toHaveLength(0);
-    expect(requests(f.devices[0], 'received', 'BYE')).toHaveLength(0);
-  });
+  if (mode === 'proxy') {
+    test('a second 2xx racing the CANCEL is forwarded to the caller (§16.7 step 5), which ACKs both and BYEs one through both PFs; the other session stays up', async () => {
+      const f = await race();
+      expect((await f.inv.final)?.status).toBe(200);
+      // "Any 2xx responses MUST be forwarded immediately": the late one reaches the caller as a second dialog (§12.1).
+      expect(await until(() => sessions(f.inv.responses).size === 2)).toBe(true);
+      await sleep(QUIET);
+      // The proxy is not the UAC: it neither ACKs nor BYEs a 2xx itself (§13.2.2.4, §15).
+      expect(f.devices[1].acks).toHaveLength(0);
+      expect(requests(f.devices[1], 'received', 'BYE')).toHaveLength(0);
+      const dialogOf = (tag: string) => Dialog.fromUac(f.inv.request, f.inv.responses.find((r) => r.status === 200 && toTag(r) === tag)!);
+      const [kept, late] = [dialogOf('dev0'), dialogOf('dev1')];
+      await f.alice.ack(kept);
+      await f.alice.ack(late);
+      for (const i of [0, 1]) expect(await f.devices[i].waitForAck()).not.toBeNull();
+      // Each ACK followed its dialog's route set: alice's Via, PF A's and PF B's (both Record-Routed, §16.6 step 4).
+      expect(vias(f.devices[1].acks[0])).toHaveLength(3);
+      expect(toTag(f.devices[1].acks[0])).toBe('dev1');
+      const bye = f.alice.bye(late);
+      const at = await f.devices[1].waitFor('BYE');
+      expect(toTag(at!.request)).toBe('dev1');
+      await at!.respond(createResponse(at!.request, 200));
+      expect((await bye.final)?.status).toBe(200);
+      // That BYE ended only its own dialog (§15.1.2): the kept session still routes to device 0, and
+      // once both are gone a BYE on either is 481 at PF A (§12.2.2).
+      expect(requests(f.devices[0], 'received', 'BYE')).toHaveLength(0);
+      const bye0 = f.alice.bye(kept);
+      const at0 = await f.devices[0].waitFor('BYE');
+      expect(toTag(at0!.request)).toBe('dev0');
+      await at0!.respond(createResponse(at0!.request, 200));
+      expect((await bye0.final)?.status).toBe(200);
+      expect((await f.alice.bye(late).final)?.status).toBe(481);
+    });
+  } else {
+    test('a second 2xx racing the CANCEL is ACKed and released with BYE by the B2BUA; the caller has exactly one session', async () => {
+      const f = await race();
+      expect((await f.inv.final)?.status).toBe(200);
+      expect(await until(() => f.devices[1].acks.length > 0)).toBe(true);
+      const ack = f.devices[1].acks[0];
+      expect(toTag(ack)).toBe('dev1');
+      expect(callId(ack)).toBe(callId(f.txs[1].request));
+      expect(cseq(ack)).toEqual({ seq: cseq(f.txs[1].request)!.seq, method: 'ACK' });
+      const bye = await f.devices[1].waitFor('BYE');
+      expect(bye).not.toBeNull();
+      expect(toTag(bye!.request)).toBe('dev1');
+      await bye!.respond(createResponse(bye!.request, 200));
+      await sleep(QUIET);
+      expect(sessions(f.inv.responses).size).toBe(1);
+      expect(sessions(okReceivedByPfA(f.server)).size).toBe(1);
+      expect(requests(f.alice, 'received', 'BYE')).toHaveLength(0);
+      // The accepting device keeps its session: no CANCEL, no BYE.
+      expect(requests(f.devices[0], 'received', 'CANCEL')).toHaveLength(0);
+      expect(requests(f.devices[0], 'received', 'BYE')).toHaveLength(0);
+    });
+  }
 
   test('the caller\'s CANCEL before anyone accepts cancels every pending branch, each after its provisional (§16.10); the caller gets 487', async () => {
     const f = await fork(3, [], [2]);
@@ -322,7 +359,8 @@ describe.each(['proxy', 'b2bua'] as const)('forking to several devices in %s mod
       expect(await f.devices[0].waitForAck()).not.toBeNull();
     });
 
-    test('mld-second-2xx-dangling: the racing 2xx is neither ACKed nor BYEd; the caller still has one session', async () => {
+    // Proxy: the late 2xx is absorbed instead of forwarded (§16.7 step 5), so the caller cannot ACK it either.
+    test('mld-second-2xx-dangling: the racing 2xx is absorbed, neither forwarded, ACKed nor BYEd; the caller has one session', async () => {
       const f = await race(['mld-second-2xx-dangling']);
       expect((await f.inv.final)?.status).toBe(200);
       expect(await until(() => responses(f.devices[1], 'sent', 'INVITE', 200).length > 1)).toBe(true);
@@ -333,24 +371,19 @@ describe.each(['proxy', 'b2bua'] as const)('forking to several devices in %s mod
       expect(sessions(okReceivedByPfA(f.server)).size).toBe(1);
     });
 
-    test('mld-caller-two-sessions: the racing 2xx reaches the caller\'s side as a second session', async () => {
-      const f = await race(['mld-caller-two-sessions']);
-      expect((await f.inv.final)?.status).toBe(200);
-      // PF B answers the caller's side twice, with two To tags.
-      expect(await until(() => sessions(okReceivedByPfA(f.server)).size === 2)).toBe(true);
-      if (mode === 'proxy') {
-        // Relayed by PF A too: the caller sees two dialogs, and PF B neither ACKs nor releases the second.
-        expect(await until(() => sessions(f.inv.responses).size === 2)).toBe(true);
-        await sleep(QUIET);
-        expect(f.devices[1].acks).toHaveLength(0);
-        expect(requests(f.devices[1], 'received', 'BYE')).toHaveLength(0);
-      } else {
-        // PF B confirmed a second session on the caller's leg: PF A, the caller's UAC on that leg, has to
-        // ACK it (relayed to the late device) and release it (§13.2.2.4) — the caller device itself sees one.
+    // A B2BUA fault only: in proxy mode forwarding both 2xx is the correct behaviour (§16.7 step 5).
+    if (mode === 'b2bua') {
+      test('mld-caller-two-sessions: PF B answers the caller\'s leg a second time, with another To tag', async () => {
+        const f = await race(['mld-caller-two-sessions']);
+        expect((await f.inv.final)?.status).toBe(200);
+        // PF B answers the caller's side twice, with two To tags (a UAS answers once, §13.3.1.4).
+        expect(await until(() => sessions(okReceivedByPfA(f.server)).size === 2)).toBe(true);
+        // PF A, the UAC of that leg, ACKs the second session (relayed to the late device) and releases
+        // it (§13.2.2.4): the caller device itself sees one; only the PF A-PF B hop shows the fault.
         expect(await until(() => f.devices[1].acks.length > 0)).toBe(true);
         expect(await f.devices[1].waitFor('BYE')).not.toBeNull();
         expect(sessions(f.inv.responses).size).toBe(1);
-      }
-    });
+      });
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Terminating target determination with Path (RFC 3327), the registrar's Path bookkeeping, the
- * best-response rule of a forking proxy (RFC 3261 §16.7 step 6) and the route set a PF uses to
- * release a late 2xx (CPM-MLD-007).
+ * best-response rule of a forking proxy (RFC 3261 §16.7 step 6). (A late 2xx is no longer
+ * released by the proxy: it forwards every 2xx, §16.7 step 5; integration/reference/forking.test.ts.)
  */
 import type { SipRequest, SipResponse } from '../../../src/sip/message';
 import { headerValues } from '../../../src/sip/message';
@@ -11,7 +11,6 @@ import { Registrar } from '../../../src/reference/registrar';
 import { FaultSet } from '../../../src/reference/faults';
 import { initialTarget } from '../../../src/reference/forwarding-target';
 import { bestResponse } from '../../../src/reference/proxy-fork';
-import { downstreamRouteSet } from '../../../src/reference/mld';
 import type { PfContext } from '../../../src/reference/pf-context';
 
 const PF_A = { host: '127.0.0.1', port: 5060 };
@@ -91,14 +90,4 @@ test('best response (§16.7 step 6): 6xx first, else the lowest class; 503 becom
   expect(bestResponse([r(503), r(487), r(404)])?.status).toBe(487);
   expect(bestResponse([r(503), null])?.status).toBe(500);
   expect(bestResponse([null, null])).toBeNull();
-});
-
-test('a late 2xx is released along the Record-Route entries added downstream of the PF, reversed', () => {
-  const branch = invite('sip:bob@127.0.0.1:6000');
-  branch.headers.push({ name: 'Record-Route', value: '<sip:127.0.0.1:5062;lr>' }, { name: 'Record-Route', value: '<sip:127.0.0.1:5060;lr>' });
-  const ok = createResponse(branch, 200, undefined, { toTag: 'late' });
-  ok.headers = ok.headers.filter((h) => h.name !== 'Record-Route');
-  ok.headers.push({ name: 'Record-Route', value: '<sip:127.0.0.1:7000;lr;hop=t3>, <sip:127.0.0.1:7000;lr;hop=t2>' });
-  ok.headers.push({ name: 'Record-Route', value: '<sip:127.0.0.1:5062;lr>, <sip:127.0.0.1:5060;lr>' });
-  expect(downstreamRouteSet(branch, ok)).toEqual(['sip:127.0.0.1:7000;lr;hop=t2', 'sip:127.0.0.1:7000;lr;hop=t3']);
 });

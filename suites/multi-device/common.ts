@@ -1,0 +1,56 @@
+/**
+ * What the CPM-MLD-007 cases share: their variants and applicability, and the opening of a forked
+ * call (every device of B invited and ringing), the wait for the CANCELs (CPM-MLD-007) and the
+ * caller's acceptance.
+ */
+import type { SipResponse } from '../../src/sip/message';
+import type { CaseVariant, TransportName, TopologyKind } from '../../src/harness/test-case';
+import type { TestContext } from '../../src/harness/context';
+import type { HarnessTarget } from '../../src/harness/target';
+import { finalWithin, registerAll } from '../../src/harness/session';
+import { cancelAt, describeFinal, inviteEveryDevice, type Branch, type ForkedCall } from './forking-flow';
+import { MLD_CLAUSE, MLD_DOCUMENT } from './spec';
+
+const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
+const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
+export const variants = (...deviceCounts: number[]): CaseVariant[] =>
+  deviceCounts.flatMap((n) => TOPOLOGIES.flatMap((topology) => TRANSPORTS.map((transport) => ({ transport, topology, devices: [1, n] }))));
+export const applies = (t: HarnessTarget) => t.ics.multiDevice || 'ICS: the SUT does not claim multi-device support (ics.multiDevice = false)';
+export const spec = (sentence: string, document = MLD_DOCUMENT, clause = MLD_CLAUSE) => ({ document, clause, sentence });
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Register, invite every device of B, let them all ring. */
+export async function ringAll(t: TestContext, opts: { silent?: number } = {}): Promise<ForkedCall> {
+  const [a, b] = t.topology.users;
+  await registerAll(t);
+  const call = await inviteEveryDevice(t, a.devices[0], b.aor, b.devices);
+  await t.step('ring', `The devices ring (180)${opts.silent !== undefined ? `, except ${call.branches[opts.silent].device.name} which stays silent` : ''}`, async () => {
+    await Promise.all(call.branches.filter((_, i) => i !== opts.silent).map((br) => br.device.ring(br.tx)));
+  });
+  return call;
+}
+
+/** Wait for the CANCEL on each of these branches; CPM-MLD-007 fails for the first one without. */
+export async function expectCancelled(t: TestContext, branches: Branch[], why: string): Promise<Map<Branch, NonNullable<Awaited<ReturnType<typeof cancelAt>>>>> {
+  const got = await Promise.all(branches.map((br) => cancelAt(t, br, t.timeoutMs)));
+  const out = new Map<Branch, NonNullable<(typeof got)[number]>>();
+  branches.forEach((br, i) => {
+    const last = t.trace.find({ owner: br.device.name, direction: 'received' }).pop();
+    t.check('CPM-MLD-007', got[i] !== null, {
+      message: `the outstanding CPM Session Invitation on ${br.device.name} was not cancelled within ${t.timeoutMs} ms ${why}`,
+      expected: `CANCEL at ${br.device.name} for Call-ID ${br.tx.request.headers.find((h) => /^(call-id|i)$/i.test(h.name))?.value}`,
+      actual: last ?? 'nothing',
+    });
+    out.set(br, got[i]!);
+  });
+  return out;
+}
+
+/** The caller's INVITE ends with a 2xx (its transaction's final: the first 2xx it received). */
+export async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promise<SipResponse> {
+  const answer = await finalWithin(call.tx, t.timeoutMs);
+  t.check('CPM-MLD-007', answer !== null && answer.status >= 200 && answer.status < 300, {
+    message: `the caller did not receive the acceptance: ${describeFinal(answer)}`, expected: '2xx to the INVITE', actual: answer ?? 'nothing',
+  });
+  return answer!;
+}
