@@ -9,10 +9,11 @@ import { BroadcastChannel } from 'node:worker_threads';
 
 const CHANNEL = 'cpm-conformance-run-interrupt';
 
-type Message = { kind: 'interrupt' } | { kind: 'idle' };
+type Message = { kind: 'interrupt' } | { kind: 'busy' } | { kind: 'idle' };
 
 let listener: BroadcastChannel | undefined;
-let controller = new AbortController();
+/** Once interrupted, stays so: a case that would start after Ctrl-C never starts (the run is ending). */
+const controller = new AbortController();
 let running = 0;
 
 /** The signal a case watches; the channel listens only while cases run, so it never holds the process. */
@@ -25,6 +26,8 @@ export function caseStarted(): AbortSignal {
       if ((e as { data: Message }).data.kind === 'interrupt') controller.abort();
     };
   }
+  // Said on every start: after an interrupt, the CLI waits until nothing has started for a while.
+  listener.postMessage({ kind: 'busy' } satisfies Message);
   return controller.signal;
 }
 
@@ -32,28 +35,42 @@ export function caseStarted(): AbortSignal {
 export function caseEnded(): void {
   running = Math.max(0, running - 1);
   if (running > 0 || !listener) return;
-  const interruptedRun = controller.signal.aborted;
   listener.postMessage({ kind: 'idle' } satisfies Message);
   listener.close();
   listener = undefined;
-  if (interruptedRun) controller = new AbortController();
 }
 
+/** How long no case may have been busy before an interrupted run counts as clean. */
+const SETTLE_MS = 250;
+/** The interrupt is repeated so a case context that starts listening later (the next suite file) hears it too. */
+const REPEAT_MS = 25;
+
 /**
- * Interrupt every running case and wait until they have cleaned up, at most `boundMs`. Resolves
- * true when they said so in time.
+ * Interrupt every running case and wait until they have cleaned up: idle, and nothing started for
+ * a moment since — at most `boundMs`. Resolves true when that happened in time.
  */
 export function interruptRun(boundMs: number): Promise<boolean> {
   const ch = new BroadcastChannel(CHANNEL);
   return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => done(false), boundMs);
+    let lastBusy = Date.now();
+    let idle = false;
+    const started = Date.now();
+    const tick = setInterval(() => {
+      ch.postMessage({ kind: 'interrupt' } satisfies Message);
+      if (idle && Date.now() - lastBusy >= SETTLE_MS) done(true);
+      else if (Date.now() - started >= boundMs) done(false);
+    }, REPEAT_MS);
     const done = (ok: boolean) => {
-      clearTimeout(timer);
+      clearInterval(tick);
       ch.close();
       resolve(ok);
     };
     ch.onmessage = (e) => {
-      if ((e as { data: Message }).data.kind === 'idle') done(true);
+      const kind = (e as { data: Message }).data.kind;
+      if (kind === 'busy') {
+        lastBusy = Date.now();
+        idle = false;
+      } else if (kind === 'idle') idle = true;
     };
     // Cases in this very context (no jest in between) hear it on their own channel too.
     ch.postMessage({ kind: 'interrupt' } satisfies Message);

@@ -87,6 +87,11 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
     const reason: Finding = { verdict: 'n/a', message: `not applicable: ${na}` };
     return { ...base, verdict: 'n/a', reason, findings: [reason], requirementVerdicts: {}, durationMs: 0 };
   }
+  if (opts.signal?.aborted) {
+    // Interrupted before it started: nothing registered at the SUT, nothing to clean up.
+    const reason: Finding = { verdict: 'inconclusive', message: 'not run: the run was interrupted (Ctrl-C / SIGTERM) before this case started' };
+    return { ...base, verdict: 'inconclusive', reason, findings: [reason], requirementVerdicts: {}, durationMs: 0 };
+  }
   const tap = new Tap(opts.seed);
   tap.setFaults({ ...opts.network, lossRate: opts.lossRate ?? opts.network?.lossRate ?? 0 });
   let topology: Topology | undefined;

@@ -115,6 +115,9 @@ export async function teardownDevices(devices: Device[], entries: () => TraceEnt
       void tx.respond(teardownAnswer(tx.request));
     }
   }
+  // A REGISTER still in flight (an interrupt during registration) settles first, so its binding is removed below.
+  await bounded(Promise.all(devices.flatMap((d) => d.endpoint.liveClientTransactions()
+    .filter((tx) => tx.request.method === 'REGISTER').map((tx) => tx.final))).then(() => sleep(0)), boundMs);
   // §9.1: an invitation still pending is cancelled (once it has a provisional); a 2xx that crosses the CANCEL is closed below.
   await bounded(Promise.all(devices.flatMap((d) => d.endpoint.liveClientTransactions()
     .filter((tx) => tx.request.method === 'INVITE' && !tx.responses.some((r) => r.status >= 200))

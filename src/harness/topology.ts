@@ -109,7 +109,7 @@ export class Topology {
         for (let d = 1; d <= variant.devices[i]; d++) {
           const name = `${label}${d}`;
           devices.push(new Device({
-            name, aor: u.aor, username: u.username, password: u.password,
+            name, aor: u.aor, username: u.username, password: u.password, realm: u.realm,
             transport: await open(name),
             // The MSRP port its SDP names (RFC 4975 §8.2), inside local.ports too; ephemeral: SIP port + 1.
             msrpPort: ports.reserve(),

@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startReferenceServer, type ReferenceServer } from '../../../src/reference';
-import { REFERENCE_IXIT } from '../../../bin/targets';
+import { REFERENCE_IXIT, referenceTarget } from '../../../bin/targets';
+import { countBindings } from '../../../src/harness/registrations';
 import { Device } from '../../../src/harness/device';
 import { createTransport } from '../../../src/sip/transport/factory';
 import { Tap } from '../../../src/sip/transport/tap';
@@ -39,13 +40,23 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The CLI as a child process, bounded; this process's event loop stays free for the SUT. */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/**
+ * The CLI as a child process, bounded; this process's event loop stays free for the SUT.
+ * `interruptWhen`: send SIGINT (Ctrl-C) once the output matches it.
+ */
+function runCli(args: string[], env: NodeJS.ProcessEnv, interruptWhen?: RegExp): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (interruptWhen && !interrupted && interruptWhen.test(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.on('close', (status) => {
@@ -54,6 +65,8 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: numbe
     });
   });
 }
+
+const ENV = { ...process.env, FORCE_COLOR: '0', ALICE_PW: PASSWORDS.alice, BOB_PW: PASSWORDS.bob, CAROL_PW: PASSWORDS.carol, DAVE_PW: PASSWORDS.dave };
 
 function targetYaml(): string {
   return `sut:
@@ -100,7 +113,7 @@ test('run --target --clean-registrations: stale bindings removed, zero left, cas
   const cfg = path.join(tmp, 'target.yaml');
   fs.writeFileSync(cfg, targetYaml());
   const results = path.join(tmp, 'results');
-  const env = { ...process.env, FORCE_COLOR: '0', ALICE_PW: PASSWORDS.alice, BOB_PW: PASSWORDS.bob, CAROL_PW: PASSWORDS.carol, DAVE_PW: PASSWORDS.dave };
+  const env = ENV;
   // Asynchronously: the SUT runs in this process and must keep answering while the CLI runs.
   const r = await runCli(['run', '--target', cfg, '--results', results, '--clean-registrations', '--grep', 'TC-LEAVE-0[12]|TC-MLD-007-0[17] \\[udp'], env);
   const out = `${r.stdout}\n${r.stderr}`;
@@ -125,4 +138,17 @@ test('run --target --clean-registrations: stale bindings removed, zero left, cas
   for (const [a, b] of overlapping) expect(a.users.filter((u) => b.users.includes(u))).toEqual([]);
   // Every case cleaned up after itself.
   expect(records.every((x) => x.teardown?.problems.length === 0 && (x.teardown?.bindingsRemoved ?? 0) > 0)).toBe(true);
+});
+
+test('Ctrl-C during a run against a target: the running cases end inconclusive and leave no binding behind', async () => {
+  const cfg = path.join(tmp, 'target-int.yaml');
+  fs.writeFileSync(cfg, targetYaml());
+  const results = path.join(tmp, 'results-int');
+  // Interrupt as soon as the first case has reported: the others are still running.
+  const r = await runCli(['run', '--target', cfg, '--results', results, '--grep', 'TC-MLD-007'], ENV, /^(PASS|FAIL|INCONC)\s/m);
+  expect(r.status).toBe(130);
+  expect(r.stderr).toMatch(/interrupted; closing the sessions and removing the bindings/);
+  const users = Object.keys(PASSWORDS).map((u) => ({ aor: `sip:${u}@cpm.example.com`, username: u, password: PASSWORDS[u as keyof typeof PASSWORDS], devices: 1 }));
+  const after = await countBindings({ ...referenceTarget(server), isReference: false, users });
+  expect(after.map((b) => b.count)).toEqual([0, 0, 0, 0]);
 });
