@@ -20,6 +20,7 @@ import { unquote } from '../sip/headers/lex';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
 import { matchMessage, type MessageTemplate } from './template';
+import { CPM_ICSI_TAG, CPM_ICSI_URN, OMA_SIP_IM_TAG, type ServiceIdentification } from './cpm-service';
 
 /** A transaction's final response, or null when none arrives within timeoutMs (never waits for Timer B/F). */
 export async function finalWithin(tx: ClientTransaction, timeoutMs: number): Promise<SipResponse | null> {
@@ -46,15 +47,6 @@ function pubGruu(res: SipResponse, instanceId: string): string | undefined {
   }
   return undefined;
 }
-
-/** The CPM session ICSI (design §2), as a feature tag value (RFC 3840) and as a service URN. */
-export const CPM_ICSI_URN = 'urn:urn-7:3gpp-service.ims.icsi.oma.cpm.session';
-export const CPM_ICSI_TAG = `+g.3gpp.icsi-ref="${encodeURIComponent(CPM_ICSI_URN)}"`;
-/** The OMA SIMPLE IM feature tag (OMA-TS-SIMPLE_IM §5.2), for a SUT that still identifies the service the legacy way. */
-export const OMA_SIP_IM_TAG = '+g.oma.sip-im';
-
-/** How a device identifies the CPM service (binding knob serviceIdentification, design §2). */
-export type ServiceIdentification = 'cpm-icsi' | 'oma-sip-im';
 
 export interface DeviceOptions {
   name: string;
