@@ -18,9 +18,15 @@ import { BaselineError, readBaseline } from '../../reporters/baseline';
 import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withBinding, withUnionOfClaims } from '../targets';
 import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
+import { formatLoopDelay, loopMonitor, type LoopDelay } from '../../reporters/loop-monitor';
 import { EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
 import { interruptRun } from '../../src/harness/interrupt';
+import { PortRange } from '../../src/harness/port-range';
+import { portDemand } from '../../src/harness/topology';
+import { notApplicable } from '../../src/harness/runner';
+import { allCases } from '../../suites/index';
+import { selected } from '../../reporters/jest-suite';
 import { countBindings, formatBindings, removeAllBindings, type UserBindings } from '../../src/harness/registrations';
 
 interface RunArgs {
@@ -91,7 +97,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.requirement && !isRequirementId(args.requirement)) usage(`--requirement ${args.requirement} is not in the catalogue; see 'cpm-conformance list'`);
     if (args.loss !== undefined && !(args.loss >= 0 && args.loss < 1)) usage('--loss must be a number from 0 to below 1, e.g. 0.1');
     if (args.concurrency !== undefined && !(Number.isInteger(args.concurrency) && args.concurrency >= 1)) usage('--concurrency must be a whole number ≥ 1, e.g. --concurrency 4');
-    if (args['clean-registrations'] && !args.target) usage('--clean-registrations applies to a target config (--target): the built-in reference server starts empty');
+    if (args['clean-registrations'] && !args.target) usage('--clean-registrations applies to a target config: give --target FILE (the built-in reference server starts empty)');
     const faults = (args['reference-fault'] ?? []).map(String);
     if (faults.length && args.target) usage('--reference-fault applies to the built-in reference server; drop --target');
     const binding = parseBindingOptions((args.binding ?? []).map(String));
@@ -119,6 +125,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
           process.exit(EXIT_USAGE);
         }
         throw e;
+      }
+    }
+    if (userTarget?.localPorts) {
+      // Fail before anything is sent when the largest selected case alone cannot fit in local.ports.
+      const range = new PortRange(userTarget.localHost, userTarget.localPorts);
+      const biggest = allCases().flatMap((c) => c.variants.map((v) => ({ c, v, d: portDemand(userTarget!, v) })))
+        .filter(({ c, v }) => selected(c, v, args) && notApplicable(c, v, userTarget!) === null)
+        .sort((a, b) => b.d.ports - a.d.ports)[0];
+      if (biggest && biggest.d.ports > range.size) {
+        usage(`${range.name} holds ${range.size} ports; ${biggest.c.id} [${biggest.d.label}] alone needs ${biggest.d.ports} (${biggest.d.detail}) — widen local.ports in ${args.target}`);
       }
     }
     // TLS and TCP cannot share the reference's port numbers: a TLS run gets a UDP + TLS server with a
@@ -176,12 +192,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
     fs.mkdirSync(resultsDir, { recursive: true });
     const verdictLog = path.join(resultsDir, 'cpm-verdicts.jsonl');
     const started = Date.now();
+    // A blocked event loop delays the cases' timers: measured over the suites, printed at the end.
+    loopMonitor.start();
     // Against the reference, both PF modes unless --mode: the transfer variants need a B2BUA (CS in the
     // media path) or a proxy (CS not in it), and every other suite runs in both.
     const modes: Array<'proxy' | 'b2bua' | undefined> = userTarget ? [undefined] : args.mode ? [args.mode] : ['proxy', 'b2bua'];
     const targets: HarnessTarget[] = [];
     /** Bindings of the configured users at the SUT before the run (and what --clean-registrations removed). */
     let bindingsBefore: UserBindings[] | undefined;
+    let loopDelay: LoopDelay | undefined;
     try {
       for (const mode of modes) {
         const t = await prepare(mode);
@@ -217,6 +236,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         }
       }
     } finally {
+      loopDelay = loopMonitor.stop();
       await stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -254,7 +274,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.stdout.write(`conformance matrix: ${reports.matrix.totals.requirements} requirements, ${m.pass} pass, ${m['non-strict']} non-strict, ${m.fail} fail, ${m.inconclusive + m.error} inconclusive/error, ${m['not tested']} not tested — ${path.join(reports.dir, 'conformance-report.md')}\n`);
       if (args['write-baseline']) process.stdout.write(`baseline of ${reports.matrix.cases.filter((c) => ['fail', 'inconclusive', 'error'].includes(c.verdict)).length} known deviation(s) written to ${args['write-baseline']}\n`);
     }
-    process.stdout.write(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s; Allure results in ${resultsDir} (HTML: cpm-conformance report --results ${args.results})\n`);
+    process.stdout.write(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s${loopDelay ? `; ${formatLoopDelay(loopDelay)}` : ''}; Allure results in ${resultsDir} (HTML: cpm-conformance report --results ${args.results})\n`);
     process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(reports ? reports.exitVerdicts : records.map((r) => r.verdict));
     if (records.length === 0) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');
   },
