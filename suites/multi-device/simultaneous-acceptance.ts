@@ -141,7 +141,7 @@ export const simultaneousAcceptance: TestCase = {
       const second = twice?.[1];
       const from = second ? `${formatHostPort(second.flow.remote)}${pfName(t, second)}` : '?';
       t.check('CPM-MLD-007', twice === null, {
-        message: `${second?.owner} received ${twice?.length} different 2xx answers (To tags ${twice?.map(tagOf).join(', ')}) to one INVITE, from ${from}: the B2BUA answered that leg more than once although a UAS answers an INVITE once (RFC 3261 §13.3.1.4), so the caller's side holds two sessions`,
+        message: `${second?.owner} received ${twice?.length} different 2xx answers (To tags ${twice?.map(tagOf).join(', ')}) to one INVITE, from ${from}: the B2BUA answered that leg more than once although a UAS answers an INVITE once (RFC 3261 §13.3.1.4), so the caller's side holds ${twice?.length} sessions`,
         expected: 'one 2xx per INVITE the B2BUA answers', actual: second,
       });
       return got;
