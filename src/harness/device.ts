@@ -15,8 +15,8 @@ import { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
-import { contactInstance, contacts } from '../sip/headers/contact';
-import { unquote } from '../sip/headers/lex';
+import { toTag } from '../sip/headers/name-addr';
+import { contactPubGruu } from '../sip/headers/contact';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
 import { matchMessage, type MessageTemplate } from './template';
@@ -33,19 +33,6 @@ export async function finalWithin(tx: ClientTransaction, timeoutMs: number): Pro
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * RFC 5627 §5.2: the registrar returns each GRUU as the `pub-gruu` parameter of the Contact that
- * carries the instance's `+sip.instance` in the REGISTER's 200 (OK).
- */
-function pubGruu(res: SipResponse, instanceId: string): string | undefined {
-  for (const c of contacts(res)) {
-    if (contactInstance(c) !== instanceId) continue;
-    const g = c.params['pub-gruu'];
-    if (typeof g === 'string' && g.length > 0) return unquote(g);
-  }
-  return undefined;
 }
 
 export interface DeviceOptions {
@@ -95,7 +82,7 @@ export class Device {
   private waiters: Waiter[] = [];
   /** Handlers that take a request before any expectation does (a device acting on its own); true = taken. */
   private readonly handlers: Array<(tx: ServerTransaction) => boolean> = [];
-  /** ACKs sent for 2xx, by Call-ID and CSeq number, to re-send on each 2xx retransmission (RFC 3261 §13.2.2.4). */
+  /** ACKs sent for 2xx, by Call-ID, CSeq number and To tag, to re-send on each 2xx retransmission (RFC 3261 §13.2.2.4). */
   private readonly sentAcks = new Map<string, { ack: SipRequest; dest: Address }>();
   private cseq = 1;
   private readonly username: string;
@@ -135,7 +122,7 @@ export class Device {
     if (!msg || msg.kind !== 'response' || msg.status < 200 || msg.status >= 300) return;
     const cs = header(msg, 'CSeq')?.split(/\s+/);
     if (!cs || cs[1] !== 'INVITE') return;
-    const sent = this.sentAcks.get(`${header(msg, 'Call-ID')} ${cs[0]}`);
+    const sent = this.sentAcks.get(`${header(msg, 'Call-ID')} ${cs[0]} ${toTag(msg) ?? ''}`);
     if (sent) void this.endpoint.send(sent.ack, sent.dest);
   }
 
@@ -264,7 +251,7 @@ export class Device {
     }
     if (response && response.status >= 200 && response.status < 300) {
       this.registered = true;
-      this.gruu = pubGruu(response, this.instanceId) ?? this.gruu;
+      this.gruu = contactPubGruu(response, this.instanceId) ?? this.gruu;
     }
     return response;
   }
@@ -363,7 +350,8 @@ export class Device {
     // The ACK for a 2xx carries its own branch (§17.1.1.3 applies only to non-2xx).
     addHeader(ack, 'Via', `SIP/2.0/${this.transport.protocol.toUpperCase()} ${formatHostPort(this.advertised)};branch=${newBranch()};rport`, 'top');
     const dest = this.nextHop(ack);
-    this.sentAcks.set(`${header(ack, 'Call-ID')} ${inviteSeq}`, { ack, dest });
+    // Per dialog (To tag too): a forked INVITE's 2xx answers open one dialog each (§13.2.2.4).
+    this.sentAcks.set(`${header(ack, 'Call-ID')} ${inviteSeq} ${toTag(ack) ?? ''}`, { ack, dest });
     await this.endpoint.send(ack, dest);
     return ack;
   }

@@ -36,3 +36,16 @@ export function contactExpires(c: NameAddr): number | null {
   const v = c.params['expires'];
   return typeof v === 'string' && /^[0-9]{1,10}$/.test(v) ? Number(v) : null;
 }
+
+/**
+ * The public GRUU a registrar assigned to an instance (RFC 5627 §5.2): the `pub-gruu` parameter of
+ * the Contact in the REGISTER's 2xx that carries that `+sip.instance`; undefined when none.
+ */
+export function contactPubGruu(msg: Pick<SipMessage, 'headers'>, instanceId: string): string | undefined {
+  for (const c of contacts(msg)) {
+    if (contactInstance(c) !== instanceId) continue;
+    const g = c.params['pub-gruu'];
+    if (typeof g === 'string' && g.length > 0) return unquote(g);
+  }
+  return undefined;
+}
