@@ -131,7 +131,7 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
       // Leave the SUT as found, whatever the verdict (bounded by the IXIT response timeout per phase).
       judgedUntil = tap.entries.length;
       const devices = topology.devices;
-      teardown = await teardownDevices(devices, () => tap.entries.slice(judgedUntil), target.ixit.responseTimeoutMs)
+      teardown = await teardownDevices(devices, () => tap.entries, target.ixit.responseTimeoutMs)
         .catch((err: unknown) => ({ sessionsClosed: 0, invitesCancelled: 0, transactionsCompleted: 0, bindingsRemoved: 0, problems: [`teardown failed: ${(err as Error).message}`] }));
       if (ctx) ctx.steps.push(cleanupStep(tap.entries.slice(judgedUntil), teardown));
     }

@@ -10,6 +10,8 @@ import { startReferenceServer, type ReferenceServer } from '../../../src/referen
 import { runCase } from '../../../src/harness/runner';
 import type { HarnessTarget, TargetUser } from '../../../src/harness/target';
 import { Device } from '../../../src/harness/device';
+import type { TestCase } from '../../../src/harness/test-case';
+import { establishSession, registerAll } from '../../../src/harness/session';
 import { countBindings, removeAllBindings } from '../../../src/harness/registrations';
 import { createTransport } from '../../../src/sip/transport/factory';
 import { Tap } from '../../../src/sip/transport/tap';
@@ -69,6 +71,27 @@ test('a failing case (invitations left ringing by the SUT) still cancels what it
   // The devices left ringing answer their INVITEs at teardown (the SUT's transactions complete).
   expect(r.teardown!.transactionsCompleted + r.teardown!.sessionsClosed).toBeGreaterThan(0);
   expect(r.teardown!.bindingsRemoved).toBe(1 + acceptanceCancelsOthers.variants[0].devices[1]);
+  expect(await counts()).toEqual([0, 0]);
+});
+
+test('a case that ends with its sessions still up (a harness error, a verdict reached early): the teardown closes them', async () => {
+  await start();
+  // Two sessions left up: A1→B1 and B1→A1, each closed once (by its caller), the callee seeing the BYE.
+  const leavesSessionsUp: TestCase = {
+    ...clientALeaves, id: 'TC-HYGIENE', variants: [{ transport: 'udp', topology: 'direct', devices: [1, 1] }],
+    async run(t) {
+      const [a, b] = t.topology.users;
+      await registerAll(t);
+      await establishSession(t, a.devices[0], b.devices[0], b.aor);
+      await establishSession(t, b.devices[0], a.devices[0], a.aor);
+    },
+  };
+  const r = await runCase(leavesSessionsUp, leavesSessionsUp.variants[0], target);
+  expect(r.verdict).toBe('pass');
+  expect(r.teardown).toMatchObject({ sessionsClosed: 2, bindingsRemoved: 2, problems: [] });
+  const cleanup = r.steps.find((s) => s.id === 'cleanup')!;
+  const byes = cleanup.entries.filter((e) => e.direction === 'sent' && e.message?.kind === 'request' && e.message.method === 'BYE');
+  expect(byes.map((e) => e.owner).sort()).toEqual(['A1', 'B1']); // each session closed once, by its caller
   expect(await counts()).toEqual([0, 0]);
 });
 
