@@ -26,7 +26,8 @@ export async function runSuites(o: SuiteRunOptions): Promise<void> {
     testMatch: ['**/*.test.js'],
     testPathIgnorePatterns: [path.join(PKG_ROOT, 'node_modules') + path.sep],
     haste: { retainAllFiles: true },
-    testEnvironment: 'allure-jest/node',
+    // allure-jest's node environment, writing its result files off the event loop (see the module).
+    testEnvironment: path.join(dist, 'reporters', 'allure-environment.js'),
     testEnvironmentOptions: {
       resultsDir: path.resolve(o.resultsDir),
       environmentInfo: o.environmentInfo,

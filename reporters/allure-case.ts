@@ -3,6 +3,7 @@
  * the quoted spec sentence, one step per spec flow step with the SIP messages it exchanged, and
  * the verdict mapping of design §4.
  */
+import * as path from 'node:path';
 import * as allure from 'allure-js-commons';
 import { Severity } from 'allure-js-commons';
 import type { CaseResult } from '../src/harness/runner';
@@ -12,6 +13,8 @@ import { entryText } from './sip-text';
 import type { Finding } from '../src/harness/finding';
 import { buildCaseArtifacts, type CaseArtifacts } from './case-artifacts';
 import type { SutAddress } from './case-view';
+import { TimeSlicer } from './loop-yield';
+import { RENDERER_GLOBAL, type CaseRenderer } from './render-pool';
 
 const SEVERITY: Record<string, Severity> = {
   SHALL: Severity.CRITICAL, MUST: Severity.CRITICAL, 'MUST NOT': Severity.CRITICAL, flow: Severity.CRITICAL,
@@ -42,6 +45,9 @@ export interface ReportCaseOptions {
 }
 
 export async function reportCase(r: CaseResult, feature: string, target: HarnessTarget, opts: ReportCaseOptions = {}): Promise<CaseArtifacts> {
+  // Other cases are running: report in short slices between turns of the event loop (loop-yield.ts).
+  const slicer = new TimeSlicer();
+  await slicer.yield();
   const c = r.testCase;
   await allure.epic('OMA CPM');
   await allure.feature(feature);
@@ -68,11 +74,22 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
   }
   await allure.label('verdict', r.verdict);
 
-  // The case's evidence first, so it heads the attachments: ladder, exchange, pcap.
-  const art = buildCaseArtifacts(r, sutAddresses(target), opts.resultsDir);
-  await allure.attachment('SIP ladder diagram', art.svg, { contentType: 'image/svg+xml', fileExtension: 'svg' });
-  await allure.attachment('SIP exchange (looked-at headers highlighted)', art.html, { contentType: 'text/html', fileExtension: 'html' });
-  await allure.attachment('trace.pcap (Wireshark)', art.pcap, { contentType: 'application/vnd.tcpdump.pcap', fileExtension: 'pcap' });
+  // The case's evidence first, so it heads the attachments: ladder, exchange, pcap. Rendered and
+  // written by the render worker when the environment provides one (render-pool.ts says why).
+  const renderer = (globalThis as Record<string, unknown>)[RENDERER_GLOBAL] as CaseRenderer | undefined;
+  const art = renderer && opts.resultsDir
+    ? await renderer.render(r, sutAddresses(target), opts.resultsDir)
+    : await buildCaseArtifacts(r, sutAddresses(target), opts.resultsDir, slicer);
+  await slicer.yield();
+  const evidence: Array<[string, string | Buffer | undefined, string | undefined, string, string]> = [
+    ['SIP ladder diagram', art.svg, art.files?.ladder, 'image/svg+xml', 'svg'],
+    ['SIP exchange (looked-at headers highlighted)', art.html, art.files?.exchange, 'text/html', 'html'],
+    ['trace.pcap (Wireshark)', art.pcap, art.files?.pcap, 'application/vnd.tcpdump.pcap', 'pcap'],
+  ];
+  for (const [name, content, file, contentType, fileExtension] of evidence) {
+    if (content !== undefined) await allure.attachment(name, content, { contentType, fileExtension });
+    else if (file && opts.resultsDir) await allure.attachmentPath(name, path.join(opts.resultsDir, file), { contentType, fileExtension });
+  }
 
   for (const s of r.steps) {
     try {
@@ -80,6 +97,7 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
         for (const e of s.entries) {
           const name = `${e.direction === 'sent' ? '→' : '←'} ${e.owner ?? ''} ${e.message ? firstLine(e.raw) : 'unparseable octets'}`;
           await allure.attachment(name, entryText(e), { contentType: 'text/plain', fileExtension: 'sip' });
+          await slicer.tick();
         }
         for (const f of s.findings) await allure.attachment(`${f.verdict} finding`, findingText(f), { contentType: 'text/plain', fileExtension: 'txt' });
         if (s.verdict === 'fail' || s.verdict === 'error' || s.verdict === 'inconclusive') {
@@ -93,6 +111,7 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
       // The step's status is recorded; the case verdict is decided below.
     }
   }
+  await slicer.yield();
   await allure.attachment('merged trace (JSON)', JSON.stringify(r.trace.map((e) => ({
     seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, text: e.raw.toString('latin1'),
   })), null, 1), { contentType: 'application/json', fileExtension: 'json' });

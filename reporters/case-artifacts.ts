@@ -3,21 +3,30 @@
  * trace as pcap, written next to the Allure results (for readers without Allure) and attached to
  * the case's Allure result.
  */
-import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { writePcap } from '../src/sip/pcap/writer';
 import { buildCaseView, isKeepAlive, wireMessages, type CaseEvidence, type SutAddress } from './case-view';
 import { renderLadder } from './ladder';
 import { renderExchange } from './exchange-html';
+import { TimeSlicer } from './loop-yield';
 
 export interface CaseArtifacts {
-  svg: string;
-  html: string;
-  pcap: Buffer;
   /** SIP messages written to the pcap (the trace's wire messages). */
   pcapMessages: number;
   /** Files written, relative to the results directory (absent when no directory was given). */
   files?: { ladder: string; exchange: string; pcap: string };
+  /** The rendered evidence, when it was rendered in this thread (not by the render worker). */
+  svg?: string;
+  html?: string;
+  pcap?: Buffer;
+}
+
+export interface RenderedArtifacts {
+  svg: string;
+  html: string;
+  pcap: Buffer;
+  pcapMessages: number;
 }
 
 /** File-system-safe name of a case variant key ("TC-LEAVE-01 [udp, direct, devices 1+1]"). */
@@ -28,21 +37,42 @@ export function caseSlug(key: string): string {
 /** The folder under the results directory that holds the run's reports and per-case files. */
 export const CONFORMANCE_DIR = 'conformance';
 
-export function buildCaseArtifacts(r: CaseEvidence, sut: readonly SutAddress[], resultsDir?: string): CaseArtifacts {
-  const svg = renderLadder(buildCaseView(r, sut));
-  const html = renderExchange(r, sut, svg);
+/** The ladder, the exchange page and the pcap of one case (pure; the render worker runs it too). */
+export function renderCaseArtifacts(r: CaseEvidence, sut: readonly SutAddress[]): RenderedArtifacts {
+  const view = buildCaseView(r, sut);
+  const svg = renderLadder(view);
+  const html = renderExchange(r, sut, svg, view);
   // Keep-alives are not SIP messages (RFC 5626 §3.5.1); a message traced at both ends is written once.
   const wire = wireMessages(r.trace).kept.filter((e) => !isKeepAlive(e));
-  const pcap = writePcap(wire, { dedupe: false });
-  const out: CaseArtifacts = { svg, html, pcap, pcapMessages: wire.length };
-  if (resultsDir) {
-    const rel = path.join(CONFORMANCE_DIR, 'cases', caseSlug(r.key));
-    const dir = path.join(resultsDir, rel);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'ladder.svg'), svg);
-    fs.writeFileSync(path.join(dir, 'exchange.html'), html);
-    fs.writeFileSync(path.join(dir, 'trace.pcap'), pcap);
-    out.files = { ladder: path.join(rel, 'ladder.svg'), exchange: path.join(rel, 'exchange.html'), pcap: path.join(rel, 'trace.pcap') };
-  }
-  return out;
+  return { svg, html, pcap: writePcap(wire, { dedupe: false }), pcapMessages: wire.length };
+}
+
+/** Writes the rendered files under <resultsDir>/conformance/cases/<case>/, off the event loop. */
+export async function writeCaseFiles(resultsDir: string, key: string, a: RenderedArtifacts): Promise<NonNullable<CaseArtifacts['files']>> {
+  const rel = path.join(CONFORMANCE_DIR, 'cases', caseSlug(key));
+  const dir = path.join(resultsDir, rel);
+  await fsp.mkdir(dir, { recursive: true });
+  await Promise.all([
+    fsp.writeFile(path.join(dir, 'ladder.svg'), a.svg),
+    fsp.writeFile(path.join(dir, 'exchange.html'), a.html),
+    fsp.writeFile(path.join(dir, 'trace.pcap'), a.pcap),
+  ]);
+  return { ladder: path.join(rel, 'ladder.svg'), exchange: path.join(rel, 'exchange.html'), pcap: path.join(rel, 'trace.pcap') };
+}
+
+/**
+ * Renders the evidence in this thread and writes the files (when given a directory): the fallback
+ * when no render worker is at hand. The renders are separated by yields, since running cases share
+ * this event loop (loop-yield.ts says why).
+ */
+export async function buildCaseArtifacts(r: CaseEvidence, sut: readonly SutAddress[], resultsDir?: string, slicer = new TimeSlicer()): Promise<CaseArtifacts> {
+  const view = buildCaseView(r, sut);
+  await slicer.yield();
+  const svg = renderLadder(view);
+  await slicer.yield();
+  const html = renderExchange(r, sut, svg, view);
+  await slicer.yield();
+  const wire = wireMessages(r.trace).kept.filter((e) => !isKeepAlive(e));
+  const rendered: RenderedArtifacts = { svg, html, pcap: writePcap(wire, { dedupe: false }), pcapMessages: wire.length };
+  return { ...rendered, files: resultsDir ? await writeCaseFiles(resultsDir, r.key, rendered) : undefined };
 }

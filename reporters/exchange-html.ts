@@ -9,7 +9,7 @@ import { canonicalName } from '../src/sip/message';
 import type { CheckRecord } from '../src/harness/context';
 import type { Finding } from '../src/harness/finding';
 import { VERDICT_LABEL, type Verdict } from '../src/harness/verdict';
-import { buildCaseView, checksBySeq, esc, wireMessages, type CaseEvidence, type SutAddress } from './case-view';
+import { buildCaseView, checksBySeq, esc, wireMessages, type CaseEvidence, type CaseView, type SutAddress } from './case-view';
 import { renderLadder } from './ladder';
 import { entryHeading } from './sip-text';
 import type { TraceEntry } from '../src/sip/transport/tap';
@@ -54,18 +54,18 @@ function renderMessage(e: TraceEntry, checks: CheckRecord[], finding: Finding | 
     (checkList.length ? `<ul class="checks">${checkList.join('')}</ul>` : '') + '</div>';
 }
 
-export function renderExchange(r: CaseEvidence, sutAddresses: readonly SutAddress[] = [], ladderSvg?: string): string {
-  const view = buildCaseView(r, sutAddresses);
+/** `view`: the case's view if the caller built it already (for the ladder), not built twice. */
+export function renderExchange(r: CaseEvidence, sutAddresses: readonly SutAddress[] = [], ladderSvg?: string, view: CaseView = buildCaseView(r, sutAddresses)): string {
   const svg = (ladderSvg ?? renderLadder(view)).replace(/^<\?xml[^>]*>\s*/, '');
   const { kept, alias } = wireMessages(r.trace);
-  const keptSeqs = new Set(kept.map((e) => e.seq));
+  const keptBySeq = new Map(kept.map((e) => [e.seq, e]));
   const canon = (s: number) => alias.get(s) ?? s;
-  const checks = checksBySeq(r);
+  const checks = checksBySeq(r, alias);
   const findingOn = new Map(view.arrows.filter((a) => a.finding).map((a) => [a.seq, a.finding!]));
   const shown = new Set<number>();
   const sections: string[] = [];
   for (const s of r.steps) {
-    const entries = s.entries.filter((e) => keptSeqs.has(canon(e.seq))).map((e) => kept.find((k) => k.seq === canon(e.seq))!);
+    const entries = s.entries.filter((e) => keptBySeq.has(canon(e.seq))).map((e) => keptBySeq.get(canon(e.seq))!);
     const uniq = [...new Map(entries.map((e) => [e.seq, e])).values()];
     uniq.forEach((e) => shown.add(e.seq));
     const stepFindings = s.findings.filter((f) => !f.actual);

@@ -9,10 +9,8 @@ export function entryHeading(e: TraceEntry): string {
 
 /** The message octets as text; non-printable octets shown as \xNN so garbage is visible, not hidden. */
 export function entryText(e: TraceEntry): string {
-  let out = '';
-  for (const b of e.raw) {
-    if (b === 0x0d) continue;
-    out += b === 0x0a || b === 0x09 || (b >= 0x20 && b < 0x7f) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  }
+  // latin1 maps each octet to the code point of its value, so one regex pass sees the octets; a
+  // per-octet string concatenation here cost 2.7 s of a default run's report work (profiled).
+  const out = e.raw.toString('latin1').replace(/[^\n\t\x20-\x7e]/g, (c) => (c === '\r' ? '' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return `${entryHeading(e)}\n${out}`;
 }
