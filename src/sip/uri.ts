@@ -75,10 +75,11 @@ export function parseUri(text: string): SipUri | null {
   const uri: SipUri = { scheme, host: '', params: {}, headers: {}, raw };
 
   // userinfo ends at an '@'; no unescaped '@' may appear elsewhere (§25.1 hostport, params,
-  // headers), so the first '@' before any '?' is the delimiter.
-  const q0 = rest.indexOf('?');
-  const at = rest.indexOf('@');
-  if (at >= 0 && (q0 < 0 || at < q0)) {
+  // headers), so the first '@' is the delimiter when it comes before any '?', or when everything
+  // before it is userinfo characters ("?" is user-unreserved: RFC 4475 §3.1.1.2's
+  // `sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,...@example.com`).
+  const at = userinfoEnd(rest, 0, rest.length);
+  if (at >= 0) {
     const userinfo = rest.slice(0, at);
     const pc = userinfo.indexOf(':');
     if (pc >= 0) {
@@ -135,6 +136,44 @@ export function parseUri(text: string): SipUri | null {
   return uri;
 }
 
+/**
+ * §25.1 userinfo characters: unreserved, escaped ("%"), user-unreserved ("&" "=" "+" "$" ","
+ * ";" "?" "/"), password ("&" "=" "+" "$" ",") and the ":" between user and password.
+ */
+const USERINFO = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%&=+$,;?/:") USERINFO[c.charCodeAt(0)] = 1;
+
+/**
+ * Index of the '@' ending the userinfo of the URI text [r, end) after "sip:", or -1. The first
+ * '@' counts when no '?' precedes it (the form every URI the harness builds has), or when all of
+ * [r, '@') are userinfo characters, since then the §25.1 grammar can only read it that way.
+ */
+function userinfoEnd(text: string, r: number, end: number): number {
+  let at = text.indexOf('@', r);
+  if (at >= end) at = -1;
+  if (at < 0) return -1;
+  const q0 = text.indexOf('?', r);
+  if (q0 < 0 || q0 >= end || at < q0) return at;
+  for (let j = r; j < at; j++) {
+    const c = text.charCodeAt(j);
+    if (c >= 128 || USERINFO[c] !== 1) return -1;
+  }
+  return at;
+}
+
+/**
+ * For a SIP/SIPS URI that `isParsableUri` accepts: the index of the "?" that starts its headers
+ * (§19.1.1), or -1. A "?" inside the userinfo is a user-unreserved character, not headers.
+ */
+export function sipUriHeadersAt(text: string): number {
+  const end = trimEnd(text, 0, text.length);
+  const colon = text.indexOf(':', trimStart(text, 0, end));
+  if (colon < 0) return -1;
+  const at = userinfoEnd(text, colon + 1, end);
+  const q = text.indexOf('?', at >= 0 ? at + 1 : colon + 1);
+  return q >= 0 && q < end ? q : -1;
+}
+
 function isAlpha(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
@@ -168,13 +207,10 @@ export function isParsableUri(text: string): boolean {
   if ((text.charCodeAt(b) | 0x20) !== 0x73 || (text.charCodeAt(b + 1) | 0x20) !== 0x69 || (text.charCodeAt(b + 2) | 0x20) !== 0x70) return true;
   if (sl === 4 && (text.charCodeAt(b + 3) | 0x20) !== 0x73) return true;
 
-  // rest = text[r, end). userinfo: the first '@' before any '?'.
+  // rest = text[r, end). userinfo: as `parseUri` finds it.
   let r = colon + 1;
-  let q0 = text.indexOf('?', r);
-  if (q0 >= end) q0 = -1;
-  let at = text.indexOf('@', r);
-  if (at >= end) at = -1;
-  if (at >= 0 && (q0 < 0 || at < q0)) {
+  const at = userinfoEnd(text, r, end);
+  if (at >= 0) {
     // user = userinfo up to its first ':' (or all of it) must be non-empty.
     if (at === r || text.charCodeAt(r) === 0x3a) return false;
     r = at + 1;

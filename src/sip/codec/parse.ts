@@ -14,10 +14,12 @@
  */
 import { isAscii } from 'node:buffer';
 import type { HeaderField, SipMessage } from '../message';
-import type { Diagnostic, Severity } from './diagnostic';
+import type { Diagnostic } from './diagnostic';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits';
 import { RULE } from './rules';
 import { checkSemanticsInto, headerKind, H_CONTENT_LENGTH } from '../lint/semantics';
+import { bareCtlAt, scanOctets, OCT_CTL, OCT_HIGH, OCT_LONE_CR } from './octets';
+import { diag, isToken, parseStartLine, trimWs, utf8, HT, SP, TOKEN } from './start-line';
 
 export type ParseMode = 'strict' | 'lenient';
 export type { ParseLimits } from './limits';
@@ -52,109 +54,14 @@ export interface ParseResult {
   headerLines?: number[];
 }
 
-const SP = 0x20;
-const HT = 0x09;
 const CR = 0x0d;
 const LF = 0x0a;
-const HIGH = /[\x80-\xff]/;
-const CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
-
-/** `scanOctets` bits: a CTL (§25.1, %x00-1F / %x7F) other than HTAB, CR, LF; a non-ASCII octet; a CR not followed by LF. */
-const OCT_CTL = 1;
-const OCT_HIGH = 2;
-const OCT_LONE_CR = 4;
-
-/** Class of one octet at `j` of [.., e) for `scanOctets` (LF ends lines, HTAB is LWS: both fine). */
-function octetClass(b: Buffer, j: number, e: number): number {
-  const c = b[j]!;
-  if (c < 0x20) {
-    if (c === CR) return j + 1 < e && b[j + 1] === LF ? 0 : OCT_LONE_CR;
-    return c === HT || c === LF ? 0 : OCT_CTL;
-  }
-  return c < 0x7f ? 0 : c === 0x7f ? OCT_CTL : OCT_HIGH;
-}
-
-/**
- * One pass over the header-section octets [s, e) answering what strict mode needs before looking
- * at any line: are there CTLs or lone CRs (then each value is checked, §25.1 TEXT-UTF8char
- * excludes CTL) and non-ASCII octets (then values are UTF-8 decoded and validated)? Reads four
- * octets at a time: a word can only hold such an octet if one of its bytes is below 0x20 or
- * above 0x7E, which the classic SWAR tests decide exactly ((w - 0x20..) & ~w flags a byte
- * below 0x20, w flags >= 0x80, w + 0x01.. flags 0x7F); only flagged words (in practice those
- * holding CR LF) are looked at octet by octet.
- */
-function scanOctets(b: Buffer, s: number, e: number): number {
-  let r = 0;
-  let i = s;
-  const off = b.byteOffset;
-  while (i < e && ((off + i) & 3) !== 0) r |= octetClass(b, i++, e);
-  const words = (e - i) >> 2;
-  if (words > 0) {
-    const w32 = new Int32Array(b.buffer, off + i, words);
-    for (let k = 0; k < words; k++) {
-      const w = w32[k]!;
-      if ((((w - 0x20202020) & ~w) | w | (w + 0x01010101)) & 0x80808080) {
-        const j = i + (k << 2);
-        r |= octetClass(b, j, e) | octetClass(b, j + 1, e) | octetClass(b, j + 2, e) | octetClass(b, j + 3, e);
-      }
-    }
-    i += words << 2;
-  }
-  while (i < e) r |= octetClass(b, i++, e);
-  return r;
-}
-
-/** ASCII case-insensitive "SIP/" at the start of `s` (the start line is latin1 text: no other character upper-cases to these). */
-function startsWithSipSlash(s: string): boolean {
-  return s.length >= 4 && (s.charCodeAt(0) | 0x20) === 0x73 && (s.charCodeAt(1) | 0x20) === 0x69
-    && (s.charCodeAt(2) | 0x20) === 0x70 && s.charCodeAt(3) === 0x2f;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (§25.1; "SIP" case-insensitive). */
-function isVersion(s: string): boolean {
-  if (!startsWithSipSlash(s)) return false;
-  let i = 4;
-  const a = i;
-  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-  if (i === a || s.charCodeAt(i) !== 0x2e) return false;
-  const b = ++i;
-  while (i < s.length && isDigit(s.charCodeAt(i))) i++;
-  return i > b && i === s.length;
-}
 
 /** A copy of input[a, b): the message must not keep the caller's (possibly reused) buffer alive. */
 function copyOut(input: Buffer, a: number, b: number): Buffer {
   const out = Buffer.allocUnsafe(b - a);
   input.copy(out, 0, a, b);
   return out;
-}
-
-function diag(rule: string, severity: Severity, message: string, line = 0, column = 0): Diagnostic {
-  return { rule, severity, message, line, column };
-}
-
-/** Trim SP/HTAB only: JS `trim()` would also eat 0xA0, the last octet of UTF-8 sequences like "à" (C3 A0). */
-function trimWs(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && (s.charCodeAt(a) === SP || s.charCodeAt(a) === HT)) a++;
-  while (b > a && (s.charCodeAt(b - 1) === SP || s.charCodeAt(b - 1) === HT)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
-const TOKEN = new Uint8Array(256);
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`\'~') TOKEN[c.charCodeAt(0)] = 1;
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] !== 1) return false;
-  }
-  return true;
 }
 
 /** Content-Length value: 1 to 15 digits (§20.14; 15 keeps it an exact JS number). */
@@ -165,100 +72,6 @@ function isLengthDigits(v: string): boolean {
     if (c < 0x30 || c > 0x39) return false;
   }
   return true;
-}
-
-/** Decode latin1-held octets as UTF-8; in strict mode report malformed sequences (§25 TEXT-UTF8char). */
-function utf8(s: string, strict: boolean, diags: Diagnostic[], line: number): string {
-  if (!HIGH.test(s)) return s;
-  const out = Buffer.from(s, 'latin1').toString('utf8');
-  if (strict && out.includes('\ufffd') && !s.includes('\xef\xbf\xbd')) {
-    diags.push(diag(RULE.utf8, 'error', 'the text is not valid UTF-8', line, 1));
-  }
-  return out;
-}
-
-interface StartLine {
-  kind: 'request' | 'response';
-  method: string;
-  uri: string;
-  status: number;
-  reason: string;
-  version: string;
-}
-
-function parseStartLine(line: string, strict: boolean, diags: Diagnostic[], ln: number): StartLine | null {
-  const first = line.charCodeAt(0);
-  if (first === SP || first === HT) {
-    diags.push(diag(RULE.startLine, strict ? 'error' : 'warning', 'the start line begins with whitespace', ln, 1));
-    line = trimWs(line);
-  }
-  // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (§7.2, §25.1).
-  if (startsWithSipSlash(line)) {
-    let i = 4;
-    while (i < line.length && line.charCodeAt(i) !== SP && line.charCodeAt(i) !== HT) i++;
-    const version = line.slice(0, i);
-    let j = i;
-    while (j < line.length && (line.charCodeAt(j) === SP || line.charCodeAt(j) === HT)) j++;
-    if (strict && (j - i !== 1 || line.charCodeAt(i) !== SP)) {
-      diags.push(diag(RULE.startLineSpacing, 'error', 'the version and status code must be separated by exactly one space', ln, i + 1));
-    }
-    const code = line.slice(j, j + 3);
-    const after = line.charCodeAt(j + 3);
-    if (code.length !== 3 || !isDigit(code.charCodeAt(0)) || !isDigit(code.charCodeAt(1)) || !isDigit(code.charCodeAt(2))
-      || (j + 3 < line.length && after !== SP && after !== HT)) {
-      diags.push(diag(RULE.statusCode, 'error', 'the status line has no three-digit status code', ln, j + 1));
-      return null;
-    }
-    if (strict && !isVersion(version)) {
-      diags.push(diag(RULE.versionGrammar, 'error', `"${version}" is not a SIP version of the form SIP/1.0`, ln, 1));
-    }
-    let reason = '';
-    if (j + 3 >= line.length) {
-      if (strict) diags.push(diag(RULE.reasonPhrase, 'warning', 'the status code must be followed by a space, even when the reason phrase is empty', ln, j + 4));
-    } else reason = line.slice(j + 4);
-    return { kind: 'response', method: '', uri: '', status: Number(code), reason: utf8(reason, strict, diags, ln), version };
-  }
-  // Request-Line = Method SP Request-URI SP SIP-Version (§7.1, §25.1).
-  // Up to four whitespace-separated parts, kept as offsets: three is a request line.
-  let parts = 0;
-  let m0 = 0;
-  let m1 = 0;
-  let u0 = 0;
-  let u1 = 0;
-  let v0 = 0;
-  let v1 = 0;
-  let i = 0;
-  const len = line.length;
-  while (i < len && parts < 4) {
-    while (i < len && (line.charCodeAt(i) === SP || line.charCodeAt(i) === HT)) i++;
-    const s = i;
-    while (i < len && line.charCodeAt(i) !== SP && line.charCodeAt(i) !== HT) i++;
-    if (i > s) {
-      if (parts === 0) { m0 = s; m1 = i; } else if (parts === 1) { u0 = s; u1 = i; } else if (parts === 2) { v0 = s; v1 = i; }
-      parts++;
-    }
-  }
-  if (parts !== 3) {
-    diags.push(diag(RULE.startLine, 'error', parts > 3
-      ? 'the request line has more than three parts (a space inside the Request-URI?)'
-      : 'the first line is neither a request line (METHOD URI SIP/2.0) nor a status line (SIP/2.0 CODE reason)', ln, 1));
-    return null;
-  }
-  const method = line.slice(m0, m1);
-  const uri = line.slice(u0, u1);
-  const version = line.slice(v0, v1);
-  if (!isVersion(version)) {
-    diags.push(diag(RULE.versionGrammar, 'error', `"${version}" is not a SIP version; a request line ends with SIP/2.0`, ln, line.lastIndexOf(version) + 1));
-    if (!startsWithSipSlash(version)) return null;
-  }
-  if (strict) {
-    // Exactly "Method SP Request-URI SP SIP-Version", nothing before or after.
-    if (m0 !== 0 || u0 !== m1 + 1 || line.charCodeAt(m1) !== SP || v0 !== u1 + 1 || line.charCodeAt(u1) !== SP || v1 !== len) {
-      diags.push(diag(RULE.startLineSpacing, 'error', 'the request line parts must be separated by exactly one space, with nothing before or after', ln, 1));
-    }
-    if (!isToken(method)) diags.push(diag(RULE.method, 'error', `the method "${method}" contains characters not allowed in a token`, ln, 1));
-  }
-  return { kind: 'request', method, uri, status: 0, reason: '', version };
 }
 
 function countLines(input: Buffer, end: number): number {
@@ -375,7 +188,7 @@ function parseInner(input: Buffer, options: ParseOptions): ParseResult {
         continue;
       }
       if (more.length > 0) last.value = last.value.length > 0 ? `${last.value} ${hasHigh ? utf8(more, strict, diags, ln) : more}` : more;
-      if (checkCtl && CTL.test(more)) diags.push(diag(RULE.headerCtl, 'error', `the ${last.name} header contains control characters`, ln, 1));
+      if (checkCtl && bareCtlAt(more) >= 0) diags.push(diag(RULE.headerCtl, 'error', `the ${last.name} header contains control characters`, ln, 1));
       continue;
     }
     // One pass finds the colon and learns whether everything before it is token characters
@@ -406,7 +219,7 @@ function parseInner(input: Buffer, options: ParseOptions): ParseResult {
     while (vs < ve && (input[vs] === SP || input[vs] === HT)) vs++;
     while (ve > vs && (input[ve - 1] === SP || input[ve - 1] === HT)) ve--;
     const raw = text.slice(vs - start, ve - start);
-    if (checkCtl && CTL.test(raw)) diags.push(diag(RULE.headerCtl, 'error', `the ${name} header contains control characters`, ln, colon - ls + 2));
+    if (checkCtl && bareCtlAt(raw) >= 0) diags.push(diag(RULE.headerCtl, 'error', `the ${name} header contains control characters`, ln, colon - ls + 2));
     const field: HeaderField = { name, value: hasHigh ? utf8(raw, strict, diags, ln) : raw };
     headers.push(field);
     headerLines.push(ln);

@@ -8,7 +8,7 @@
  */
 import type { SipMessage } from '../message';
 import { header } from '../message';
-import { formatParams, isWs, parseParams, quote, quotedEnd, readQuoted, scanParams, skipWs, trimEnd, trimStart, PARAMS_BAD, type Params } from './lex';
+import { formatParams, isTokenCode, isWs, parseParams, quote, quotedEnd, readQuoted, scanParams, skipWs, trimEnd, trimStart, PARAMS_BAD, type Params } from './lex';
 
 export interface NameAddr {
   /** Display name, unquoted (quoted-pairs resolved) when it was a quoted-string. */
@@ -140,4 +140,52 @@ export function toTag(msg: Pick<SipMessage, 'headers'>): string | null {
 export function callId(msg: Pick<SipMessage, 'headers'>): string | null {
   const v = header(msg, 'call-id')?.trim();
   return v ? v : null;
+}
+
+/** `nameAddrGrammarIssue` codes (low two bits of its result). */
+export const NA_ANGLE_SPACE = 1;
+export const NA_DISPLAY_NAME = 2;
+export const NA_ADDR_SPEC_RESERVED = 3;
+
+function isTokenOrWs(c: number): boolean {
+  return c === 0x20 || c === 0x09 || isTokenCode(c);
+}
+
+/**
+ * §25.1 details `nameAddrShape` leaves to the strict checks, for a value it accepted: -1 when
+ * none is broken, else `(index << 2) | code` with `index` into `value`:
+ * - NA_ANGLE_SPACE: whitespace just inside "<" or ">" (LAQUOT = SWS "<", RAQUOT = ">" SWS: the
+ *   addr-spec itself has none; RFC 4475 §3.1.2.14 `< sip:t.watson@example.org >`);
+ * - NA_DISPLAY_NAME: an unquoted display-name that is not *(token LWS) (RFC 4475 §3.1.2.15
+ *   `Bell, Alexander <sip:...>`; a token run straight into "<" is accepted, §3.1.1.6);
+ * - NA_ADDR_SPEC_RESERVED (`bracketsRule`): an addr-spec URI holding "?" or ","; RFC 3261 §20.10:
+ *   such a URI MUST be enclosed in "<" ">" (RFC 4475 §3.1.2.13 `Contact: sip:user@example.com?Route=...`).
+ */
+export function nameAddrGrammarIssue(value: string, start = 0, end = value.length, bracketsRule = true): number {
+  const e = trimEnd(value, start, end);
+  const b = trimStart(value, start, e);
+  let lt = -1;
+  if (value.charCodeAt(b) === 0x22) {
+    lt = value.indexOf('<', quotedEnd(value, b, e));
+  } else {
+    const l = value.indexOf('<', b);
+    const semi = value.indexOf(';', b);
+    if (l >= 0 && l < e && (semi < 0 || l < semi)) {
+      lt = l;
+      for (let j = b; j < l; j++) if (!isTokenOrWs(value.charCodeAt(j))) return (j << 2) | NA_DISPLAY_NAME;
+    }
+  }
+  if (lt >= 0) {
+    const gt = value.indexOf('>', lt);
+    if (isWs(value.charCodeAt(lt + 1))) return ((lt + 1) << 2) | NA_ANGLE_SPACE;
+    if (gt > lt + 1 && isWs(value.charCodeAt(gt - 1))) return ((gt - 1) << 2) | NA_ANGLE_SPACE;
+    return -1;
+  }
+  if (!bracketsRule) return -1;
+  for (let j = b; j < e; j++) {
+    const c = value.charCodeAt(j);
+    if (c === 0x3b || c === 0x20 || c === 0x09) break;
+    if (c === 0x3f || c === 0x2c) return (j << 2) | NA_ADDR_SPEC_RESERVED;
+  }
+  return -1;
 }

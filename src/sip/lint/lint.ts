@@ -1,21 +1,36 @@
 /**
  * `cpm-conformance lint`: judge raw SIP messages — one file = one UDP datagram (RFC 3261 §18.3),
  * or every SIP message of a pcap/pcapng capture — with the strict parser, and report each
- * diagnostic with where it is. A message is well formed when the parser produced it and found
- * no error-severity diagnostic (warnings and infos are shown but do not fail).
+ * diagnostic with where it is.
+ *
+ * Verdicts (RFC 4475's three families): `valid` — the parser produced the message and found no
+ * error (warnings and infos are shown but do not fail); `invalid` — an error of grammar, value
+ * range or framing (RFC 4475 §3.1.2); `semantic` — syntactically valid, but an error of meaning
+ * (RFC 4475 §3.3: missing or repeated single-valued headers, a REGISTER whose To is no SIP URI).
  */
 import { readFileSync } from 'node:fs';
 import { parseMessage } from '../codec/parse';
 import type { Diagnostic } from '../codec/diagnostic';
+import { SEMANTIC_RULES } from '../codec/rules';
 import { readPcap } from '../pcap/reader';
+
+export type LintVerdict = 'valid' | 'invalid' | 'semantic';
+
+/** A diagnostic placed in the octets: `offset` is the 0-based octet of `line`:`column` in the message's input (-1 when not tied to a place). */
+export interface LintFinding extends Diagnostic {
+  kind: 'syntax' | 'semantic';
+  offset: number;
+}
 
 export interface LintedMessage {
   /** File name, with `#<record index>` and the flow for messages from a capture. */
   source: string;
   /** `INVITE sip:...` / `200 OK`, or `(not SIP)` when no message could be parsed. */
   summary: string;
-  diagnostics: Diagnostic[];
+  diagnostics: LintFinding[];
+  /** No error-severity finding (the verdict is `valid`). */
   wellFormed: boolean;
+  verdict: LintVerdict;
 }
 
 export interface LintOutcome {
@@ -24,16 +39,31 @@ export interface LintOutcome {
   problems: string[];
 }
 
+/** 0-based octet offset of 1-based `line`:`column` in `raw` (lines end with LF, as the parser counts them). */
+function offsetOf(raw: Buffer, line: number, column: number): number {
+  if (line < 1) return -1;
+  let at = 0;
+  for (let l = 1; l < line; l++) {
+    const lf = raw.indexOf(0x0a, at);
+    if (lf < 0) return -1;
+    at = lf + 1;
+  }
+  return Math.min(at + Math.max(column, 1) - 1, raw.length);
+}
+
 /** Lint one message's octets. `stream` = it came from a TCP stream (Content-Length is mandatory). */
 export function lintMessage(raw: Buffer, source: string, stream = false): LintedMessage {
   const r = parseMessage(raw, { mode: 'strict', framing: stream ? 'stream' : 'datagram' });
-  const diagnostics = [...r.diagnostics];
+  const diagnostics: Diagnostic[] = [...r.diagnostics];
   if (r.needMore) {
     diagnostics.push({ rule: 'RFC3261-18.3-incomplete', severity: 'error', message: 'the stream ended inside this message (fewer octets than the header section and Content-Length need)', line: 0, column: 0 });
   }
+  const findings: LintFinding[] = diagnostics.map((d) => ({ ...d, kind: SEMANTIC_RULES.has(d.rule) ? 'semantic' : 'syntax', offset: offsetOf(raw, d.line, d.column) }));
   const m = r.message;
   const summary = m === null ? '(not SIP)' : m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status} ${m.reason}`;
-  return { source, summary, diagnostics, wellFormed: m !== null && !diagnostics.some((d) => d.severity === 'error') };
+  const errors = findings.filter((d) => d.severity === 'error');
+  const verdict: LintVerdict = m === null || errors.some((d) => d.kind === 'syntax') ? 'invalid' : errors.length > 0 ? 'semantic' : 'valid';
+  return { source, summary, diagnostics: findings, wellFormed: verdict === 'valid', verdict };
 }
 
 export function lintFiles(files: readonly string[], options: { pcap?: boolean } = {}): LintOutcome {
@@ -59,15 +89,28 @@ export function lintFiles(files: readonly string[], options: { pcap?: boolean } 
   return out;
 }
 
-/** Human-readable report, one line per diagnostic: `source:line:column: severity rule: message`. */
+const LABEL: Record<LintVerdict, string> = { valid: 'ok', invalid: 'NOT WELL FORMED', semantic: 'WELL FORMED, SEMANTICALLY WRONG' };
+
+/** Human-readable report, one line per diagnostic: `source:line:column: severity rule: message (octet N)`. */
 export function formatLint(outcome: LintOutcome): string {
   const lines: string[] = [];
   for (const m of outcome.messages) {
-    lines.push(`${m.source}: ${m.wellFormed ? 'ok' : 'NOT WELL FORMED'} — ${m.summary}`);
-    for (const d of m.diagnostics) lines.push(`  ${m.source}:${d.line}:${d.column}: ${d.severity} ${d.rule}: ${d.message}`);
+    lines.push(`${m.source}: ${LABEL[m.verdict]} — ${m.summary}`);
+    for (const d of m.diagnostics) lines.push(`  ${m.source}:${d.line}:${d.column}: ${d.severity} ${d.rule}: ${d.message}${d.offset >= 0 ? ` (octet ${d.offset})` : ''}`);
   }
   for (const p of outcome.problems) lines.push(p);
-  const bad = outcome.messages.filter((m) => !m.wellFormed).length;
-  lines.push(`${outcome.messages.length} message(s), ${bad} not well formed`);
+  const invalid = outcome.messages.filter((m) => m.verdict === 'invalid').length;
+  const semantic = outcome.messages.filter((m) => m.verdict === 'semantic').length;
+  lines.push(`${outcome.messages.length} message(s), ${invalid} not well formed${semantic > 0 ? `, ${semantic} semantically wrong` : ''}`);
   return lines.join('\n') + '\n';
+}
+
+/** Machine-readable report for CI: one JSON object per message, one per line (JSON Lines). */
+export function formatLintJson(outcome: LintOutcome): string {
+  return outcome.messages.map((m) => JSON.stringify({
+    source: m.source,
+    summary: m.summary,
+    verdict: m.verdict,
+    findings: m.diagnostics.map((d) => ({ rule: d.rule, severity: d.severity, kind: d.kind, line: d.line, column: d.column, offset: d.offset, message: d.message })),
+  })).map((l) => l + '\n').join('');
 }

@@ -10,6 +10,7 @@ import { nameAddrShape, NAME_ADDR_BAD, NAME_ADDR_TAG } from '../headers/name-add
 import { viaShape, VIA_BAD, VIA_NO_BRANCH } from '../headers/via';
 import { isParsableContentType } from '../headers/content';
 import { isParsableUri } from '../uri';
+import { checkDate, checkInviteAccept, checkNameAddrGrammar, checkRegisterTo, checkRequestUri, checkRequire, checkViaField } from './fields';
 
 /*
  * Header kinds: the header fields these checks look at, as small integers. The parser classifies
@@ -30,14 +31,19 @@ export const H_CONTENT_LENGTH = 10;
 export const H_CONTACT = 11;
 export const H_ROUTE = 12;
 export const H_RECORD_ROUTE = 13;
-const KINDS = 14;
+export const H_DATE = 14;
+export const H_ACCEPT = 15;
+export const H_REQUIRE = 16;
+export const H_PROXY_REQUIRE = 17;
+const KINDS = 18;
 
-const DISPLAY = ['', 'To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via', 'Content-Type', 'Expires', 'Min-Expires', 'Content-Length', 'Contact', 'Route', 'Record-Route'];
+const DISPLAY = ['', 'To', 'From', 'CSeq', 'Call-ID', 'Max-Forwards', 'Via', 'Content-Type', 'Expires', 'Min-Expires', 'Content-Length', 'Contact', 'Route', 'Record-Route',
+  'Date', 'Accept', 'Require', 'Proxy-Require'];
 /** §8.1.1: the six header fields every request carries; §8.2.6.2/§20: what responses copy. */
 const REQUEST_MANDATORY = [H_TO, H_FROM, H_CSEQ, H_CALL_ID, H_MAX_FORWARDS, H_VIA];
 const RESPONSE_MANDATORY = [H_VIA, H_FROM, H_TO, H_CALL_ID, H_CSEQ];
 /** Header fields that may appear once only (§7.3.1: only comma-list headers may repeat); Content-Length repeats are the framer's business. */
-const SINGLE = [false, true, true, true, true, true, false, true, true, true, false, false, false, false];
+const SINGLE = [false, true, true, true, true, true, false, true, true, true, false, false, false, false, false, false, false, false];
 
 /** ASCII case-insensitive `name.toLowerCase() === want` for `want` lower-case ASCII (see lex.ts on why ASCII suffices). */
 function is(name: string, want: string): boolean {
@@ -75,12 +81,15 @@ export function headerKind(name: string): number {
     case 4: {
       const c = name.charCodeAt(0) | 0x20;
       if (c === 0x66) return name === 'From' || is(name, 'from') ? H_FROM : H_OTHER;
+      if (c === 0x64) return name === 'Date' || is(name, 'date') ? H_DATE : H_OTHER;
       return c === 0x63 && (name === 'CSeq' || is(name, 'cseq')) ? H_CSEQ : H_OTHER;
     }
     case 5: return name === 'Route' || is(name, 'route') ? H_ROUTE : H_OTHER;
+    case 6: return name === 'Accept' || is(name, 'accept') ? H_ACCEPT : H_OTHER;
     case 7: {
       const c = name.charCodeAt(0) | 0x20;
       if (c === 0x65) return name === 'Expires' || is(name, 'expires') ? H_EXPIRES : H_OTHER;
+      if (c === 0x72) return name === 'Require' || is(name, 'require') ? H_REQUIRE : H_OTHER;
       if (c !== 0x63) return H_OTHER;
       if (name === 'Call-ID' || is(name, 'call-id')) return H_CALL_ID;
       return name === 'Contact' || is(name, 'contact') ? H_CONTACT : H_OTHER;
@@ -92,6 +101,7 @@ export function headerKind(name: string): number {
       if (c === 0x63) return name === 'Content-Type' || is(name, 'content-type') ? H_CONTENT_TYPE : H_OTHER;
       return c === 0x72 && (name === 'Record-Route' || is(name, 'record-route')) ? H_RECORD_ROUTE : H_OTHER;
     }
+    case 13: return (name.charCodeAt(0) | 0x20) === 0x70 && (name === 'Proxy-Require' || is(name, 'proxy-require')) ? H_PROXY_REQUIRE : H_OTHER;
     case 14: return (name.charCodeAt(0) | 0x20) === 0x63 && (name === 'Content-Length' || is(name, 'content-length')) ? H_CONTENT_LENGTH : H_OTHER;
     default: return H_OTHER;
   }
@@ -157,7 +167,9 @@ export function checkSemanticsInto(msg: SipMessage, kinds: ArrayLike<number>, he
   const mandatory = request ? REQUEST_MANDATORY : RESPONSE_MANDATORY;
   for (let m = 0; m < mandatory.length; m++) {
     const k = mandatory[m]!;
-    if (COUNT[k] === 0) diag(out, 'RFC3261-8.1.1-missing-header', 'error', `the mandatory ${DISPLAY[k]} header is missing`, startLine);
+    // Max-Forwards absent is RFC 2543 syntax that RFC 4475 §3.4.1 asks elements to accept (a proxy
+    // adds one, RFC 3261 §16.6 step 3): a warning, not an error.
+    if (COUNT[k] === 0) diag(out, 'RFC3261-8.1.1-missing-header', k === H_MAX_FORWARDS ? 'warning' : 'error', `the mandatory ${DISPLAY[k]} header is missing`, startLine);
   }
 
   // Duplicates, reported in order of each header's first appearance.
@@ -176,8 +188,10 @@ export function checkSemanticsInto(msg: SipMessage, kinds: ArrayLike<number>, he
     diag(out, 'RFC3261-21-status-range', 'error', `status code ${msg.status} is outside 100–699`, startLine);
   }
 
-  if (msg.kind === 'request' && !requestUriOk(msg.uri)) {
-    diag(out, 'RFC3261-25-request-uri', 'error', `the Request-URI "${msg.uri}" is not a well-formed URI`, startLine, msg.method.length + 2);
+  if (msg.kind === 'request') {
+    const u = requestUriOk(msg.uri);
+    if (u === URI_BAD) diag(out, 'RFC3261-25-request-uri', 'error', `the Request-URI "${msg.uri}" is not a well-formed URI`, startLine, msg.method.length + 2);
+    else checkRequestUri(msg.method, msg.uri, u === URI_SIP, startLine, out);
   }
 
   let idx = FIRST[H_CSEQ]!;
@@ -189,6 +203,10 @@ export function checkSemanticsInto(msg: SipMessage, kinds: ArrayLike<number>, he
     const n = digitsValue(v);
     if (n < 0) diag(out, 'RFC3261-25-max-forwards', 'error', `Max-Forwards "${v}" is not a number`, headerLines[idx] ?? 0);
     else if (n > 255) diag(out, 'RFC3261-8.1.1.6-max-forwards-range', 'error', `Max-Forwards ${v} is above 255`, headerLines[idx] ?? 0);
+    else if (n === 0 && request) {
+      // RFC 4475 §3.3.11: legal; a proxy answers 483 instead of forwarding, a UAS processes it.
+      diag(out, 'RFC3261-16.3-max-forwards-zero', 'info', 'Max-Forwards is 0: a proxy will not forward this request (it answers 483 Too Many Hops); a UAS processes it', headerLines[idx] ?? 0);
+    }
   }
 
   idx = FIRST[H_CALL_ID]!;
@@ -210,8 +228,11 @@ export function checkSemanticsInto(msg: SipMessage, kinds: ArrayLike<number>, he
     const v = hs[idx]!.value;
     const shape = nameAddrShape(v);
     if (shape === NAME_ADDR_BAD) diag(out, 'RFC3261-25-name-addr', 'error', `the ${DISPLAY[k]} header "${v}" is not a valid name-addr or addr-spec`, headerLines[idx] ?? 0);
-    else if (k === H_FROM && request && shape !== NAME_ADDR_TAG) {
-      diag(out, 'RFC3261-8.1.1.3-from-tag', 'error', 'the From header has no tag parameter', headerLines[idx] ?? 0);
+    else {
+      checkNameAddrGrammar(DISPLAY[k]!, v, 0, v.length, headerLines[idx] ?? 0, out, true);
+      // RFC 2543 requests carry no From tag; RFC 4475 §3.4.1 asks elements to accept them.
+      if (k === H_FROM && request && shape !== NAME_ADDR_TAG) diag(out, 'RFC3261-8.1.1.3-from-tag', 'warning', 'the From header has no tag parameter', headerLines[idx] ?? 0);
+      if (k === H_TO && request && msg.method === 'REGISTER') checkRegisterTo(v, headerLines[idx] ?? 0, out);
     }
   }
 
@@ -242,6 +263,23 @@ export function checkSemanticsInto(msg: SipMessage, kinds: ArrayLike<number>, he
 
   idx = FIRST[H_EXPIRES]!;
   if (idx >= 0 && digitsValue(hs[idx]!.value) < 0) diag(out, 'RFC3261-25-expires', 'error', `Expires "${hs[idx]!.value}" is not a number of seconds`, headerLines[idx] ?? 0);
+
+  if (FIRST[H_DATE]! >= 0 || FIRST[H_ACCEPT]! >= 0 || FIRST[H_REQUIRE]! >= 0 || FIRST[H_PROXY_REQUIRE]! >= 0 || COUNT[H_VIA]! > 0) checkOthers(msg, kinds, headerLines, out);
+}
+
+/** Date, Accept, Require, Proxy-Require and the Via details of fields.ts, in wire order. */
+function checkOthers(msg: SipMessage, kinds: ArrayLike<number>, headerLines: readonly number[], out: Diagnostic[]): void {
+  const hs = msg.headers;
+  const request = msg.kind === 'request';
+  const top = FIRST[H_VIA]!;
+  for (let i = 0; i < hs.length; i++) {
+    const k = kinds[i]!;
+    const line = headerLines[i] ?? 0;
+    if (k === H_VIA) checkViaField(hs[i]!.value, line, request && i === top, out);
+    else if (k === H_DATE) checkDate(hs[i]!.value, line, out);
+    else if (k === H_ACCEPT && request && msg.method === 'INVITE') checkInviteAccept(hs[i]!.value, line, out);
+    else if ((k === H_REQUIRE || k === H_PROXY_REQUIRE) && request) checkRequire(DISPLAY[k]!, hs[i]!.value, line, out);
+  }
 }
 
 /**
@@ -287,36 +325,45 @@ function checkElement(out: Diagnostic[], kind: number, v: string, a: number, b: 
   if (kind === H_VIA) {
     const shape = viaShape(v, a, b);
     if (shape === VIA_BAD) diag(out, 'RFC3261-25-via', 'error', `the Via value "${v.slice(a, b)}" is not SIP/2.0/TRANSPORT host[:port][;params]`, line);
-    else if (topBranch && shape === VIA_NO_BRANCH) diag(out, 'RFC3261-8.1.1.7-via-branch', 'error', 'the top Via has no branch parameter', line);
+    // RFC 2543 requests carry no branch; §8.1.1.7 / §17.2.3 keep them legal (RFC 4475 §3.1.1.7, §3.4.1).
+    else if (topBranch && shape === VIA_NO_BRANCH) diag(out, 'RFC3261-8.1.1.7-via-branch', 'warning', 'the top Via has no branch parameter', line);
     return;
   }
   if (kind === H_CONTACT && b - a === 1 && v.charCodeAt(a) === 0x2a) return; // Contact: * (§10.2.2)
   if (nameAddrShape(v, a, b) === NAME_ADDR_BAD) diag(out, 'RFC3261-25-name-addr', 'error', `the ${DISPLAY[kind]} value "${v.slice(a, b)}" is not a valid name-addr or addr-spec`, line);
+  else checkNameAddrGrammar(DISPLAY[kind]!, v, a, b, line, out, kind === H_CONTACT);
 }
 
 
+const URI_BAD = 0;
+const URI_SIP = 1;
+const URI_OTHER = 2;
+
 /**
- * The Request-URI has an RFC 3986 scheme and, for sip/sips, parses as a SIP-URI (§19.1, §25.1).
- * ASCII schemes take the scan; anything else takes the original lower-case-and-regex route,
- * where `toLowerCase()` Unicode rules apply.
+ * The Request-URI has an RFC 3986 scheme and, for sip/sips, parses as a SIP-URI (§19.1, §25.1):
+ * URI_BAD when not, else URI_SIP or URI_OTHER. ASCII schemes take the scan; anything else takes
+ * the original lower-case-and-regex route, where `toLowerCase()` Unicode rules apply.
  */
-function requestUriOk(uri: string): boolean {
+function requestUriOk(uri: string): number {
   const colon = uri.indexOf(':');
-  if (colon <= 0) return false;
+  if (colon <= 0) return URI_BAD;
   let ascii = true;
   for (let j = 0; j < colon; j++) if (uri.charCodeAt(j) >= 0x80) { ascii = false; break; }
   if (!ascii) {
     const scheme = uri.slice(0, colon).toLowerCase();
-    return /^[a-z][a-z0-9+.-]*$/.test(scheme) && !((scheme === 'sip' || scheme === 'sips') && !isParsableUri(uri));
+    if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return URI_BAD;
+    const sip = scheme === 'sip' || scheme === 'sips';
+    return sip && !isParsableUri(uri) ? URI_BAD : sip ? URI_SIP : URI_OTHER;
   }
-  if (!isAsciiLetter(uri.charCodeAt(0))) return false;
+  if (!isAsciiLetter(uri.charCodeAt(0))) return URI_BAD;
   for (let j = 1; j < colon; j++) {
     const c = uri.charCodeAt(j);
-    if (!(isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return false;
+    if (!(isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return URI_BAD;
   }
   const isSip = (colon === 3 || colon === 4) && (uri.charCodeAt(0) | 0x20) === 0x73 && (uri.charCodeAt(1) | 0x20) === 0x69
     && (uri.charCodeAt(2) | 0x20) === 0x70 && (colon === 3 || (uri.charCodeAt(3) | 0x20) === 0x73);
-  return !isSip || isParsableUri(uri);
+  if (!isSip) return URI_OTHER;
+  return isParsableUri(uri) ? URI_SIP : URI_BAD;
 }
 
 function isAsciiLetter(c: number): boolean {

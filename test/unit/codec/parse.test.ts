@@ -55,7 +55,8 @@ describe('parseMessage: grammar (RFC 3261 §7, §25)', () => {
     const r = parseMessage(Buffer.from(raw), { mode: 'strict' });
     expect(r.message).toMatchObject({ method: 'NEWMETHOD', uri: 'urn:x-foo:bar' });
     expect(header(r.message!, 'x-weird_header.1')).toBe('a,,b  c');
-    expect(rules(r)).toEqual([]);
+    // RFC 4475 §3.3.2: well formed; the only finding is an info that an element may answer 416.
+    expect(r.diagnostics.map((d) => [d.rule, d.severity])).toEqual([['RFC3261-8.2.2.1-uri-scheme', 'info']]);
   });
 
   it('status lines with empty and UTF-8 reason phrases', () => {
