@@ -86,9 +86,18 @@ export function checkViaField(v: string, line: number, top: boolean, out: Diagno
       }
     }
   }
-  if (top && v.indexOf('z9hG4bK') >= 0 && COOKIE_ONLY.test(v.slice(0, endOfFirst(v)))) {
+  if (top && cookieThenDelimiter(v) && COOKIE_ONLY.test(v.slice(0, endOfFirst(v)))) {
     diag(out, RULE.branchCookieOnly, 'warning', 'the top Via branch is the magic cookie z9hG4bK with nothing after it: no transaction identifier (a server may answer 400 or fall back to RFC 2543 matching)', line);
   }
+}
+
+/** Cheap pre-test for COOKIE_ONLY: some "z9hG4bK" is followed by the end, ";", ",", SP or HTAB. */
+function cookieThenDelimiter(v: string): boolean {
+  for (let i = v.indexOf('z9hG4bK'); i >= 0; i = v.indexOf('z9hG4bK', i + 7)) {
+    const n = v.charCodeAt(i + 7);
+    if (Number.isNaN(n) || n === 0x3b || n === 0x2c || n === 0x20 || n === 0x09) return true;
+  }
+  return false;
 }
 
 /** End of the first element of a Via field (its first top-level comma), for the top-Via check. */
@@ -113,10 +122,11 @@ export function checkInviteAccept(v: string, line: number, out: Diagnostic[]): v
 const KNOWN_OPTION_TAGS = new Set(['100rel', 'timer', 'replaces', 'join', 'path', 'gruu', 'outbound', 'precondition', 'norefersub', 'tdialog',
   'from-change', 'histinfo', 'resource-priority', 'sec-agree', 'answermode', 'ice', 'recipient-list-invite', 'recipient-list-subscribe',
   'recipient-list-message', 'pref', 'privacy', 'eventlist', 'early-session', 'multiple-refer', '199', 'explicitsub', 'nosub', 'policy',
-  'record-aware', 'siprec', 'uui', 'sdp-anat', 'target-dialog', 'geolocation-sip', 'geolocation-http', 'rel100', 'events', 'path']);
+  'record-aware', 'siprec', 'uui', 'sdp-anat', 'target-dialog', 'geolocation-sip', 'geolocation-http']);
 
 /** Require / Proxy-Require naming option tags an element is unlikely to support (§8.2.2.3, §16.3: it answers 420 Bad Extension). */
 export function checkRequire(name: string, v: string, line: number, out: Diagnostic[]): void {
+  if (KNOWN_OPTION_TAGS.has(v)) return; // the usual single tag, without splitting
   const unknown = splitList(v).map((t) => t.slice(0, trimEnd(t, 0, t.length))).filter((t) => !KNOWN_OPTION_TAGS.has(t.toLowerCase()));
   if (unknown.length > 0) diag(out, RULE.requireUnknown, 'info', `${name} names extensions that are not registered option tags (${unknown.join(', ')}): an element that does not support them answers 420 Bad Extension`, line);
 }
