@@ -1,6 +1,7 @@
 /**
  * fast-check generators for SIP messages and for mutated octets of a realistic corpus.
- * The corpus is fixtures/messages plus a few RFC 4475-style edge cases written here.
+ * The corpus is fixtures/messages (with the RFC 4475 / RFC 5118 torture messages) plus a few edge
+ * cases written here.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,10 @@ const FIX = join(__dirname, '../../fixtures/messages');
 
 export function corpus(): Buffer[] {
   const files = readdirSync(FIX).filter((n) => n.endsWith('.sip')).map((n) => readFileSync(join(FIX, n)));
+  // The SIP torture tests (RFC 4475, RFC 5118): the edge cases parsers get wrong, to mutate from.
+  for (const dir of ['rfc4475', 'rfc5118']) {
+    for (const n of readdirSync(join(FIX, dir)).sort()) files.push(readFileSync(join(FIX, dir, n)));
+  }
   const extra = [
     'INVITE sip:%61lice@[2001:db8::9]:5060;transport=udp?Subject=x%20y SIP/2.0\r\nv: SIP / 2.0 / UDP [2001:db8::9];branch=z9hG4bK-x\r\nf: "Q \\"x\\"" <sip:a@h>;tag=1\r\nt: sip:b@h\r\ni: a@b\r\nCSeq: 8 INVITE\r\nMax-Forwards: 0\r\nSubject: folded\r\n  across\r\n\tlines\r\nl: 4\r\n\r\n\x00\r\n\x01',
     'SIP/2.0 180 \r\nVia: SIP/2.0/TLS h:5061;branch=z9hG4bK2\r\nFrom: <sips:a@h>;tag=1\r\nTo: <sips:b@h>;tag=2\r\nCall-ID: q\r\nCSeq: 1 INVITE\r\n\r\n',

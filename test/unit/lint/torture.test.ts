@@ -14,6 +14,11 @@ import { runLint } from '../../../bin/commands/lint';
 import { parseMessage } from '../../../src/sip/codec/parse';
 import { TraceRecorder } from '../../../src/sip/transport/trace-recorder';
 import type { Tap, TraceEntry } from '../../../src/sip/transport/tap';
+import { header } from '../../../src/sip/message';
+import { topVia } from '../../../src/sip/headers/via';
+import { cseq } from '../../../src/sip/headers/cseq';
+import { parseNameAddr } from '../../../src/sip/headers/name-addr';
+import { parseUri } from '../../../src/sip/uri';
 
 interface Entry {
   rfc: '4475' | '5118';
@@ -107,6 +112,13 @@ describe.each(TABLE.map((e) => [`${e.rfc} §${e.section} ${e.name}`, e] as const
       // Messages the RFC would have an element accept arrive clean; the semantically wrong ones
       // (insuf, multi01, mcl01, unksm2) and the documented deviation may carry framing errors.
       if (expected(e) === 'valid' && !e.deviation) expect(errors).toEqual([]);
+      // ...and the typed views the transaction layer and the suites read are there.
+      const m = inbound.message!;
+      if (expected(e) !== 'valid') return;
+      expect(topVia(m)).not.toBeNull();
+      expect(cseq(m)).not.toBeNull();
+      for (const h of ['from', 'to']) expect([h, parseNameAddr(header(m, h) ?? '')]).not.toEqual([h, null]);
+      if (m.kind === 'request' && /^sips?:/i.test(m.uri)) expect(parseUri(m.uri)).not.toBeNull();
     });
   }
 });
