@@ -97,6 +97,8 @@ export class Device {
   /** The registrar's domain of the last REGISTER, and the one Call-ID of all the device's REGISTERs (§10.2.4). */
   private registrar?: string;
   private registerCallId?: string;
+  /** Settles when the last registration attempt has its outcome (whatever it is). */
+  registering: Promise<void> = Promise.resolve();
 
   constructor(opts: DeviceOptions) {
     this.responseTimeoutMs = opts.responseTimeoutMs;
@@ -242,7 +244,14 @@ export class Device {
    * one Call-ID and rising CSeq numbers (§10.2.4), so a refresh or removal is ordered after it.
    * A 423 (Interval Too Brief) is retried once with the registrar's Min-Expires (§10.2.8).
    */
-  async register(registrarDomain: string, expires: number): Promise<SipResponse | null> {
+  register(registrarDomain: string, expires: number): Promise<SipResponse | null> {
+    const p = this.doRegister(registrarDomain, expires);
+    // A teardown waits for a registration in flight (challenge and retry included) before removing it.
+    this.registering = p.then(() => undefined, () => undefined);
+    return p;
+  }
+
+  private async doRegister(registrarDomain: string, expires: number): Promise<SipResponse | null> {
     this.registrar = registrarDomain;
     let response = await this.sendRegister(registrarDomain, expires, this.contact);
     if (response?.status === 423) {

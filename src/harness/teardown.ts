@@ -115,9 +115,9 @@ export async function teardownDevices(devices: Device[], entries: () => TraceEnt
       void tx.respond(teardownAnswer(tx.request));
     }
   }
-  // A REGISTER still in flight (an interrupt during registration) settles first, so its binding is removed below.
-  await bounded(Promise.all(devices.flatMap((d) => d.endpoint.liveClientTransactions()
-    .filter((tx) => tx.request.method === 'REGISTER').map((tx) => tx.final))).then(() => sleep(0)), boundMs);
+  // A registration still in flight (an interrupt during registration; a challenge and its retry) settles
+  // first, so the binding it makes is removed below.
+  await bounded(Promise.all(devices.map((d) => d.registering)), 2 * boundMs);
   // §9.1: an invitation still pending is cancelled (once it has a provisional); a 2xx that crosses the CANCEL is closed below.
   await bounded(Promise.all(devices.flatMap((d) => d.endpoint.liveClientTransactions()
     .filter((tx) => tx.request.method === 'INVITE' && !tx.responses.some((r) => r.status >= 200))
