@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseMessage } from '../codec/parse';
 import type { Diagnostic } from '../codec/diagnostic';
-import { SEMANTIC_RULES } from '../codec/rules';
+import { RULE, SEMANTIC_RULES } from '../codec/rules';
 import { readPcap } from '../pcap/reader';
 
 export type LintVerdict = 'valid' | 'invalid' | 'semantic';
@@ -51,6 +51,20 @@ function offsetOf(raw: Buffer, line: number, column: number): number {
   return Math.min(at + Math.max(column, 1) - 1, raw.length);
 }
 
+/**
+ * Line and column of the first Content-Length value in the header section, or null. The parser
+ * ties a truncated body to the start line; lint points at the value that promised the octets.
+ */
+function contentLengthAt(raw: Buffer): { line: number; column: number } | null {
+  const end = raw.indexOf('\r\n\r\n');
+  const lines = raw.toString('latin1', 0, end < 0 ? raw.length : end).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(?:content-length|l)[ \t]*:[ \t]*/i.exec(lines[i]!);
+    if (m) return { line: i + 1, column: m[0].length + 1 };
+  }
+  return null;
+}
+
 /** Lint one message's octets. `stream` = it came from a TCP stream (Content-Length is mandatory). */
 export function lintMessage(raw: Buffer, source: string, stream = false): LintedMessage {
   const r = parseMessage(raw, { mode: 'strict', framing: stream ? 'stream' : 'datagram' });
@@ -58,7 +72,11 @@ export function lintMessage(raw: Buffer, source: string, stream = false): Linted
   if (r.needMore) {
     diagnostics.push({ rule: 'RFC3261-18.3-incomplete', severity: 'error', message: 'the stream ended inside this message (fewer octets than the header section and Content-Length need)', line: 0, column: 0 });
   }
-  const findings: LintFinding[] = diagnostics.map((d) => ({ ...d, kind: SEMANTIC_RULES.has(d.rule) ? 'semantic' : 'syntax', offset: offsetOf(raw, d.line, d.column) }));
+  const findings: LintFinding[] = diagnostics.map((d) => {
+    const at = d.rule === RULE.bodyTruncated ? contentLengthAt(raw) : null;
+    const p = at ? { ...d, ...at } : d;
+    return { ...p, kind: SEMANTIC_RULES.has(d.rule) ? 'semantic' : 'syntax', offset: offsetOf(raw, p.line, p.column) };
+  });
   const m = r.message;
   const summary = m === null ? '(not SIP)' : m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status} ${m.reason}`;
   const errors = findings.filter((d) => d.severity === 'error');

@@ -144,6 +144,10 @@ describe('lint CLI over the torture corpus', () => {
     const esc = objs.find((o) => o.source.endsWith('escruri.sip'))!;
     // "INVITE sip:user@example.com?Route=..." — the "?" is octet 27 of the file.
     expect(esc.findings[0]).toMatchObject({ rule: 'RFC3261-19.1.1-request-uri-headers', severity: 'error', line: 1, column: 28, offset: 27 });
+    // A truncated body is placed at the Content-Length value that promised the missing octets.
+    const clerr = objs.find((o) => o.source.endsWith('clerr.sip'))!;
+    expect(clerr.findings[0]).toMatchObject({ rule: 'RFC3261-18.3-body-truncated', line: 10, column: 17 });
+    expect(readFileSync(join(FIX, 'rfc4475/clerr.sip')).toString('latin1', clerr.findings[0]!['offset'] as number).startsWith('9999\r\n')).toBe(true);
     expect(formatLintJson({ messages: [], problems: [] })).toBe('');
     expect(runLint(files(() => true), false, sink, sink, 'xml')).toBe(2);
   });
