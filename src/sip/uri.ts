@@ -158,7 +158,18 @@ function userinfoEnd(text: string, r: number, end: number): number {
     const c = text.charCodeAt(j);
     if (c >= 128 || USERINFO[c] !== 1) return -1;
   }
-  return at;
+  // The userinfo reading needs a host after the '@' (§25.1 hostport: hostname, IPv4 or "[" IPv6);
+  // without one, the '?' starts the headers, as in every URI read before RFC 4475 §3.1.1.2 was.
+  return startsHost(text, at + 1, end) ? at : -1;
+}
+
+/** Whether [i, end) begins with a §25.1 host: a hostname/IPv4 character up to its end, or "[". */
+function startsHost(text: string, i: number, end: number): boolean {
+  if (i >= end) return false;
+  if (text[i] === '[') return true;
+  let j = i;
+  while (j < end && /[A-Za-z0-9.-]/.test(text[j])) j++;
+  return j > i && (j === end || text[j] === ':' || text[j] === ';' || text[j] === '?' || text[j] === '>' || /\s/.test(text[j]));
 }
 
 /**

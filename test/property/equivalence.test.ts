@@ -75,6 +75,11 @@ describe('optimised strict parser ≡ reference parser', () => {
     for (const b of corpus()) same(b);
   });
 
+  it('regressions found by the fuzz: a "?" before "@" with no host after it is headers, not userinfo', () => {
+    // seed -1036960421: sip:user;ip:user;par?u%40example.net@%xample.com (no §25.1 host after the '@').
+    same(Buffer.from('OPTIONS sip:user;ip:user;par?u%40example.net@%xample.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKkdjuw\r\nl: 0\r\n\r\n'));
+  });
+
   it(`${RUNS} fuzz inputs give identical results in every mode`, () => {
     fc.assert(fc.property(fuzzInput(corpus()), (input) => { same(input); }), { numRuns: RUNS });
   }, 600_000);
