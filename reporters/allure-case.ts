@@ -6,30 +6,22 @@
 import * as path from 'node:path';
 import * as allure from 'allure-js-commons';
 import { Severity } from 'allure-js-commons';
+export { findingText } from './finding-view';
 import type { CaseResult } from '../src/harness/runner';
 import { requirement } from '../src/harness/requirements';
 import type { HarnessTarget } from '../src/harness/target';
 import { entryText } from './sip-text';
-import type { Finding } from '../src/harness/finding';
+import { findingText } from './finding-view';
 import { buildCaseArtifacts, type CaseArtifacts } from './case-artifacts';
 import type { SutAddress } from './case-view';
 import { TimeSlicer } from './loop-yield';
+import { ladderPage } from './ladder';
 import { RENDERER_GLOBAL, type CaseRenderer } from './render-pool';
 
 const SEVERITY: Record<string, Severity> = {
   SHALL: Severity.CRITICAL, MUST: Severity.CRITICAL, 'MUST NOT': Severity.CRITICAL, flow: Severity.CRITICAL,
   SHOULD: Severity.NORMAL, 'SHOULD NOT': Severity.NORMAL,
 };
-
-export function findingText(f: Finding): string {
-  const lines = [
-    `${f.verdict.toUpperCase()}${f.requirement ? ` ${f.requirement}` : ''}${f.step ? ` (step ${f.step})` : ''}: ${f.message}`,
-  ];
-  if (f.expected) lines.push(`expected: ${f.expected}`);
-  if (f.actual) lines.push(`actual:\n${entryText(f.actual)}`);
-  else if (f.actualText) lines.push(`actual: ${f.actualText}`);
-  return lines.join('\n');
-}
 
 /** The SUT's addresses as the ladder names them. */
 export function sutAddresses(target: Pick<HarnessTarget, 'pfA' | 'pfB'>): SutAddress[] {
@@ -82,7 +74,8 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
     : await buildCaseArtifacts(r, sutAddresses(target), opts.resultsDir, slicer);
   await slicer.yield();
   const evidence: Array<[string, string | Buffer | undefined, string | undefined, string, string]> = [
-    ['SIP ladder diagram', art.svg, art.files?.ladder, 'image/svg+xml', 'svg'],
+    // As HTML with the SVG inline (ladderPage says why); the bare SVG is in cases/<case>/ladder.svg.
+    ['SIP ladder diagram', art.svg !== undefined ? ladderPage(art.svg, r.key) : undefined, art.files?.ladderPage, 'text/html', 'html'],
     ['SIP exchange (looked-at headers highlighted)', art.html, art.files?.exchange, 'text/html', 'html'],
     ['trace.pcap (Wireshark)', art.pcap, art.files?.pcap, 'application/vnd.tcpdump.pcap', 'pcap'],
   ];
@@ -104,6 +97,8 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
           const e = new Error(s.findings[0]?.message ?? s.verdict);
           // A SUT failure marks the step "failed" (an assertion), inconclusive / harness error "broken".
           if (s.verdict === 'fail') e.name = 'ConformanceAssertionError';
+          // The step's status text is the finding's words: no stack of this reporter, no class name.
+          e.stack = e.message;
           throw e;
         }
       });

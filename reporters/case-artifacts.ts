@@ -1,5 +1,6 @@
 /**
- * Per-case evidence files (design §7): the ladder diagram (SVG), the exchange page (HTML) and the
+ * Per-case evidence files (design §7): the ladder diagram (SVG, and the same SVG inline in an HTML
+ * page, which Allure shows at 100 % with hover working), the exchange page (HTML) and the
  * trace as pcap, written next to the Allure results (for readers without Allure) and attached to
  * the case's Allure result.
  */
@@ -7,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { writePcap } from '../src/sip/pcap/writer';
 import { buildCaseView, isKeepAlive, wireMessages, type CaseEvidence, type SutAddress } from './case-view';
-import { renderLadder } from './ladder';
+import { ladderPage, renderLadder } from './ladder';
 import { renderExchange } from './exchange-html';
 import { TimeSlicer } from './loop-yield';
 
@@ -15,7 +16,7 @@ export interface CaseArtifacts {
   /** SIP messages written to the pcap (the trace's wire messages). */
   pcapMessages: number;
   /** Files written, relative to the results directory (absent when no directory was given). */
-  files?: { ladder: string; exchange: string; pcap: string };
+  files?: { ladder: string; ladderPage?: string; exchange: string; pcap: string };
   /** The rendered evidence, when it was rendered in this thread (not by the render worker). */
   svg?: string;
   html?: string;
@@ -54,10 +55,11 @@ export async function writeCaseFiles(resultsDir: string, key: string, a: Rendere
   await fsp.mkdir(dir, { recursive: true });
   await Promise.all([
     fsp.writeFile(path.join(dir, 'ladder.svg'), a.svg),
+    fsp.writeFile(path.join(dir, 'ladder.html'), ladderPage(a.svg, key)),
     fsp.writeFile(path.join(dir, 'exchange.html'), a.html),
     fsp.writeFile(path.join(dir, 'trace.pcap'), a.pcap),
   ]);
-  return { ladder: path.join(rel, 'ladder.svg'), exchange: path.join(rel, 'exchange.html'), pcap: path.join(rel, 'trace.pcap') };
+  return { ladder: path.join(rel, 'ladder.svg'), ladderPage: path.join(rel, 'ladder.html'), exchange: path.join(rel, 'exchange.html'), pcap: path.join(rel, 'trace.pcap') };
 }
 
 /**

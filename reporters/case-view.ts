@@ -193,6 +193,8 @@ export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress
   const loose: Finding[] = [];
   for (const f of r.findings) {
     if (f.verdict === 'pass' || f.verdict === 'n/a') continue;
+    // The runner's context (the last message the SUT sent) is no judgement of that message.
+    if (f.context) continue;
     const seq = f.actual ? canon(f.actual.seq) : undefined;
     if (seq === undefined || !kept.some((e) => e.seq === seq)) {
       loose.push(f);
@@ -236,7 +238,30 @@ export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress
       hover, step: stepOf.get(e.seq), retransmission, atMs, finding: findingOn.get(e.seq), entry: e,
     };
   });
-  return { key: r.key, title: r.title, verdict: r.verdict, lifelines, arrows, looseFindings: loose };
+  // The spec figure's order, so no arrow crosses a device lane on its way through the SUT.
+  const order = [...lifelines].sort((a, b) => laneRank(a.label) - laneRank(b.label) || a.index - b.index);
+  const moved = new Map(order.map((l, i) => [l.index, i]));
+  for (const a of arrows) {
+    a.from = moved.get(a.from)!;
+    a.to = moved.get(a.to)!;
+  }
+  order.forEach((l, i) => { l.index = i; });
+  return { key: r.key, title: r.title, verdict: r.verdict, lifelines: order, arrows, looseFindings: loose };
+}
+
+/**
+ * Left to right as the spec figures draw a session: A's devices, Core A, PF A, PF B, Core B, B's
+ * devices (then anything else, e.g. an unknown SUT address, in order of appearance).
+ */
+export function laneRank(label: string): number {
+  if (/^A\d*$/.test(label)) return 0;
+  if (/^Core A$/.test(label)) return 1;
+  if (/PF A\/B$/.test(label)) return 2.5;
+  if (/PF A$/.test(label)) return 2;
+  if (/PF B$/.test(label)) return 3;
+  if (/^Core B$/.test(label)) return 4;
+  if (/^B\d*$/.test(label)) return 5;
+  return 6;
 }
 
 /** Every check of every step, with the trace seq (canonical) it judged. */

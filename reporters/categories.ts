@@ -16,5 +16,7 @@ export const CATEGORIES: AllureCategory[] = [
   { name: 'SUT non-conformance', description: 'FAIL: a SHALL/MUST not met', matchedStatuses: ['failed'], messageRegex: '^(?!Known deviation)[\\s\\S]*' },
   { name: 'Inconclusive', description: 'INCONC: a precondition failed, the requirement was not reached', matchedStatuses: ['broken'], messageRegex: '^(Error: )?Inconclusive[\\s\\S]*' },
   { name: 'Harness error', description: 'ERROR: a fault of the test harness, not of the SUT', matchedStatuses: ['broken'], messageRegex: '^(?!(Error: )?Inconclusive|Known deviation)[\\s\\S]*' },
-  { name: 'Not applicable (ICS)', description: 'N/A: the SUT does not claim the feature in its ICS', matchedStatuses: ['skipped'] },
+  // A transport / topology the target does not offer is no ICS claim: its own category (issue 13).
+  { name: 'Not applicable (target configuration)', description: 'N/A: the target offers no transport / topology this variant needs', matchedStatuses: ['skipped'], messageRegex: "^not applicable: the target's (transport|topology) is[\\s\\S]*" },
+  { name: 'Not applicable (ICS)', description: 'N/A: the SUT does not claim the feature in its ICS', matchedStatuses: ['skipped'], messageRegex: "^(?!not applicable: the target's (transport|topology) is)[\\s\\S]*" },
 ];

@@ -12,6 +12,7 @@ import { VERDICT_LABEL, type Verdict } from '../src/harness/verdict';
 import { buildCaseView, checksBySeq, esc, wireMessages, type CaseEvidence, type CaseView, type SutAddress } from './case-view';
 import { renderLadder } from './ladder';
 import { entryHeading } from './sip-text';
+import { findingParts } from './finding-view';
 import type { TraceEntry } from '../src/sip/transport/tap';
 
 const START_FIELDS = new Set(['method', 'status', 'request-uri', 'start-line']);
@@ -49,9 +50,21 @@ function renderMessage(e: TraceEntry, checks: CheckRecord[], finding: Finding | 
   });
   const checkList = checks.map((c) => `<li class="${verdictClass(c.verdict)}">${c.verdict === 'pass' ? '✓' : '✗'} ${c.requirement ? `<b>${esc(c.requirement)}</b> ` : ''}${esc(c.message)}${c.expected ? ` — expected: ${esc(c.expected)}` : ''}</li>`);
   return `<div class="${cls}" id="m${e.seq}"><div class="hop">${esc(entryHeading(e))}</div>` +
-    (finding ? `<div class="finding ${verdictClass(finding.verdict)}"><b>${VERDICT_LABEL[finding.verdict]}${finding.requirement ? ` ${esc(finding.requirement)}` : ''}</b>: ${esc(finding.message)}${finding.expected ? `<br><b>expected:</b> ${esc(finding.expected)}` : ''}</div>` : '') +
+    (finding ? findingHtml(finding) : '') +
     `<pre>${rendered.join('\n')}${body ? `\n\n${esc(body)}` : ''}</pre>` +
     (checkList.length ? `<ul class="checks">${checkList.join('')}</ul>` : '') + '</div>';
+}
+
+/** A finding as the page shows it: expected, actual (value and the message it came from), why expected. */
+function findingHtml(f: Finding, href?: string): string {
+  const p = findingParts(f);
+  const rows = [`<b>${esc(p.head)}</b>: ${esc(p.message)}`];
+  if (p.expected) rows.push(`<b>expected:</b> ${esc(p.expected)}`);
+  if (p.actualValues.length) rows.push(`<b>actual:</b> <span class="actual">${esc(p.actualValues.join(' | '))}</span>`);
+  else if (p.actualText) rows.push(`<b>actual:</b> <span class="actual">${esc(p.actualText)}</span>`);
+  if (p.actualFrom) rows.push(`<b>${p.actualValues.length ? 'in' : 'actual'}:</b> ${href ? `<a href="${href}">${esc(p.actualFrom)}</a>` : esc(p.actualFrom)}`);
+  if (p.why) rows.push(`<b>why expected:</b> ${esc(p.why)}`);
+  return `<div class="finding ${verdictClass(f.verdict)}">${rows.join('<br>')}</div>`;
 }
 
 /** `view`: the case's view if the caller built it already (for the ladder), not built twice. */
@@ -70,12 +83,12 @@ export function renderExchange(r: CaseEvidence, sutAddresses: readonly SutAddres
     uniq.forEach((e) => shown.add(e.seq));
     const stepFindings = s.findings.filter((f) => !f.actual);
     sections.push(`<section class="step ${verdictClass(s.verdict)}"><h2>${/^\d/.test(s.id) ? `Step ${esc(s.id)}` : esc(s.id)}: ${esc(s.title)} <span class="badge ${verdictClass(s.verdict)}">${VERDICT_LABEL[s.verdict]}</span></h2>` +
-      stepFindings.map((f) => `<div class="finding ${verdictClass(f.verdict)}"><b>${VERDICT_LABEL[f.verdict]}${f.requirement ? ` ${esc(f.requirement)}` : ''}</b>: ${esc(f.message)}${f.expected ? `<br><b>expected:</b> ${esc(f.expected)}` : ''}${f.actualText ? `<br><b>actual:</b> ${esc(f.actualText)}` : ''}</div>`).join('') +
+      stepFindings.map((f) => findingHtml(f)).join('') +
       (uniq.length ? uniq.map((e) => renderMessage(e, checks.get(e.seq) ?? [], findingOn.get(e.seq))).join('') : '<p class="none">no SIP message in this step</p>') + '</section>');
   }
   const rest = kept.filter((e) => !shown.has(e.seq));
   if (rest.length) sections.push(`<section class="step"><h2>Outside the spec steps (registration, set-up, tear-down)</h2>${rest.map((e) => renderMessage(e, checks.get(e.seq) ?? [], findingOn.get(e.seq))).join('')}</section>`);
-  const reason = r.reason && r.verdict !== 'pass' ? `<div class="finding ${verdictClass(r.verdict)}"><b>${VERDICT_LABEL[r.verdict]}${r.reason.requirement ? ` ${esc(r.reason.requirement)}` : ''}${r.reason.step ? ` (step ${esc(r.reason.step)})` : ''}</b>: ${esc(r.reason.message)}${r.reason.expected ? `<br><b>expected:</b> ${esc(r.reason.expected)}` : ''}</div>` : '';
+  const reason = r.reason && r.verdict !== 'pass' ? findingHtml(r.reason, r.reason.actual ? `#m${canon(r.reason.actual.seq)}` : undefined) : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${esc(`SIP exchange: ${r.key}`)}</title>

@@ -12,6 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONFORMANCE_DIR } from './case-artifacts';
 import { CATEGORIES } from './categories';
+import { polishResults } from './allure-polish';
+import { finishReport, keepRun, resultsSetId, withoutRun } from './report-history';
 
 export interface GenerateOptions {
   results: string;
@@ -127,11 +129,20 @@ export async function generateReport(o: GenerateOptions): Promise<GenerateOutcom
   const historyPath = o.historyPath ? path.resolve(o.historyPath) : undefined;
   if (historyPath) fs.mkdirSync(path.dirname(historyPath), { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-allure-'));
+  // Allure reads a polished copy (allure-polish.ts); the run's results stay as written.
+  const staged = path.join(tmp, 'results');
+  fs.cpSync(results, staged, { recursive: true, filter: (src) => !src.startsWith(path.join(results, CONFORMANCE_DIR, 'cases')) });
+  polishResults(staged);
+  // Allure appends one history line per generate: it works on a copy, and the line is kept only if
+  // this results set is not in the history yet (a rebuild with --single-file / --open is no new run).
+  const runId = resultsSetId(staged);
+  const workHistory = historyPath ? path.join(tmp, 'history.jsonl') : undefined;
+  if (historyPath && workHistory) fs.writeFileSync(workHistory, fs.existsSync(historyPath) ? withoutRun(fs.readFileSync(historyPath, 'utf8'), runId) : '');
   try {
     const config = {
       name: o.name ?? 'OMA CPM conformance',
       output: out,
-      ...(historyPath ? { historyPath } : {}),
+      ...(workHistory ? { historyPath: workHistory } : {}),
       // Allure 3 takes categories from its config (categories.json in the results serves Allure 2).
       categories: CATEGORIES.map(({ name, matchedStatuses, messageRegex }) => ({ name, matchedStatuses, ...(messageRegex ? { messageRegex } : {}) })),
       plugins: {
@@ -140,9 +151,10 @@ export async function generateReport(o: GenerateOptions): Promise<GenerateOutcom
     };
     const rc = path.join(tmp, 'allurerc.json');
     fs.writeFileSync(rc, JSON.stringify(config, null, 2));
-    const r = await run(process.execPath, [allureCli(), 'generate', results, '--config', rc, '--output', out], tmp, o.timeoutMs ?? 180_000);
+    const r = await run(process.execPath, [allureCli(), 'generate', staged, '--config', rc, '--output', out], tmp, o.timeoutMs ?? 180_000);
     const index = path.join(out, 'index.html');
     if (r.code !== 0 || !fs.existsSync(index)) throw new ReportError(`allure generate failed (exit ${r.code}):\n${r.out.trim().slice(-2000)}`);
+    if (historyPath && workHistory) keepRun(historyPath, workHistory, runId);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -159,6 +171,7 @@ export async function generateReport(o: GenerateOptions): Promise<GenerateOutcom
   }
   const conf = path.join(results, CONFORMANCE_DIR);
   if (fs.existsSync(conf)) fs.cpSync(conf, path.join(out, CONFORMANCE_DIR), { recursive: true });
+  finishReport(out, conf, o.singleFile === true);
   const problems = scanForThirdParty(out);
   if (problems.length) throw new ReportError(`the generated report still references third-party code; refusing it:\n- ${problems.join('\n- ')}`);
   return { out, index: path.join(out, 'index.html'), stripped, historyPath };

@@ -7,6 +7,8 @@
  */
 import { esc, type CaseView, type Arrow } from './case-view';
 import { VERDICT_LABEL } from '../src/harness/verdict';
+import type { Finding } from '../src/harness/finding';
+import { findingParts } from './finding-view';
 
 const COL = 170;
 const LEFT = 124;
@@ -40,6 +42,21 @@ function trim(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+/**
+ * The note of a finding: message, expected (complete: the template lines that matter, Call-ID and
+ * CSeq, come last), actual value and why it was expected. Bounded so a hostile SUT's megabyte
+ * header cannot make a megabyte picture.
+ */
+function noteLines(f: Finding, width: number): string[] {
+  const p = findingParts(f);
+  const out = [...wrap(p.message, width).slice(0, 6)];
+  if (p.expected) out.push(...wrap(`expected: ${p.expected}`, width).slice(0, 40));
+  if (p.actualValues.length) out.push(...wrap(`actual: ${p.actualValues.join(' | ')}`, width).slice(0, 8));
+  else if (p.actualText) out.push(...wrap(`actual: ${p.actualText}`, width).slice(0, 4));
+  if (p.why) out.push(...wrap(`why expected: ${p.why}`, width).slice(0, 8));
+  return out;
+}
+
 function colour(a: Arrow): string {
   if (!a.finding) return GREY;
   return a.finding.verdict === 'non-strict' ? ORANGE : RED;
@@ -61,7 +78,6 @@ export function renderLadder(v: CaseView): string {
     const x2 = x(a.to);
     const c = colour(a);
     const cls = ['msg', a.finding ? (a.finding.verdict === 'non-strict' ? 'non-strict' : 'failing') : '', a.retransmission ? 'retransmission' : ''].filter(Boolean).join(' ');
-    const marker = a.finding ? (a.finding.verdict === 'non-strict' ? 'url(#head-orange)' : 'url(#head-red)') : 'url(#head)';
     const dash = a.retransmission ? ' stroke-dasharray="6 4"' : '';
     const sw = a.finding ? 2.5 : 1.4;
     const label = `${a.retransmission ? '↻ ' : ''}${trim(a.label, 34)}${a.finding ? (a.finding.verdict === 'non-strict' ? '  ⚠' : '  ✗') : ''}`;
@@ -70,10 +86,14 @@ export function renderLadder(v: CaseView): string {
     g.push(`<g class="${cls}" data-seq="${a.seq}"${a.step ? ` data-step="${esc(a.step)}"` : ''}>`);
     g.push(`<title>${esc([`#${a.seq} ${a.protocol}${a.retransmission ? ' (retransmission)' : ''}${a.step ? ` — step ${a.step}` : ''}`, ...a.hover].join('\n'))}</title>`);
     if (a.finding) g.push(`<rect x="${LEFT - 4}" y="${y - 24}" width="${lanes * COL + 8}" height="${ROW - 4}" fill="${a.finding.verdict === 'non-strict' ? '#fff3e0' : '#ffebee'}"/>`);
+    // Arrowheads are drawn, not <marker>s: Allure's HTML attachment frame drops marker references.
     if (x1 === x2) {
-      g.push(`<path d="M${x1},${y - 6} h40 v12 h-38" fill="none" stroke="${c}" stroke-width="${sw}"${dash} marker-end="${marker}"/>`);
+      g.push(`<path d="M${x1},${y - 6} h40 v12 h-31" fill="none" stroke="${c}" stroke-width="${sw}"${dash}/>`);
+      g.push(`<path class="head" d="M${x1 + 1},${y + 6} l9,-4.5 v9 z" fill="${c}"/>`);
     } else {
-      g.push(`<line x1="${x1}" y1="${y}" x2="${x2 + (x2 > x1 ? -3 : 3)}" y2="${y}" stroke="${c}" stroke-width="${sw}"${dash} marker-end="${marker}"/>`);
+      const dir = x2 > x1 ? 1 : -1;
+      g.push(`<line x1="${x1}" y1="${y}" x2="${x2 - dir * 9}" y2="${y}" stroke="${c}" stroke-width="${sw}"${dash}/>`);
+      g.push(`<path class="head" d="M${x2 - dir},${y} l${-dir * 10},-4.5 v9 z" fill="${c}"/>`);
     }
     g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y - 5}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="label" fill="${a.finding ? c : '#000'}"${a.finding ? ' font-weight="bold"' : ''}>${esc(label)}</text>`);
     if (a.cseq) g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y + 11}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="small">${esc(trim(`CSeq ${a.cseq} · ${a.protocol}`, 40))}</text>`);
@@ -81,11 +101,7 @@ export function renderLadder(v: CaseView): string {
     if (a.step) g.push(`<text x="6" y="${y + 11}" class="step">${esc(trim(`step ${a.step}`, 19))}</text>`);
     if (a.finding && hasNotes) {
       const f = a.finding;
-      const lines = [
-        `${VERDICT_LABEL[f.verdict]}${f.requirement ? ` ${f.requirement}` : ''}${f.step ? ` (step ${f.step})` : ''} at #${a.seq}`,
-        ...wrap(f.message, 62).slice(0, 4),
-        ...(f.expected ? wrap(`expected: ${f.expected}`, 62).slice(0, 5) : []),
-      ];
+      const lines = [`${findingParts(f).head} at #${a.seq}`, ...noteLines(f, 62)];
       const ny = Math.max(noteY, y - 14);
       g.push(`<line x1="${Math.max(x1, x2) + 4}" y1="${y}" x2="${notesX}" y2="${ny + 6}" stroke="${c}" stroke-width="0.8" stroke-dasharray="2 3"/>`);
       g.push(`<rect class="expected" x="${notesX}" y="${ny - 8}" width="${NOTE_W - 10}" height="${lines.length * 14 + 8}" fill="#fff" stroke="${c}"/>`);
@@ -100,12 +116,7 @@ export function renderLadder(v: CaseView): string {
   let footY = Math.max(y, noteY) + 30;
   for (const f of v.looseFindings) {
     const c = f.verdict === 'non-strict' ? ORANGE : RED;
-    const lines = [
-      `${VERDICT_LABEL[f.verdict]}${f.requirement ? ` ${f.requirement}` : ''}${f.step ? ` (step ${f.step})` : ''}`,
-      ...wrap(f.message, 110).slice(0, 4),
-      ...(f.expected ? wrap(`expected: ${f.expected}`, 110).slice(0, 4) : []),
-      ...(f.actualText ? wrap(`actual: ${f.actualText}`, 110).slice(0, 2) : []),
-    ];
+    const lines = [findingParts(f).head, ...noteLines(f, 110)];
     body.push(`<g class="finding loose ${f.verdict === 'non-strict' ? 'non-strict' : 'failing'}"><rect class="expected" x="${LEFT}" y="${footY - 12}" width="${Math.max(lanes * COL, 700)}" height="${lines.length * 14 + 8}" fill="#fff" stroke="${c}"/>${lines
       .map((l, i) => `<text x="${LEFT + 6}" y="${footY + 2 + i * 14}" class="${i === 0 ? 'note-head' : 'note'}" fill="${i === 0 ? c : '#000'}">${esc(l)}</text>`).join('')}</g>`);
     footY += lines.length * 14 + 20;
@@ -126,9 +137,6 @@ export function renderLadder(v: CaseView): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${fullWidth}" height="${height}" viewBox="0 0 ${fullWidth} ${height}" font-family="DejaVu Sans, Arial, sans-serif" class="ladder" data-verdict="${esc(v.verdict)}">`,
     `<title>${esc(`SIP ladder: ${title}`)}</title>`,
     '<defs>',
-    `<marker id="head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${GREY}"/></marker>`,
-    `<marker id="head-red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${RED}"/></marker>`,
-    `<marker id="head-orange" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${ORANGE}"/></marker>`,
     '<style>.label{font-size:12px}.small{font-size:9.5px;fill:#546e7a}.step{font-size:10px;fill:#1565c0;font-weight:bold}.head{font-size:11.5px;font-weight:bold}.note{font-size:10.5px}.note-head{font-size:11px;font-weight:bold}</style>',
     '</defs>',
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -139,4 +147,20 @@ export function renderLadder(v: CaseView): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+/**
+ * The ladder inline in an HTML page: Allure shows an SVG attachment as an <img>, shrunk to the
+ * pane's width and without hover (a 5-device ladder read at 48 %); an HTML attachment is a frame
+ * in which the inline SVG keeps its size, scrolls, and shows each arrow's key headers on hover.
+ * The box is bounded in height: Allure sizes the frame to its content, and a 7000 px frame put the
+ * horizontal scroll bar (the B devices' lanes) out of reach.
+ */
+export function ladderPage(svg: string, key: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${esc(`SIP ladder: ${key}`)}</title>
+<style>body{margin:0;font-family:DejaVu Sans,Arial,sans-serif}.ladder-box{overflow:auto;max-height:720px}.ladder-box svg{display:block}</style>
+</head><body><div class="ladder-box">${svg.replace(/^<\?xml[^>]*>\s*/, '')}</div></body></html>
+`;
 }

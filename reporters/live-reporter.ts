@@ -34,7 +34,10 @@ export default class LiveReporter {
     const label = VERDICT_LABEL[rec.verdict];
     const tag = this.opts.color ? `\x1b[${COLORS[label] ?? '0'}m${label.padEnd(10)}\x1b[0m` : label.padEnd(10);
     const reason = rec.verdict !== 'pass' && rec.reason ? `\n           ${rec.reason.requirement ? `${rec.reason.requirement} ` : ''}${rec.reason.step ? `step ${rec.reason.step}: ` : ''}${rec.reason.message.split('\n')[0].slice(0, 300)}` : '';
-    process.stdout.write(`${tag} ${rec.key}  ${rec.title}  (${rec.durationMs} ms)${reason}\n`);
+    // The requirements the case listed but never checked: stopped before them, not "not applicable".
+    const unreached = rec.verdict !== 'pass' && rec.verdict !== 'n/a' ? rec.requirements.filter((id) => !(id in rec.requirementVerdicts)) : [];
+    const notReached = unreached.length ? `\n           not reached (the case stopped earlier): ${unreached.join(', ')}` : '';
+    process.stdout.write(`${tag} ${rec.key}  ${rec.title}  (${rec.durationMs} ms)${reason}${notReached}\n`);
   }
 
   onTestResult(): void {}

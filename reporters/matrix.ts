@@ -118,9 +118,18 @@ export function buildMatrix(input: MatrixInput): ConformanceReport {
     }
     const verdict: MatrixVerdict = judged.length ? worst(judged) : 'not tested';
     let note: string | undefined;
-    if (verdict === 'not tested') {
+    // "Not reached" is its own reason: a case that ran and stopped before this check is no n/a.
+    const unreached = records.filter((r) => r.requirements.includes(req.id) && r.verdict !== 'n/a' && requirementVerdictOf(r, req.id) === undefined);
+    const reachNote = unreached.length
+      ? `not reached in ${unreached.length} case(s): ${unreached.slice(0, 3).map((r) => `${r.key} stopped earlier (${VERDICT_LABEL[r.verdict]}${r.reason?.requirement ? ` ${r.reason.requirement}` : ''}${r.reason?.step ? ` at step ${r.reason.step}` : ''})`).join('; ')}${unreached.length > 3 ? '; …' : ''}`
+      : undefined;
+    if (verdict !== 'not tested') note = reachNote;
+    else {
       const na = records.find((r) => r.requirements.includes(req.id) && r.verdict === 'n/a');
-      if (na) note = `not applicable per ICS: ${na.reason?.message.replace(/^not applicable: /, '') ?? 'n/a'}`;
+      const naWhy = na?.reason?.message.replace(/^not applicable: /, '') ?? 'n/a';
+      const naKind = /^the target's (transport|topology) is/.test(naWhy) ? 'not applicable to the target configuration' : 'not applicable per ICS';
+      if (reachNote) note = `${reachNote}${na ? `; other variants ${naKind}: ${naWhy}` : ''}`;
+      else if (na) note = `${naKind}: ${naWhy}`;
       else if (cases.length) note = 'no case reached the check (an earlier step stopped it)';
       else if (input.catalogueCases && !input.catalogueCases.get(req.id)) note = 'no case in the suites checks it yet';
       else if (input.catalogueCases) note = 'not selected in this run';

@@ -29,11 +29,13 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('single-file', { type: 'boolean', default: false, describe: 'one self-contained index.html that opens from disk (file://)' })
       .option('open', { type: 'boolean', default: false, describe: 'serve the report on http://127.0.0.1 (loopback only) until Ctrl-C' })
       .option('port', { type: 'number', default: 0, describe: 'port for --open (0: any free port)' })
-      .option('history', { type: 'string', describe: 'history file for trends across runs (default: allure-history.jsonl next to --out)' })
+      .option('history', { type: 'string', describe: 'history file for trends across runs, one entry per run and keyed by SUT (default: <results>.history.jsonl)' })
       .option('name', { type: 'string', describe: 'report title (default: OMA CPM conformance)' }) as never,
   handler: async (args) => {
     const out = path.resolve(args.out);
-    const historyPath = path.resolve(args.history ?? path.join(path.dirname(out), 'allure-history.jsonl'));
+    // Per results set (a sibling of the results folder, which `run` empties): reports built in one
+    // parent folder from other results no longer share a trend.
+    const historyPath = path.resolve(args.history ?? `${path.resolve(args.results)}.history.jsonl`);
     let r;
     try {
       r = await generateReport({ results: args.results, out, singleFile: args['single-file'], historyPath, name: args.name });

@@ -2,6 +2,7 @@
  * `cpm-conformance run`: the whole conformance suite against a target, or against the built-in
  * reference server it starts on loopback and always stops (also on Ctrl-C and failures).
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -217,6 +218,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
             environmentInfo: {
               'sut.name': t.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
               'sut.version': t.version ?? '',
+              // Part of the SUT's identity the report keys its history by (reporters/allure-polish.ts).
+              'sut.target_sha256': args.target ? createHash('sha256').update(fs.readFileSync(args.target)).digest('hex') : '',
               'sut.pfA': `${t.pfA.host}:${t.pfA.port}`,
               'sut.pfB': `${t.pfB.host}:${t.pfB.port}`,
               'sut.pfMode': modes.length > 1 ? modes.join(' + ') : t.pfMode,

@@ -4,7 +4,10 @@
  * a SHOULD that fails records non-strict and lets the case go on; a failed precondition stops the
  * case as inconclusive (design §4).
  */
-import type { SipMessage } from '../sip/message';
+import { headerValues, startLine, type SipMessage } from '../sip/message';
+
+/** Header fields that tell one message from another (a transaction's and its hop's). */
+const IDENTITY = ['Call-ID', 'CSeq', 'Via', 'From', 'To', 'Max-Forwards'];
 import type { Tap, TraceEntry } from '../sip/transport/tap';
 import { CaseStop, type Finding } from './finding';
 import { formatMismatches, type Mismatch } from './template';
@@ -100,7 +103,25 @@ export class TestContext {
   private entryOfActual(actual: CheckFailure['actual']): TraceEntry | undefined {
     if (!actual || typeof actual === 'string') return undefined;
     if ('raw' in actual && 'flow' in actual) return actual;
-    return this.trace.entryOf(actual as SipMessage) ?? undefined;
+    return this.trace.entryOf(actual as SipMessage) ?? this.entryLike(actual as SipMessage);
+  }
+
+  /**
+   * The traced entry of a message a device handed the case as a copy (not the traced object): the
+   * latest entry with the same start line, Call-ID, CSeq, Vias, From, To and Max-Forwards (the hop). Without it a finding on that
+   * message named no octets, and the report showed "the last message the SUT sent" instead.
+   */
+  private entryLike(m: SipMessage): TraceEntry | undefined {
+    const start = startLine(m);
+    // The receiving transport adds received/rport to the copy's top Via (RFC 3261 §18.2.1, RFC 3581).
+    const id = (x: SipMessage) => IDENTITY.map((n) => headerValues(x, n).join(',')).join('\n').replace(/;\s*(received|rport)(=[^;,\s]*)?/gi, '');
+    let want: string | undefined;
+    for (let i = this.tap.entries.length - 1; i >= 0; i--) {
+      const e = this.tap.entries[i];
+      if (e.dropped || !e.message || startLine(e.message) !== start) continue;
+      if (id(e.message) === (want ??= id(m))) return e;
+    }
+    return undefined;
   }
 
   /** Remember an evaluated check for the report (which message, which fields). */

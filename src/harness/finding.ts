@@ -15,6 +15,11 @@ export interface Finding {
   actualText?: string;
   /** Header names (or template fields) the check compared; the report highlights them. */
   fields?: string[];
+  /**
+   * Context added by the runner for a verdict whose findings name no message (the last message the
+   * SUT sent): it points at octets but judged none, so views do not mark that message as failing.
+   */
+  context?: boolean;
 }
 
 /** Thrown to stop a case at its first failure (root cause), carrying the finding. */

@@ -150,8 +150,10 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   const requirementVerdicts: Record<string, Verdict> = {};
   for (const r of ctx?.evaluated ?? []) requirementVerdicts[r] = 'pass';
   for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
+  // A proxy forwards the devices' own User-Agent: that is the harness, not the SUT seen on the wire.
+  const ownAgent = target.ixit.userAgent;
   const sutAgents = [...new Set(trace.filter((e) => e.direction === 'received' && e.message).flatMap((e) =>
-    e.message!.headers.filter((h) => /^(server|user-agent)$/i.test(h.name)).map((h) => h.value)))];
+    e.message!.headers.filter((h) => /^(server|user-agent)$/i.test(h.name) && h.value !== ownAgent).map((h) => h.value)))];
   const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
   return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace: all, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents, teardown, users: topology?.users.map((u) => u.aor) };
 }
@@ -239,7 +241,7 @@ function lastReceived(trace: TraceEntry[], findings: Finding[]): Finding[] {
   if (findings.some((f) => f.actual)) return [];
   const last = [...trace].reverse().find((e) => e.direction === 'received');
   if (!last) return [{ verdict: 'inconclusive', message: 'the SUT sent nothing at all to the harness during this case' }];
-  return [{ verdict: 'inconclusive', message: `the last message the SUT sent before the case ended: "${preview(last.raw)}"`, actual: last }];
+  return [{ verdict: 'inconclusive', message: `the last message the SUT sent before the case ended: "${preview(last.raw)}"`, actual: last, context: true }];
 }
 
 function topBranch(e: TraceEntry): string | undefined {

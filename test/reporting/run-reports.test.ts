@@ -82,7 +82,7 @@ describe('a run with a reference fault', () => {
     expect(failed.status).toBe('failed');
     expect(failed.statusDetails.message).toMatch(/^FAIL LEAVE-OK/);
     const names = attachmentsOf(failed).map((a) => `${a.name} ${a.type}`);
-    expect(names).toEqual(expect.arrayContaining(['SIP ladder diagram image/svg+xml', 'trace.pcap (Wireshark) application/vnd.tcpdump.pcap']));
+    expect(names).toEqual(expect.arrayContaining(['SIP ladder diagram text/html', 'trace.pcap (Wireshark) application/vnd.tcpdump.pcap']));
     const cats = JSON.parse(fs.readFileSync(path.join(results, 'categories.json'), 'utf8')) as Array<{ name: string }>;
     expect(cats.map((c) => c.name)).toEqual(expect.arrayContaining(['SUT non-conformance', 'Inconclusive', 'Harness error', 'Not applicable (ICS)']));
     const rec = readVerdicts(path.join(results, 'cpm-verdicts.jsonl'))[0];
@@ -152,10 +152,14 @@ describe('a run with a reference fault', () => {
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/third-party script\(s\) removed/);
     }
-    expect(fs.readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(2);
+    // One entry per run, whatever the number of rebuilds (issue 13).
+    expect(fs.readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(fs.existsSync(path.join(out, 'conformance', 'conformance-report.md'))).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('href="conformance/conformance-report.html"');
+    expect(fs.existsSync(path.join(out, 'widgets', 'metrics.json'))).toBe(true);
     const single = path.join(tmp, 'single');
     expect(cli(['report', '--results', results, '--out', single, '--single-file', '--history', history], 120_000).code).toBe(0);
+    expect(fs.readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(1);
     for (const dir of [out, single]) {
       expect(scanForThirdParty(dir)).toEqual([]);
       // An independent look at every generated text file, not relying on the scanner above.
