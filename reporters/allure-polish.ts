@@ -158,6 +158,7 @@ function polishEnvironment(dir: string, env: Map<string, string>): void {
     matrix = undefined;
   }
   if (!out.get('sut.version')) out.set('sut.version', '(not set: add sut.version to the target config)');
+  if (out.has('sut.target_sha256') && !out.get('sut.target_sha256')) out.set('sut.target_sha256', '(no target file: the built-in reference server)');
   const flatten = (prefix: string, v: unknown): void => {
     if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) flatten(`${prefix}.${k}`, x);
     else out.set(prefix, typeof v === 'string' ? v : JSON.stringify(v));
