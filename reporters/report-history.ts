@@ -109,6 +109,18 @@ export function finishReport(out: string, conformanceDir: string, singleFile: bo
   if (!page.includes(FRAME_STYLE_ID)) {
     fs.writeFileSync(index, page.replace(/<\/head>/i, `<style id="${FRAME_STYLE_ID}">iframe[title="HTML attachment"]:not([height]){height:85vh}</style></head>`));
   }
+  // The Graphs page's ring divides by every result, N/A included; the overview leaves N/A out.
+  const charts = path.join(out, 'widgets', 'charts.json');
+  if (fs.existsSync(charts)) {
+    const c = JSON.parse(fs.readFileSync(charts, 'utf8')) as { general?: Record<string, { type?: string; title?: string; data?: Record<string, number> }> };
+    for (const chart of Object.values(c.general ?? {})) {
+      if (chart.type !== 'currentStatus' || !chart.data?.skipped) continue;
+      chart.data.total -= chart.data.skipped;
+      delete chart.data.skipped;
+      chart.title = `${chart.title ?? 'Current status'} (N/A left out, as on the overview)`;
+    }
+    fs.writeFileSync(charts, JSON.stringify(c));
+  }
   // The page fetches widgets/metrics.json on every load; Allure writes it only when a run has metrics.
   const metrics = path.join(out, 'widgets', 'metrics.json');
   if (!singleFile && fs.existsSync(path.dirname(metrics)) && !fs.existsSync(metrics)) fs.writeFileSync(metrics, JSON.stringify({ current: [], history: [] }));

@@ -7,7 +7,7 @@
  * - a FAIL page shows expected, the actual value with the message it came from, and why expected;
  * - the ladder is an HTML attachment with the SVG inline (hover titles), failing message marked;
  * - the history of a case shows only its SUT's runs, one entry per run whatever the rebuilds;
- * - the conformance matrix is linked from the overview;
+ * - the conformance matrix is linked from the overview; the Graphs ring counts as the header does;
  * - no stack line ("at file:line:col") and no class name on any page or result the reader opens;
  * - no request leaves 127.0.0.1, and none fails (no 404).
  * Screenshots are saved under .tmp/test-output/reporting/.
@@ -109,6 +109,12 @@ async function openCase(page: Page, name: string): Promise<void> {
     const leaves = (g: { groups?: string[]; leaves?: string[] }): number => (g.leaves?.length ?? 0) + (g.groups ?? []).reduce((n, id) => n + leaves(tree.groupsById[id]), 0);
     expect(leaves(tree.root)).toBe(header);
     expect(tree.root.groups.reduce((n, id) => n + tree.groupsById[id].statistic.total, 0) + tree.root.leaves.length).toBe(header);
+    // The Graphs page's ring counts what the header counts (N/A left out of both).
+    const charts = await page.evaluate(async () => (await fetch('widgets/charts.json')).json()) as { general: Record<string, { type: string; data: Record<string, number> }> };
+    const ring = Object.values(charts.general).find((c) => c.type === 'currentStatus')!.data;
+    const skippedItem = page.getByTestId('metadata-item-skipped');
+    const skipped = (await skippedItem.count()) ? Number((await skippedItem.textContent())?.replace(/\D+/g, '')) : 0;
+    expect(ring.total).toBe(header - skipped);
     // The matrix is one click from the overview.
     const matrixHref = await page.locator('#cpm-conformance-matrix-link').getAttribute('href');
     expect(matrixHref).toBe('conformance/conformance-report.html');
