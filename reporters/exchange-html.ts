@@ -23,7 +23,8 @@ export function lookedAt(check: Pick<CheckRecord, 'fields' | 'expected' | 'messa
   const words = `${check.expected ?? ''} ${check.message}`;
   for (const h of headerNames) {
     const canon = canonicalName(h);
-    if (new RegExp(`(^|[^A-Za-z-])${canon.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z-]|$)`).test(words)) out.add(canon.toLowerCase());
+    // The name as the message writes it (case-sensitive): "from PF B" in a sentence is no From header.
+    if (h.length > 1 && new RegExp(`(^|[^A-Za-z-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z-]|$)`).test(words)) out.add(canon.toLowerCase());
   }
   return out;
 }

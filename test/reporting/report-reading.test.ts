@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { findingParts, findingText } from '../../reporters/finding-view';
 import { buildCaseView } from '../../reporters/case-view';
 import { ladderPage, renderLadder } from '../../reporters/ladder';
-import { renderExchange } from '../../reporters/exchange-html';
+import { lookedAt, renderExchange } from '../../reporters/exchange-html';
 import { buildMatrix } from '../../reporters/matrix';
 import { NA_EPIC, polishResults, readerMessage } from '../../reporters/allure-polish';
 import { keepRun, resultsSetId, withoutRun } from '../../reporters/report-history';
@@ -44,6 +44,10 @@ describe('a finding as the reader sees it', () => {
     expect(html).toMatch(/<b>actual:<\/b> <span class="actual">CSeq: 4 BYE<\/span>/);
     expect(html).toMatch(/<a href="#m4">200 OK — #4 A1/);
     expect(ladderPage(svg, c.key)).toMatch(/^<!DOCTYPE html>[\s\S]*<div class="ladder-box"><svg [^>]*class="ladder"/);
+  });
+
+  it('marks the header lines a check named, not a word of its sentence ("from PF B" is no From header)', () => {
+    expect([...lookedAt({ fields: [], message: 'the leaving request did not reach B1 from PF B', expected: 'top Via naming PF B' }, ['From', 'Via', 'v'])]).toEqual(['via']);
   });
 
   it('keeps the runner\'s context ("the last message the SUT sent") off the failing marks', () => {
