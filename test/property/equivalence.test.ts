@@ -8,6 +8,7 @@
  * FUZZ_RUNS scales the count like fuzz.test.ts (a fifth of it here: each run parses eight times).
  */
 import fc from 'fast-check';
+import { FUZZ_RUNS } from './runs';
 import { parseMessage, type ParseOptions, type ParseResult } from '../../src/sip/codec/parse';
 import { checkSemantics } from '../../src/sip/lint/semantics';
 import type { SipMessage } from '../../src/sip/message';
@@ -16,7 +17,7 @@ import { checkSemantics as referenceSemantics } from './reference/lint/semantics
 import { corpus, fuzzInput, headerValue, structured } from './arbitraries';
 import { reconcile, reconcileDiagnostics } from './intentional';
 
-const RUNS = Math.max(1000, Math.round(Number(process.env['FUZZ_RUNS'] ?? 1_000_000) / 5));
+const RUNS = Math.max(1000, Math.round(FUZZ_RUNS / 5));
 const MODES: ParseOptions[] = [
   { mode: 'strict', framing: 'datagram' }, { mode: 'lenient', framing: 'datagram' },
   { mode: 'strict', framing: 'stream' }, { mode: 'lenient', framing: 'stream' },

@@ -5,6 +5,7 @@
  * sub-ranges of a longer string (how list elements are scanned in place).
  */
 import fc from 'fast-check';
+import { FUZZ_RUNS } from './runs';
 import { isJsSpace, scanParams, parseParams, PARAMS_BAD, PARAMS_WANT_VALUE } from '../../src/sip/headers/lex';
 import { parseVia, viaShape, VIA_BAD, VIA_BRANCH } from '../../src/sip/headers/via';
 import { parseNameAddr, nameAddrShape, NAME_ADDR_BAD, NAME_ADDR_TAG } from '../../src/sip/headers/name-addr';
@@ -14,7 +15,7 @@ import { canonicalName } from '../../src/sip/message';
 import { structured } from './arbitraries';
 import { headerKind, H_OTHER } from '../../src/sip/lint/semantics';
 
-const RUNS = Math.max(1000, Math.round(Number(process.env['FUZZ_RUNS'] ?? 1_000_000) / 10));
+const RUNS = Math.max(1000, Math.round(FUZZ_RUNS / 10));
 
 const PIECES = ['SIP', '/', '2.0', 'UDP', 'TCP', ' ', '\t', '  ', 'host', 'a.b-c_d', '[', ']', '::1', '2001:db8::1', 'g', ':', '5060', '65536',
   '123456', ';', 'branch', 'BRANCH', 'Branch', 'tag', 'TAG', 'tAg', 'ta', 'lr', '=', '"', '\\', '"x\\"y"', '<', '>', 'sip', 'sips', 'SIP',

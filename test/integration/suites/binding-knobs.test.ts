@@ -144,6 +144,7 @@ describe('selftest under another binding profile', () => {
       only: (c) => c.requirements.some((id) => id.startsWith('TRF-')),
       faults: ['trf-pull-other-user-accepted', 'trf-pull-old-dialog-left-up'],
       concurrency: 6,
+      rowConcurrency: 4, // each row has its own reference server (issue 14)
     });
     process.stdout.write(rows.map(formatRow).join('\n') + '\n');
     for (const r of rows.filter((x) => x.fault === '(none)')) expect({ mode: r.mode, failing: r.failing, other: r.other }).toEqual({ mode: r.mode, failing: [], other: [] });

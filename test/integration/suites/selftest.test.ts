@@ -11,7 +11,7 @@ jest.setTimeout(10 * 60_000);
 describe('selftest: detection matrix', () => {
   let rows: SelftestRow[] = [];
   beforeAll(async () => {
-    rows = await runSelftest({ concurrency: 6 });
+    rows = await runSelftest({ concurrency: 6, rowConcurrency: 8 });
     process.stdout.write(rows.map(formatRow).join('\n') + '\n');
   });
 

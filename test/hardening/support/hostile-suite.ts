@@ -1,0 +1,92 @@
+/**
+ * Issue 8.1: the harness against a hostile SUT (./hostile-server.ts, raw sockets), over one
+ * transport. Every applicable case variant must end fail or inconclusive — never pass, never
+ * error, never hang — with the offending octets in a finding; memory stays bounded however much
+ * the server sends, and no socket or timer is left behind. One file per transport
+ * (test/hardening/hostile-sut*.test.ts), so the two run in parallel jest workers (issue 14); the
+ * behaviours of one transport stay one after the other, since each checks that nothing survives it.
+ */
+import { runCase, type CaseResult } from '../../../src/harness/runner';
+import type { TransportName } from '../../../src/harness/test-case';
+import { allCases } from '../../../suites/index';
+import { HOSTILE_BEHAVIOURS, startHostileServer, type HostileBehaviour } from './hostile-server';
+import { plainTarget, pool, settledResources, variantFor } from './targets';
+
+export function hostileSuite(transport: TransportName): void {
+  /** Octets that must show up in a finding's evidence for each behaviour (null: nothing was sent). */
+  const MARKER: Record<HostileBehaviour, string | null> = {
+    garbage: 'GARBAGE',
+    truncated: 'SIP/2.0 200 OK',
+    'oversized-headers': 'X-Pad-',
+    'header-flood': 'X-Flood',
+    'gigabyte-content-length': '4294967296',
+    'oversized-body': 'SIP/2.0 200 OK',
+    'wrong-transaction': 'z9hG4bK-no',
+    'duplicate-reorder': 'hostile-test-server',
+    'close-mid-message': 'SIP/2.0 200 OK',
+    'reset-on-accept': null,
+    trickle: null,
+    silent: null,
+  };
+
+  const CASE_CAP_MS = 20_000;
+  const rows: string[] = [];
+  let peakRss = 0;
+  let baselineRss = 0;
+  let sampler: NodeJS.Timeout | undefined;
+  let baseline: string[] = [];
+
+  beforeAll(() => {
+    baselineRss = process.memoryUsage().rss;
+    sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+    // After the sampler: its own timer lives until afterAll and is no leak of a run. (Run in band,
+    // jest's own timers in the baseline used to hide it; a worker process has none.)
+    baseline = process.getActiveResourcesInfo();
+  });
+
+  afterAll(() => {
+    clearInterval(sampler);
+    process.stdout.write(`hostile SUT over ${transport}: ${rows.length} behaviour runs\n${rows.join('\n')}\nRSS baseline ${(baselineRss / 2 ** 20).toFixed(0)} MiB, peak ${(peakRss / 2 ** 20).toFixed(0)} MiB\n`);
+  });
+
+  const matrix: Array<[HostileBehaviour, TransportName]> = HOSTILE_BEHAVIOURS.map((b) => [b, transport] as [HostileBehaviour, TransportName]);
+
+  test.each(matrix)('hostile SUT %s over %s: every case ends fail or inconclusive with the evidence, in bounded time', async (behaviour, transport) => {
+    const server = await startHostileServer(behaviour);
+    const started = Date.now();
+    let results: CaseResult[];
+    try {
+      const target = plainTarget(server.host, server.port, [transport]);
+      const jobs = allCases().map((c) => [c, variantFor(c, transport)] as const).filter(([, v]) => v !== undefined);
+      results = await pool(jobs, 6, ([c, v]) => runCase(c, v!, target, { caseTimeoutMs: CASE_CAP_MS }));
+    } finally {
+      await server.stop();
+    }
+    const applicable = results.filter((r) => r.verdict !== 'n/a');
+    const verdicts = applicable.map((r) => r.verdict);
+    rows.push(`  ${behaviour.padEnd(24)} ${transport}  ${applicable.length} variants: ${[...new Set(verdicts)].join('/')} in ${Date.now() - started} ms; e.g. ${(applicable[0]?.findings.find((f) => f.actual)?.message ?? applicable[0]?.reason?.message ?? '').slice(0, 140)}`);
+    expect(applicable.length).toBeGreaterThan(0);
+    for (const r of applicable) {
+      expect({ key: r.key, verdict: r.verdict }).toEqual({ key: r.key, verdict: expect.stringMatching(/^(fail|inconclusive)$/) });
+      expect(r.durationMs).toBeLessThan(CASE_CAP_MS + 5000);
+      const marker = MARKER[behaviour];
+      const shown = r.findings.filter((f) => f.actual).map((f) => f.actual!.raw.toString('latin1'));
+      if (marker !== null && server.requests > 0 && !(behaviour === 'reset-on-accept')) {
+        // The offending octets are attached to a finding (what the report shows beside the verdict).
+        expect({ key: r.key, evidence: shown.some((s) => s.includes(marker)) }).toEqual({ key: r.key, evidence: true });
+      } else {
+        // Nothing usable was sent: the finding says so rather than showing nothing.
+        expect(r.findings.length).toBeGreaterThan(0);
+      }
+    }
+    // No socket or timer of the run or of the hostile server survives it.
+    expect(await settledResources(baseline)).toEqual([]);
+  });
+
+  test('memory stays bounded: peak RSS growth over every hostile run is far below what the SUT sent', () => {
+    // The server sent several GiB by announcement (Content-Length 4 GiB, 16 GiB) and tens of MiB in fact.
+    expect(peakRss - baselineRss).toBeLessThan(400 * 2 ** 20);
+  });
+}
