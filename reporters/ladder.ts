@@ -157,10 +157,17 @@ export function renderLadder(v: CaseView): string {
  * horizontal scroll bar (the B devices' lanes) out of reach.
  */
 export function ladderPage(svg: string, key: string): string {
+  // The lifeline heads again, sticky at the top of the scroll box: 200 rows down, a reader still
+  // sees which lane is B4 (the heads are the first three elements of each lifeline group).
+  const width = /<svg[^>]*\bwidth="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? '0';
+  const heads = [...svg.matchAll(/<g class="lifeline[^"]*">(<rect [^>]*\/>)(<text [^>]*>[^<]*<\/text>)(<text [^>]*>[^<]*<\/text>)/g)].map((m) => `${m[1]}${m[2]}${m[3]}`);
+  const lanes = heads.length
+    ? `<div class="lanes"><svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="66" viewBox="0 0 ${width} 66" font-family="DejaVu Sans, Arial, sans-serif"><style>.head{font-size:11.5px;font-weight:bold}.small{font-size:9.5px;fill:#546e7a}</style><rect y="22" width="100%" height="44" fill="#fff" fill-opacity="0.95"/>${heads.join('')}</svg></div>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>${esc(`SIP ladder: ${key}`)}</title>
-<style>body{margin:0;font-family:DejaVu Sans,Arial,sans-serif}.ladder-box{overflow:auto;max-height:720px}.ladder-box svg{display:block}</style>
-</head><body><div class="ladder-box">${svg.replace(/^<\?xml[^>]*>\s*/, '')}</div></body></html>
+<style>body{margin:0;font-family:DejaVu Sans,Arial,sans-serif}.ladder-box{overflow:auto;max-height:720px}.ladder-box svg{display:block}.lanes{position:sticky;top:0;z-index:1;height:0;overflow:visible}</style>
+</head><body><div class="ladder-box">${lanes}${svg.replace(/^<\?xml[^>]*>\s*/, '')}</div></body></html>
 `;
 }

@@ -43,7 +43,10 @@ describe('a finding as the reader sees it', () => {
     const html = renderExchange(c, [{ ...PFA, label: 'SUT PF A' }]);
     expect(html).toMatch(/<b>actual:<\/b> <span class="actual">CSeq: 4 BYE<\/span>/);
     expect(html).toMatch(/<a href="#m4">200 OK — #4 A1/);
-    expect(ladderPage(svg, c.key)).toMatch(/^<!DOCTYPE html>[\s\S]*<div class="ladder-box"><svg [^>]*class="ladder"/);
+    const page = ladderPage(svg, c.key);
+    expect(page).toMatch(/^<!DOCTYPE html>[\s\S]*<div class="ladder-box"><div class="lanes">[\s\S]*<\/div><svg [^>]*class="ladder"/);
+    // The sticky copy of the lane heads names every lifeline.
+    expect(/<div class="lanes">([\s\S]*?)<\/div>/.exec(page)?.[1].match(/class="head">[^<]*/g)).toEqual(['class="head">A1', 'class="head">SUT PF A', 'class="head">B1']);
   });
 
   it('marks the header lines a check named, not a word of its sentence ("from PF B" is no From header)', () => {
