@@ -68,7 +68,7 @@ export function findingText(f: Finding, opts: { withMessage?: boolean } = { with
   if (p.actualValues.length) lines.push(`actual: ${p.actualValues.join(' | ')}`);
   else if (p.actualText) lines.push(`actual: ${p.actualText}`);
   if (p.actualFrom) lines.push(`${p.actualValues.length ? '  in' : 'actual:'} ${p.actualFrom}`);
-  if (p.alsoCompared.length) lines.push(`  compared too: ${p.alsoCompared.join(' | ')}`);
+  if (p.alsoCompared.length) lines.push(`  also compared: ${p.alsoCompared.join(' | ')}`);
   if (p.why) lines.push(`why expected: ${p.why}`);
   if (f.actual && opts.withMessage !== false) lines.push('', 'the message:', entryText(f.actual));
   return lines.join('\n');
