@@ -9,6 +9,7 @@ import type { TestContext } from './context';
 import { finalWithin, type Device } from './device';
 import type { ClientTransaction } from '../sip/endpoint';
 import { labelOf } from './template';
+import { silenceHint, warningDetail } from './register-hints';
 import type { UserHandle } from './topology';
 
 export interface Session {
@@ -33,9 +34,9 @@ export async function registerAll(t: TestContext, users: UserHandle[] = t.topolo
         const res = await d.register(t.target.domain, t.target.ixit.registrationExpires);
         t.precondition(res !== null && res.status >= 200 && res.status < 300, {
           message: res
-            ? `the SUT refused the REGISTER of ${d.name} (${u.aor}, device ${u.devices.indexOf(d) + 1} of the ${u.devices.length} this case needs): ${labelOf(res)}` +
+            ? `the SUT refused the REGISTER of ${d.name} (${u.aor}, device ${u.devices.indexOf(d) + 1} of the ${u.devices.length} this case needs): ${labelOf(res)}${warningDetail(res)}` +
               (u.devices.length > 1 && [403, 423, 486, 503].includes(res.status) ? ' — a SUT that caps the bindings per AoR answers so; the case needs more devices than it accepts' : '')
-            : `the SUT did not answer the REGISTER of ${d.name} (${u.aor}) within ${t.timeoutMs} ms`,
+            : `the SUT did not answer the REGISTER of ${d.name} (${u.aor}) within ${t.timeoutMs} ms${silenceHint(d, u.devices.indexOf(d) + 1)}`,
           actual: res ?? undefined,
         });
       }

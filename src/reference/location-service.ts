@@ -96,6 +96,22 @@ export class LocationService {
     return this.lookup(uri).find((b) => b.instanceId === gr);
   }
 
+  /**
+   * The AoR's bindings as they stand, to undo a REGISTER whose processing then fails: §10.3 step 7,
+   * "all tentative binding updates MUST be removed". Pass the result to restore().
+   */
+  snapshot(aor: string): { key: string; list: Binding[] | undefined; known: boolean } {
+    const key = aorKey(aor);
+    const list = this.table.get(key);
+    return { key, list: list ? [...list] : undefined, known: this.known.has(key) };
+  }
+
+  restore(s: { key: string; list: Binding[] | undefined; known: boolean }): void {
+    if (s.list) this.table.set(s.key, s.list);
+    else this.table.delete(s.key);
+    if (!s.known) this.known.delete(s.key);
+  }
+
   /** `Contact: *` with Expires 0 (§10.3 step 6). */
   removeAll(aor: string): void {
     this.table.delete(aorKey(aor));

@@ -10,6 +10,9 @@
  * A device that supports GRUU (RFC 5627: `Supported: gruu` and a `+sip.instance`) gets its public
  * GRUU, the AoR with `gr=<instance id>` (§3.1), as `pub-gruu` of its Contact in the 200 (§5);
  * a session transfer may then name the target device by it (design §2 knob deviceAddressing).
+ * A 200 that would not fit the transport the REGISTER came on (over UDP: above one datagram) is
+ * never sent to be lost silently: the update fails as a whole (§10.3 step 7) with a 500 that says
+ * why, in a Warning (§20.43), and what does fit — registering over TCP (§18.1.1).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, headerValues } from '../sip/message';
@@ -21,6 +24,8 @@ import { cseq } from '../sip/headers/cseq';
 import { supportedTags } from '../sip/headers/option-tags';
 import { parseUri } from '../sip/uri';
 import { createResponse } from '../sip/request-builder';
+import { serializeMessage } from '../sip/codec/serialize';
+import { MAX_UDP_PAYLOAD } from '../sip/transport/udp';
 import { newTag } from '../sip/ids';
 import { LocationService } from './location-service';
 import { createChallenge, verify } from '../sip/digest';
@@ -48,6 +53,7 @@ export class Registrar {
     const seq = cseq(req)?.seq ?? 0;
     // RFC 3327 §5.3: the Path vector, in order (first = the proxy nearest the registrar).
     const path = headerValues(req, 'Path');
+    const before = this.location.snapshot(aor);
     if (isContactStar(req)) {
       // §10.3 step 6: `*` is only valid with Expires: 0.
       if (headerExpires !== 0) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
@@ -55,7 +61,10 @@ export class Registrar {
     }
     for (const c of contacts(req)) {
       const uri = parseUri(c.uri);
-      if (!uri) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
+      if (!uri) {
+        this.location.restore(before);
+        return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
+      }
       const protocol = (uri.params['transport']?.toLowerCase() ?? flow.protocol) as TransportProtocol;
       this.location.update({
         aor,
@@ -73,12 +82,29 @@ export class Registrar {
     // RFC 3327 §5.3: the registrar copies the Path it stored into the 200 (OK), in order.
     for (const p of path) addHeader(res, 'Path', p);
     const gruu = supportedTags(req).some((t) => t.toLowerCase() === 'gruu');
-    for (const b of this.location.lookup(aor)) {
+    const bindings = this.location.lookup(aor);
+    const values = bindings.map((b) => {
       const instance = b.instanceId ? `;+sip.instance="<${b.instanceId}>"` : '';
       const pub = gruu && b.instanceId ? `;pub-gruu="${publicGruu(aor, b.instanceId)}"` : '';
-      addHeader(res, 'Contact', `<${b.contact}>;expires=${this.location.remaining(b)}${instance}${pub}`);
+      return `<${b.contact}>;expires=${this.location.remaining(b)}${instance}${pub}`;
+    });
+    if (values.length > 0) {
+      // One field placed by addHeader, the rest right after it: not a scan of the header list per binding.
+      addHeader(res, 'Contact', values[0]);
+      const at = res.headers.findIndex((h) => h.name === 'Contact');
+      res.headers.splice(at + 1, 0, ...values.slice(1).map((value) => ({ name: 'Contact', value })));
     }
-    return res;
+    if (flow.protocol !== 'udp') return res;
+    const size = serializeMessage(res).length;
+    if (size <= MAX_UDP_PAYLOAD) return res;
+    // §10.3 step 8: the 200 MUST list every current binding, so a shorter 200 is no option, and one
+    // above the datagram limit would be lost on the way. The update fails instead, undone as a whole
+    // (§10.3 step 7: 500, "all tentative binding updates MUST be removed"); the 500 fits and says why.
+    this.location.restore(before);
+    const fail = createResponse(req, 500, 'Server Internal Error', { toTag: newTag() });
+    addHeader(fail, 'Warning', `399 cpm-reference "the 200 (OK) listing all ${bindings.length} bindings of this AoR would be ${size} octets, ` +
+      `over the ${MAX_UDP_PAYLOAD}-octet UDP datagram limit; REGISTER over TCP (RFC 3261 sections 10.3, 18.1.1)"`);
+    return fail;
   }
 
   /** 401 with a fresh nonce unless the REGISTER carries valid credentials (RFC 3261 §22.2, §22.4); null = go on. */

@@ -43,10 +43,18 @@ export const COMPACT_FORMS: Readonly<Record<string, string>> = {
   x: 'session-expires', y: 'identity', n: 'identity-info',
 };
 
+/** Names seen recently → canonical name: header lookups call this once per field scanned. Bounded (hostile input). */
+const CANONICAL = new Map<string, string>();
+
 /** Canonical lower-case long name of a header name (compact forms expanded). */
 export function canonicalName(name: string): string {
+  const hit = CANONICAL.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.toLowerCase();
-  return Object.hasOwn(COMPACT_FORMS, lower) ? COMPACT_FORMS[lower] : lower;
+  const canonical = Object.hasOwn(COMPACT_FORMS, lower) ? COMPACT_FORMS[lower] : lower;
+  if (CANONICAL.size >= 512) CANONICAL.clear();
+  CANONICAL.set(name, canonical);
+  return canonical;
 }
 
 /** All fields of one header (compact and long forms alike), in wire order. */

@@ -21,6 +21,14 @@ import type { ParseLimits } from '../codec/limits';
 import { TraceRecorder } from './trace-recorder';
 import type { InboundMessage, Transport } from './transport';
 
+/**
+ * The largest UDP payload an IPv4 datagram carries (65,535 − 20 octets IP header − 8 octets UDP
+ * header; RFC 768, RFC 791). A SIP message above it cannot go over UDP at all (RFC 3261 §18.1.1
+ * sends large requests over a congestion-controlled transport; a response goes back over the
+ * transport its request came on, §18.2.2). IPv6 allows 20 octets more; the smaller bound is used.
+ */
+export const MAX_UDP_PAYLOAD = 65_507;
+
 export interface UdpTransportOptions {
   /** IP literal to bind; its family picks udp4 or udp6. */
   host: string;
