@@ -14,6 +14,7 @@ import { reportCase, findingText } from './allure-case';
 import type { CaseArtifacts } from './case-artifacts';
 import { entryText } from './sip-text';
 import { appendVerdict, toRecord } from './verdict-log';
+import { inShard, type Shard } from './shard';
 
 export interface RunGlobals {
   target: HarnessTarget;
@@ -24,12 +25,15 @@ export interface RunGlobals {
   lossRate?: number;
   /** At most this many case variants at once (`run --concurrency N`); default: the reference 6, a target's user pool. */
   concurrency?: number;
+  /** Only this deterministic slice of the variants (`run --shard i/n`, ./shard.ts). */
+  shard?: Shard;
 }
 
 declare const __CPM__: RunGlobals;
 
-export function selected(c: TestCase, v: CaseVariant, g: Pick<RunGlobals, 'grep' | 'requirement'>): boolean {
+export function selected(c: TestCase, v: CaseVariant, g: Pick<RunGlobals, 'grep' | 'requirement' | 'shard'>): boolean {
   const key = caseKey(c, v);
+  if (!inShard(key, g.shard)) return false;
   if (g.grep && !new RegExp(g.grep, 'i').test(`${key} ${c.title}`)) return false;
   if (g.requirement && !c.requirements.includes(g.requirement)) return false;
   return true;

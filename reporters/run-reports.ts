@@ -13,6 +13,7 @@ import { CONFORMANCE_DIR } from './case-artifacts';
 import { junitXml } from './junit';
 import { buildMatrix, matrixMarkdown, type ConformanceReport } from './matrix';
 import type { VerdictRecord } from './verdict-log';
+import { inCatalogueOrder } from './shard';
 
 export interface RunReportOptions {
   resultsDir: string;
@@ -23,6 +24,8 @@ export interface RunReportOptions {
   selection?: ConformanceReport['run']['selection'];
   baselineFile?: string;
   writeBaselineFile?: string;
+  /** Stamp the Allure results (default true); a merge of shards leaves the shards' stamps as they are. */
+  annotate?: boolean;
 }
 
 export interface RunReportOutcome {
@@ -43,7 +46,9 @@ export function catalogueCaseCounts(): Map<string, number> {
   return m;
 }
 
-export function writeRunReports(o: RunReportOptions): RunReportOutcome {
+export function writeRunReports(options: RunReportOptions): RunReportOutcome {
+  // Catalogue order, not completion order: the same run gives the same matrix however it was sharded.
+  const o = { ...options, records: inCatalogueOrder(options.records) };
   const dir = path.join(o.resultsDir, CONFORMANCE_DIR);
   fs.mkdirSync(dir, { recursive: true });
   let status: Map<string, BaselineStatus> | undefined;
@@ -76,7 +81,7 @@ export function writeRunReports(o: RunReportOptions): RunReportOutcome {
     writeBaseline(o.writeBaselineFile, makeBaseline(o.records, { name: o.target.name, version: o.target.version }));
     files.push(o.writeBaselineFile);
   }
-  annotateAllureResults(o.resultsDir, o.records, status);
+  if (o.annotate !== false) annotateAllureResults(o.resultsDir, o.records, status);
   return { dir, matrix, status, exitVerdicts: verdictsForExit(o.records, status), summary, files };
 }
 

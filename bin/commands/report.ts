@@ -8,9 +8,27 @@ import type { CommandModule } from 'yargs';
 import { generateReport, ReportError } from '../../reporters/html-report';
 import { serveStatic } from '../../reporters/static-server';
 import { EXIT_USAGE } from '../exit-codes';
+import { mergeResults, MergeError } from '../../reporters/merge-results';
+
+/** The one results directory to report on: the given one, or the shards' results merged (issue 14). */
+async function mergedResults(args: ReportArgs, out: string): Promise<string> {
+  const dirs = (args.results ?? []).map(String);
+  if (dirs.length <= 1 && args.merge === undefined) return dirs[0] ?? 'allure-results';
+  try {
+    const m = mergeResults(dirs, args.merge || `${out}-results`);
+    const t = m.reports.matrix.totals.byRequirementVerdict;
+    process.stdout.write(`merged ${dirs.length} results directories (${m.records.length} variants) into ${m.dir}; conformance matrix: ${m.reports.matrix.totals.requirements} requirements, ${t.pass} pass, ${t.fail} fail — ${path.join(m.reports.dir, 'conformance-report.md')}\n`);
+    return m.dir;
+  } catch (e) {
+    if (!(e instanceof MergeError)) throw e;
+    process.stderr.write(`cpm-conformance report: ${e.message}\n`);
+    return process.exit(EXIT_USAGE);
+  }
+}
 
 interface ReportArgs {
-  results: string;
+  results: string[];
+  merge?: string;
   out: string;
   'single-file': boolean;
   open: boolean;
@@ -24,7 +42,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   describe: 'Build the HTML conformance report from a run\'s results, offline (no third-party scripts); --open serves it on 127.0.0.1',
   builder: (y) =>
     y
-      .option('results', { type: 'string', default: 'allure-results', describe: 'results directory of `cpm-conformance run`' })
+      .option('results', { type: 'array', string: true, default: ['allure-results'], describe: 'results directory of `cpm-conformance run`; several (the shards of a `run --shard i/n`) are merged into one report and one matrix' })
+      .option('merge', { type: 'string', describe: 'where the merged results of several --results go (default: <out>-results)' })
       .option('out', { type: 'string', default: 'allure-report', describe: 'report directory (emptied first)' })
       .option('single-file', { type: 'boolean', default: false, describe: 'one self-contained index.html that opens from disk (file://)' })
       .option('open', { type: 'boolean', default: false, describe: 'serve the report on http://127.0.0.1 (loopback only) until Ctrl-C' })
@@ -33,12 +52,13 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('name', { type: 'string', describe: 'report title (default: OMA CPM conformance)' }) as never,
   handler: async (args) => {
     const out = path.resolve(args.out);
+    const results = await mergedResults(args, out);
     // Per results set (a sibling of the results folder, which `run` empties): reports built in one
     // parent folder from other results no longer share a trend.
-    const historyPath = path.resolve(args.history ?? `${path.resolve(args.results)}.history.jsonl`);
+    const historyPath = path.resolve(args.history ?? `${path.resolve(results)}.history.jsonl`);
     let r;
     try {
-      r = await generateReport({ results: args.results, out, singleFile: args['single-file'], historyPath, name: args.name });
+      r = await generateReport({ results, out, singleFile: args['single-file'], historyPath, name: args.name });
     } catch (e) {
       if (e instanceof ReportError) {
         process.stderr.write(`cpm-conformance report: ${e.message}\n`);

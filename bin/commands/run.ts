@@ -28,6 +28,7 @@ import { portDemand } from '../../src/harness/topology';
 import { notApplicable } from '../../src/harness/runner';
 import { allCases } from '../../suites/index';
 import { selected } from '../../reporters/jest-suite';
+import { parseShard } from '../../reporters/shard';
 import { countBindings, formatBindings, removeAllBindings, type UserBindings } from '../../src/harness/registrations';
 
 interface RunArgs {
@@ -46,6 +47,7 @@ interface RunArgs {
   insecure: boolean;
   'clean-registrations': boolean;
   concurrency?: number;
+  shard?: string;
 }
 
 /** The harness version: the package.json above this file (dist/bin/commands or bin/commands). */
@@ -86,7 +88,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
       .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' })
       .option('clean-registrations', { type: 'boolean', default: false, describe: 'with --target: first remove every binding of the configured users at the SUT (REGISTER Contact: *, Expires: 0, RFC 3261 §10.2.2) and report what was there' })
-      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once (default: the reference 6; against a target, as many as its user pool allows without two cases sharing a user)' }) as never,
+      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once (default: the reference 6; against a target, as many as its user pool allows without two cases sharing a user)' })
+      .option('shard', { type: 'string', describe: 'run only slice i of n of the case variants (e.g. 2/3; deterministic, for CI matrices); merge the slices with `report --results DIR1 DIR2 …`' }) as never,
   handler: async (args) => {
     if (args.grep) {
       try {
@@ -98,6 +101,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args.requirement && !isRequirementId(args.requirement)) usage(`--requirement ${args.requirement} is not in the catalogue; see 'cpm-conformance list'`);
     if (args.loss !== undefined && !(args.loss >= 0 && args.loss < 1)) usage('--loss must be a number from 0 to below 1, e.g. 0.1');
     if (args.concurrency !== undefined && !(Number.isInteger(args.concurrency) && args.concurrency >= 1)) usage('--concurrency must be a whole number ≥ 1, e.g. --concurrency 4');
+    const shard = args.shard === undefined ? undefined : parseShard(String(args.shard));
+    if (typeof shard === 'string') usage(shard);
     if (args['clean-registrations'] && !args.target) usage('--clean-registrations applies to a target config: give --target FILE (the built-in reference server starts empty)');
     const faults = (args['reference-fault'] ?? []).map(String);
     if (faults.length && args.target) usage('--reference-fault applies to the built-in reference server; drop --target');
@@ -132,7 +137,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       // Fail before anything is sent when the largest selected case alone cannot fit in local.ports.
       const range = new PortRange(userTarget.localHost, userTarget.localPorts);
       const biggest = allCases().flatMap((c) => c.variants.map((v) => ({ c, v, d: portDemand(userTarget!, v) })))
-        .filter(({ c, v }) => selected(c, v, args) && notApplicable(c, v, userTarget!) === null)
+        .filter(({ c, v }) => selected(c, v, { grep: args.grep, requirement: args.requirement }) && notApplicable(c, v, userTarget!) === null)
         .sort((a, b) => b.d.ports - a.d.ports)[0];
       if (biggest && biggest.d.ports > range.size) {
         usage(`${range.name} holds ${range.size} ports; ${biggest.c.id} [${biggest.d.label}] alone needs ${biggest.d.ports} (${biggest.d.detail}) — widen local.ports in ${args.target}`);
@@ -180,9 +185,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       cert = undefined;
     };
     const onSignal = () => {
-      // The running cases stop as inconclusive and their devices clean up at the SUT first (bounded).
-      const bound = 3 * (userTarget ?? { ixit: REFERENCE_IXIT }).ixit.responseTimeoutMs + 1000;
-      process.stderr.write(`\ncpm-conformance run: interrupted; closing the sessions and removing the bindings the running cases made (at most ${bound} ms)\n`);
+      // The running cases stop as inconclusive and their devices clean up at the SUT first, bounded by
+      // the teardown's own phases (src/harness/teardown.ts: at most 6 response timeouts). The handler is
+      // `once`: a second Ctrl-C quits at once.
+      const bound = 6 * (userTarget ?? { ixit: REFERENCE_IXIT }).ixit.responseTimeoutMs + 2000;
+      process.stderr.write(`\ncpm-conformance run: interrupted; closing the sessions and removing the bindings the running cases made (at most ${bound} ms; Ctrl-C again to quit at once)\n`);
       void interruptRun(bound).then(stop).finally(() => process.exit(130));
     };
     process.once('SIGINT', onSignal);
@@ -213,7 +220,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         }
         try {
           await runSuites({
-            globals: { target: t, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss, concurrency: args.concurrency },
+            globals: { target: t, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss, concurrency: args.concurrency, shard },
             resultsDir,
             environmentInfo: {
               'sut.name': t.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
@@ -230,6 +237,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
               binding: JSON.stringify(t.binding),
               'tls.verify': !t.transports.includes('tls') ? 'n/a (no TLS)' : t.tls?.insecure ? 'OFF (--insecure)' : `on${t.tls?.ca ? ' (CA file from the target config)' : t.isReference ? ' (throwaway certificate of the reference server)' : ' (system CAs)'}`,
               'harness.version': HARNESS_VERSION,
+              ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}),
               node: process.version,
             },
             color: process.stdout.isTTY === true,
