@@ -63,7 +63,7 @@ export function writeRunReports(options: RunReportOptions): RunReportOutcome {
   const matrix = buildMatrix({
     records: o.records,
     sut: { name: o.target.name, version: o.target.version },
-    run: { transports: o.target.transports, topologies: o.target.topologies, pfMode: o.target.pfMode, strict: o.strict, selection: o.selection },
+    run: { transports: o.target.transports, topologies: o.target.topologies, pfMode: pfModesOf(o.records, o.target.pfMode), strict: o.strict, selection: o.selection },
     ics: o.target.ics,
     harnessVersion: o.harnessVersion,
     baseline: baselineInfo,
@@ -129,4 +129,10 @@ export function annotateAllureResults(resultsDir: string, records: readonly Verd
     }
     if (changed) fs.writeFileSync(file, JSON.stringify(res));
   }
+}
+
+/** The PF modes the variants ran against: both reference modes in a default run ("proxy + b2bua"), as the environment says. */
+function pfModesOf(records: ReadonlyArray<{ variant: { pfMode?: string } }>, fallback: string): string {
+  const modes = [...new Set(records.map((r) => r.variant.pfMode).filter((m): m is string => m !== undefined))];
+  return modes.length > 0 ? modes.join(' + ') : fallback;
 }
