@@ -23,7 +23,6 @@ import type { SipRequest, SipResponse } from '../sip/message';
 import type { HeaderField } from '../sip/message';
 import { addHeader, cloneMessage, header, headerFields, setHeader } from '../sip/message';
 import type { TransportProtocol } from '../sip/transport/address';
-import type { Transport } from '../sip/transport/transport';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
 import { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
@@ -37,96 +36,9 @@ import { acceptedReason, cancelAcceptedBranch, cancelBranch, type CancelCause, t
 import { bestResponse } from './proxy-fork';
 import { secondViaDestination } from './via-destination';
 import { byeFaultAtTerminating, leavingRole } from './leaving-role';
+import { copyEndToEnd, legKey, type B2buaTransferHooks, type Call, type Leg, type OutBranch, type Reinvite, type SentAck } from './b2bua-call';
 
-/** Headers that belong to one leg (or one hop) and are never copied across (§8.1.1, §16.6). */
-const LEG_HEADERS = new Set([
-  'via', 'v', 'route', 'record-route', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq', 'contact', 'm',
-  'max-forwards', 'content-length', 'l', 'authorization', 'proxy-authorization',
-]);
-
-export interface Leg {
-  side: 'in' | 'out';
-  callId: string;
-  /** Our tag on this leg (To tag on the incoming leg, From tag on the outgoing one). */
-  localTag: string;
-  protocol: TransportProtocol;
-  dialog?: Dialog;
-  /** The session was transferred (or pulled) away from this incoming leg: it awaits its own release (5.2.5.1). */
-  detached?: boolean;
-  /** The device on this incoming leg left (BYE answered by us) while a transfer was pending. */
-  gone?: boolean;
-  /** Called on the ACK of our 2xx on a leg we answered for a transfer or pull (not relayed). */
-  onAck?: () => void;
-}
-
-/** One outgoing leg of a (possibly forked) session invitation: one registered device. */
-interface OutBranch {
-  leg: Leg;
-  client: ClientTransaction;
-  /** A final arrived (or the leg timed out: final stays null). */
-  done: boolean;
-  final: SipResponse | null;
-  cancelled: boolean;
-  /** Cancelled because another device accepted (the `mld-487-not-acked` fault acts on these only). */
-  cancelledOnAccept: boolean;
-}
-
-interface Call {
-  in: Leg;
-  /** The outgoing leg the session continues on: the accepted one (the first one until a device accepts). */
-  out: Leg;
-  branches: OutBranch[];
-  winner?: OutBranch;
-  inviteTx: ServerTransaction;
-  outInvite?: ClientTransaction;
-  /** The ACK we sent on the outgoing leg, resent when a 2xx is retransmitted (§13.2.2.4). */
-  outAck?: { msg: SipRequest; transport: Transport; dest: { host: string; port: number } };
-  /** A final answer went back on the incoming leg. */
-  finalSent: boolean;
-  ended: boolean;
-  /** The SDP of the accepted 2xx on the outgoing leg (the transferee's side of the session). */
-  answer?: { body: Buffer; contentType?: string };
-  /** A transfer of the incoming leg's device is under way (5.2.5.1.1): its BYE stays with us. */
-  transferPending?: boolean;
-  /** The session's latest re-INVITE (RFC 3261 §14): at most one pending at a time, so state stays bounded. */
-  reinvite?: Reinvite;
-}
-
-/** An ACK we sent for a 2xx outside any transaction (§13.2.2.4, §17.1.1.3), kept to answer 2xx retransmissions. */
-interface SentAck { msg: SipRequest; transport: Transport; dest: { host: string; port: number } }
-
-/** A re-INVITE in a session (RFC 3261 §14): relayed from one leg to the other, or our own. */
-interface Reinvite {
-  /** The leg it arrived on and its CSeq number there (the ACK of our 2xx carries it, §13.2.2.4); none when it is ours. */
-  from?: Leg;
-  seq?: number;
-  /** The leg it went out on, our client transaction there, and whether a 2xx answered it. */
-  to: Leg;
-  client: ClientTransaction;
-  done: boolean;
-  ok: boolean;
-  /** Our ACK of the peer's 2xx on `to`: each B2BUA ACKs on its own leg (§13.2.2.4). */
-  ack?: SentAck;
-}
-
-/** A B2BUA session as the transfer logic sees it (transfer.ts). */
-export type B2buaCall = Call;
-
-/** What the B2BUA hands to the session-transfer logic (5.2.5.1). */
-export interface B2buaTransferHooks {
-  /** A REFER in the incoming (device-facing) leg at PF A: the CPM Session Transfer request. */
-  onRefer(tx: ServerTransaction, call: B2buaCall): void;
-}
-
-function legKey(cid: string, localTag: string): string {
-  return `${cid}\u0000${localTag}`;
-}
-
-/** Headers of one message worth carrying onto the other leg (end-to-end ones: SDP, CPM ids, Allow, ...). */
-function copyEndToEnd(from: SipRequest | SipResponse, to: SipRequest | SipResponse): void {
-  for (const f of from.headers) if (!LEG_HEADERS.has(f.name.toLowerCase())) to.headers.push({ ...f });
-  to.body = Buffer.from(from.body);
-}
+export type { B2buaCall, B2buaTransferHooks, Leg } from './b2bua-call';
 
 export class B2bua {
   private readonly legs = new Map<string, { call: Call; leg: Leg }>();
