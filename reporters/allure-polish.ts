@@ -16,7 +16,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { VerdictRecord } from './verdict-log';
+import { readVerdicts, type VerdictRecord } from './verdict-log';
 
 interface Label { name: string; value: string }
 interface StatusDetails { message?: string; trace?: string; expected?: string; actual?: string }
@@ -53,20 +53,9 @@ export function sutIdentity(env: Map<string, string>): string {
   return createHash('sha256').update([name, env.get('sut.version') ?? '', env.get('sut.target_sha256') ?? ''].join('\n')).digest('hex').slice(0, 12);
 }
 
-function readVerdicts(dir: string): Map<string, VerdictRecord> {
-  const out = new Map<string, VerdictRecord>();
-  const file = path.join(dir, 'cpm-verdicts.jsonl');
-  if (!fs.existsSync(file)) return out;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as VerdictRecord;
-      out.set(r.key, r);
-    } catch {
-      // a torn last line of an interrupted run: the rest still reads
-    }
-  }
-  return out;
+/** The verdict records of a results directory by case key (the last record of a key wins). */
+function verdictsByKey(dir: string): Map<string, VerdictRecord> {
+  return new Map(readVerdicts(path.join(dir, 'cpm-verdicts.jsonl')).map((r) => [r.key, r]));
 }
 
 /** The reader's message: verdict words first, no "Error:"/class-name prefix, no doubled verdict. */
@@ -97,7 +86,7 @@ function naGroup(message: string): string {
 export function polishResults(dir: string): { sut: string } {
   const env = readProperties(path.join(dir, 'environment.properties'));
   const sut = sutIdentity(env);
-  const verdicts = readVerdicts(dir);
+  const verdicts = verdictsByKey(dir);
   const byName = (name: string) => [...verdicts.values()].find((r) => name === r.key || name.startsWith(`${r.key} `));
   for (const f of fs.readdirSync(dir)) {
     if (!f.endsWith('-result.json')) continue;
