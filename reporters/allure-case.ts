@@ -10,10 +10,9 @@ export { findingText } from './finding-view';
 import type { CaseResult } from '../src/harness/runner';
 import { requirement } from '../src/harness/requirements';
 import type { HarnessTarget } from '../src/harness/target';
-import { entryText } from './sip-text';
 import { findingText } from './finding-view';
-import { buildCaseArtifacts, type CaseArtifacts } from './case-artifacts';
-import type { SutAddress } from './case-view';
+import { buildCaseArtifacts, stepText, type CaseArtifacts } from './case-artifacts';
+import type { CaseEvidence, SutAddress } from './case-view';
 import { TimeSlicer } from './loop-yield';
 import { ladderPage } from './ladder';
 import { RENDERER_GLOBAL, type CaseRenderer } from './render-pool';
@@ -84,13 +83,16 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
     else if (file && opts.resultsDir) await allure.attachmentPath(name, path.join(opts.resultsDir, file), { contentType, fileExtension });
   }
 
-  for (const s of r.steps) {
+  for (const [i, s] of r.steps.entries()) {
     try {
       await allure.step(`${/^\d/.test(s.id) ? `Step ${s.id}` : s.id}: ${s.title}`, async () => {
-        for (const e of s.entries) {
-          const name = `${e.direction === 'sent' ? '→' : '←'} ${e.owner ?? ''} ${e.message ? firstLine(e.raw) : 'unparseable octets'}`;
-          await allure.attachment(name, entryText(e), { contentType: 'text/plain', fileExtension: 'sip' });
-          await slicer.tick();
+        // The step's messages in one attachment, named by their first lines (case-artifacts.ts stepText says why).
+        if (s.entries.length > 0) {
+          const name = stepAttachmentName(s.entries);
+          const file = art.files?.steps?.[i];
+          if (art.steps?.[i] !== undefined) await allure.attachment(name, art.steps[i], { contentType: 'text/plain', fileExtension: 'sip' });
+          else if (file && opts.resultsDir) await allure.attachmentPath(name, path.join(opts.resultsDir, file), { contentType: 'text/plain', fileExtension: 'sip' });
+          else await allure.attachment(name, stepText(s.entries), { contentType: 'text/plain', fileExtension: 'sip' });
         }
         for (const f of s.findings) await allure.attachment(`${f.verdict} finding`, findingText(f), { contentType: 'text/plain', fileExtension: 'txt' });
         if (s.verdict === 'fail' || s.verdict === 'error' || s.verdict === 'inconclusive') {
@@ -107,10 +109,17 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
     }
   }
   await slicer.yield();
-  await allure.attachment('merged trace (JSON)', JSON.stringify(r.trace.map((e) => ({
-    seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, text: e.raw.toString('latin1'),
-  })), null, 1), { contentType: 'application/json', fileExtension: 'json' });
+  const traceOptions = { contentType: 'application/json', fileExtension: 'json' };
+  if (art.trace !== undefined) await allure.attachment('merged trace (JSON)', art.trace, traceOptions);
+  else if (art.files?.trace && opts.resultsDir) await allure.attachmentPath('merged trace (JSON)', path.join(opts.resultsDir, art.files.trace), traceOptions);
   return art;
+}
+
+/** "3 SIP messages: → A1 INVITE sip:…, ← A1 SIP/2.0 100 Trying, …", at most 200 characters. */
+function stepAttachmentName(entries: CaseEvidence['trace']): string {
+  const lines = entries.map((e) => `${e.direction === 'sent' ? '→' : '←'} ${e.owner ?? ''} ${e.message ? firstLine(e.raw) : 'unparseable octets'}`);
+  const name = `${entries.length} SIP message${entries.length === 1 ? '' : 's'}: ${lines.join(', ')}`;
+  return name.length > 200 ? `${name.slice(0, 199)}…` : name;
 }
 
 function firstLine(raw: Buffer): string {

@@ -8,7 +8,7 @@ import AllureNodeEnvironment from 'allure-jest/node';
 import { FileSystemWriter } from 'allure-js-commons/sdk/reporter';
 import { AsyncResultsWriter } from './async-results-writer';
 import { RENDERER_GLOBAL, sharedCaseRenderer } from './render-pool';
-import { loopMonitor } from './loop-monitor';
+import { loopMonitor, postCasesDelay } from './loop-monitor';
 
 type EnvArgs = ConstructorParameters<typeof AllureNodeEnvironment>;
 
@@ -31,8 +31,14 @@ export default class CpmAllureEnvironment extends AllureNodeEnvironment {
     const self = this as unknown as { handleTestEvent?: (event: { name: string }, state: unknown) => unknown };
     const inner = self.handleTestEvent?.bind(this);
     self.handleTestEvent = (event, state) => {
-      if (event.name === 'run_start') loopMonitor.casesStart();
-      else if (event.name === 'run_finish') loopMonitor.casesEnd();
+      if (event.name === 'run_start') {
+        // On a jest worker thread nothing else measures this thread's loop.
+        if (!loopMonitor.started) loopMonitor.start();
+        loopMonitor.casesStart();
+      } else if (event.name === 'run_finish') {
+        loopMonitor.casesEnd();
+        postCasesDelay();
+      }
       return inner?.(event, state);
     };
   }

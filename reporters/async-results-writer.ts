@@ -94,7 +94,7 @@ export class AsyncResultsWriter implements Writer {
       await this.dirReady;
       const tmp = path.join(this.resultsDir, `.allure-write-${randomUUID()}.tmp`);
       try {
-        if (typeof content === 'object' && 'copyFrom' in content) await fsp.copyFile(content.copyFrom, tmp);
+        if (typeof content === 'object' && 'copyFrom' in content) await linkOrCopy(content.copyFrom, tmp);
         else await fsp.writeFile(tmp, content);
         await fsp.rename(tmp, file);
       } catch (e) {
@@ -123,5 +123,18 @@ export class AsyncResultsWriter implements Writer {
         if (this.pending === 0) for (const w of this.waiters.splice(0)) w();
       });
     }
+  }
+}
+
+/**
+ * An attachment from a file: a hard link where it can be (the per-case evidence is written under the
+ * same results directory, so one file system; no octet is copied), a copy otherwise (another file
+ * system, or one without links). The source is never written again once attached.
+ */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await fsp.link(from, to);
+  } catch {
+    await fsp.copyFile(from, to);
   }
 }

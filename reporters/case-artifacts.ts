@@ -11,16 +11,30 @@ import { buildCaseView, isKeepAlive, wireMessages, type CaseEvidence, type SutAd
 import { ladderPage, renderLadder } from './ladder';
 import { renderExchange } from './exchange-html';
 import { TimeSlicer } from './loop-yield';
+import { entryText } from './sip-text';
 
 export interface CaseArtifacts {
   /** SIP messages written to the pcap (the trace's wire messages). */
   pcapMessages: number;
   /** Files written, relative to the results directory (absent when no directory was given). */
-  files?: { ladder: string; ladderPage?: string; exchange: string; pcap: string };
+  files?: CaseFiles;
   /** The rendered evidence, when it was rendered in this thread (not by the render worker). */
   svg?: string;
   html?: string;
   pcap?: Buffer;
+  trace?: string;
+  steps?: string[];
+}
+
+export interface CaseFiles {
+  ladder: string;
+  ladderPage?: string;
+  exchange: string;
+  pcap: string;
+  /** The merged trace as JSON (seq, times, owner, direction, flow, octets as latin1 text). */
+  trace?: string;
+  /** One text file per step of the case, in step order: the SIP messages it exchanged. */
+  steps?: string[];
 }
 
 export interface RenderedArtifacts {
@@ -28,6 +42,24 @@ export interface RenderedArtifacts {
   html: string;
   pcap: Buffer;
   pcapMessages: number;
+  trace: string;
+  steps: string[];
+}
+
+/**
+ * A step's messages as one text attachment, each under its heading (hop, transport, time).
+ * One file per step, not per message: a default run exchanges about 15,000 messages, and a file
+ * each was the run's largest report cost (issue 14); the exchange page shows them one by one.
+ */
+export function stepText(entries: CaseEvidence['steps'][number]['entries']): string {
+  return entries.map(entryText).join('\n\n');
+}
+
+/** The merged trace as JSON: every entry with its octets as latin1 text (one character per octet). */
+export function traceJson(trace: CaseEvidence['trace']): string {
+  return JSON.stringify(trace.map((e) => ({
+    seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, text: e.raw.toString('latin1'),
+  })), null, 1);
 }
 
 /** File-system-safe name of a case variant key ("TC-LEAVE-01 [udp, direct, devices 1+1]"). */
@@ -45,21 +77,27 @@ export function renderCaseArtifacts(r: CaseEvidence, sut: readonly SutAddress[])
   const html = renderExchange(r, sut, svg, view);
   // Keep-alives are not SIP messages (RFC 5626 §3.5.1); a message traced at both ends is written once.
   const wire = wireMessages(r.trace).kept.filter((e) => !isKeepAlive(e));
-  return { svg, html, pcap: writePcap(wire, { dedupe: false }), pcapMessages: wire.length };
+  return { svg, html, pcap: writePcap(wire, { dedupe: false }), pcapMessages: wire.length, trace: traceJson(r.trace), steps: r.steps.map((s) => stepText(s.entries)) };
 }
 
 /** Writes the rendered files under <resultsDir>/conformance/cases/<case>/, off the event loop. */
-export async function writeCaseFiles(resultsDir: string, key: string, a: RenderedArtifacts): Promise<NonNullable<CaseArtifacts['files']>> {
+export async function writeCaseFiles(resultsDir: string, key: string, a: RenderedArtifacts): Promise<CaseFiles> {
   const rel = path.join(CONFORMANCE_DIR, 'cases', caseSlug(key));
   const dir = path.join(resultsDir, rel);
-  await fsp.mkdir(dir, { recursive: true });
+  await fsp.mkdir(path.join(dir, 'steps'), { recursive: true });
+  const steps = a.steps.map((_, i) => path.join(rel, 'steps', `${String(i + 1).padStart(2, '0')}.sip.txt`));
   await Promise.all([
     fsp.writeFile(path.join(dir, 'ladder.svg'), a.svg),
     fsp.writeFile(path.join(dir, 'ladder.html'), ladderPage(a.svg, key)),
     fsp.writeFile(path.join(dir, 'exchange.html'), a.html),
     fsp.writeFile(path.join(dir, 'trace.pcap'), a.pcap),
+    fsp.writeFile(path.join(dir, 'trace.json'), a.trace),
+    ...a.steps.map((text, i) => fsp.writeFile(path.join(resultsDir, steps[i]), text)),
   ]);
-  return { ladder: path.join(rel, 'ladder.svg'), ladderPage: path.join(rel, 'ladder.html'), exchange: path.join(rel, 'exchange.html'), pcap: path.join(rel, 'trace.pcap') };
+  return {
+    ladder: path.join(rel, 'ladder.svg'), ladderPage: path.join(rel, 'ladder.html'), exchange: path.join(rel, 'exchange.html'),
+    pcap: path.join(rel, 'trace.pcap'), trace: path.join(rel, 'trace.json'), steps,
+  };
 }
 
 /**
@@ -75,6 +113,8 @@ export async function buildCaseArtifacts(r: CaseEvidence, sut: readonly SutAddre
   const html = renderExchange(r, sut, svg, view);
   await slicer.yield();
   const wire = wireMessages(r.trace).kept.filter((e) => !isKeepAlive(e));
-  const rendered: RenderedArtifacts = { svg, html, pcap: writePcap(wire, { dedupe: false }), pcapMessages: wire.length };
+  const pcap = writePcap(wire, { dedupe: false });
+  await slicer.yield();
+  const rendered: RenderedArtifacts = { svg, html, pcap, pcapMessages: wire.length, trace: traceJson(r.trace), steps: r.steps.map((s) => stepText(s.entries)) };
   return { ...rendered, files: resultsDir ? await writeCaseFiles(resultsDir, r.key, rendered) : undefined };
 }

@@ -2,7 +2,7 @@
  * Jest reporter for `cpm-conformance run`: one live line per case variant (verdict, id, title,
  * duration), taking the verdict from the verdict log the suite wrote.
  */
-import { readVerdicts } from './verdict-log';
+import { VerdictTail, type VerdictRecord } from './verdict-log';
 import { VERDICT_LABEL } from '../src/harness/verdict';
 
 interface Options {
@@ -20,17 +20,20 @@ const COLORS: Record<string, string> = { PASS: '32', 'NON-STRICT': '33', FAIL: '
 
 export default class LiveReporter {
   private readonly opts: Options;
-  private printed = new Set<string>();
+  private readonly tail: VerdictTail;
+  /** Records read from the log and not printed yet. */
+  private readonly unprinted: VerdictRecord[] = [];
 
   constructor(_globalConfig: unknown, options: Options) {
     this.opts = options;
+    this.tail = new VerdictTail(options.verdictLog);
   }
 
   onTestCaseResult(_test: unknown, r: TestCaseResultLike): void {
-    const recs = readVerdicts(this.opts.verdictLog);
-    const rec = [...recs].reverse().find((x) => r.title.startsWith(x.key) && !this.printed.has(x.key));
-    if (!rec) return;
-    this.printed.add(rec.key);
+    this.unprinted.push(...this.tail.next());
+    const at = this.unprinted.findIndex((x) => r.title.startsWith(x.key));
+    if (at < 0) return;
+    const [rec] = this.unprinted.splice(at, 1);
     const label = VERDICT_LABEL[rec.verdict];
     const tag = this.opts.color ? `\x1b[${COLORS[label] ?? '0'}m${label.padEnd(10)}\x1b[0m` : label.padEnd(10);
     const reason = rec.verdict !== 'pass' && rec.reason ? `\n           ${rec.reason.requirement ? `${rec.reason.requirement} ` : ''}${rec.reason.step ? `step ${rec.reason.step}: ` : ''}${rec.reason.message.split('\n')[0].slice(0, 300)}` : '';

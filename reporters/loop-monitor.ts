@@ -15,6 +15,7 @@
  * spans the whole pause.)
  */
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
+import { BroadcastChannel } from 'node:worker_threads';
 
 const RESOLUTION_MS = 10;
 
@@ -34,6 +35,10 @@ class LoopMonitor {
   private last = 0;
   /** When the current window opened: a sample that began before it (the file loading) is not in it. */
   private windowStart = Infinity;
+
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
 
   start(): void {
     const overall = createHistogram();
@@ -62,6 +67,12 @@ class LoopMonitor {
     if (this.active > 0 && --this.active === 0) this.windowStart = Infinity;
   }
 
+  /** The delay while cases ran so far (the windows closed and the one open). */
+  casesSoFar(): CasesDelay {
+    const c = this.cases;
+    return { casesMaxMs: c ? Math.round(c.max / 1000) : 0, casesP99Ms: c?.count ? Math.round(c.percentile(99) / 1000) : 0 };
+  }
+
   /** Stops measuring; undefined if start() was not called. */
   stop(): LoopDelay | undefined {
     const { overall, cases } = this;
@@ -75,8 +86,53 @@ class LoopMonitor {
     return { maxMs: ms(overall.max), casesMaxMs: ms(cases.max), casesP99Ms: cases.count ? ms(cases.percentile(99)) : 0 };
   }
 }
-/** One per process: run.ts starts and stops it, the test environment marks the suites' windows. */
+export type CasesDelay = Pick<LoopDelay, 'casesMaxMs' | 'casesP99Ms'>;
+
+/**
+ * One per thread. In the CLI's thread run.ts starts and stops it; the test environment marks the
+ * suites' windows, and on a jest worker thread (several targets run at once, bin/run-suites.ts)
+ * starts it itself and reports each file's window to the CLI over CASES_DELAY_CHANNEL.
+ */
 export const loopMonitor = new LoopMonitor();
+
+/** Where each test file's thread says how late its loop ran while its cases ran. */
+const CASES_DELAY_CHANNEL = 'cpm-conformance-cases-loop-delay';
+
+/** The test environment, at the end of its file's cases: this thread's delay while they ran. */
+export function postCasesDelay(): void {
+  const ch = new BroadcastChannel(CASES_DELAY_CHANNEL);
+  ch.postMessage(loopMonitor.casesSoFar());
+  ch.close();
+}
+
+/** The CLI's side: collects the delay of every test file's thread while its cases ran. */
+export class CasesDelayReports {
+  private readonly ch = new BroadcastChannel(CASES_DELAY_CHANNEL);
+  private readonly got: CasesDelay[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor() {
+    this.ch.unref();
+    this.ch.onmessage = (e) => {
+      this.got.push((e as { data: CasesDelay }).data);
+      this.wake?.();
+    };
+  }
+
+  /** The worst of the reports, once `expected` arrived or `boundMs` passed (a file that crashed never reports). */
+  async close(expected: number, boundMs = 1000): Promise<CasesDelay | undefined> {
+    const until = Date.now() + boundMs;
+    while (this.got.length < expected && Date.now() < until) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, Math.max(1, until - Date.now())).unref();
+      });
+    }
+    this.ch.close();
+    if (this.got.length === 0) return undefined;
+    return { casesMaxMs: Math.max(...this.got.map((g) => g.casesMaxMs)), casesP99Ms: Math.max(...this.got.map((g) => g.casesP99Ms)) };
+  }
+}
 
 export function formatLoopDelay(d: LoopDelay): string {
   return `max event-loop delay ${d.casesMaxMs} ms while cases ran (p99 ${d.casesP99Ms} ms), ${d.maxMs} ms overall`;

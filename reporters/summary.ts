@@ -38,8 +38,9 @@ export function formatSummary(records: VerdictRecord[]): string {
     String(r.counts.inconclusive), String(r.counts.error), String(r.counts['n/a']), r.verdict === 'not tested' ? 'NOT TESTED' : VERDICT_LABEL[r.verdict]]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-  const total: Record<string, number> = {};
-  for (const r of records) total[r.verdict] = (total[r.verdict] ?? 0) + 1;
-  const totals = Object.entries(total).map(([v, n]) => `${n} ${VERDICT_LABEL[v as Verdict].toLowerCase()}`).join(', ');
+  // A fixed order (pass first, n/a last), whatever order the cases finished in.
+  const order: Verdict[] = ['pass', 'non-strict', 'fail', 'inconclusive', 'error', 'n/a'];
+  const totals = order.map((v) => [v, records.filter((r) => r.verdict === v).length] as const).filter(([, n]) => n > 0)
+    .map(([v, n]) => `${n} ${VERDICT_LABEL[v].toLowerCase()}`).join(', ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '', `${records.length} case variants: ${totals || 'none'}`].join('\n');
 }

@@ -2,7 +2,7 @@
  * One JSON line per executed case variant. The suites (in jest) append, the live reporter and the
  * run summary read: the verdict crosses from the test process to the CLI without parsing output.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { CaseResult } from '../src/harness/runner';
 import type { Verdict } from '../src/harness/verdict';
 import type { Finding } from '../src/harness/finding';
@@ -50,11 +50,43 @@ export function appendVerdict(file: string, rec: VerdictRecord): void {
 
 export function readVerdicts(file: string): VerdictRecord[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
+  return parseLines(readFileSync(file, 'utf8').split('\n'));
+}
+
+function parseLines(lines: string[]): VerdictRecord[] {
+  return lines.filter((l) => l.trim()).flatMap((l) => {
     try {
       return [JSON.parse(l) as VerdictRecord];
     } catch {
       return [];
     }
   });
+}
+
+/**
+ * Reads the records appended since the last call (whole lines only): the live reporter's view of a
+ * growing log, in time linear in the log, where re-reading it per case was quadratic.
+ */
+export class VerdictTail {
+  private offset = 0;
+  private partial = '';
+
+  constructor(readonly file: string) {}
+
+  next(): VerdictRecord[] {
+    if (!existsSync(this.file)) return [];
+    const size = statSync(this.file).size;
+    if (size <= this.offset) return [];
+    const buf = Buffer.alloc(size - this.offset);
+    const fd = openSync(this.file, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, this.offset);
+    } finally {
+      closeSync(fd);
+    }
+    this.offset = size;
+    const lines = (this.partial + buf.toString('utf8')).split('\n');
+    this.partial = lines.pop() ?? '';
+    return parseLines(lines);
+  }
 }

@@ -19,7 +19,7 @@ import { BaselineError, readBaseline } from '../../reporters/baseline';
 import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withBinding, withUnionOfClaims } from '../targets';
 import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
-import { formatLoopDelay, loopMonitor, type LoopDelay } from '../../reporters/loop-monitor';
+import { CasesDelayReports, formatLoopDelay, loopMonitor, type LoopDelay } from '../../reporters/loop-monitor';
 import { EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
 import { interruptRun } from '../../src/harness/interrupt';
@@ -27,7 +27,7 @@ import { PortRange } from '../../src/harness/port-range';
 import { portDemand } from '../../src/harness/topology';
 import { notApplicable } from '../../src/harness/runner';
 import { allCases } from '../../suites/index';
-import { selected } from '../../reporters/jest-suite';
+import { selected } from '../../suites/jest-driver';
 import { parseShard } from '../../reporters/shard';
 import { countBindings, formatBindings, removeAllBindings, type UserBindings } from '../../src/harness/registrations';
 
@@ -63,6 +63,24 @@ function harnessVersion(): string {
   return process.env.npm_package_version ?? '0.0.0';
 }
 const HARNESS_VERSION = harnessVersion();
+
+/**
+ * Empties `dir` for this run: renames what is there to a sibling (one system call) and removes that
+ * asynchronously. The promise never rejects; what cannot be removed is left, named in a warning.
+ */
+function removeInBackground(dir: string): Promise<void> {
+  if (!fs.existsSync(dir)) return Promise.resolve();
+  const aside = `${dir}.removing-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(dir, aside);
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true }); // e.g. a mount point: remove in place
+    return Promise.resolve();
+  }
+  return fs.promises.rm(aside, { recursive: true, force: true }).catch((e: unknown) => {
+    process.stderr.write(`cpm-conformance run: could not remove the previous results moved to ${aside}: ${(e as Error).message}\n`);
+  });
+}
 
 function usage(msg: string): never {
   process.stderr.write(`cpm-conformance run: ${msg}\n`);
@@ -119,7 +137,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     }
 
-    let server: ReferenceServer | undefined;
+    let servers: ReferenceServer[] = [];
     let cert: ThrowawayCert | undefined;
     let userTarget: HarnessTarget | undefined;
     if (args.target) {
@@ -154,12 +172,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
     }
     const material = cert ? { cert: cert.certPath, key: cert.keyPath, ca: cert.certPath } : undefined;
-    /** The target of one pass: the user's SUT, or a reference server started in this PF mode. */
+    /** One target of the run: the user's SUT, or a reference server started in this PF mode. */
     const prepare = async (mode: 'proxy' | 'b2bua' | undefined): Promise<HarnessTarget> => {
       let t: HarnessTarget;
       if (userTarget) t = userTarget;
       else {
-        server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
+        const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
+        servers.push(server);
         t = lossTolerant(referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material), args.loss);
         process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
       }
@@ -175,12 +194,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       return t;
     };
     if (args.insecure) process.stderr.write('cpm-conformance run: --insecure: the SUT\'s TLS certificate is NOT verified; the report says so\n');
-    const stopServer = async () => {
-      if (server) await server.stop().catch(() => undefined);
-      server = undefined;
+    const stopServers = async () => {
+      const running = servers;
+      servers = [];
+      await Promise.all(running.map((x) => x.stop().catch(() => undefined)));
     };
     const stop = async () => {
-      await stopServer();
+      await stopServers();
       cert?.remove();
       cert = undefined;
     };
@@ -196,58 +216,63 @@ export const runCommand: CommandModule<object, RunArgs> = {
     process.once('SIGTERM', onSignal);
 
     const resultsDir = path.resolve(args.results);
-    fs.rmSync(resultsDir, { recursive: true, force: true });
+    // The previous results are moved aside at once and deleted while the run goes: removing thousands
+    // of files synchronously took seconds before the first case could start.
+    const oldResults = removeInBackground(resultsDir);
     fs.mkdirSync(resultsDir, { recursive: true });
     const verdictLog = path.join(resultsDir, 'cpm-verdicts.jsonl');
     const started = Date.now();
     // A blocked event loop delays the cases' timers: measured over the suites, printed at the end.
     loopMonitor.start();
     // Against the reference, both PF modes unless --mode: the transfer variants need a B2BUA (CS in the
-    // media path) or a proxy (CS not in it), and every other suite runs in both.
+    // media path) or a proxy (CS not in it), and every other suite runs in both. Both servers run at
+    // once, each mode's suites on a jest worker thread of its own (bin/run-suites.ts).
     const modes: Array<'proxy' | 'b2bua' | undefined> = userTarget ? [undefined] : args.mode ? [args.mode] : ['proxy', 'b2bua'];
-    const targets: HarnessTarget[] = [];
+    let targets: HarnessTarget[] = [];
     /** Bindings of the configured users at the SUT before the run (and what --clean-registrations removed). */
     let bindingsBefore: UserBindings[] | undefined;
     let loopDelay: LoopDelay | undefined;
+    const delayReports = new CasesDelayReports();
     try {
-      for (const mode of modes) {
-        const t = await prepare(mode);
-        targets.push(t);
-        if (userTarget) {
-          bindingsBefore = args['clean-registrations'] ? await removeAllBindings(t) : await countBindings(t);
-          const removed = bindingsBefore.filter((b) => b.removed).length;
-          process.stdout.write(`bindings at the SUT before the run: ${formatBindings(bindingsBefore)}${args['clean-registrations'] ? `; removed for ${removed} of ${bindingsBefore.length} user(s) (--clean-registrations)` : ''}\n`);
-        }
-        try {
-          await runSuites({
-            globals: { target: t, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: server ? undefined : args.loss, concurrency: args.concurrency, shard },
-            resultsDir,
-            environmentInfo: {
-              'sut.name': t.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
-              'sut.version': t.version ?? '',
-              // Part of the SUT's identity the report keys its history by (reporters/allure-polish.ts).
-              'sut.target_sha256': args.target ? createHash('sha256').update(fs.readFileSync(args.target)).digest('hex') : '',
-              'sut.pfA': `${t.pfA.host}:${t.pfA.port}`,
-              'sut.pfB': `${t.pfB.host}:${t.pfB.port}`,
-              'sut.pfMode': modes.length > 1 ? modes.join(' + ') : t.pfMode,
-              transports: t.transports.join(','),
-              topologies: t.topologies.join(','),
-              ics: JSON.stringify(t.ics),
-              // How the verdicts were judged: the binding knobs of design §2 this run followed.
-              binding: JSON.stringify(t.binding),
-              'tls.verify': !t.transports.includes('tls') ? 'n/a (no TLS)' : t.tls?.insecure ? 'OFF (--insecure)' : `on${t.tls?.ca ? ' (CA file from the target config)' : t.isReference ? ' (throwaway certificate of the reference server)' : ' (system CAs)'}`,
-              'harness.version': HARNESS_VERSION,
-              ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}),
-              node: process.version,
-            },
-            color: process.stdout.isTTY === true,
-          });
-        } finally {
-          await stopServer();
-        }
+      targets = await Promise.all(modes.map(prepare));
+      if (userTarget) {
+        bindingsBefore = args['clean-registrations'] ? await removeAllBindings(targets[0]) : await countBindings(targets[0]);
+        const removed = bindingsBefore.filter((b) => b.removed).length;
+        process.stdout.write(`bindings at the SUT before the run: ${formatBindings(bindingsBefore)}${args['clean-registrations'] ? `; removed for ${removed} of ${bindingsBefore.length} user(s) (--clean-registrations)` : ''}\n`);
       }
+      /** One value per target; the targets' values joined when they differ (the two reference modes). */
+      const each = (f: (t: HarnessTarget) => string) => {
+        const values = targets.map(f);
+        return new Set(values).size <= 1 ? values[0] ?? '' : targets.map((t, i) => `${t.pfMode}: ${values[i]}`).join(' | ');
+      };
+      const t0 = targets[0];
+      await runSuites({
+        globals: { targets, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: servers.length ? undefined : args.loss, concurrency: args.concurrency, shard },
+        resultsDir,
+        environmentInfo: {
+          'sut.name': t0.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
+          'sut.version': t0.version ?? '',
+          // Part of the SUT's identity the report keys its history by (reporters/allure-polish.ts).
+          'sut.target_sha256': args.target ? createHash('sha256').update(fs.readFileSync(args.target)).digest('hex') : '',
+          'sut.pfA': each((t) => `${t.pfA.host}:${t.pfA.port}`),
+          'sut.pfB': each((t) => `${t.pfB.host}:${t.pfB.port}`),
+          'sut.pfMode': targets.map((t) => t.pfMode).join(' + '),
+          transports: each((t) => t.transports.join(',')),
+          topologies: each((t) => t.topologies.join(',')),
+          ics: each((t) => JSON.stringify(t.ics)),
+          // How the verdicts were judged: the binding knobs this run followed (docs/target-config.md).
+          binding: each((t) => JSON.stringify(t.binding)),
+          'tls.verify': !t0.transports.includes('tls') ? 'n/a (no TLS)' : t0.tls?.insecure ? 'OFF (--insecure)' : `on${t0.tls?.ca ? ' (CA file from the target config)' : t0.isReference ? ' (throwaway certificate of the reference server)' : ' (system CAs)'}`,
+          'harness.version': HARNESS_VERSION,
+          ...(shard ? { shard: `${shard.index}/${shard.total}` } : {}),
+          node: process.version,
+        },
+        color: process.stdout.isTTY === true,
+      });
     } finally {
+      const cases = await delayReports.close(targets.length);
       loopDelay = loopMonitor.stop();
+      if (loopDelay && cases) loopDelay = { ...loopDelay, casesMaxMs: Math.max(loopDelay.casesMaxMs, cases.casesMaxMs), casesP99Ms: Math.max(loopDelay.casesP99Ms, cases.casesP99Ms) };
       await stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -285,6 +310,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.stdout.write(`conformance matrix: ${reports.matrix.totals.requirements} requirements, ${m.pass} pass, ${m['non-strict']} non-strict, ${m.fail} fail, ${m.inconclusive + m.error} inconclusive/error, ${m['not tested']} not tested — ${path.join(reports.dir, 'conformance-report.md')}\n`);
       if (args['write-baseline']) process.stdout.write(`baseline of ${reports.matrix.cases.filter((c) => ['fail', 'inconclusive', 'error'].includes(c.verdict)).length} known deviation(s) written to ${args['write-baseline']}\n`);
     }
+    await oldResults;
     process.stdout.write(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s${loopDelay ? `; ${formatLoopDelay(loopDelay)}` : ''}; Allure results in ${resultsDir} (HTML: cpm-conformance report --results ${args.results})\n`);
     process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(reports ? reports.exitVerdicts : records.map((r) => r.verdict));
     if (records.length === 0) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');

@@ -97,7 +97,7 @@ function packets(file: string): Promise<Array<[number, number]>> {
   });
 }
 
-/** Run jobs at most `n` at a time (jest-suite runs reference cases six at once). */
+/** Run jobs at most `n` at a time (suites/jest-driver.ts runs reference cases ten at once per target). */
 async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;

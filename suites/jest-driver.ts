@@ -1,23 +1,29 @@
 /**
- * Turns a suite's cases into jest tests for `cpm-conformance run` (allure-jest environment).
- * The run configuration reaches the suites as the jest global `__CPM__`.
+ * The execution driver of `cpm-conformance run`: turns every suite's cases into jest tests, one test
+ * file per target of the run (target-N.test.ts), all of a file's variants started at once and
+ * bounded by a concurrency limit, each test then reporting its own result in declaration order.
+ * The run configuration reaches it as the jest global `__CPM__` (bin/run-suites.ts).
  */
 import * as path from 'node:path';
-import type { Suite } from '../suites/index';
+import { SUITES, type Suite } from './index';
 import { caseKey, type CaseVariant, type TestCase } from '../src/harness/test-case';
 import { notApplicable, type runCase } from '../src/harness/runner';
 import { runScheduled } from '../src/harness/schedule';
 import { UserPool } from '../src/harness/user-pool';
 import type { HarnessTarget } from '../src/harness/target';
 import { applyStrict } from '../src/harness/verdict';
-import { reportCase, findingText } from './allure-case';
-import type { CaseArtifacts } from './case-artifacts';
-import { entryText } from './sip-text';
-import { appendVerdict, toRecord } from './verdict-log';
-import { inShard, type Shard } from './shard';
+import { reportCase, findingText } from '../reporters/allure-case';
+import type { CaseArtifacts } from '../reporters/case-artifacts';
+import { entryText } from '../reporters/sip-text';
+import { appendVerdict, toRecord } from '../reporters/verdict-log';
+import { inShard, type Shard } from '../reporters/shard';
 
 export interface RunGlobals {
-  target: HarnessTarget;
+  /**
+   * What the suites run against, one test file each: the user's SUT, or the built-in reference
+   * server in each PF mode (both modes' servers run at once, each case variant has its own users).
+   */
+  targets: HarnessTarget[];
   strict: boolean;
   verdictLog: string;
   grep?: string;
@@ -74,37 +80,54 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
 
 /**
  * Cases against the built-in reference run concurrently: each has its own users, sockets and
- * Call-IDs (the runner generates users per case). Against a user's SUT they run one at a time,
- * because they draw on the one pool of users the target config provisions.
+ * Call-IDs (the runner generates users per case). Per target file, so a default run has twice this
+ * many at once, one set per worker thread.
  */
-const REFERENCE_CONCURRENCY = 6;
+const REFERENCE_CONCURRENCY = 10;
 
 /**
  * Against a user's SUT, cases run at once as far as the target's user pool allows (no two share a
  * user, src/harness/user-pool.ts), or at most `--concurrency N`.
  */
-function concurrencyFor(g: RunGlobals): number {
+function concurrencyFor(g: RunGlobals, target: HarnessTarget): number {
   if (g.concurrency !== undefined) return g.concurrency;
-  return g.target.isReference ? REFERENCE_CONCURRENCY : Number.MAX_SAFE_INTEGER;
+  return target.isReference ? REFERENCE_CONCURRENCY : Number.MAX_SAFE_INTEGER;
 }
 
-export function defineSuite(suite: Suite): void {
+/**
+ * Every suite against the run's target number `index`. All the file's variants start when it
+ * starts (a run is bounded by its longest case, not by suite after suite); their tests then
+ * report, in order.
+ */
+export function defineTargetRun(index: number): void {
   const g = __CPM__;
-  const limit = limiter(concurrencyFor(g));
-  const pool = g.target.isReference ? undefined : new UserPool(g.target.users);
+  const target = g.targets[index];
+  if (!target) throw new Error(`this run has ${g.targets.length} target(s); there is no target #${index + 1} to run the suites against`);
+  const limit = limiter(concurrencyFor(g, target));
+  const pool = target.isReference ? undefined : new UserPool(target.users);
   const pending: Array<() => void> = [];
+  beforeAll(() => {
+    for (const start of pending) start();
+  });
+  for (const suite of SUITES) defineSuite(suite, target, g, { limit, pool, pending });
+}
+
+interface FileScope {
+  limit: ReturnType<typeof limiter>;
+  pool?: UserPool;
+  /** Starts of the file's variants, run by its beforeAll. */
+  pending: Array<() => void>;
+}
+
+function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit, pool, pending }: FileScope): void {
   describe(suite.feature, () => {
-    // All variants start when the suite starts; each test then reports its own result, in order.
-    beforeAll(() => {
-      for (const start of pending) start();
-    });
     for (const c of suite.cases) {
       // Against the built-in reference the PF mode is part of the variant: a default run covers both modes.
-      for (const v of c.variants.map((x) => (g.target.isReference ? { ...x, pfMode: g.target.pfMode } : x))) {
+      for (const v of c.variants.map((x) => (target.isReference ? { ...x, pfMode: target.pfMode } : x))) {
         if (!selected(c, v, g)) continue;
-        const na = notApplicable(c, v, g.target);
+        const na = notApplicable(c, v, target);
         if (na) {
-          // n/a → Allure skipped, with the ICS reason in its name and in the verdict log (design §4).
+          // n/a → Allure skipped, with the ICS reason in its name and in the verdict log.
           appendVerdict(g.verdictLog, {
             key: caseKey(c, v), id: c.id, title: c.title, feature: suite.feature, variant: v, verdict: 'n/a',
             reason: { message: `not applicable: ${na}` }, requirements: c.requirements, requirementVerdicts: {}, durationMs: 0, sutAgents: [],
@@ -114,7 +137,7 @@ export function defineSuite(suite: Suite): void {
         }
         let result: Promise<Awaited<ReturnType<typeof runCase>>> | undefined;
         pending.push(() => {
-          result = limit(() => runScheduled(c, v, g.target, pool, { lossRate: g.lossRate }));
+          result = limit(() => runScheduled(c, v, target, pool, { lossRate: g.lossRate }));
           result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
         });
         test(`${caseKey(c, v)} ${c.title}`, async () => {
@@ -122,10 +145,10 @@ export function defineSuite(suite: Suite): void {
           const verdict = applyStrict(r.verdict, g.strict);
           let art: CaseArtifacts | undefined;
           try {
-            art = await reportCase(r, suite.feature, g.target, { resultsDir: path.dirname(g.verdictLog) });
+            art = await reportCase(r, suite.feature, target, { resultsDir: path.dirname(g.verdictLog) });
           } finally {
             // Recorded even if the report could not be written: the verdict is the SUT's, not the report's.
-            appendVerdict(g.verdictLog, { ...toRecord(r, suite.feature), verdict, artifacts: art?.files, pcapMessages: art?.pcapMessages, traceMessages: r.trace.length });
+            appendVerdict(g.verdictLog, { ...toRecord(r, suite.feature), verdict, artifacts: art?.files && { ladder: art.files.ladder, exchange: art.files.exchange, pcap: art.files.pcap }, pcapMessages: art?.pcapMessages, traceMessages: r.trace.length });
           }
           const text = r.reason ? findingText(r.reason) : '';
           if (verdict === 'fail') {
