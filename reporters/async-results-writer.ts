@@ -92,6 +92,13 @@ export class AsyncResultsWriter implements Writer {
       if (before) await before.catch(() => undefined);
       this.dirReady ??= fsp.mkdir(this.resultsDir, { recursive: true });
       await this.dirReady;
+      if (!before && /-attachment\.[^.]+$/.test(name)) {
+        // An attachment has a fresh random name and is written once: no reader can see it half
+        // written before the run ends, so it goes to its name directly (no temporary, no rename).
+        if (typeof content === 'object' && 'copyFrom' in content) await linkOrCopy(content.copyFrom, file);
+        else await fsp.writeFile(file, content);
+        return;
+      }
       const tmp = path.join(this.resultsDir, `.allure-write-${randomUUID()}.tmp`);
       try {
         if (typeof content === 'object' && 'copyFrom' in content) await linkOrCopy(content.copyFrom, tmp);
