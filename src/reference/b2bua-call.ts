@@ -8,6 +8,7 @@ import type { TransportProtocol } from '../sip/transport/address';
 import type { Transport } from '../sip/transport/transport';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
 import type { Dialog } from '../sip/dialog';
+import { callId, fromTag, toTag } from '../sip/headers/name-addr';
 
 /** Headers that belong to one leg (or one hop) and are never copied across (§8.1.1, §16.6). */
 const LEG_HEADERS = new Set([
@@ -80,7 +81,7 @@ export interface Reinvite {
   ack?: SentAck;
 }
 
-/** A B2BUA session as the transfer logic sees it (transfer.ts). */
+/** A B2BUA session as the transfer logic sees it (transfer-mp.ts, transfer-pull.ts). */
 export type B2buaCall = Call;
 
 /** What the B2BUA hands to the session-transfer logic (5.2.5.1). */
@@ -89,8 +90,47 @@ export interface B2buaTransferHooks {
   onRefer(tx: ServerTransaction, call: B2buaCall): void;
 }
 
-export function legKey(cid: string, localTag: string): string {
+function legKey(cid: string, localTag: string): string {
   return `${cid}\u0000${localTag}`;
+}
+
+/**
+ * Every leg of every live session by its dialog as we know it (Call-ID, our tag, §12): a request
+ * on a leg carries our tag as its To tag, a response on our outgoing leg as its From tag.
+ */
+export class LegTable {
+  private readonly legs = new Map<string, { call: Call; leg: Leg }>();
+
+  add(call: Call, leg: Leg): void {
+    this.legs.set(legKey(leg.callId, leg.localTag), { call, leg });
+  }
+
+  get(cid: string, ourTag: string): { call: Call; leg: Leg } | undefined {
+    return this.legs.get(legKey(cid, ourTag));
+  }
+
+  /** The leg a request arrived on (its To tag is ours). */
+  ofRequest(req: SipRequest): { call: Call; leg: Leg } | undefined {
+    return this.get(callId(req) ?? '', toTag(req) ?? '');
+  }
+
+  /** The leg a response came back on (its From tag is ours). */
+  ofResponse(res: SipResponse, cid = callId(res) ?? ''): { call: Call; leg: Leg } | undefined {
+    return this.get(cid, fromTag(res) ?? '');
+  }
+
+  remove(leg: Leg): void {
+    this.legs.delete(legKey(leg.callId, leg.localTag));
+  }
+
+  /** The session is over: none of its legs is ours any more (a leg another session took over stays). */
+  end(call: Call): void {
+    call.ended = true;
+    for (const leg of [call.in, call.out, ...call.branches.map((b) => b.leg)]) {
+      const k = legKey(leg.callId, leg.localTag);
+      if (this.legs.get(k)?.call === call) this.legs.delete(k);
+    }
+  }
 }
 
 /** Headers of one message worth carrying onto the other leg (end-to-end ones: SDP, CPM ids, Allow, ...). */

@@ -1,8 +1,8 @@
 /**
- * What a session transfer is in the reference server (design §2, 5.2.5.1): the transfer record the
- * service keeps, the devices and subscribers it names, PF control's answer, and the CS's own MSRP
- * endpoint in SDP (it stays in the media path, 5.2.5.1.1 ¶5). Shared by transfer.ts and
- * transfer-pull.ts.
+ * What a CPM Session transfer is in the reference server (OMA CPM CR 5.2.5.1): the transfer record
+ * PF A keeps, a union on its kind (the CS in the media path, 5.2.5.1.1, or not, 5.2.5.1.2), the
+ * devices and subscribers it names, PF control's answer, and the CS's own MSRP endpoint in SDP (it
+ * stays in the media path, 5.2.5.1.1 ¶5). Every transfer module builds on this one only.
  */
 import type { Address, TransportProtocol } from '../sip/transport/address';
 import type { ClientTransaction } from '../sip/transaction/types';
@@ -10,7 +10,7 @@ import type { Dialog } from '../sip/dialog';
 import { parseNameAddr } from '../sip/headers/name-addr';
 import { parseUri } from '../sip/uri';
 import type { PfContext } from './pf-context';
-import type { B2buaCall, Leg } from './b2bua';
+import type { B2buaCall, Leg } from './b2bua-call';
 import type { ProxyDialog } from './proxy-dialogs';
 
 /** User part of the CS transfer URI (the PSI a transfer request is sent to, 5.2.5.1.2). */
@@ -36,9 +36,8 @@ export interface Subscriber {
   alive(): boolean;
 }
 
-export interface Transfer {
+interface TransferBase {
   id: string;
-  kind: 'mp' | 'nmp';
   sessionUri: string;
   transferorAor: string;
   target: Device;
@@ -53,15 +52,28 @@ export interface Transfer {
   /** The Release Notification (final NOTIFY) went to the transferor. */
   released: boolean;
   timer?: NodeJS.Timeout;
-  /** mp: the B2BUA session, the transferor's leg D1 and the target's leg once it joined. */
-  call?: B2buaCall;
-  transferorLeg?: Leg;
-  joined?: boolean;
-  /** nmp: the dialog D being transferred. */
-  dialog?: ProxyDialog;
   /** A remote (pull) transfer by REFER to the transfer URI: the requester is the target (transfer-pull.ts). */
-  pull?: boolean;
+  pull: boolean;
 }
+
+/** 5.2.5.1.1, B2BUA mode: the session the CS stays in, the transferor's leg D1, whether the target joined. */
+export interface MpTransfer extends TransferBase {
+  kind: 'mp';
+  call: B2buaCall;
+  transferorLeg: Leg;
+  joined: boolean;
+}
+
+/** 5.2.5.1.2, proxy mode: the record-routed dialog D being transferred. */
+export interface NmpTransfer extends TransferBase {
+  kind: 'nmp';
+  dialog: ProxyDialog;
+}
+
+export type Transfer = MpTransfer | NmpTransfer;
+
+/** What a transfer of each kind is about, given when it is created. */
+export type TransferKind = Pick<MpTransfer, 'kind' | 'call' | 'transferorLeg'> | Pick<NmpTransfer, 'kind' | 'dialog'>;
 
 export type Control = { ok: true; device: Device } | { ok: false; status: number; reason?: string };
 
@@ -100,4 +112,3 @@ export function rewritePath(ctx: PfContext, body: Buffer, id: string): Buffer {
   const text = body.toString('utf8');
   return /^a=path:/m.test(text) ? Buffer.from(text.replace(/^a=path:.*$/gm, `a=path:${csMsrpUri(ctx, id)}`)) : body;
 }
-

@@ -1,0 +1,153 @@
+/**
+ * CPM Session transfer with the CS in the media path (OMA CPM CR 5.2.5.1.1, B2BUA mode) at PF A.
+ * The transferor A1 sends REFER in its dialog D1 with PF A (`Refer-To: <A2 contact>`). After PF
+ * control for the transferor (transfer-control.ts): 202 and NOTIFY (`Event: refer`, active,
+ * sipfrag `100 Trying`) in D1, then the Session Join Notification: an out-of-dialog REFER to A2
+ * with `Refer-To: <SESSION-URI?Target-Dialog=D1&Require=tdialog&Conversation-ID=..&
+ * Contribution-ID=..>`, SESSION-URI a one-time URI of PF A. A2's INVITE to SESSION-URI (Target-
+ * Dialog = D1) gets PF control for the target (403 wrong user or device, 481 no such transfer),
+ * then PF A answers it 200 with its own MSRP `a=path` and bridges it to the transferee's legs: no
+ * request goes towards the transferee. A2's NOTIFY (terminated, sipfrag 200: the Replaced
+ * Notification) plus its ACK trigger the Release Notification in D1 (transfer-registry.ts); A1's
+ * BYE in D1 then releases D1 only (b2bua-transfer.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { addHeader, header } from '../sip/message';
+import type { ServerTransaction } from '../sip/transaction/types';
+import { createResponse } from '../sip/request-builder';
+import { targetDialog, type TargetDialog } from '../sip/headers/dialog-id';
+import { describe, type PfContext } from './pf-context';
+import { ownUri } from './routing';
+import { sameContact } from './location-service';
+import type { B2bua, B2buaCall } from './b2bua';
+import { bareDevice, isTargetDevice, referTarget, transferorControl } from './transfer-control';
+import { joinReferTo } from './transfer-notifications';
+import type { TransferRegistry } from './transfer-registry';
+import { csSdp, type Device, type MpTransfer } from './transfer-model';
+
+export class MediaPathTransfers {
+  constructor(private readonly ctx: PfContext, private readonly registry: TransferRegistry, private readonly b2bua: B2bua) {}
+
+  /** The CPM Session Transfer request: REFER in D1 from the transferor (5.2.5.1.1 ¶1-3). */
+  refer(tx: ServerTransaction, call: B2buaCall): void {
+    const req = tx.request;
+    const d1 = call.in.dialog;
+    if (!d1) {
+      void tx.respond(createResponse(req, 481));
+      return;
+    }
+    if (!d1.receive(req)) {
+      void tx.respond(createResponse(req, 500, 'Out of Order'));
+      return;
+    }
+    const targetUri = referTarget(tx);
+    if (targetUri === null) return;
+    if (call.transferPending) {
+      void tx.respond(createResponse(req, 491));
+      return;
+    }
+    if (this.ctx.faults.has('trf-mp-refer-rejected')) {
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-refer-rejected: 488 to ${describe(req)}`);
+      void tx.respond(createResponse(req, 488));
+      return;
+    }
+    const aor = d1.remote.uri;
+    const control = transferorControl(this.ctx, aor, targetUri, d1.remoteTarget, 'trf-mp');
+    if (!control.ok) {
+      this.ctx.log(`${this.ctx.name}: transfer to ${targetUri} refused ${control.status}`);
+      void tx.respond(createResponse(req, control.status, control.reason));
+      return;
+    }
+    const leg = call.in;
+    const protocol = leg.protocol;
+    const subscriber = { dialog: d1, protocol, alive: () => !leg.gone };
+    const t = this.registry.create({ kind: 'mp', call, transferorLeg: leg }, { aor, device: control.device, subscriber, protocol });
+    call.transferPending = true;
+    const accepted = createResponse(req, 202);
+    addHeader(accepted, 'Contact', `<${ownUri(this.ctx.address, protocol)}>`);
+    void tx.respond(accepted);
+    this.ctx.log(`${this.ctx.name}: transfer ${t.id} of ${d1.callId} to ${control.device.contact} accepted`);
+    this.registry.notify(t, 'active', 100, 'Trying', this.ctx.faults.has('trf-mp-notify-wrong-event'));
+    if (this.ctx.faults.has('trf-mp-release-before-established')) this.registry.releaseEarly(t, 'trf-mp-release-before-established');
+    if (this.ctx.faults.has('trf-mp-no-join')) {
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-no-join: no Session Join Notification`);
+      return;
+    }
+    let contributionId: string | undefined;
+    if (header(call.inviteTx.request, 'Contribution-ID') && this.ctx.faults.has('trf-mp-join-contribution-id-changed')) {
+      contributionId = randomUUID();
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-join-contribution-id-changed: Contribution-ID ${contributionId} in the Join Notification`);
+    }
+    const referTo = joinReferTo(t, contributionId);
+    if (referTo) this.registry.lead(t, this.joinDevice(t, aor, d1.remoteTarget), `<${referTo}>`);
+  }
+
+  /** The device the Session Join Notification goes to: the target (another one under `trf-mp-join-wrong-device`). */
+  private joinDevice(t: MpTransfer, aor: string, transferorContact: string): Device {
+    if (!this.ctx.faults.has('trf-mp-join-wrong-device')) return t.target;
+    const other = this.ctx.location.lookup(aor).find((b) => !sameContact(b.contact, t.target.contact) && !sameContact(b.contact, transferorContact));
+    const control = other ? { ok: true as const, device: other } : bareDevice(transferorContact);
+    const device = control.ok ? control.device : t.target;
+    this.ctx.log(`${this.ctx.name}: fault trf-mp-join-wrong-device: Session Join Notification to ${device.contact}`);
+    return device;
+  }
+
+  /** The target's CPM Session Invitation: INVITE to the session URI with Target-Dialog (5.2.5.1.1 ¶4-5). */
+  invite(tx: ServerTransaction): void {
+    const req = tx.request;
+    const td = targetDialog(req);
+    const t = td ? this.find(td) : undefined;
+    const call = t?.call;
+    if (!t || !call || t.state !== 'pending' || t.joined || call.ended) {
+      this.ctx.log(`${this.ctx.name}: ${describe(req)}: no transfer under way for ${header(req, 'Target-Dialog') ?? '(no Target-Dialog)'}: 481`);
+      void tx.respond(createResponse(req, 481));
+      return;
+    }
+    if (!isTargetDevice(this.ctx, req, t)) {
+      void tx.respond(createResponse(req, 403));
+      return;
+    }
+    if (this.ctx.faults.has('trf-mp-establish-rejected')) {
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-establish-rejected: 403 to ${describe(req)}`);
+      void tx.respond(createResponse(req, 403));
+      return;
+    }
+    let body = csSdp(this.ctx, req.body, t.id);
+    let type = 'application/sdp';
+    if (this.ctx.faults.has('trf-mp-leaves-media-path') && call.answer) {
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-leaves-media-path: the transferee's SDP to the target`);
+      body = call.answer.body;
+      type = call.answer.contentType ?? type;
+    }
+    t.joined = true;
+    this.b2bua.join(call, tx, body, type, () => {
+      this.reinviteTransferee(t, call, req.body);
+      this.registry.acked(t);
+    });
+    this.ctx.log(`${this.ctx.name}: transfer ${t.id}: target joined the session (CS stays in the media path)`);
+  }
+
+  /**
+   * `trf-mp-reinvite-transferee`: once the target joined (its ACK arrived), a re-INVITE (RFC 3261
+   * §14) in the session's leg towards the transferee, offering our own MSRP a=path; 5.2.5.1.1
+   * wants no signalling towards the transferee (SHOULD, TRF-MP-MEDIA).
+   */
+  private reinviteTransferee(t: MpTransfer, call: B2buaCall, offer: Buffer): void {
+    if (!this.ctx.faults.has('trf-mp-reinvite-transferee')) return;
+    this.ctx.log(`${this.ctx.name}: fault trf-mp-reinvite-transferee: re-INVITE towards the transferee on leg ${call.out.callId}`);
+    if (!this.b2bua.reinvite(call, call.out, csSdp(this.ctx, offer, `${t.id}b`), 'application/sdp')) {
+      this.ctx.log(`${this.ctx.name}: transfer ${t.id}: no re-INVITE possible on leg ${call.out.callId}`);
+    }
+  }
+
+  /** The pending transfer whose D1 the target's Target-Dialog names (either tag order, RFC 4538 §7). */
+  private find(td: TargetDialog): MpTransfer | undefined {
+    for (const t of this.registry.all()) {
+      const d1 = t.subscriber.dialog;
+      if (t.kind !== 'mp' || d1.callId !== td.callId) continue;
+      const tags = [td.localTag, td.remoteTag].sort().join('\u0000');
+      if (tags === [d1.localTag, d1.remoteTag].sort().join('\u0000') && t.state === 'pending') return t;
+    }
+    return undefined;
+  }
+}

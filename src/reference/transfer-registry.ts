@@ -1,0 +1,194 @@
+/**
+ * The transfers PF A has under way (OMA CPM CR 5.2.5.1) and their life: each is created when its
+ * transfer request is accepted, is given 64*T1 to complete (the REFER's own transaction timeout,
+ * RFC 3261 §17.1.2.2), and ends either done, once the target's session is up (its ACK) and the
+ * target reported it (NOTIFY with a 2xx sipfrag, RFC 3515 §2.4.5), or failed: the target declined
+ * the notification REFER, reported a failure, or nothing completed in time. Either way the
+ * transferor's subscription ends with that status (the Release Notification on success, 5.2.5.1.1
+ * ¶6, 5.2.5.1.2 ¶6); on failure it keeps its session. The registry also routes the requests that
+ * arrive in a transfer's subscriptions: the target's NOTIFYs and the transferor's refreshes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TransportProtocol } from '../sip/transport/address';
+import type { ServerTransaction } from '../sip/transaction/types';
+import type { Dialog } from '../sip/dialog';
+import { createResponse } from '../sip/request-builder';
+import { callId, toTag } from '../sip/headers/name-addr';
+import { describe, type PfContext } from './pf-context';
+import { ownUri } from './routing';
+import type { B2bua } from './b2bua';
+import { notifyTransferor, referNotification, send } from './transfer-notifications';
+import { SESSION_USER_PREFIX, sipfragStatus, type Device, type MpTransfer, type NmpTransfer, type Subscriber, type Transfer, type TransferKind } from './transfer-model';
+
+/** Upper bound on remembered transfers so a long-running demo server cannot grow without limit. */
+const MAX_TRANSFERS = 1000;
+
+/** Who a transfer's new record is for: the transferor's AoR, the target device, where its NOTIFYs go. */
+export interface TransferParties {
+  aor: string;
+  device: Device;
+  subscriber: Subscriber;
+  protocol: TransportProtocol;
+  pull?: boolean;
+}
+
+function dialogKey(cid: string, tag: string): string {
+  return `${cid}\u0000${tag}`;
+}
+
+export class TransferRegistry {
+  private readonly byId = new Map<string, Transfer>();
+  /** In-dialog requests PF A receives for a transfer: the target's NOTIFYs (notification REFER dialog) and the transferor's (nmp or pull REFER dialog). */
+  private readonly byDialog = new Map<string, { transfer: Transfer; role: 'target' | 'transferor' }>();
+  private closed = false;
+
+  constructor(private readonly ctx: PfContext, private readonly b2bua: B2bua) {}
+
+  /** Stop every timer (the server is stopping). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.byId.values()) if (t.timer) clearTimeout(t.timer);
+    this.byId.clear();
+    this.byDialog.clear();
+  }
+
+  create(kind: Pick<MpTransfer, 'kind' | 'call' | 'transferorLeg'>, parties: TransferParties): MpTransfer;
+  create(kind: Pick<NmpTransfer, 'kind' | 'dialog'>, parties: TransferParties): NmpTransfer;
+  create(kind: TransferKind, parties: TransferParties): Transfer;
+  create(kind: TransferKind, parties: TransferParties): Transfer {
+    const id = randomUUID().replace(/-/g, '').slice(0, 16);
+    if (this.byId.size >= MAX_TRANSFERS) {
+      const oldest = this.byId.values().next().value;
+      if (oldest) this.forget(oldest);
+    }
+    const base = {
+      id, sessionUri: ownUri(this.ctx.address, parties.device.protocol ?? parties.protocol, `${SESSION_USER_PREFIX}${id}`),
+      transferorAor: parties.aor, target: parties.device, subscriber: parties.subscriber, state: 'pending' as const,
+      acked: false, replaced: false, released: false, pull: parties.pull === true,
+    };
+    const t: Transfer = kind.kind === 'mp' ? { ...base, ...kind, joined: false } : { ...base, ...kind };
+    this.byId.set(id, t);
+    t.timer = setTimeout(() => this.timeout(t), 64 * this.ctx.endpoint.timers.t1);
+    t.timer.unref?.();
+    return t;
+  }
+
+  get(id: string): Transfer | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): Iterable<Transfer> {
+    return this.byId.values();
+  }
+
+  /** In-dialog requests of this dialog (PF A its UAS) are the transferor's, in its subscription. */
+  subscribe(dialog: Dialog, t: Transfer): void {
+    this.byDialog.set(dialogKey(dialog.callId, dialog.localTag), { transfer: t, role: 'transferor' });
+  }
+
+  /** A refer event NOTIFY to the transferor (none once the server stops). */
+  notify(t: Transfer, state: 'active' | 'terminated', status: number, reason: string, wrongEvent = false): void {
+    if (!this.closed) notifyTransferor(this.ctx, t, state, status, reason, wrongEvent);
+  }
+
+  /** The Release Notification now, whatever the target's session (the `*-release-before-*` faults). */
+  releaseEarly(t: Transfer, fault: string): void {
+    this.ctx.log(`${this.ctx.name}: fault ${fault}: Release Notification now`);
+    this.notify(t, 'terminated', 200, 'OK');
+    t.released = true;
+  }
+
+  /** The Session Join / replacement notification to `device`; the transfer fails if the device declines it. */
+  lead(t: Transfer, device: Device, referTo: string): void {
+    const n = referNotification(this.ctx, t, device, referTo);
+    if (!n) return;
+    t.notification = { callId: n.callId, tag: n.tag };
+    this.byDialog.set(dialogKey(n.callId, n.tag), { transfer: t, role: 'target' });
+    this.ctx.log(`${this.ctx.name}: transfer ${t.id}: ${describe(n.refer)} → ${n.hop.address.host}:${n.hop.address.port}`);
+    const client = send(this.ctx, n.refer, n.hop, t.subscriber.protocol);
+    if (!client) return;
+    t.notification.client = client;
+    void client.final.then((res) => {
+      if (this.closed) return;
+      if (res === null) this.fail(t, 408, 'Request Timeout');
+      else if (res.status >= 300) this.fail(t, res.status, res.reason);
+    });
+  }
+
+  /** A request in one of the transfers' subscriptions; true when it was one. */
+  inSubscription(tx: ServerTransaction): boolean {
+    const req = tx.request;
+    const entry = this.byDialog.get(dialogKey(callId(req) ?? '', toTag(req) ?? ''));
+    if (!entry) return false;
+    if (req.method !== 'NOTIFY' || entry.role === 'transferor') {
+      // The transferor may only refresh or end its subscription; nothing else is meaningful here.
+      void tx.respond(createResponse(req, req.method === 'INVITE' ? 488 : 200));
+      return true;
+    }
+    void tx.respond(createResponse(req, 200));
+    const frag = sipfragStatus(req.body);
+    if (!frag || frag.status < 200) return true;
+    if (frag.status < 300) {
+      entry.transfer.replaced = true;
+      this.maybeComplete(entry.transfer);
+    } else this.fail(entry.transfer, frag.status, frag.reason || 'Failed');
+    return true;
+  }
+
+  /** The target's session is up: done once the target also reported it replaced (5.2.5.1.1 ¶6, 5.2.5.1.2 ¶6). */
+  acked(t: Transfer): void {
+    t.acked = true;
+    this.maybeComplete(t);
+  }
+
+  private maybeComplete(t: Transfer): void {
+    if (t.state !== 'pending' || !t.replaced || !t.acked) return;
+    this.complete(t);
+  }
+
+  private complete(t: Transfer): void {
+    t.state = 'done';
+    if (t.timer) clearTimeout(t.timer);
+    if (t.kind === 'nmp') t.dialog.transferred = true;
+    this.ctx.log(`${this.ctx.name}: transfer ${t.id} complete`);
+    if (!t.released) {
+      t.released = true;
+      this.notify(t, 'terminated', 200, 'OK');
+    }
+  }
+
+  /** The transfer failed: the transferor's subscription ends with that status, it keeps its session. */
+  private fail(t: Transfer, status: number, reason: string): void {
+    if (t.state !== 'pending') return;
+    if (t.kind === 'mp' && t.joined) {
+      // The target's session is already up on our side: the transfer stands.
+      t.acked = true;
+      t.replaced = true;
+      this.complete(t);
+      return;
+    }
+    t.state = 'failed';
+    if (t.timer) clearTimeout(t.timer);
+    this.ctx.log(`${this.ctx.name}: transfer ${t.id} failed: ${status} ${reason}`);
+    if (t.kind === 'mp') {
+      t.call.transferPending = false;
+      // The transferor left while its transfer was pending: nobody is left on our side of the session.
+      if (t.transferorLeg.gone) this.b2bua.abandon(t.call);
+    }
+    if (!t.released) {
+      t.released = true;
+      this.notify(t, 'terminated', status, reason);
+    }
+  }
+
+  private forget(t: Transfer): void {
+    if (t.timer) clearTimeout(t.timer);
+    this.byId.delete(t.id);
+    for (const [k, v] of this.byDialog) if (v.transfer === t) this.byDialog.delete(k);
+  }
+
+  private timeout(t: Transfer): void {
+    if (this.closed || t.state !== 'pending') return;
+    this.fail(t, 408, 'Request Timeout');
+  }
+}
