@@ -4,7 +4,7 @@
  * (bench/soak.ts) and the network-fault and determinism tests (test/hardening/).
  */
 import { startReferenceServer, type ReferenceServerOptions } from '../src/reference';
-import { runCase, type CaseResult, type RunCaseOptions } from '../src/harness/runner';
+import { notApplicable, runCase, type CaseResult, type RunCaseOptions } from '../src/harness/runner';
 import type { CaseVariant, TestCase } from '../src/harness/test-case';
 import { allCases } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
@@ -24,6 +24,11 @@ export interface FullRunOptions {
 
 export interface FullRun {
   verdicts: Map<string, string>;
+  /**
+   * The verdicts a conforming server earns on a clean network: pass for every variant the target
+   * applies to, n/a for the rest (its ICS). What the correct reference gives (selftest proves it).
+   */
+  conforming: Map<string, string>;
   /** Reason of every non-pass verdict, for the printout. */
   reasons: Map<string, string>;
   durationMs: number;
@@ -46,11 +51,13 @@ export async function fullRun(o: FullRunOptions): Promise<FullRun> {
   const started = Date.now();
   const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: o.mode, timers: REFERENCE_IXIT.timers, ...o.server });
   let results: CaseResult[];
+  const conforming = new Map<string, string>();
   try {
     const base = referenceTarget(server);
     const target: HarnessTarget = o.ixit ? { ...base, ixit: { ...base.ixit, ...o.ixit } } : base;
     const jobs: Array<[TestCase, CaseVariant]> = allCases().flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));
     results = await pool(jobs, o.concurrency ?? 4, ([c, v]) => runCase(c, v, target, o.caseOptions));
+    for (const [i, [c, v]] of jobs.entries()) conforming.set(`${o.mode} ${results[i].key}`, notApplicable(c, v, target) ? 'n/a' : 'pass');
   } finally {
     await server.stop();
   }
@@ -61,7 +68,7 @@ export async function fullRun(o: FullRunOptions): Promise<FullRun> {
     verdicts.set(key, r.verdict);
     if (r.verdict !== 'pass' && r.verdict !== 'n/a') reasons.set(key, `${r.reason?.requirement ?? ''} ${r.reason?.message ?? ''}`.trim());
   }
-  return { verdicts, reasons, durationMs: Date.now() - started };
+  return { verdicts, conforming, reasons, durationMs: Date.now() - started };
 }
 
 /** Keys whose verdict differs between two runs (a key missing on one side counts). */
