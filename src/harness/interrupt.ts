@@ -5,11 +5,18 @@
  * each case stops as inconclusive and its devices still clean up at the SUT (src/harness/teardown.ts),
  * then say they are done, so the CLI can wait for them, bounded, before it exits.
  */
+import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 
 const CHANNEL = 'cpm-conformance-run-interrupt';
 
-type Message = { kind: 'interrupt' } | { kind: 'busy' } | { kind: 'idle' };
+/**
+ * Who says busy / idle: this module instance. Each jest test file loads its own copy, and the two
+ * reference PF modes run their files on two threads at once: the CLI waits until every one is idle.
+ */
+const SELF = randomUUID();
+
+type Message = { kind: 'interrupt' } | { kind: 'busy'; from: string } | { kind: 'idle'; from: string };
 
 let listener: BroadcastChannel | undefined;
 /** Once interrupted, stays so: a case that would start after Ctrl-C never starts (the run is ending). */
@@ -22,12 +29,16 @@ export function caseStarted(): AbortSignal {
   if (!listener) {
     listener = new BroadcastChannel(CHANNEL);
     listener.unref();
-    listener.onmessage = (e) => {
-      if ((e as { data: Message }).data.kind === 'interrupt') controller.abort();
+    const me = listener;
+    me.onmessage = (e) => {
+      if ((e as { data: Message }).data.kind !== 'interrupt') return;
+      controller.abort();
+      // Answered, so the CLI knows this context still has cases cleaning up even if none starts now.
+      if (running > 0) me.postMessage({ kind: 'busy', from: SELF } satisfies Message);
     };
   }
   // Said on every start: after an interrupt, the CLI waits until nothing has started for a while.
-  listener.postMessage({ kind: 'busy' } satisfies Message);
+  listener.postMessage({ kind: 'busy', from: SELF } satisfies Message);
   return controller.signal;
 }
 
@@ -35,7 +46,7 @@ export function caseStarted(): AbortSignal {
 export function caseEnded(): void {
   running = Math.max(0, running - 1);
   if (running > 0 || !listener) return;
-  listener.postMessage({ kind: 'idle' } satisfies Message);
+  listener.postMessage({ kind: 'idle', from: SELF } satisfies Message);
   listener.close();
   listener = undefined;
 }
@@ -53,11 +64,13 @@ export function interruptRun(boundMs: number): Promise<boolean> {
   const ch = new BroadcastChannel(CHANNEL);
   return new Promise<boolean>((resolve) => {
     let lastBusy = Date.now();
-    let idle = false;
+    /** Every case context heard from, and whether it still has cases running. */
+    const busy = new Map<string, boolean>();
     const started = Date.now();
     const tick = setInterval(() => {
       ch.postMessage({ kind: 'interrupt' } satisfies Message);
-      if (idle && Date.now() - lastBusy >= SETTLE_MS) done(true);
+      const allIdle = busy.size > 0 && [...busy.values()].every((b) => !b);
+      if (allIdle && Date.now() - lastBusy >= SETTLE_MS) done(true);
       else if (Date.now() - started >= boundMs) done(false);
     }, REPEAT_MS);
     const done = (ok: boolean) => {
@@ -66,11 +79,11 @@ export function interruptRun(boundMs: number): Promise<boolean> {
       resolve(ok);
     };
     ch.onmessage = (e) => {
-      const kind = (e as { data: Message }).data.kind;
-      if (kind === 'busy') {
+      const m = (e as { data: Message }).data;
+      if (m.kind === 'busy') {
         lastBusy = Date.now();
-        idle = false;
-      } else if (kind === 'idle') idle = true;
+        busy.set(m.from, true);
+      } else if (m.kind === 'idle') busy.set(m.from, false);
     };
     // Cases in this very context (no jest in between) hear it on their own channel too.
     ch.postMessage({ kind: 'interrupt' } satisfies Message);
