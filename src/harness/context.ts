@@ -11,7 +11,7 @@ const IDENTITY = ['Call-ID', 'CSeq', 'Via', 'From', 'To', 'Max-Forwards'];
 import type { Tap, TraceEntry } from '../sip/transport/tap';
 import { CaseStop, type Finding } from './finding';
 import { formatMismatches, type Mismatch } from './template';
-import type { CaseVariant, TestCase } from './test-case';
+import type { CaseDeclaration, CaseVariant } from './types';
 import type { HarnessTarget } from './target';
 import type { Topology } from './topology';
 import { Trace } from './trace';
@@ -61,7 +61,7 @@ export class TestContext {
   private currentStep: StepRecord | undefined;
 
   constructor(
-    readonly testCase: TestCase,
+    readonly testCase: CaseDeclaration,
     readonly variant: CaseVariant,
     readonly target: HarnessTarget,
     readonly tap: Tap,

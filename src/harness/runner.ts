@@ -5,13 +5,12 @@
  */
 import { Tap, addressKey, type NetworkFaults, type TraceEntry } from '../sip/transport/tap';
 import { header, startLine } from '../sip/message';
-import type { ParseLimits } from '../sip/codec/limits';
-import type { StreamLimits } from '../sip/transport/limits';
 import { CaseStop, type Finding } from './finding';
 import { TestContext, type StepRecord } from './context';
 import { Topology } from './topology';
 import { caseKey, type CaseVariant, type TestCase } from './test-case';
 import type { HarnessTarget, TargetUser } from './target';
+import type { HarnessLimits } from './types';
 import { teardownDevices, teardownSummary, type TeardownReport } from './teardown';
 import { worst, type Verdict } from './verdict';
 
@@ -52,11 +51,6 @@ export interface RunCaseOptions {
   users?: TargetUser[];
   /** Ends the case early (Ctrl-C): verdict inconclusive, and the devices still clean up at the SUT. */
   signal?: AbortSignal;
-}
-
-export interface HarnessLimits {
-  parse?: Partial<ParseLimits>;
-  stream?: Partial<StreamLimits>;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Address } from '../sip/transport/address';
 import type { TimerSettings } from '../sip/transaction/timers';
-import type { TopologyKind, TransportName } from './test-case';
+import type { TopologyKind, TransportName } from './types';
 
 export interface TargetUser {
   /** AoR, e.g. sip:alice@cpm.example.com; generated per case when the pool is synthetic. */

@@ -13,9 +13,8 @@ import type { Address } from '../sip/transport/address';
 import { CoreEmulator } from './core-emulator';
 import { Device } from './device';
 import { PortRange, type PortClaim, type PortDemand } from './port-range';
-import { variantLabel, type CaseVariant } from './test-case';
+import { variantLabel, type CaseVariant, type HarnessLimits } from './types';
 import type { HarnessTarget, TargetUser } from './target';
-import type { HarnessLimits } from './runner';
 
 export interface UserHandle {
   /** 'A', 'B', 'C', ... as in the spec flows. */
