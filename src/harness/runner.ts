@@ -4,7 +4,8 @@
  * `error` verdict (design §4).
  */
 import { Tap, addressKey, type NetworkFaults, type TraceEntry } from '../sip/transport/tap';
-import { header, startLine } from '../sip/message';
+import { startLine } from '../sip/message';
+import { topBranch } from '../sip/headers/via';
 import { CaseStop, type Finding } from './finding';
 import { TestContext, type StepRecord } from './context';
 import { Topology } from './topology';
@@ -214,10 +215,10 @@ function evidence(trace: TraceEntry[]): Finding[] {
   const branches = new Set<string>();
   for (const e of trace) {
     if (e.direction !== 'sent' || e.message?.kind !== 'request') continue;
-    const b = topBranch(e);
+    const b = topBranch(e.message);
     if (b) branches.add(b);
   }
-  const stray = trace.filter((e) => e.direction === 'received' && e.message?.kind === 'response' && !branches.has(topBranch(e) ?? ''));
+  const stray = trace.filter((e) => e.direction === 'received' && e.message?.kind === 'response' && !branches.has(topBranch(e.message) ?? ''));
   const broken = trace.filter((e) => e.direction === 'received' && e.message !== null && e.diagnostics?.some((d) => d.severity === 'error'));
   const out: Finding[] = [];
   if (stray.length > 0) {
@@ -236,9 +237,4 @@ function lastReceived(trace: TraceEntry[], findings: Finding[]): Finding[] {
   const last = [...trace].reverse().find((e) => e.direction === 'received');
   if (!last) return [{ verdict: 'inconclusive', message: 'the SUT sent nothing at all to the harness during this case' }];
   return [{ verdict: 'inconclusive', message: `the last message the SUT sent before the case ended: "${preview(last.raw)}"`, actual: last, context: true }];
-}
-
-function topBranch(e: TraceEntry): string | undefined {
-  const via = e.message ? header(e.message, 'Via') : undefined;
-  return via ? /;\s*branch=([^;,\s]+)/i.exec(via)?.[1] : undefined;
 }

@@ -85,12 +85,6 @@ export function userOf(uri: string): string | undefined {
   return parseUri(uri)?.user;
 }
 
-/** Status line of a message/sipfrag body (RFC 3420), e.g. `SIP/2.0 200 OK`. */
-export function sipfragStatus(body: Buffer): { status: number; reason: string } | null {
-  const m = /^SIP\/2\.0 (\d{3})(?: ([^\r\n]*))?/.exec(body.toString('utf8'));
-  return m ? { status: Number(m[1]), reason: m[2] ?? '' } : null;
-}
-
 /** The CS's own MSRP URI (RFC 4975 §6): `msrp://HOST:2855/ID;tcp`. */
 export function csMsrpUri(ctx: PfContext, id: string): string {
   const host = ctx.address.host.includes(':') ? `[${ctx.address.host}]` : ctx.address.host;

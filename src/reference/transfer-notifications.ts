@@ -13,6 +13,7 @@ import { header } from '../sip/message';
 import type { Address, TransportProtocol } from '../sip/transport/address';
 import type { ClientTransaction } from '../sip/transaction/types';
 import { createRequest } from '../sip/request-builder';
+import { sipfrag } from '../sip/sipfrag';
 import { callId, fromTag } from '../sip/headers/name-addr';
 import { formatReplaces, formatTargetDialog, type TargetDialog } from '../sip/headers/dialog-id';
 import { newCallId } from '../sip/ids';
@@ -30,7 +31,7 @@ export function notifyTransferor(ctx: PfContext, t: Transfer, state: 'active' | 
     : [{ name: 'Event', value: 'refer' }, { name: 'Subscription-State', value: state === 'active' ? 'active;expires=60' : 'terminated;reason=noresource' }];
   if (wrongEvent) ctx.log(`${ctx.name}: fault trf-mp-notify-wrong-event: Event: presence, no Subscription-State`);
   const notify = t.subscriber.dialog.createRequest('NOTIFY', [...extra, { name: 'Content-Type', value: 'message/sipfrag;version=2.0' }]);
-  notify.body = Buffer.from(`SIP/2.0 ${status} ${reason}\r\n`);
+  notify.body = sipfrag(status, reason);
   const hop = nextHop(notify);
   if (hop) send(ctx, notify, hop, t.subscriber.protocol);
 }

@@ -13,12 +13,13 @@ import type { TransportProtocol } from '../sip/transport/address';
 import type { ServerTransaction } from '../sip/transaction/types';
 import type { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
+import { sipfragStatus } from '../sip/sipfrag';
 import { callId, toTag } from '../sip/headers/name-addr';
 import { describe, type PfContext } from './pf-context';
 import { ownUri } from './routing';
 import type { B2bua } from './b2bua';
 import { notifyTransferor, referNotification, send } from './transfer-notifications';
-import { SESSION_USER_PREFIX, sipfragStatus, type Device, type MpTransfer, type NmpTransfer, type Subscriber, type Transfer, type TransferKind } from './transfer-model';
+import { SESSION_USER_PREFIX, type Device, type MpTransfer, type NmpTransfer, type Subscriber, type Transfer, type TransferKind } from './transfer-model';
 
 /** Upper bound on remembered transfers so a long-running demo server cannot grow without limit. */
 const MAX_TRANSFERS = 1000;

@@ -7,7 +7,7 @@
 import type { SipMessage, SipResponse } from '../../src/sip/message';
 import { header } from '../../src/sip/message';
 import { cseq } from '../../src/sip/headers/cseq';
-import { vias } from '../../src/sip/headers/via';
+import { topBranch, vias } from '../../src/sip/headers/via';
 import { callId, fromTag, toTag } from '../../src/sip/headers/name-addr';
 import type { Address } from '../../src/sip/transport/address';
 import { sameAddress } from '../../src/sip/transport/address';
@@ -211,10 +211,6 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
     return judgeFinalAtLeaver(t, x, tx, bye);
   });
   return { bye, ok };
-}
-
-function topBranch(msg: SipMessage): string | undefined {
-  return vias(msg)[0]?.branch;
 }
 
 function checkPeerDialog(t: TestContext, x: LeavingSides, bye: SipMessage): void {

@@ -7,6 +7,7 @@ import type { SipMessage, SipRequest } from '../../src/sip/message';
 import { addHeader, header, headerValues } from '../../src/sip/message';
 import { Dialog } from '../../src/sip/dialog';
 import { createResponse } from '../../src/sip/request-builder';
+import { sipfrag, sipfragStatus } from '../../src/sip/sipfrag';
 import { event, subscriptionState } from '../../src/sip/headers/event';
 import { embeddedHeader, parseReferTo } from '../../src/sip/headers/refer-to';
 import { parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
@@ -116,20 +117,15 @@ function targetContributionId(t: TestContext, embedded: string | undefined, orig
   return (keep ? contributionId(original) : null) ?? randomUUID();
 }
 
+/** The CS accepted a transfer (or pull) request: 202 (RFC 3515 §2.4.2), or 200 where the binding allows it (referSuccessCode). */
+export function referAccepted(t: TestContext, status: number): boolean {
+  return status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
+}
+
 /** The CS transfer URI (IXIT) over the variant's transport. */
 export function transferUri(t: TestContext): string {
   const u = t.target.ixit.transferUri!;
   return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
-}
-
-/** RFC 3420: the status line a message/sipfrag body starts with, or null. */
-export function sipfragStatus(body: Buffer): number | null {
-  const m = /^SIP\/2\.0 (\d{3})/.exec(body.toString('utf8'));
-  return m ? Number(m[1]) : null;
-}
-
-export function sipfrag(status: number, reason: string): Buffer {
-  return Buffer.from(`SIP/2.0 ${status} ${reason}\r\n`, 'utf8');
 }
 
 /** RFC 3515 §2.4.5 / §2.4.7: a NOTIFY of the refer event package, active or terminated, carrying a sipfrag. */
@@ -141,7 +137,7 @@ export function notifyMismatches(msg: SipMessage, want: { state: 'active' | 'ter
   if (!ss || ss.state.toLowerCase() !== want.state) out.push({ field: 'Subscription-State', expected: want.state, actual: header(msg, 'Subscription-State') ?? '(absent)' });
   const ct = header(msg, 'Content-Type') ?? '';
   if (!/^message\/sipfrag\b/i.test(ct)) out.push({ field: 'Content-Type', expected: 'message/sipfrag', actual: ct || '(absent)' });
-  const st = sipfragStatus(msg.body);
+  const st = sipfragStatus(msg.body)?.status ?? null;
   if (want.status !== undefined) {
     const ok = st !== null && (typeof want.status === 'number' ? st === want.status : want.status(st));
     if (!ok) out.push({ field: 'sipfrag status line', expected: typeof want.status === 'number' ? `SIP/2.0 ${want.status}` : 'the failure status', actual: msg.body.toString('utf8').split('\r\n')[0] || '(empty body)' });

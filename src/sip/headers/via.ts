@@ -156,3 +156,8 @@ export function topVia(msg: Pick<SipMessage, 'headers'>): Via | null {
   const first = headerValues(msg, 'via')[0];
   return first === undefined ? null : parseVia(first);
 }
+
+/** The branch of the topmost Via: what a response is matched to its client transaction by (§17.1.3). */
+export function topBranch(msg: Pick<SipMessage, 'headers'>): string | undefined {
+  return topVia(msg)?.branch;
+}

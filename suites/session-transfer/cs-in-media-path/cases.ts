@@ -13,7 +13,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, referAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 
@@ -34,10 +34,6 @@ async function requestTransfer(t: TestContext, x: Setup, target: string) {
   });
 }
 
-function acceptedCode(t: TestContext, status: number): boolean {
-  return status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
-}
-
 export const transferInMediaPath: TestCase = {
   id: 'TC-TRF-MP-01',
   title: 'Local transfer with the CS in the media path: Accepted, Join Notification, the target joins, the CS stays in the media path, Release Notification, release of the transferor only',
@@ -51,7 +47,7 @@ export const transferInMediaPath: TestCase = {
     const T = t.timeoutMs;
     const res = await requestTransfer(t, x, addressOf(t, x.a2));
     await t.step('T2', MP_STEPS.T2, async () => {
-      t.check('TRF-MP-ACCEPT', res !== null && acceptedCode(t, res.status), {
+      t.check('TRF-MP-ACCEPT', res !== null && referAccepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`,
         expected: t.target.binding.referSuccessCode === '202' ? '202 Accepted' : '200 or 202', actual: res ?? 'nothing',
       });
@@ -188,7 +184,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
       const x = await sessionToTransfer(t);
       const T = t.timeoutMs;
       const res = await requestTransfer(t, x, addressOf(t, x.a2));
-      t.precondition(res !== null && acceptedCode(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
+      t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
       await takeRequest(x.a1, 'NOTIFY', T);
       await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, async () => {
         const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);

@@ -17,7 +17,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, transferUri, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, transferUri, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 
@@ -45,8 +45,6 @@ async function requestTransfer(t: TestContext, x: Setup, target: string) {
   });
 }
 
-const accepted = (t: TestContext, status: number) => status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
-
 export const transferNotInMediaPath: TestCase = {
   id: 'TC-TRF-NMP-01',
   title: 'Local transfer with the CS not in the media path: Accepted, replacement notification, the target\'s invitation routed to the transferee with Replaces, Release Notification, release routed to the transferee',
@@ -60,7 +58,7 @@ export const transferNotInMediaPath: TestCase = {
     const T = t.timeoutMs;
     const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2));
     await t.step('T2', NMP_STEPS.T2, async () => {
-      t.check('TRF-NMP-ACCEPT', res !== null && accepted(t, res.status), {
+      t.check('TRF-NMP-ACCEPT', res !== null && referAccepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
       });
       const n = await takeRequest(x.a1, 'NOTIFY', T);
@@ -183,7 +181,7 @@ export const nmpTargetDeclines: TestCase = {
   async run(t) {
     const x = await sessionToTransfer(t);
     const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2));
-    t.precondition(res !== null && accepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
+    t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
     await takeRequest(x.a1, 'NOTIFY', t.timeoutMs);
     await t.step('decline', 'The target declines the replacement notification (603)', async () => {
       const tx = await x.a2.waitForRequest({ method: 'REFER' }, t.timeoutMs);

@@ -18,7 +18,7 @@ import type { Device } from '../../../src/harness/device';
 import { finalWithin, type Session } from '../../../src/harness/session';
 import {
   acceptRefer, addressOf, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, sessionToTransfer, takeRequest,
-  inviteFollowing, transferUri, transferVariants,
+  inviteFollowing, referAccepted, transferUri, transferVariants,
 } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
@@ -57,8 +57,6 @@ function pullRefer(t: TestContext, puller: Device, s: Session) {
   ]);
 }
 
-const accepted = (t: TestContext, status: number) => status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
-
 /**
  * The puller's INVITE (with Replaces or as a REFER told it): not in the media path the CS routes it
  * to the peer, which accepts it and releases the replaced dialog itself (RFC 3891 §3); in the media
@@ -86,7 +84,7 @@ async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Ses
 async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Session): Promise<{ dialog: Dialog; subscription: Dialog }> {
   const T = t.timeoutMs;
   const { tx, response } = await puller.send(pullRefer(t, puller, s));
-  t.check('TRF-PULL', response !== null && accepted(t, response.status), {
+  t.check('TRF-PULL', response !== null && referAccepted(t, response.status), {
     message: `the pull request of ${puller.name}, a device of the same user, was not accepted: ${response ? labelOf(response) : 'no answer'}`,
     expected: '202 Accepted', actual: response ?? 'nothing',
   });

@@ -1,7 +1,8 @@
 /** Pieces of the session-transfer logic (5.2.5.1): sipfrag status, the CS's own SDP, devices by contact, the transfer faults. */
 import { LocationService } from '../../../src/reference/location-service';
 import { FAULTS } from '../../../src/reference/faults';
-import { csMsrpUri, csSdp, sipfragStatus } from '../../../src/reference/transfer-model';
+import { csMsrpUri, csSdp } from '../../../src/reference/transfer-model';
+import { sipfragStatus } from '../../../src/sip/sipfrag';
 import { initialTarget } from '../../../src/reference/forwarding-target';
 import type { PfContext } from '../../../src/reference/pf-context';
 import { FaultSet } from '../../../src/reference/faults';
