@@ -110,7 +110,10 @@ export function polishResults(dir: string): { sut: string } {
       res.labels = [...rest, ...(primary ? [{ name: 'story', value: primary }] : [])];
     }
     for (const id of stories) res.labels.push({ name: 'tag', value: id });
-    // Allure 3 derives the history key from testCaseId and the parameters: key both by SUT.
+    // Allure 3 derives the history key from testCaseId and the parameters: key both by SUT. An N/A
+    // result (a skipped jest test) has neither, and Allure would key it by its full name alone, so
+    // another SUT's run of the same case would show in its History: it gets its case key instead.
+    if (!res.testCaseId && (rec?.key ?? res.fullName)) res.testCaseId = rec?.key ?? res.fullName;
     if (res.historyId && !res.historyId.includes('@sut:')) res.historyId = `${res.historyId}@sut:${sut}`;
     if (res.testCaseId && !res.testCaseId.includes('@sut:')) res.testCaseId = `${res.testCaseId}@sut:${sut}`;
     const harnessError = res.status === 'broken' && /^(Error: )?Harness error/.test(res.statusDetails?.message ?? '');

@@ -112,11 +112,14 @@ describe('results as Allure reads them', () => {
     fs.writeFileSync(path.join(dir, 'cpm-verdicts.jsonl'), [
       rec('TC-LEAVE-01 [udp]', 'fail', ['LEAVE-ORIG', 'LEAVE-OK'], { 'LEAVE-ORIG': 'pass', 'LEAVE-OK': 'fail' }, { message: 'x', requirement: 'LEAVE-OK' }),
       rec('TC-LEAVE-01 [tcp]', 'n/a', ['LEAVE-ORIG', 'LEAVE-OK'], {}, { message: "not applicable: the target's transport is udp, this variant needs tcp" }),
+      rec('TC-LEAVE-02 [tcp]', 'n/a', ['LEAVE-ORIG'], {}, { message: "not applicable: the target's transport is udp, this variant needs tcp" }),
     ].map((r) => JSON.stringify(r)).join('\n'));
     write('fail', { name: 'TC-LEAVE-01 [udp] t', status: 'failed', testCaseId: 'TC-LEAVE-01', historyId: 'h1', labels: [...jestLabels, { name: 'epic', value: 'OMA CPM' }, ...stories],
       statusDetails: { message: 'FAIL LEAVE-OK: x', trace: 'ConformanceAssertionError: FAIL LEAVE-OK: x\n    at reportCase (/r/allure-case.ts:86:21)' },
       steps: [{ statusDetails: { message: 'x', trace: 'Error: x\n    at processTicksAndRejections (node:internal)' } }] });
     write('na', { name: 'TC-LEAVE-01 [tcp] t', status: 'skipped', testCaseId: 'TC-LEAVE-01', labels: [{ name: 'epic', value: 'OMA CPM' }, ...stories], statusDetails: { message: "not applicable: the target's transport is udp, this variant needs tcp" } });
+    // As allure-jest writes a skipped test: no testCaseId, no historyId.
+    write('na-bare', { name: 'TC-LEAVE-02 [tcp] t', status: 'skipped', labels: [], statusDetails: { message: "not applicable: the target's transport is udp, this variant needs tcp" } });
     write('err', { name: 'TC-X-01 [udp] t', status: 'broken', labels: [], statusDetails: { message: 'Harness error: ERROR: harness error: TypeError: boom', trace: 'Error: Harness error\n    at f (/x.ts:1:2)' } });
     polishResults(dir);
   });
@@ -145,6 +148,8 @@ describe('results as Allure reads them', () => {
       .toEqual([NA_EPIC, 'target configuration (transport / topology)', "the target's transport is udp, this variant needs tcp"]);
     expect(read('fail').testCaseId).toMatch(/^TC-LEAVE-01@sut:[0-9a-f]{12}$/);
     expect(read('fail').testCaseId).toBe(n.testCaseId);
+    // Allure would key a skipped jest test by its full name alone: another SUT's run would show.
+    expect(read('na-bare').testCaseId).toBe(`TC-LEAVE-02 [tcp]@sut:${/@sut:(.*)$/.exec(n.testCaseId)![1]}`);
   });
 
   it('completes environment.properties: unset version said, ICS one key per knob', () => {
@@ -171,6 +176,24 @@ describe('history: one entry per run', () => {
       fs.writeFileSync(work, `${older}\n${point(5)}\n`);
       keepRun(store, work, id);
       expect(fs.readFileSync(store, 'utf8')).toBe(`${older}\n${point(5)}\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('recognises a run whose results Allure keys by full name, and leaves out those it leaves out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-hist-'));
+    try {
+      const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+      fs.writeFileSync(path.join(dir, 'a-result.json'), JSON.stringify({ name: 'TC-1 x', start: 5, testCaseId: 'TC-1@sut:1' }));
+      fs.writeFileSync(path.join(dir, 'b-result.json'), JSON.stringify({ name: 'TC-2 y', start: 6, fullName: 'F / TC-2' }));
+      // No id at all: Allure writes no history item for it.
+      fs.writeFileSync(path.join(dir, 'c-result.json'), JSON.stringify({ name: 'TC-3 z', start: 7 }));
+      const point = JSON.stringify({ testResults: {
+        k1: { name: 'TC-1 x', start: 5, historyId: `${md5('TC-1@sut:1')}.p` },
+        k2: { name: 'TC-2 y', start: 6, historyId: `${md5('F / TC-2')}.q` },
+      } });
+      expect(withoutRun(`${point}\n`, resultsSetId(dir))).toBe('');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

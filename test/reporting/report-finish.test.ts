@@ -1,0 +1,75 @@
+/**
+ * What `report` adds after Allure (issue 13), without a browser: the Graphs ring's total without
+ * N/A in both report forms, the frame-sizing script and the matrix link in the page, and the
+ * category each kind of verdict message lands in (Allure 3 takes the first that matches).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CATEGORIES } from '../../reporters/categories';
+import { FRAME_SCRIPT_ID, MATRIX_LINK_ID, embeddedRingWithoutNa, finishReport, ringWithoutNa } from '../../reporters/report-finish';
+
+const CHARTS = { general: { a: { type: 'currentStatus', title: 'Current status', data: { total: 100, passed: 3, failed: 2, broken: 9, skipped: 86 } }, b: { type: 'statusDynamics', data: [] } } };
+
+describe('the Graphs ring', () => {
+  it('divides by the results the overview counts: N/A out of the total', () => {
+    const c = JSON.parse(ringWithoutNa(JSON.stringify(CHARTS))) as typeof CHARTS;
+    expect(c.general.a.data).toEqual({ total: 14, passed: 3, failed: 2, broken: 9 });
+    expect(c.general.a.title).toMatch(/N\/A left out/);
+    expect(c.general.b).toEqual(CHARTS.general.b);
+  });
+
+  it('is fixed in the data a single-file report embeds too', () => {
+    const b64 = Buffer.from(JSON.stringify(CHARTS)).toString('base64');
+    const html = `<script>Promise.allSettled([d("widgets/tree.json","e30="),d("widgets/charts.json","${b64}")])</script>`;
+    const fixed = /d\("widgets\/charts\.json","([^"]+)"\)/.exec(embeddedRingWithoutNa(html))![1];
+    expect(JSON.parse(Buffer.from(fixed, 'base64').toString('utf8')).general.a.data.total).toBe(14);
+    expect(embeddedRingWithoutNa(html)).toContain('d("widgets/tree.json","e30=")');
+  });
+});
+
+describe('finishReport', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-finish-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('adds the frame-sizing script once, the matrix page and link, no fixed frame height', () => {
+    const out = path.join(tmp, 'report');
+    const conf = path.join(tmp, 'conformance');
+    fs.mkdirSync(path.join(out, 'widgets'), { recursive: true });
+    fs.mkdirSync(conf);
+    fs.writeFileSync(path.join(conf, 'conformance-report.md'), '# Matrix\n\n| id | verdict |\n|---|---|\n| LEAVE-OK | FAIL |\n');
+    fs.writeFileSync(path.join(out, 'index.html'), '<html><head><title>r</title></head><body></body></html>');
+    fs.writeFileSync(path.join(out, 'widgets', 'charts.json'), JSON.stringify(CHARTS));
+    finishReport(out, conf, false);
+    finishReport(out, conf, false);
+    const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+    expect(html.split(`id="${FRAME_SCRIPT_ID}"`)).toHaveLength(2);
+    expect(html.split(`id="${MATRIX_LINK_ID}"`)).toHaveLength(2);
+    expect(html).toMatch(new RegExp(`<script id="${FRAME_SCRIPT_ID}">[\\s\\S]*</script></head>`));
+    // The frame gets its content's height from Allure's own measurement, never a fixed one.
+    expect(html).not.toMatch(/iframe[^{]*\{[^}]*height/);
+    expect(fs.readFileSync(path.join(out, 'conformance', 'conformance-report.html'), 'utf8')).toContain('<td>LEAVE-OK</td>');
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'widgets', 'charts.json'), 'utf8')).general.a.data.total).toBe(14);
+    expect(fs.existsSync(path.join(out, 'widgets', 'metrics.json'))).toBe(true);
+  });
+});
+
+describe('categories', () => {
+  const categoryOf = (status: 'failed' | 'broken' | 'skipped', message: string): string[] =>
+    CATEGORIES.filter((c) => c.matchedStatuses.includes(status) && (!c.messageRegex || new RegExp(c.messageRegex).test(message))).map((c) => c.name);
+
+  it.each([
+    ['broken', 'Error: Inconclusive: INCONC: not run: the run was interrupted (Ctrl-C / SIGTERM) before this case started', 'Not run: interrupted'],
+    ['broken', 'Inconclusive: not run: the run was interrupted (Ctrl-C / SIGTERM) before this case started', 'Not run: interrupted'],
+    ['broken', 'Inconclusive: the run was interrupted (Ctrl-C / SIGTERM) before this case ended; its devices cleaned up at the SUT', 'Not run: interrupted'],
+    ['broken', 'Inconclusive (step fork): B5 was never reached\nthe message: … the run was interrupted', 'Inconclusive'],
+    ['broken', 'Inconclusive (step fork): no INVITE reached B5', 'Inconclusive'],
+    ['broken', 'Harness error: the topology could not be built', 'Harness error'],
+    ['broken', 'Known deviation (baseline): Inconclusive: not run: the run was interrupted', 'Known deviation (baseline)'],
+    ['failed', 'FAIL LEAVE-OK (step 14): the OK at A1', 'SUT non-conformance'],
+    ['skipped', "not applicable: the target's transport is udp, this variant needs tcp", 'Not applicable (target configuration)'],
+    ['skipped', 'not applicable: the SUT does not claim session transfer', 'Not applicable (ICS)'],
+  ] as const)('%s "%s" → %s, and only there', (status, message, category) => {
+    expect(categoryOf(status, message)).toEqual([category]);
+  });
+});
