@@ -1,33 +1,49 @@
 /**
- * The report as a reader sees it (issue 13): runs against the reference server with a fault (so
- * cases fail), a second SUT's results built into the same report folder and history file, then
- * Chromium (Debian's, driven by playwright-core) opens the report over HTTP on 127.0.0.1 and
- * checks what a vendor's test engineer needs:
- * - the tree counts equal the header counts (one tree entry per result);
+ * The report as a reader sees it (issue 13), in Chromium (Debian's, driven by playwright-core).
+ *
+ * Over HTTP on 127.0.0.1: runs against the reference server with a fault (so cases fail), a second
+ * SUT's results built into the same report folder and history file, the last run rebuilt twice:
+ * - the tree's counts equal the header's, in total and per status (one tree entry per result);
+ * - the Graphs page's pass rate and "of N" are the overview's (N/A left out of both);
  * - a FAIL page shows expected, the actual value with the message it came from, and why expected;
- * - the ladder is an HTML attachment with the SVG inline (hover titles), failing message marked;
- * - the history of a case shows only its SUT's runs, one entry per run whatever the rebuilds;
- * - the conformance matrix is linked from the overview; the Graphs ring counts as the header does;
- * - no stack line ("at file:line:col") and no class name on any page or result the reader opens;
+ * - the spec link names the clause, the steps follow the spec flow;
+ * - the History tab of a case shows only its SUT's earlier run (not the other SUT's, not a rebuild);
+ * - the ladder is an HTML attachment with the SVG inline at its own width (hover titles), the
+ *   failing message marked, lifelines in the spec figure's order;
+ * - the ladder and exchange frames are as tall as their content: no 150 px frame, no blank strip;
+ * - the conformance matrix is linked from the overview;
+ * - no stack line ("at file:line:col") or class name on any result page or in any result file,
+ *   no jest label; `run` prints no jest Validation Warning;
  * - no request leaves 127.0.0.1, and none fails (no 404).
+ * From disk (file://), `report --single-file` of a vendor's target with N/A results:
+ * - the Graphs page's pass rate and "of N" are the overview's; the tree's counts the header's;
+ * - the ladder and exchange frames are as tall as their content (Allure cannot measure a frame of
+ *   a page opened from disk; the report makes it measurable), no blank strip under the ladder;
+ * - no stack line on the page; no request but to the file itself (file:, blob:, data:).
  * Screenshots are saved under .tmp/test-output/reporting/.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from '../../reporters/static-server';
+import {
+  CHROMIUM, expandAttachments, frameSizes, launchChromium, openCase, passRates, referenceEnv, reportData, startReferenceChild, writeVendorTarget,
+  type FrameSize, type ReferenceChild, type Tree,
+} from '../../bench/report-browser';
 import { cli, TEST_OUTPUT } from './support/cli';
 
 jest.setTimeout(6 * 60_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
 const inCI = process.env.CI === 'true';
 const CASE = 'TC-LEAVE-01 [udp, core-emulation, devices 1+1, proxy]';
 const RUN = ['--mode', 'proxy', '--reference-fault', 'leave-ok-wrong-cseq', '--grep', '^TC-LEAVE-0[13]'];
-/** A line of a Node stack trace. */
+/** The vendor target's case that runs (UDP, direct); its other variants are N/A. */
+const VENDOR_CASE = 'TC-LEAVE-01 [udp, direct, devices 1+1]';
+/** A line of a Node stack trace, or a class name a reader has no use for. */
 const STACK_LINE = /^\s*at .+:\d+:\d+\)?$|processTicksAndRejections|ConformanceAssertionError/m;
+const FRAMES = ['SIP ladder diagram', 'SIP exchange'];
 
 if (!haveChromium && !inCI) {
   console.warn(`skipping the browser test of the HTML report: ${CHROMIUM} not found; install it with 'apt-get install -y chromium' (.ci/run does)`);
@@ -40,25 +56,74 @@ function asOtherSut(from: string, to: string): void {
   fs.writeFileSync(env, fs.readFileSync(env, 'utf8').replace(/^sut\.name=.*$/m, 'sut.name=Other vendor CPM server').replace(/^sut\.version=.*$/m, 'sut.version=9.9'));
 }
 
-async function openCase(page: Page, name: string): Promise<void> {
-  await page.getByTestId('search-input').fill(name);
-  await page.getByTestId('tree-leaf').filter({ hasText: name }).first().click();
-  await expect(page.getByTestId('test-result-info-title').textContent()).resolves.toContain(name);
+/** The header's counts (total and per status) and the tree's, counted from its leaves. */
+async function treeAndHeader(page: Page): Promise<{ header: Record<string, number>; tree: Record<string, number>; groupTotals: number }> {
+  await page.getByTestId('metadata-item-total').waitFor();
+  const header: Record<string, number> = {};
+  for (const s of ['total', 'passed', 'failed', 'broken', 'skipped']) {
+    const item = page.getByTestId(`metadata-item-${s}`);
+    header[s] = (await item.count()) ? Number((await item.textContent())?.replace(/\D+/g, '')) : 0;
+  }
+  const t = await reportData<Tree>(page, 'widgets/tree.json');
+  const leaves = (g: { groups?: string[]; leaves?: string[] }): string[] => [...(g.leaves ?? []), ...(g.groups ?? []).flatMap((id) => leaves(t.groupsById[id]))];
+  const all = leaves(t.root);
+  const tree: Record<string, number> = { total: all.length, passed: 0, failed: 0, broken: 0, skipped: 0 };
+  for (const id of all) tree[t.leavesById[id].status] = (tree[t.leavesById[id].status] ?? 0) + 1;
+  const groupTotals = t.root.groups.reduce((n, id) => n + t.groupsById[id].statistic.total, 0) + t.root.leaves.length;
+  return { header, tree, groupTotals };
+}
+
+/**
+ * Each frame as tall as its document, more than the browser's default 150 px, and ending where
+ * the document's content ends (within a pixel of rounding): no blank strip under the ladder.
+ */
+function expectSizedToContent(sizes: FrameSize[]): void {
+  expect(sizes.map((s) => s.attachment)).toEqual(FRAMES);
+  for (const s of sizes) {
+    expect({ ...s, frame: Math.round(s.frame) }).toEqual({ ...s, frame: s.content });
+    expect(s.frame).toBeGreaterThan(150);
+    expect({ attachment: s.attachment, strip: Math.abs(s.frame - s.bodyBottom!) <= 2 ? 0 : s.frame - s.bodyBottom! }).toEqual({ attachment: s.attachment, strip: 0 });
+  }
+}
+
+/** Every result page of the report, read as text: no stack line, no class name. */
+async function expectNoStackOnResultPages(page: Page): Promise<number> {
+  const t = await reportData<Tree>(page, 'widgets/tree.json');
+  for (const leaf of Object.values(t.leavesById)) {
+    await openCase(page, leaf.name, t);
+    expect({ page: leaf.name, hit: STACK_LINE.exec(await page.locator('body').innerText())?.[0] ?? null }).toEqual({ page: leaf.name, hit: null });
+  }
+  return Object.keys(t.leavesById).length;
+}
+
+/** Every string of a JSON value (a result file: its message, steps, parameters, …). */
+function strings(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.flatMap(strings);
+  if (v && typeof v === 'object') return Object.values(v).flatMap(strings);
+  return [];
 }
 
 (haveChromium || inCI ? describe : describe.skip)('HTML report in a real browser', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-e2e-'));
   let server: StaticServer | undefined;
   let browser: BrowserContext | undefined;
+  let reference: ReferenceChild | undefined;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run must 'apt-get install -y chromium'`);
+    browser = await launchChromium(fs.mkdtempSync(path.join(tmp, 'profile-')));
+    fs.mkdirSync(TEST_OUTPUT, { recursive: true });
+  });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
     await server?.close();
+    await reference?.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('reads right: counts, FAIL expected/actual/why, HTML ladder, per-SUT history, matrix link, no internals, nothing off 127.0.0.1', async () => {
-    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run must 'apt-get install -y chromium'`);
+  it('over HTTP: counts, Graphs = overview, FAIL expected/actual/why, HTML ladder, frames sized, per-SUT history, matrix link, no internals, nothing off 127.0.0.1', async () => {
     const out = path.join(tmp, 'report');
     const history = path.join(tmp, 'history.jsonl');
     const first = path.join(tmp, 'results-1');
@@ -80,14 +145,7 @@ async function openCase(page: Page, name: string): Promise<void> {
 
     server = await serveStatic(out);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    browser = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(tmp, 'profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      timeout: 30_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = await browser.newPage();
+    const page = await browser!.newPage();
     page.setDefaultTimeout(20_000);
     const foreign: string[] = [];
     const failedLoads: string[] = [];
@@ -98,29 +156,24 @@ async function openCase(page: Page, name: string): Promise<void> {
     page.on('response', (r) => {
       if (r.status() >= 400) failedLoads.push(`${r.status()} ${r.url()}`);
     });
-    await page.goto(`${server.url}index.html`);
+    const base = `${server.url}index.html`;
+    await page.goto(base);
 
-    // Tree counts equal the header counts: each result sits once in the tree.
-    await page.getByTestId('metadata-item-total').waitFor();
-    const header = Number((await page.getByTestId('metadata-item-total').textContent())?.replace(/\D+/g, ''));
-    const tree = await page.evaluate(async () => (await fetch('widgets/tree.json')).json()) as {
-      root: { groups: string[]; leaves: string[] }; groupsById: Record<string, { groups?: string[]; leaves?: string[]; statistic: { total: number } }>;
-    };
-    const leaves = (g: { groups?: string[]; leaves?: string[] }): number => (g.leaves?.length ?? 0) + (g.groups ?? []).reduce((n, id) => n + leaves(tree.groupsById[id]), 0);
-    expect(leaves(tree.root)).toBe(header);
-    expect(tree.root.groups.reduce((n, id) => n + tree.groupsById[id].statistic.total, 0) + tree.root.leaves.length).toBe(header);
+    // Tree counts equal the header counts: each result sits once in the tree, in total and per status.
+    const counts = await treeAndHeader(page);
+    expect(counts.tree).toEqual(counts.header);
+    expect(counts.groupTotals).toBe(counts.header.total);
     // The Graphs page's ring counts what the header counts (N/A left out of both).
-    const charts = await page.evaluate(async () => (await fetch('widgets/charts.json')).json()) as { general: Record<string, { type: string; data: Record<string, number> }> };
-    const ring = Object.values(charts.general).find((c) => c.type === 'currentStatus')!.data;
-    const skippedItem = page.getByTestId('metadata-item-skipped');
-    const skipped = (await skippedItem.count()) ? Number((await skippedItem.textContent())?.replace(/\D+/g, '')) : 0;
-    expect(ring.total).toBe(header - skipped);
+    const charts = await reportData<{ general: Record<string, { type: string; data: Record<string, number> }> }>(page, 'widgets/charts.json');
+    expect(Object.values(charts.general).find((c) => c.type === 'currentStatus')!.data.total).toBe(counts.header.total - counts.header.skipped);
+    const rates = await passRates(page);
+    expect(rates.graphs).toBe(rates.overview);
+    expect(rates.graphsOf).toBe(counts.header.total - counts.header.skipped);
     // The matrix is one click from the overview.
     const matrixHref = await page.locator('#cpm-conformance-matrix-link').getAttribute('href');
     expect(matrixHref).toBe('conformance/conformance-report.html');
     const matrix = await page.evaluate(async (u) => (await fetch(u)).text(), matrixHref!);
     expect(matrix).toMatch(/LEAVE-OK/);
-    fs.mkdirSync(TEST_OUTPUT, { recursive: true });
     await page.screenshot({ path: path.join(TEST_OUTPUT, 'report-overview-tree.png') });
 
     // A FAIL's first screen: expected, the actual value and the message it came from, why expected.
@@ -145,10 +198,9 @@ async function openCase(page: Page, name: string): Promise<void> {
     await expect(page.getByTestId('test-result-tab-history').textContent()).resolves.toMatch(/History\s*1$/);
 
     // The ladder: an HTML attachment, the SVG inline (hover titles work), the failing 200 OK marked.
-    await page.getByTestId('test-result-tab-attachments').click();
+    await expandAttachments(page, FRAMES);
     const headers = await page.getByTestId('test-result-attachment-header').allTextContents();
     for (const want of ['SIP ladder diagram', 'SIP exchange', 'trace.pcap', 'fail finding']) expect(headers.some((h) => h.includes(want))).toBe(true);
-    await page.getByTestId('test-result-attachment-header').filter({ hasText: 'SIP ladder diagram' }).click();
     const frame = page.getByTestId('test-result-attachment').filter({ hasText: 'SIP ladder diagram' }).frameLocator('iframe');
     const svg = await frame.locator('svg.ladder').evaluate((el) => el.outerHTML);
     expect(svg).toMatch(/<g class="msg failing" data-seq="\d+" data-step="9-14">/);
@@ -162,14 +214,63 @@ async function openCase(page: Page, name: string): Promise<void> {
     // Drawn at 100 %: the SVG is as wide in the page as it says it is.
     const size = await frame.locator('svg.ladder').evaluate((el) => ({ drawn: el.getBoundingClientRect().width, own: Number(el.getAttribute('width')) }));
     expect(size.drawn).toBe(size.own);
+    // The frames are as tall as what they show.
+    expectSizedToContent(await frameSizes(page, FRAMES));
 
-    // No stack line or class name in any result the reader can open.
+    // No stack line or class name on any result page, nor anywhere in a result file; no jest label.
+    expect(await expectNoStackOnResultPages(page)).toBe(counts.header.total);
     for (const f of fs.readdirSync(path.join(out, 'data', 'test-results'))) {
       const text = fs.readFileSync(path.join(out, 'data', 'test-results', f), 'utf8');
-      expect({ f, hit: STACK_LINE.exec(JSON.parse(text).error?.message ?? '')?.[0] ?? null, trace: JSON.parse(text).error?.trace ?? null }).toEqual({ f, hit: null, trace: null });
+      const json = JSON.parse(text) as { error?: { trace?: string } };
+      expect({ f, hit: strings(json).find((s) => STACK_LINE.test(s)) ?? null, trace: json.error?.trace ?? null }).toEqual({ f, hit: null, trace: null });
       expect(text).not.toMatch(/"(language|framework|package|thread|host)"/);
     }
     expect(foreign).toEqual([]);
     expect(failedLoads).toEqual([]);
+    await page.close();
+  });
+
+  it('from disk (--single-file): Graphs = overview with N/A results, counts, frames sized to content, nothing but the file', async () => {
+    reference = await startReferenceChild();
+    const target = path.join(tmp, 'vendor.yaml');
+    writeVendorTarget(target, { name: 'Vendor lab CPM server', version: '4.1' }, { from: 32000, to: 32999 });
+    const results = path.join(tmp, 'results-vendor');
+    const run = cli(['run', '--target', target, '--results', results, '--grep', '^TC-LEAVE-0[13]'], 240_000, referenceEnv(reference));
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^8 case variants: 2 pass, 6 n\/a$/m);
+    await reference.stop();
+    const out = path.join(tmp, 'report-single');
+    const rep = cli(['report', '--results', results, '--out', out, '--single-file', '--history', path.join(tmp, 'history-vendor.jsonl')], 120_000);
+    expect(rep.err).toBe('');
+    expect(rep.code).toBe(0);
+
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(20_000);
+    const elsewhere: string[] = [];
+    page.on('request', (r) => {
+      if (!/^(file|blob|data):/.test(r.url())) elsewhere.push(r.url());
+    });
+    const base = `file://${path.join(out, 'index.html')}`;
+    await page.goto(base);
+    const counts = await treeAndHeader(page);
+    expect(counts.header.skipped).toBeGreaterThan(0);
+    expect(counts.tree).toEqual(counts.header);
+    // The issue's run: 21.42 % on the overview, 3 % on the Graphs page (N/A counted there only).
+    const rates = await passRates(page);
+    expect(rates.overview).toMatch(/^\d/);
+    expect(rates.graphs).toBe(rates.overview);
+    expect(rates.graphsOf).toBe(counts.header.total - counts.header.skipped);
+
+    await openCase(page, VENDOR_CASE);
+    await expandAttachments(page, FRAMES);
+    const sizes = await frameSizes(page, FRAMES);
+    // From disk Allure cannot read the frame (content null) and leaves it at 150 px: made readable here.
+    expect(sizes.every((s) => s.content !== null)).toBe(true);
+    expectSizedToContent(sizes);
+    await page.getByTestId('test-result-attachment').filter({ hasText: 'SIP ladder diagram' }).screenshot({ path: path.join(TEST_OUTPUT, 'report-single-file-ladder.png') });
+    // The result pages are drawn as over HTTP (every one read in the test above): the opened one here.
+    expect(await page.locator('body').innerText()).not.toMatch(STACK_LINE);
+    expect(elsewhere).toEqual([]);
+    await page.close();
   });
 });

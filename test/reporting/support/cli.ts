@@ -5,8 +5,8 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'bin', 'cpm-conformance.js');
 
-export function cli(args: string[], timeoutMs = 240_000): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, FORCE_COLOR: '0' } });
+export function cli(args: string[], timeoutMs = 240_000, env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...process.env, FORCE_COLOR: '0', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
