@@ -1,5 +1,5 @@
 /**
- * The fault catalogue (design §6): named, switchable deviations of the reference CPM Conversation
+ * The fault catalogue: named, switchable deviations of the reference CPM Conversation
  * Server, each tagged with the requirement it breaks. The project's own tests prove, fault by
  * fault, that the suites fail against each one for that requirement.
  *
@@ -23,17 +23,18 @@
  * (the CS only record-routes, 5.2.5.1.2), `trf-pull-*` on a remote (pull) transfer.
  */
 
-export interface FaultDescriptor {
+export interface FaultDescriptor<Name extends string = string> {
   /** Name used on the command line (`--fault NAME`) and in `faults`. */
-  readonly name: string;
-  /** Requirement ID of the catalogue (design §3) the fault breaks. */
+  readonly name: Name;
+  /** Requirement ID of the catalogue (src/harness/requirements.ts) the fault breaks. */
   readonly requirement: string;
   readonly description: string;
   /** The PF mode the fault is meaningful in, when only one (the selftest runs a fault in `mode ?? 'proxy'`). */
   readonly mode?: 'proxy' | 'b2bua';
 }
 
-export const FAULTS: ReadonlyArray<FaultDescriptor> = [
+/** The catalogue as written: its names are literal types, so a misspelt `faults.has(...)` does not compile. */
+const CATALOGUE = [
   {
     name: 'leave-pf-a-not-in-path',
     requirement: 'LEAVE-ORIG',
@@ -258,32 +259,38 @@ export const FAULTS: ReadonlyArray<FaultDescriptor> = [
     mode: 'b2bua',
     description: 'after a pull answered by PF A (INVITE with Replaces, or the INVITE to the CS session URI that follows a REFER to the CS transfer URI) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
   },
-];
+] as const satisfies ReadonlyArray<FaultDescriptor>;
 
-export type FaultName = (typeof FAULTS)[number]['name'];
+export type FaultName = (typeof CATALOGUE)[number]['name'];
+
+export const FAULTS: ReadonlyArray<FaultDescriptor<FaultName>> = CATALOGUE;
+
+function isFaultName(name: string): name is FaultName {
+  return FAULTS.some((f) => f.name === name);
+}
 
 /** Names not in the catalogue (empty when every name is known). */
 export function unknownFaults(names: readonly string[]): string[] {
-  return names.filter((n) => !FAULTS.some((f) => f.name === n));
+  return names.filter((n) => !isFaultName(n));
 }
 
 /** The switched-on faults of one server; rejects unknown names so a typo never runs a correct server silently. */
 export class FaultSet {
-  private readonly on: ReadonlySet<string>;
+  private readonly on: ReadonlySet<FaultName>;
 
   constructor(names: readonly string[] = []) {
     const bad = unknownFaults(names);
     if (bad.length > 0) {
       throw new Error(`unknown fault${bad.length > 1 ? 's' : ''} ${bad.join(', ')}; valid: ${FAULTS.map((f) => f.name).join(', ')}`);
     }
-    this.on = new Set(names);
+    this.on = new Set(names.filter(isFaultName));
   }
 
-  has(name: string): boolean {
+  has(name: FaultName): boolean {
     return this.on.has(name);
   }
 
-  get names(): string[] {
+  get names(): FaultName[] {
     return [...this.on];
   }
 }

@@ -29,6 +29,7 @@ import { formatVia, topVia } from '../sip/headers/via';
 import { newBranch } from '../sip/ids';
 import { describe, ownVia, transportFor, type PfContext } from './pf-context';
 import { nextHop } from './routing';
+import type { FaultName } from './faults';
 
 /** RFC 3326 §2 (and its example in §3): why the other devices' invitations are cancelled. */
 export const COMPLETED_ELSEWHERE = 'SIP;cause=200;text="Call completed elsewhere"';
@@ -55,12 +56,13 @@ function whenProvisional(client: ClientTransaction): Promise<boolean> {
 }
 
 /** The §9.1 faults switched on for CANCELs sent on acceptance, if any. */
-function constructionFaults(ctx: PfContext): string[] {
-  return ['mld-cancel-wrong-branch', 'mld-cancel-wrong-cseq', 'mld-cancel-wrong-request-uri', 'mld-cancel-before-provisional'].filter((f) => ctx.faults.has(f));
+function constructionFaults(ctx: PfContext): FaultName[] {
+  const all: FaultName[] = ['mld-cancel-wrong-branch', 'mld-cancel-wrong-cseq', 'mld-cancel-wrong-request-uri', 'mld-cancel-before-provisional'];
+  return all.filter((f) => ctx.faults.has(f));
 }
 
 /** A CANCEL for `invite` with the §9.1 construction faults applied. */
-function faultyCancel(ctx: PfContext, invite: SipRequest, extra: HeaderField[], faults: string[]): SipRequest {
+function faultyCancel(ctx: PfContext, invite: SipRequest, extra: HeaderField[], faults: FaultName[]): SipRequest {
   const c = createCancel(invite, extra);
   if (faults.includes('mld-cancel-wrong-branch')) {
     const v = topVia(c);

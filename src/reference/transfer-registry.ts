@@ -18,6 +18,7 @@ import { callId, toTag } from '../sip/headers/name-addr';
 import { describe, type PfContext } from './pf-context';
 import { ownUri } from './routing';
 import type { B2bua } from './b2bua';
+import type { FaultName } from './faults';
 import { notifyTransferor, referNotification, send } from './transfer-notifications';
 import { SESSION_USER_PREFIX, type Device, type MpTransfer, type NmpTransfer, type Subscriber, type Transfer, type TransferKind } from './transfer-model';
 
@@ -93,7 +94,7 @@ export class TransferRegistry {
   }
 
   /** The Release Notification now, whatever the target's session (the `*-release-before-*` faults). */
-  releaseEarly(t: Transfer, fault: string): void {
+  releaseEarly(t: Transfer, fault: FaultName): void {
     this.ctx.log(`${this.ctx.name}: fault ${fault}: Release Notification now`);
     this.notify(t, 'terminated', 200, 'OK');
     t.released = true;
