@@ -20,9 +20,9 @@ import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withBi
 import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
 import { CasesDelayReports, formatLoopDelay, loopMonitor, type LoopDelay } from '../../reporters/loop-monitor';
-import { EXIT_USAGE } from '../exit-codes';
+import { EXIT_INTERRUPTED, EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
-import { interruptRun } from '../../src/harness/interrupt';
+import { holdInterrupted } from '../../src/harness/interrupt';
 import { PortRange } from '../../src/harness/port-range';
 import { portDemand } from '../../src/harness/topology';
 import { notApplicable } from '../../src/harness/runner';
@@ -204,13 +204,21 @@ export const runCommand: CommandModule<object, RunArgs> = {
       cert?.remove();
       cert = undefined;
     };
+    /** Set on Ctrl-C / SIGTERM: the run winds down, its report is still written, the exit code is 130. */
+    let interruption: ReturnType<typeof holdInterrupted> | undefined;
     const onSignal = () => {
       // The running cases stop as inconclusive and their devices clean up at the SUT first, bounded by
-      // the teardown's own phases (src/harness/teardown.ts: at most 6 response timeouts). The handler is
-      // `once`: a second Ctrl-C quits at once.
+      // the teardown's own phases (src/harness/teardown.ts: at most 6 response timeouts); the cases not
+      // started yet end "not run" at once; then the reports are written as after any run. The
+      // handler is `once`: a second Ctrl-C quits at once.
       const bound = 6 * (userTarget ?? { ixit: REFERENCE_IXIT }).ixit.responseTimeoutMs + 2000;
-      process.stderr.write(`\ncpm-conformance run: interrupted; closing the sessions and removing the bindings the running cases made (at most ${bound} ms; Ctrl-C again to quit at once)\n`);
-      void interruptRun(bound).then(stop).finally(() => process.exit(130));
+      process.stderr.write(`\ncpm-conformance run: interrupted; closing the sessions and removing the bindings the running cases made (at most ${bound} ms; Ctrl-C again to quit at once), then writing the report\n`);
+      interruption = holdInterrupted(bound);
+      // Past the bound and a margin for the reports, quit whatever is still running.
+      setTimeout(() => {
+        process.stderr.write('cpm-conformance run: the interrupted run did not wind down in time; quitting\n');
+        void stop().finally(() => process.exit(130));
+      }, bound + 15_000).unref();
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -274,6 +282,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       loopDelay = loopMonitor.stop();
       if (loopDelay && cases) loopDelay = { ...loopDelay, casesMaxMs: Math.max(loopDelay.casesMaxMs, cases.casesMaxMs), casesP99Ms: Math.max(loopDelay.casesP99Ms, cases.casesP99Ms) };
       await stop();
+      interruption?.release();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
@@ -312,7 +321,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     }
     await oldResults;
     process.stdout.write(`wall time ${((Date.now() - started) / 1000).toFixed(1)} s${loopDelay ? `; ${formatLoopDelay(loopDelay)}` : ''}; Allure results in ${resultsDir} (HTML: cpm-conformance report --results ${args.results})\n`);
-    process.exitCode = records.length === 0 ? EXIT_USAGE : exitCodeFor(reports ? reports.exitVerdicts : records.map((r) => r.verdict));
-    if (records.length === 0) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');
+    process.exitCode = interruption ? EXIT_INTERRUPTED : records.length === 0 ? EXIT_USAGE : exitCodeFor(reports ? reports.exitVerdicts : records.map((r) => r.verdict));
+    if (records.length === 0 && !interruption) process.stderr.write('no case matched the selection (--grep / --requirement / --transport)\n');
   },
 };

@@ -89,3 +89,26 @@ export function interruptRun(boundMs: number): Promise<boolean> {
     ch.postMessage({ kind: 'interrupt' } satisfies Message);
   });
 }
+
+/**
+ * Keep every case context interrupted until the returned function is called: the CLI holds this
+ * from Ctrl-C until the suites have ended, so a case whose turn comes later (a queued variant, a
+ * test file that starts later) is "not run", never started against the SUT. Also resolves, like
+ * interruptRun, whether everything was idle within `boundMs`.
+ */
+export function holdInterrupted(boundMs: number): { idle: Promise<boolean>; release: () => void } {
+  const ch = new BroadcastChannel(CHANNEL);
+  const tick = setInterval(() => ch.postMessage({ kind: 'interrupt' } satisfies Message), REPEAT_MS);
+  ch.postMessage({ kind: 'interrupt' } satisfies Message);
+  const idle = interruptRun(boundMs);
+  let released = false;
+  return {
+    idle,
+    release: () => {
+      if (released) return;
+      released = true;
+      clearInterval(tick);
+      ch.close();
+    },
+  };
+}
