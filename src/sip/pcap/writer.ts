@@ -26,6 +26,13 @@ export interface PcapWriteOptions {
   tcpHandshake?: boolean;
 }
 
+/**
+ * What the writer needs of an entry: the octets, their direction and flow, and both clocks. SIP
+ * TraceEntry and MSRP entries (src/msrp/trace.ts) both have it, so one capture can hold both,
+ * MSRP frames on the same synthesized TCP connections as they crossed.
+ */
+export type WireEntry = Pick<TraceEntry, 'at' | 'wallMs' | 'direction' | 'flow' | 'raw' | 'dropped'>;
+
 /** Per TCP connection: next sequence number of each direction, keyed by the sender's endpoint text. */
 interface TcpConnection {
   next: Map<string, number>;
@@ -60,7 +67,7 @@ function isn(connKey: string, side: number): number {
 }
 
 /** Source and destination on the wire: a sent entry goes local -> remote, a received one the reverse. */
-function wireEnds(e: TraceEntry): [Address, Address] {
+function wireEnds(e: WireEntry): [Address, Address] {
   return e.direction === 'sent' ? [e.flow.local, e.flow.remote] : [e.flow.remote, e.flow.local];
 }
 
@@ -68,12 +75,12 @@ function wireEnds(e: TraceEntry): [Address, Address] {
  * The entries that become packets, in order: dropped datagrams left out (unless asked), and a
  * message traced at both ends (sent by one of ours, received by another) kept once.
  */
-export function wireEntries(entries: readonly TraceEntry[], options: PcapWriteOptions = {}): TraceEntry[] {
+export function wireEntries<E extends WireEntry>(entries: readonly E[], options: PcapWriteOptions = {}): E[] {
   const includeDropped = options.includeDropped ?? false;
   const dedupe = options.dedupe ?? true;
-  const out: TraceEntry[] = [];
+  const out: E[] = [];
   /** Unpaired entries per wire direction (`proto|src>dst`). Either end may be traced first. */
-  const pending = new Map<string, TraceEntry[]>();
+  const pending = new Map<string, E[]>();
   for (const e of entries) {
     if (e.dropped && !includeDropped) continue;
     if (dedupe) {
@@ -94,7 +101,7 @@ export function wireEntries(entries: readonly TraceEntry[], options: PcapWriteOp
 }
 
 /** Serialize a trace as a classic pcap file (magic a1b2c3d4, microseconds, LINKTYPE_RAW). */
-export function writePcap(entries: readonly TraceEntry[], options: PcapWriteOptions = {}): Buffer {
+export function writePcap(entries: readonly WireEntry[], options: PcapWriteOptions = {}): Buffer {
   const handshake = options.tcpHandshake ?? true;
   const chunks: Buffer[] = [globalHeader()];
   const live = wireEntries(entries, options);

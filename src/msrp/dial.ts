@@ -1,0 +1,66 @@
+/**
+ * Opening the MSRP connection as the active endpoint (RFC 4975 §5.4; RFC 6135 a=setup:active):
+ * TCP to the first URI of the peer's path, or TLS for an msrps URI (§6, §14). Bounded: a peer
+ * that neither accepts nor refuses within the timeout is given up on and the socket destroyed.
+ */
+import { isIP } from 'node:net';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { formatHostPort, type Address } from '../sip/transport/address';
+import { loadTlsMaterial, type TlsSettings } from '../sip/transport/tls-settings';
+
+export interface DialOptions {
+  remote: Address;
+  /** TLS (an msrps URI). */
+  secure: boolean;
+  tls?: TlsSettings;
+  /** Source address to bind (IP literal). */
+  localHost?: string;
+  timeoutMs: number;
+}
+
+export function dial(o: DialOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket;
+    let ready: 'connect' | 'secureConnect';
+    const base = { host: o.remote.host, port: o.remote.port, ...(o.localHost ? { localAddress: o.localHost } : {}) };
+    try {
+      if (o.secure) {
+        const settings = o.tls ?? {};
+        const material = loadTlsMaterial(settings);
+        socket = tls.connect({
+          ...base,
+          ca: material.ca, cert: material.cert, key: material.key, passphrase: settings.passphrase,
+          // SNI must not carry an IP literal (RFC 6066 §3); Node then checks the IP against the SANs.
+          servername: settings.servername ?? (isIP(o.remote.host) ? undefined : o.remote.host),
+          rejectUnauthorized: settings.insecure !== true,
+        });
+        ready = 'secureConnect';
+      } else {
+        socket = net.connect({ ...base, noDelay: true });
+        ready = 'connect';
+      }
+    } catch (err) {
+      reject(err as Error);
+      return;
+    }
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      socket.off(ready, onReady);
+      socket.off('error', finish);
+      socket.off('close', onClose);
+      if (err) {
+        // A late second error from the dying socket must not become uncaught.
+        socket.on('error', () => undefined);
+        socket.destroy();
+        reject(err);
+      } else resolve(socket);
+    };
+    const onReady = (): void => finish();
+    const onClose = (): void => finish(new Error(`MSRP connection to ${formatHostPort(o.remote)} closed while connecting`));
+    const timer = setTimeout(() => finish(new Error(`connecting to MSRP peer ${formatHostPort(o.remote)} timed out after ${o.timeoutMs} ms`)), o.timeoutMs);
+    socket.once(ready, onReady);
+    socket.once('error', finish);
+    socket.once('close', onClose);
+  });
+}
