@@ -1,5 +1,5 @@
 /**
- * Codec benchmark (design §8: a script printing ratios against a peer measured in the same run).
+ * Codec benchmark (docs/architecture.md, Conventions: a script printing ratios against a peer measured in the same run).
  * Parses the fixtures/messages corpus with our parser in STRICT mode (grammar + semantic checks)
  * and with the `sip` npm package's `parse` (on the string, as that package does), then serializes
  * with ours and with `sip`'s `stringify`. Warm-up, then several timed rounds; the best round of

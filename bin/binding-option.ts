@@ -1,5 +1,5 @@
 /**
- * `--binding KNOB=VALUE` (run, selftest): switch a binding knob of design §2 for one run, e.g. to
+ * `--binding KNOB=VALUE` (run, selftest): switch a binding knob of docs/cpm-sip-binding.md for one run, e.g. to
  * see how the suites judge the reference server under another vendor's binding. Values are checked
  * against the target config schema, so the CLI and a config file accept the same knobs and values.
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * cpm-conformance CLI. One module per command in ./commands; exit codes follow design §4:
+ * cpm-conformance CLI. One module per command in ./commands; exit codes follow docs/architecture.md, Verdicts:
  * 0 conformant, 1 any fail, 2 usage or config error, 3 inconclusive/error only.
  */
 import yargs from 'yargs';
@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<void> {
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      // Usage errors never show a stack trace (design §5, issue "Bad user input").
+      // Usage errors never show a stack trace (docs/target-config.md, issue "Bad user input").
       process.stderr.write(`cpm-conformance: ${msg ?? err?.message ?? 'usage error'}\nRun 'cpm-conformance --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });

@@ -1,4 +1,4 @@
-/** Process exit codes of design §4. */
+/** Process exit codes of docs/architecture.md, Verdicts. */
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;

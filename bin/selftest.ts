@@ -1,5 +1,5 @@
 /**
- * The suite proves itself (design §6): every case variant against the reference server once
+ * The suite proves itself (docs/architecture.md, The reference server): every case variant against the reference server once
  * correct (everything must pass) and once per fault of the catalogue (each fault must make at
  * least one case fail, for the requirement the fault breaks).
  */
@@ -31,7 +31,7 @@ export interface SelftestOptions {
   /** Run this many case variants at once (cases are isolated: own sockets, users, Call-IDs). */
   concurrency?: number;
   lossRate?: number;
-  /** Binding knobs to switch from the reference's own (design §2): proves the suites follow them. */
+  /** Binding knobs to switch from the reference's own (docs/cpm-sip-binding.md): proves the suites follow them. */
   binding?: Partial<HarnessTarget['binding']>;
   /** Only these cases (default: every case for the correct server, the fault's feature's for a fault). */
   only?: (c: TestCase) => boolean;
@@ -78,7 +78,7 @@ async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase
 }
 
 function rowOf(fault: string, mode: 'proxy' | 'b2bua', requirement: string, results: CaseResult[]): SelftestRow {
-  // A SHOULD not met is detected as non-strict (design §4); a SHALL/MUST as fail.
+  // A SHOULD not met is detected as non-strict (docs/architecture.md, Verdicts); a SHALL/MUST as fail.
   const failing = results.filter((r) => r.verdict === 'fail' || r.verdict === 'non-strict').map((r) => ({
     key: caseKey(r.testCase, r.variant), requirement: r.reason?.requirement, step: r.reason?.step, message: r.reason?.message ?? '',
   }));

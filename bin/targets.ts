@@ -77,7 +77,7 @@ export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'm
 }
 
 /**
- * How the reference server binds the primitives (design §2). It also serves the other forms of
+ * How the reference server binds the primitives (docs/cpm-sip-binding.md). It also serves the other forms of
  * `deviceAddressing` (it hands out GRUUs), `pullMode` (it takes a REFER to its transfer URI) and
  * `serviceIdentification` (it does not judge the feature tag), so a run may switch those knobs.
  */
@@ -122,7 +122,7 @@ export function targetFromConfig(t: Target): HarnessTarget {
       transferUri: t.ixit.transferUri,
       userAgent: t.ixit.userAgent,
     },
-    // Every knob of design §2 the config carries reaches the suites (none is read only by the schema).
+    // Every knob of docs/cpm-sip-binding.md the config carries reaches the suites (none is read only by the schema).
     binding: { ...t.binding },
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Writes one case result into the running Allure test (design §7): labels, links, parameters,
+ * Writes one case result into the running Allure test (docs/reporting.md): labels, links, parameters,
  * the quoted spec sentence, one step per spec flow step with the SIP messages it exchanged, and
- * the verdict mapping of design §4.
+ * the verdict mapping of docs/architecture.md, Verdicts.
  */
 import * as path from 'node:path';
 import * as allure from 'allure-js-commons';

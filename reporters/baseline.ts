@@ -1,5 +1,5 @@
 /**
- * Baseline of known deviations (design §7): a file recording which case variants failed in an
+ * Baseline of known deviations (docs/reporting.md): a file recording which case variants failed in an
  * accepted run. A later run is classified against it, case by case:
  *
  * - `pass`       passes and passed (or was not a deviation) before;
@@ -37,7 +37,7 @@ export interface BaselineFile {
   deviations: BaselineDeviation[];
 }
 
-/** Verdicts that count as a deviation (design §4: everything that makes the exit code non-zero). */
+/** Verdicts that count as a deviation (docs/architecture.md, Verdicts: everything that makes the exit code non-zero). */
 export function isDeviation(v: Verdict): boolean {
   return v === 'fail' || v === 'inconclusive' || v === 'error';
 }

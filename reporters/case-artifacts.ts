@@ -1,5 +1,5 @@
 /**
- * Per-case evidence files (design §7): the ladder diagram (SVG, and the same SVG inline in an HTML
+ * Per-case evidence files (docs/reporting.md): the ladder diagram (SVG, and the same SVG inline in an HTML
  * page, which Allure shows at 100 % with hover working), the exchange page (HTML) and the
  * trace as pcap, written next to the Allure results (for readers without Allure) and attached to
  * the case's Allure result.

@@ -2,7 +2,7 @@
  * The per-case view the ladder diagram, the exchange page and the pcap share: the merged trace
  * reduced to wire messages (a message traced at both ends once), one lifeline per device, core and
  * SUT address, the spec step each message belongs to, retransmissions, and the findings placed on
- * the message they judged (design §7).
+ * the message they judged (docs/reporting.md).
  */
 import type { TraceEntry } from '../src/sip/transport/tap';
 import type { Address } from '../src/sip/transport/address';

@@ -1,5 +1,5 @@
 /**
- * The offline HTML report (design §7): Allure 3 (the `allure` npm package, no Java) generates the
+ * The offline HTML report (docs/reporting.md): Allure 3 (the `allure` npm package, no Java) generates the
  * "Awesome" report from the results, with history/trend across runs in a history file; then every
  * third-party or analytics script Allure embeds (a Google Tag Manager tag, research P5) is stripped
  * and the output is scanned: vendors open this on confidential systems, so a report that would

@@ -1,5 +1,5 @@
 /**
- * The SIP ladder diagram of one case as a standalone SVG (design §7): one lifeline per device,
+ * The SIP ladder diagram of one case as a standalone SVG (docs/reporting.md): one lifeline per device,
  * core and SUT address, one arrow per wire message with its method/status and CSeq beside it and
  * the key headers on hover (<title>), retransmissions dashed, the spec step beside each arrow, the
  * failing message in red with the expected template beside it. Every text is escaped: the SUT's

@@ -94,7 +94,7 @@ interface AllureResultFile {
 
 /**
  * Stamp the Allure results with what is known only after the run: the n/a reason on skipped
- * results (design §4: n/a → skipped with the ICS reason) and the baseline status; a known
+ * results (docs/architecture.md, Verdicts: n/a → skipped with the ICS reason) and the baseline status; a known
  * deviation's message is prefixed so it lands in the "Known deviation (baseline)" category.
  */
 export function annotateAllureResults(resultsDir: string, records: readonly VerdictRecord[], status?: Map<string, BaselineStatus>): void {

@@ -1,4 +1,4 @@
-/** The end-of-run summary by requirement (design §4 verdicts, design §3 catalogue order). */
+/** The end-of-run summary by requirement (docs/architecture.md, Verdicts verdicts, docs/cpm-sip-binding.md, Requirements catalogue order). */
 import { REQUIREMENTS } from '../src/harness/requirements';
 import { worst, VERDICT_LABEL, type Verdict } from '../src/harness/verdict';
 import type { VerdictRecord } from './verdict-log';

@@ -1,6 +1,6 @@
 /**
  * `cpm-conformance lint FILE...` — strict RFC 3261 checks of raw SIP messages (one file = one
- * UDP datagram), or with `--pcap` of every SIP message in capture files. Exit codes (design §4):
+ * UDP datagram), or with `--pcap` of every SIP message in capture files. Exit codes (docs/architecture.md, Verdicts):
  * 0 all well formed (warnings allowed), 1 any message syntactically invalid or semantically wrong,
  * 2 usage error (no files, unreadable file, unknown format). `--format json` prints one JSON
  * object per message (JSON Lines) for CI; plain words stay the default.

@@ -1,6 +1,6 @@
 /**
  * `cpm-conformance reference-server`: run the built-in reference CPM Conversation Server
- * standalone (design §6), as a demo SUT or to point another tool at. Prints where it listens and
+ * standalone (docs/architecture.md, The reference server), as a demo SUT or to point another tool at. Prints where it listens and
  * runs until SIGINT/SIGTERM, then stops cleanly.
  */
 import type { CommandModule } from 'yargs';

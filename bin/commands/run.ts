@@ -101,7 +101,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'reference server PF mode (no --target only; default: both, one after the other)' })
       .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' })
       .option('reference-fault', { type: 'array', string: true, describe: 'start the built-in reference server with this fault of its catalogue (repeatable; demos of a failing report; see reference-server --list-faults)' })
-      .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of design §2 for this run, KNOB=VALUE (repeatable), e.g. pullMode=refer-to-psi; overrides the target config' })
+      .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of docs/cpm-sip-binding.md for this run, KNOB=VALUE (repeatable), e.g. pullMode=refer-to-psi; overrides the target config' })
       .option('baseline', { type: 'string', describe: 'baseline of known deviations: classify each case as pass, regression, known deviation (xfail), fixed or new; known deviations do not fail the exit code' })
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
       .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' })

@@ -19,7 +19,7 @@ export const selftestCommand: CommandModule<object, Args> = {
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'only this PF mode for the correct server' })
       .option('fault', { type: 'string', array: true, describe: 'only these faults' })
       .option('concurrency', { type: 'number', default: 6, describe: 'case variants run at once' })
-      .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of design §2, KNOB=VALUE (repeatable), e.g. deviceAddressing=gruu' })
+      .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of docs/cpm-sip-binding.md, KNOB=VALUE (repeatable), e.g. deviceAddressing=gruu' })
       .option('all-cases', { type: 'boolean', default: false, describe: 'run every case against every fault (default: the cases of the feature the fault breaks)' }) as never,
   handler: async (args) => {
     const binding = parseBindingOptions((args.binding ?? []).map(String));

@@ -1,5 +1,5 @@
 /**
- * `cpm-conformance validate FILE`: check a target config (design §5) without touching the network.
+ * `cpm-conformance validate FILE`: check a target config (docs/target-config.md) without touching the network.
  * Exit 0 when valid, 2 when invalid or misused; every problem is listed with its path and fix.
  */
 import type { CommandModule } from 'yargs';

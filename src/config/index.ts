@@ -1,4 +1,4 @@
-/** Target config (ICS + IXIT, design §5): schema, loader, errors, masking. */
+/** Target config (ICS + IXIT, docs/target-config.md): schema, loader, errors, masking. */
 export type { Target, TargetSut, TargetTls, TargetLocal, TargetParticipatingFunction, TargetUserConfig, TargetIcs, TargetIxit, TargetBinding, SipTransport, TopologyName, PfMode } from './target';
 export { ConfigError, formatIssue, type ConfigIssue } from './config-error';
 export { loadTarget, parseTarget, type ParseOptions } from './load';

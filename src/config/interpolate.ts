@@ -1,6 +1,6 @@
 /**
  * `${VAR}` / `${VAR:-default}` interpolation in string values, so secrets live in the environment
- * and not in the file (design §5). Shell semantics: `:-` uses the default when the variable is
+ * and not in the file (docs/target-config.md). Shell semantics: `:-` uses the default when the variable is
  * unset or empty; `$${` writes a literal `${`. Only values are interpolated, never keys.
  */
 import type { ConfigIssue } from './config-error';

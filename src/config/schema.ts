@@ -93,7 +93,7 @@ export const targetSchema = {
       ['name', 'host', 'domain'],
       false,
     ),
-    topology: oneOf('direct: the harness plays client devices only; core-emulation: it also plays SIP/IP Core A and B (design §1).', ['direct', 'core-emulation']),
+    topology: oneOf('direct: the harness plays client devices only; core-emulation: it also plays SIP/IP Core A and B (docs/architecture.md).', ['direct', 'core-emulation']),
     local: obj('Where the harness sockets bind.', {
       host: { ...ref('host', 'Local address to bind (must reach the SUT).'), default: '127.0.0.1' },
       advertisedHost: ref('host', 'Address written into Via / Contact / SDP when the SUT reaches the harness through NAT; default: local.host.'),
@@ -147,7 +147,7 @@ export const targetSchema = {
       csMsrpHosts: { type: 'array', description: 'Hosts that may appear in the CS\'s MSRP a=path; default: [sut.host].', minItems: 1, items: { $ref: '#/definitions/host' }, examples: [['127.0.0.1']] },
       userAgent: str('User-Agent the harness devices send.', 'cpm-conformance', { minLength: 1, default: 'cpm-conformance' }),
     }),
-    binding: obj('Per-vendor binding knobs (design §2, cpm-sip-binding.md §5).', {
+    binding: obj('Per-vendor binding knobs (docs/cpm-sip-binding.md).', {
       reasonOnCancel: oneOf('Reason: SIP;cause=200 on the CANCEL of other branches (RFC 3326): required fails without it, recommended marks non-strict.', ['recommended', 'required', 'ignore']),
       deviceAddressing: oneOf('How a target device is addressed: its registered contact, or its GRUU (RFC 5627).', ['contact', 'gruu']),
       releaseInitiator: oneOf('Who may send the BYE releasing the transferor\'s old dialog (RFC 3891 vs the CR).', ['either', 'transferor', 'transferee']),

@@ -1,5 +1,5 @@
 /**
- * The target config after loading: ICS + IXIT (design §5) with every default filled, so consumers
+ * The target config after loading: ICS + IXIT (docs/target-config.md) with every default filled, so consumers
  * never guess a fallback. Optional fields stay optional only where "absent" means something
  * (no password = the SUT does not challenge; no transferUri = no out-of-dialog transfer).
  * The JSON Schema in ./schema.ts describes the *input*; keep the two in step (a unit test checks
@@ -88,7 +88,7 @@ export interface TargetIxit {
   userAgent: string;
 }
 
-/** Per-vendor knobs of design §2 / cpm-sip-binding.md §5. */
+/** Per-vendor knobs of docs/cpm-sip-binding.md. */
 export interface TargetBinding {
   reasonOnCancel: 'required' | 'recommended' | 'ignore';
   deviceAddressing: 'contact' | 'gruu';

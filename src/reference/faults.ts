@@ -167,7 +167,7 @@ const CATALOGUE = [
     name: 'trf-mp-join-contribution-id-changed',
     requirement: 'TRF-MP-JOIN',
     mode: 'b2bua',
-    description: 'PF A embeds a fresh Contribution-ID in the Session Join Notification\'s Refer-To instead of the transferred session\'s (design §2 binding contributionIdOnTransfer: keep)',
+    description: 'PF A embeds a fresh Contribution-ID in the Session Join Notification\'s Refer-To instead of the transferred session\'s (docs/cpm-sip-binding.md binding contributionIdOnTransfer: keep)',
   },
   {
     name: 'trf-mp-leaves-media-path',
@@ -233,7 +233,7 @@ const CATALOGUE = [
     name: 'trf-nmp-contribution-id-rewritten',
     requirement: 'TRF-NMP-ROUTE',
     mode: 'proxy',
-    description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; design §2)',
+    description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; docs/cpm-sip-binding.md)',
   },
   {
     name: 'trf-nmp-release-before-confirmed',

@@ -1,4 +1,4 @@
-/** The reference CPM Conversation Server (design §6): the embedded default SUT and its fault catalogue. */
+/** The reference CPM Conversation Server (docs/architecture.md, The reference server): the embedded default SUT and its fault catalogue. */
 export { startReferenceServer } from './server';
 export { FAULTS, FaultSet, unknownFaults, type FaultDescriptor, type FaultName } from './faults';
 export type { ReferenceServer, ReferenceServerOptions, PfMode } from './options';

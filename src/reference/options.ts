@@ -1,4 +1,4 @@
-/** Options and handle of the reference CPM Conversation Server (design §6). */
+/** Options and handle of the reference CPM Conversation Server (docs/architecture.md, The reference server). */
 import type { Address, TransportProtocol } from '../sip/transport/address';
 import type { NetworkFaults, Tap } from '../sip/transport/tap';
 import type { TimerSettings } from '../sip/transaction/timers';

@@ -9,7 +9,7 @@
  * (so terminating requests are routed through the core, §6) and echoes it in the 200 (§5.3).
  * A device that supports GRUU (RFC 5627: `Supported: gruu` and a `+sip.instance`) gets its public
  * GRUU, the AoR with `gr=<instance id>` (§3.1), as `pub-gruu` of its Contact in the 200 (§5);
- * a session transfer may then name the target device by it (design §2 knob deviceAddressing).
+ * a session transfer may then name the target device by it (docs/cpm-sip-binding.md knob deviceAddressing).
  * A 200 that would not fit the transport the REGISTER came on (over UDP: above one datagram) is
  * never sent to be lost silently: the update fails as a whole (§10.3 step 7) with a 500 that says
  * why, in a Warning (§20.43), and what does fit — registering over TCP (§18.1.1).

@@ -1,5 +1,5 @@
 /**
- * Starting and stopping the reference CPM Conversation Server (design §6): PF A (registrar and
+ * Starting and stopping the reference CPM Conversation Server (docs/architecture.md, The reference server): PF A (registrar and
  * originating PF) on `port`, PF B (terminating PF) on `port + 1` (or ephemeral), each on the
  * same port number for every transport, all sockets on one Tap.
  */

@@ -1,6 +1,6 @@
 /**
  * Reason (RFC 3326 §2): `protocol *(SEMI reason-params)`, reason-params = cause / text / ext,
- * e.g. `SIP;cause=200;text="Call completed elsewhere"` on a CANCEL (RFC 3326 §3, design §2).
+ * e.g. `SIP;cause=200;text="Call completed elsewhere"` on a CANCEL (RFC 3326 §3, docs/cpm-sip-binding.md).
  */
 import type { SipMessage } from '../message';
 import { headerValues } from '../message';

@@ -1,5 +1,5 @@
 /**
- * Trace -> classic pcap file (design §7: "the trace as pcap (opens in Wireshark)").
+ * Trace -> classic pcap file (docs/reporting.md: "the trace as pcap (opens in Wireshark)").
  *
  * The tap records SIP octets per socket, not packets, so the writer synthesizes the layers below:
  * LINKTYPE_RAW (101) records holding an IPv4/IPv6 packet with a UDP or TCP segment. Raw IP avoids

@@ -1,6 +1,6 @@
 /**
  * The tap: one recorder shared by every transport of a test run, so devices, cores and the SUT's
- * messages land on one merged, timestamped trace (design §4 "order over one merged trace").
+ * messages land on one merged, timestamped trace (docs/cpm-sip-binding.md, A test case).
  *
  * It also hosts network fault injection for datagrams (loss, duplication, reordering, delay),
  * driven by one seeded PRNG so a run with the same seed and the same traffic makes the same

@@ -1,7 +1,7 @@
 /**
  * Shared by every transport: turns octets that crossed a socket into a Tap entry and, for inbound
  * octets, into the InboundMessage handed to the receiver. Parsing here is lenient and never
- * throws (design §1: the harness judges what the SUT sends, it never crashes on it).
+ * throws (docs/architecture.md: the harness judges what the SUT sends, it never crashes on it).
  */
 import type { SipMessage } from '../message';
 import type { Diagnostic } from '../codec/diagnostic';

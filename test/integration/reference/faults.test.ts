@@ -1,5 +1,5 @@
 /**
- * The fault catalogue (design §6): each fault visibly changes exactly what it names, in both PF
+ * The fault catalogue (docs/architecture.md, The reference server): each fault visibly changes exactly what it names, in both PF
  * modes, observed on the wire (the devices and the server's own tap). Every case sets up a 1-1
  * session through PF A and PF B (direct topology) and lets one side leave (C.2.3.1).
  */
@@ -38,7 +38,7 @@ function byesReceivedBy(server: ReferenceServer, owner: string): SipMessage[] {
 
 const QUIET = 400;
 
-test('the catalogue names each fault once, each tagged with a requirement of the catalogue (design §3)', () => {
+test('the catalogue names each fault once, each tagged with a requirement of the catalogue (docs/cpm-sip-binding.md, Requirements)', () => {
   expect(new Set(FAULTS.map((f) => f.name)).size).toBe(FAULTS.length);
   expect(FAULTS.map((f) => f.name)).toEqual(expect.arrayContaining([
     'leave-pf-a-not-in-path', 'leave-pf-b-answers-bye', 'leave-ok-wrong-cseq', 'leave-ok-wrong-via', 'leave-bye-not-delivered', 'leave-max-forwards-not-decremented',

@@ -1,5 +1,5 @@
 /**
- * The suites follow the binding knobs of the target config (design §2; issues 5 and 6, point 3):
+ * The suites follow the binding knobs of the target config (docs/cpm-sip-binding.md; issues 5 and 6, point 3):
  * against the reference server, switching a knob changes what the devices put on the wire and how
  * the SUT is judged. Real sockets, the reference server in the PF mode each transfer variant needs.
  */

@@ -1,5 +1,5 @@
 /**
- * The suite proves itself (design §6, issue 3): against the reference server every case variant
+ * The suite proves itself (docs/architecture.md, The reference server, issue 3): against the reference server every case variant
  * passes when the server is correct, and every fault of the catalogue is detected by at least one
  * case failing for the requirement the fault breaks.
  */

@@ -1,5 +1,5 @@
 /**
- * Availability of the external peers the interop tests drive (design §8: SIPp as an independent
+ * Availability of the external peers the interop tests drive (docs/architecture.md, Conventions: SIPp as an independent
  * UA, tshark as an independent decoder, Kamailio as an independent SUT). Outside CI a missing
  * tool skips the tests with the install command; with CI=true a missing tool is a failure, so a
  * broken CI image cannot pass.

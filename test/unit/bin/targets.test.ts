@@ -1,5 +1,5 @@
 /**
- * Every binding knob of the target config (design §2) and the IXIT reaches the harness: a knob the
+ * Every binding knob of the target config (docs/cpm-sip-binding.md) and the IXIT reaches the harness: a knob the
  * schema accepts but no suite reads would be a setting that silently does nothing.
  */
 import { parseTarget, targetSchema } from '../../../src/config';

@@ -1,7 +1,7 @@
 import { REQUIREMENTS, requirement, isRequirementId } from '../../../src/harness/requirements';
 import { allCases } from '../../../suites/index';
 
-describe('requirements catalogue (design §3)', () => {
+describe('requirements catalogue (docs/cpm-sip-binding.md, Requirements)', () => {
   it('has unique IDs, and every case names only catalogued requirements, a spec clause and a quoted sentence', () => {
     const ids = REQUIREMENTS.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,6 +1,6 @@
 import { applyStrict, exitCodeFor, worse, worst } from '../../../src/harness/verdict';
 
-describe('verdicts (design §4)', () => {
+describe('verdicts (docs/architecture.md, Verdicts)', () => {
   it('worst wins: pass < non-strict < inconclusive < fail < error; n/a never hides a verdict', () => {
     expect(worst(['pass', 'non-strict'])).toBe('non-strict');
     expect(worst(['non-strict', 'inconclusive', 'pass'])).toBe('inconclusive');
