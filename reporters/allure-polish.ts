@@ -16,7 +16,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readVerdicts, type VerdictRecord } from './verdict-log';
+import { resultFiles } from './allure-result-files';
+import { readVerdicts } from './verdict-log';
 
 interface Label { name: string; value: string }
 interface StatusDetails { message?: string; trace?: string; expected?: string; actual?: string }
@@ -54,10 +55,6 @@ export function sutIdentity(env: Map<string, string>): string {
 }
 
 /** The verdict records of a results directory by case key (the last record of a key wins). */
-function verdictsByKey(dir: string): Map<string, VerdictRecord> {
-  return new Map(readVerdicts(path.join(dir, 'cpm-verdicts.jsonl')).map((r) => [r.key, r]));
-}
-
 /** The reader's message: verdict words first, no "Error:"/class-name prefix, no doubled verdict. */
 export function readerMessage(message: string): string {
   return message
@@ -86,18 +83,8 @@ function naGroup(message: string): string {
 export function polishResults(dir: string): { sut: string } {
   const env = readProperties(path.join(dir, 'environment.properties'));
   const sut = sutIdentity(env);
-  const verdicts = verdictsByKey(dir);
-  const byName = (name: string) => [...verdicts.values()].find((r) => name === r.key || name.startsWith(`${r.key} `));
-  for (const f of fs.readdirSync(dir)) {
-    if (!f.endsWith('-result.json')) continue;
-    const file = path.join(dir, f);
-    let res: Result;
-    try {
-      res = JSON.parse(fs.readFileSync(file, 'utf8')) as Result;
-    } catch {
-      continue;
-    }
-    const rec = res.name ? byName(res.name) : undefined;
+  const records = readVerdicts(path.join(dir, 'cpm-verdicts.jsonl'));
+  for (const { file, res, rec } of resultFiles<Result>(dir, records)) {
     const labels = (res.labels ?? []).filter((l) => !JEST_LABELS.has(l.name));
     const stories = labels.filter((l) => l.name === 'story').map((l) => l.value);
     const rest = labels.filter((l) => l.name !== 'story' && !(l.name === 'tag' && stories.includes(l.value)));

@@ -13,6 +13,7 @@ import { CONFORMANCE_DIR } from './case-artifacts';
 import { junitXml } from './junit';
 import { buildMatrix, matrixMarkdown, type ConformanceReport } from './matrix';
 import type { VerdictRecord } from './verdict-log';
+import { resultFiles } from './allure-result-files';
 import { inCatalogueOrder } from './shard';
 
 export interface RunReportOptions {
@@ -98,17 +99,7 @@ interface AllureResultFile {
  * deviation's message is prefixed so it lands in the "Known deviation (baseline)" category.
  */
 export function annotateAllureResults(resultsDir: string, records: readonly VerdictRecord[], status?: Map<string, BaselineStatus>): void {
-  const byName = (name: string) => records.find((r) => name === r.key || name.startsWith(`${r.key} `));
-  for (const f of fs.readdirSync(resultsDir)) {
-    if (!f.endsWith('-result.json')) continue;
-    const file = path.join(resultsDir, f);
-    let res: AllureResultFile;
-    try {
-      res = JSON.parse(fs.readFileSync(file, 'utf8')) as AllureResultFile;
-    } catch {
-      continue;
-    }
-    const rec = res.name ? byName(res.name) : undefined;
+  for (const { file, res, rec } of resultFiles<AllureResultFile>(resultsDir, records)) {
     if (!rec) continue;
     let changed = false;
     if (rec.verdict === 'n/a' && res.status === 'skipped') {
