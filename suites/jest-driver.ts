@@ -29,7 +29,7 @@ export interface RunGlobals {
   grep?: string;
   requirement?: string;
   lossRate?: number;
-  /** At most this many case variants at once (`run --concurrency N`); default: the reference 6, a target's user pool. */
+  /** At most this many case variants at once per target (`run --concurrency N`); default: 10 per reference PF mode, a target's user pool. */
   concurrency?: number;
   /** Only this deterministic slice of the variants (`run --shard i/n`, ./shard.ts). */
   shard?: Shard;
@@ -41,7 +41,7 @@ export function selected(c: TestCase, v: CaseVariant, g: Pick<RunGlobals, 'grep'
   const key = caseKey(c, v);
   if (!inShard(key, g.shard)) return false;
   if (g.grep && !new RegExp(g.grep, 'i').test(`${key} ${c.title}`)) return false;
-  if (g.requirement && !c.requirements.includes(g.requirement)) return false;
+  if (g.requirement && !c.requirements.some((id) => id === g.requirement)) return false;
   return true;
 }
 
