@@ -56,8 +56,12 @@ export class TransferService {
     if (isInDialog(req)) return this.registry.inSubscription(tx);
     const routed = cloneMessage(req);
     popOwnRoutes(routed, this.ctx.address);
-    if (!isOwnUri(routed.uri, this.ctx.address)) return false;
-    const user = parseUri(routed.uri)?.user ?? '';
+    const target = parseUri(routed.uri);
+    const user = target?.user ?? '';
+    // The CS transfer URI is a PSI: at the CS's own address, or in the service domain it serves
+    // (`sip:transfer@cpm.example.com`), as an operator provisions a PSI (3GPP TS 23.228 §4.3.5).
+    const psiInDomain = req.method === 'REFER' && user === TRANSFER_USER && target?.host.toLowerCase() === this.ctx.domain.toLowerCase();
+    if (!isOwnUri(routed.uri, this.ctx.address) && !psiInDomain) return false;
     if (req.method === 'REFER' && user === TRANSFER_USER) {
       if (this.pull.isPull(req)) this.pull.refer(tx);
       else if (this.ctx.mode === 'proxy') this.nmp.refer(tx);
