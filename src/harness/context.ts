@@ -2,7 +2,7 @@
  * The TestContext a case body runs with: its devices and cores, the merged trace, and the
  * judging primitives. A SHALL/MUST check that fails stops the case (first failure = root cause);
  * a SHOULD that fails records non-strict and lets the case go on; a failed precondition stops the
- * case as inconclusive (design §4).
+ * case as inconclusive (docs/architecture.md, Verdicts).
  */
 import { headerValues, startLine, type SipMessage } from '../sip/message';
 
@@ -12,6 +12,7 @@ import type { Tap, TraceEntry } from '../sip/transport/tap';
 import { CaseStop, type Finding } from './finding';
 import { formatMismatches, type Mismatch } from './template';
 import type { CaseDeclaration, CaseVariant } from './types';
+import type { RequirementId } from './requirements';
 import type { HarnessTarget } from './target';
 import type { Topology } from './topology';
 import { Trace } from './trace';
@@ -34,7 +35,7 @@ export interface StepRecord {
 
 /** One evaluated check (passed or failed): the message it looked at and the fields it compared. */
 export interface CheckRecord {
-  requirement?: string;
+  requirement?: RequirementId;
   verdict: Verdict;
   message: string;
   expected?: string;
@@ -56,7 +57,7 @@ export class TestContext {
   readonly findings: Finding[] = [];
   readonly steps: StepRecord[] = [];
   /** Requirements a check has been evaluated for (a requirement never checked is "not tested"). */
-  readonly evaluated = new Set<string>();
+  readonly evaluated = new Set<RequirementId>();
   readonly trace: Trace;
   private currentStep: StepRecord | undefined;
 
@@ -125,7 +126,7 @@ export class TestContext {
   }
 
   /** Remember an evaluated check for the report (which message, which fields). */
-  private noteCheck(requirement: string | undefined, verdict: Verdict, ok: boolean | Mismatch[] | string, f: CheckFailure): void {
+  private noteCheck(requirement: RequirementId | undefined, verdict: Verdict, ok: boolean | Mismatch[] | string, f: CheckFailure): void {
     if (!this.currentStep) return;
     const fields = [...(f.fields ?? []), ...(Array.isArray(ok) ? ok.map((m) => m.field) : [])];
     (this.currentStep.checks ??= []).push({
@@ -133,7 +134,7 @@ export class TestContext {
     });
   }
 
-  private record(verdict: Verdict, requirement: string | undefined, f: CheckFailure): Finding {
+  private record(verdict: Verdict, requirement: RequirementId | undefined, f: CheckFailure): Finding {
     const finding: Finding = {
       verdict,
       requirement,
@@ -157,8 +158,8 @@ export class TestContext {
   }
 
   /** A SHALL/MUST: on failure records `fail` for the requirement and stops the case. */
-  check(requirement: string, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
-    this.evaluated.add(requirement);
+  check(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    this.judging(requirement);
     const why = this.failed(ok);
     this.noteCheck(requirement, why === null ? 'pass' : 'fail', ok, failure);
     if (why === null) return;
@@ -167,8 +168,8 @@ export class TestContext {
   }
 
   /** A SHOULD: on failure records `non-strict` and continues. */
-  should(requirement: string, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
-    this.evaluated.add(requirement);
+  should(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    this.judging(requirement);
     const why = this.failed(ok);
     this.noteCheck(requirement, why === null ? 'pass' : 'non-strict', ok, failure);
     if (why === null) return;
@@ -184,17 +185,17 @@ export class TestContext {
   }
 
   /** Record a failure found outside a check (e.g. an unexpected message) and stop. */
-  fail(requirement: string | undefined, failure: CheckFailure): never {
-    if (requirement) this.evaluated.add(requirement);
+  fail(requirement: RequirementId | undefined, failure: CheckFailure): never {
+    if (requirement) this.judging(requirement);
     throw new CaseStop(this.record('fail', requirement, failure));
   }
 
   /**
-   * Absence check (design §4): none of these devices receives a request within the quiet period
+   * Absence check (docs/cpm-sip-binding.md, A test case): none of these devices receives a request within the quiet period
    * (IXIT quietPeriodMs). A request that arrives is the finding's evidence.
    */
-  async expectQuiet(devices: Array<{ name: string; inbox: Array<{ request: SipMessage }> }>, requirement: string, what: string, quietMs = this.quietMs): Promise<void> {
-    this.evaluated.add(requirement);
+  async expectQuiet(devices: Array<{ name: string; inbox: Array<{ request: SipMessage }> }>, requirement: RequirementId, what: string, quietMs = this.quietMs): Promise<void> {
+    this.judging(requirement);
     const deadline = Date.now() + quietMs;
     for (;;) {
       for (const d of devices) {
@@ -213,7 +214,7 @@ export class TestContext {
    * The request reached the device through the SUT (a Via of PF A or PF B), or the requirement
    * fails: a message that went device to device is no evidence of what the SUT does.
    */
-  checkCrossedSut(requirement: string, got: { request: SipMessage } | null, what: string): void {
+  checkCrossedSut(requirement: RequirementId, got: { request: SipMessage } | null, what: string): void {
     if (!got) return;
     const pfs = `${this.target.pfA.host}:${this.target.pfA.port}${sameAddress(this.target.pfA, this.target.pfB) ? '' : ` or ${this.target.pfB.host}:${this.target.pfB.port}`}`;
     this.check(requirement, crossedSut(this.target, got.request), {
@@ -223,8 +224,24 @@ export class TestContext {
   }
 
   /** Mark requirements as evaluated by a step that checked them implicitly. */
-  evaluatedAll(...requirements: string[]): void {
-    for (const r of requirements) this.evaluated.add(r);
+  evaluatedAll(...requirements: RequirementId[]): void {
+    for (const r of requirements) this.judging(r);
+  }
+
+  /**
+   * Note that a check judges this requirement, refusing one the case did not declare: the case's
+   * header is what the report and the matrix list for it (docs/writing-cases.md §3), so a check on
+   * another requirement would earn a verdict the case never claims to give. That is the case's bug,
+   * not the SUT's: verdict error, naming the requirement and the case.
+   */
+  private judging(requirement: RequirementId): void {
+    if (!this.testCase.requirements.includes(requirement)) {
+      const declared = this.testCase.requirements.join(', ') || '(none)';
+      throw new CaseStop(this.record('error', undefined, {
+        message: `harness error: ${this.testCase.id} checks ${requirement}, which it does not declare in its requirements (${declared}); add it to the case's requirements or check a declared one`,
+      }));
+    }
+    this.evaluated.add(requirement);
   }
 
   /** Record a harness fault (not the SUT's): verdict error. */

@@ -1,10 +1,11 @@
 /** A judgement recorded during a case: which requirement, which spec step, expected vs actual. */
 import type { TraceEntry } from '../sip/transport/tap';
+import type { RequirementId } from './requirements';
 import type { Verdict } from './verdict';
 
 export interface Finding {
   verdict: Verdict;
-  requirement?: string;
+  requirement?: RequirementId;
   /** Spec flow step (e.g. "6" of C.2.3.1) or case step id. */
   step?: string;
   message: string;

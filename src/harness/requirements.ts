@@ -1,11 +1,12 @@
 /**
- * The requirements catalogue (design §3): the one source of requirement IDs for test cases,
- * the report's labels and the conformance matrix.
+ * The requirements catalogue: the one source of requirement IDs for test cases, the report's
+ * labels and the conformance matrix (docs/cpm-sip-binding.md#requirements). Its IDs are a literal
+ * type, so a misspelt requirement in a case or a check does not compile (docs/writing-cases.md).
  */
 export type RequirementLevel = 'SHALL' | 'SHOULD' | 'MUST' | 'MUST NOT' | 'SHOULD NOT' | 'flow';
 
-export interface Requirement {
-  id: string;
+export interface Requirement<Id extends string = RequirementId> {
+  id: Id;
   /** Spec feature the requirement belongs to (Allure feature, report grouping). */
   feature: string;
   /** Document and clause it comes from. */
@@ -32,7 +33,7 @@ export const FEATURES = {
   transferNoMediaPath: 'Session transfer, CS not in the media path (5.2.5.1.2)',
 } as const;
 
-export const REQUIREMENTS: readonly Requirement[] = [
+const CATALOGUE = [
   { id: 'LEAVE-ORIG', feature: FEATURES.leaving, document: CR_LEAVE, clause: 'C.2.3.1 steps 1-4', level: 'flow',
     summary: 'PF A executes originating service control on the CPM Session leaving request and passes it on.', url: OMA_CPM },
   { id: 'LEAVE-TERM', feature: FEATURES.leaving, document: CR_LEAVE, clause: 'C.2.3.1 steps 5-7', level: 'flow',
@@ -73,16 +74,23 @@ export const REQUIREMENTS: readonly Requirement[] = [
     summary: 'Release Notification to the transferor; its Release request is routed to the transferee.', url: OMA_CPM },
   { id: 'TRF-PULL', feature: FEATURES.transferNoMediaPath, document: CR_MD, clause: '5.2.5.1 ¶1', level: 'flow',
     summary: 'Remote transfer pulls a session from another device of the same user to the local one.', url: OMA_CPM },
-];
+] as const satisfies ReadonlyArray<Requirement<string>>;
 
-const byId = new Map(REQUIREMENTS.map((r) => [r.id, r]));
+/** A requirement ID of the catalogue: what a case declares and every check names. */
+export type RequirementId = (typeof CATALOGUE)[number]['id'];
 
+export const REQUIREMENTS: ReadonlyArray<Requirement> = CATALOGUE;
+
+const byId = new Map<string, Requirement>(REQUIREMENTS.map((r) => [r.id, r]));
+
+/** The catalogue entry of an ID; an ID from outside the code (a fault, a results file) may be unknown. */
 export function requirement(id: string): Requirement {
   const r = byId.get(id);
   if (!r) throw new Error(`unknown requirement id ${id}: add it to src/harness/requirements.ts`);
   return r;
 }
 
-export function isRequirementId(id: string): boolean {
+/** Whether text from outside the code (the command line, a fault's tag) names a catalogued requirement. */
+export function isRequirementId(id: string): id is RequirementId {
   return byId.has(id);
 }

@@ -1,12 +1,14 @@
 /**
  * The harness's shared vocabulary, in one module that imports nothing else of the harness, so the
  * modules that build on it (the target, the test-case model, the context a case runs in, the
- * topology, the runner) never import each other in a circle: what a case variant is (transport ×
+ * topology, the runner) never import each other in a circle (the catalogue it names requirements
+ * from imports nothing): what a case variant is (transport ×
  * topology × devices per user), what a case declares besides its body, and what one received
  * message or stream may make the harness hold.
  */
 import type { ParseLimits } from '../sip/codec/limits';
 import type { StreamLimits } from '../sip/transport/limits';
+import type { RequirementId } from './requirements';
 
 export type TopologyKind = 'direct' | 'core-emulation';
 export type TransportName = 'udp' | 'tcp' | 'tls';
@@ -32,8 +34,8 @@ export interface CaseDeclaration {
   /** Base id, e.g. `TC-LEAVE-01`; a variant adds its parameters (`TC-LEAVE-01 [udp, core-emulation]`). */
   id: string;
   title: string;
-  /** Catalogue IDs (src/harness/requirements.ts) the case judges. */
-  requirements: string[];
+  /** Catalogue IDs (src/harness/requirements.ts) the case judges: every check of the case names one of them. */
+  requirements: RequirementId[];
   spec: SpecReference;
   /** Spec flow steps the case maps its Allure steps to, e.g. {'1': 'Client A sends ...'}. */
   steps?: Record<string, string>;

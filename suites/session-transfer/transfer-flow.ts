@@ -15,6 +15,7 @@ import type { ServerTransaction } from '../../src/sip/endpoint';
 import type { Device } from '../../src/harness/device';
 import { matchMessage, type Mismatch, type MessageTemplate } from '../../src/harness/template';
 import type { TestContext } from '../../src/harness/context';
+import type { RequirementId } from '../../src/harness/requirements';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
 import { establishSession, registerAll, type Session } from '../../src/harness/session';
 import { contributionId, conversationId } from '../../src/sip/headers/cpm';
@@ -66,7 +67,7 @@ export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> 
  * device would, and marked non-strict unless the target config tolerates it (knob
  * allowReinviteToTransferee). In the other cases a re-INVITE stays unexpected (design §4).
  */
-export async function judgeReinvites(t: TestContext, x: TransferSetup, requirement: string, waitMs: number): Promise<void> {
+export async function judgeReinvites(t: TestContext, x: TransferSetup, requirement: RequirementId, waitMs: number): Promise<void> {
   if (t.target.binding.allowReinviteToTransferee) return;
   const tx = await x.b1.waitForRequest(reinviteOf(x.s), waitMs);
   if (!tx) return;
