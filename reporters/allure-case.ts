@@ -117,7 +117,7 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
 
 /** "3 SIP messages: → A1 INVITE sip:…, ← A1 SIP/2.0 100 Trying, …", at most 200 characters. */
 function stepAttachmentName(entries: CaseEvidence['trace']): string {
-  const lines = entries.map((e) => `${e.direction === 'sent' ? '→' : '←'} ${e.owner ?? ''} ${e.message ? firstLine(e.raw) : 'unparseable octets'}`);
+  const lines = entries.map((e) => `${e.direction === 'sent' ? '→' : '←'} ${e.owner ?? ''} ${e.message || e.msrp ? firstLine(e.raw) : 'unparseable octets'}`);
   const name = `${entries.length} SIP message${entries.length === 1 ? '' : 's'}: ${lines.join(', ')}`;
   return name.length > 200 ? `${name.slice(0, 199)}…` : name;
 }

@@ -58,7 +58,7 @@ export function stepText(entries: CaseEvidence['steps'][number]['entries']): str
 /** The merged trace as JSON: every entry with its octets as latin1 text (one character per octet). */
 export function traceJson(trace: CaseEvidence['trace']): string {
   return JSON.stringify(trace.map((e) => ({
-    seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, text: e.raw.toString('latin1'),
+    seq: e.seq, at: e.at.toString(), wallMs: e.wallMs, owner: e.owner, direction: e.direction, flow: e.flow, protocol: e.protocol, text: e.raw.toString('latin1'),
   })), null, 1);
 }
 

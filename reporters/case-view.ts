@@ -11,6 +11,7 @@ import { canonicalName, header, headerValues, splitCommaList, type SipMessage } 
 import type { StepRecord, CheckRecord } from '../src/harness/context';
 import type { Finding } from '../src/harness/finding';
 import type { Verdict } from '../src/harness/verdict';
+import { chunkOrdinals, isMsrp, msrpHover, msrpLabel } from './msrp-view';
 
 /** The parts of a CaseResult the views need (kept narrow so tests can build one by hand). */
 export interface CaseEvidence {
@@ -47,6 +48,8 @@ export interface Arrow {
   from: number;
   to: number;
   protocol: string;
+  /** SIP signalling, or an MSRP frame of a session's media (RFC 4975), which the ladder draws apart. */
+  kind: 'sip' | 'msrp';
   /** Method or status line, short. */
   label: string;
   /** CSeq, beside the arrow. */
@@ -171,10 +174,12 @@ export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress
 
   const lifelines: Lifeline[] = [];
   const byName = new Map<string, Lifeline>();
-  const lane = (a: Address): number => {
+  // An MSRP peer that is none of ours is the SUT's media end (a B2BUA CS, RFC 4975 §5.4); it dials
+  // from ephemeral ports, so its lane is named by host, all its connections on one lifeline.
+  const lane = (a: Address, msrp = false): number => {
     const k = hostPortKey(a);
     const owner = ours.get(k);
-    const label = owner ?? sutByAddr.get(k) ?? remoteAlias.get(k) ?? `SUT ${formatHostPort(a)}`;
+    const label = owner ?? sutByAddr.get(k) ?? remoteAlias.get(k) ?? (msrp ? `SUT MSRP ${a.host}` : `SUT ${formatHostPort(a)}`);
     let l = byName.get(label);
     if (!l) {
       l = { index: lifelines.length, label, sub: formatHostPort(a), sut: owner === undefined };
@@ -215,10 +220,11 @@ export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress
   const t0 = kept[0]?.wallMs ?? 0;
   const at0 = kept[0]?.at;
   const seen = new Set<string>();
+  const chunks = chunkOrdinals(kept);
   const arrows: Arrow[] = kept.map((e) => {
     const [src, dst] = wireEnds(e);
-    const from = lane(src);
-    const to = lane(dst);
+    const from = lane(src, isMsrp(e));
+    const to = lane(dst, isMsrp(e));
     const id = `${from}>${to}|${identity(e.message, e.raw)}`;
     const retransmission = seen.has(id);
     seen.add(id);
@@ -233,7 +239,14 @@ export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress
     }
     const seqs = [e.seq, ...(twins.get(e.seq) ?? [])];
     const atMs = at0 !== undefined ? Number(e.at - at0) / 1e6 : e.wallMs - t0;
+    if (isMsrp(e)) {
+      return {
+        seq: e.seq, seqs, from, to, protocol: `MSRP/${e.flow.protocol.toUpperCase()}`, kind: 'msrp', label: msrpLabel(e.msrp, chunks.get(e.seq)), cseq: '',
+        hover: msrpHover(e.msrp), step: stepOf.get(e.seq), retransmission, atMs, finding: findingOn.get(e.seq), entry: e,
+      };
+    }
     return {
+      kind: 'sip',
       seq: e.seq, seqs, from, to, protocol: e.flow.protocol.toUpperCase(), label: shortLabel(m), cseq: m ? header(m, 'CSeq') ?? '' : '',
       hover, step: stepOf.get(e.seq), retransmission, atMs, finding: findingOn.get(e.seq), entry: e,
     };
@@ -258,6 +271,7 @@ export function laneRank(label: string): number {
   if (/^Core A$/.test(label)) return 1;
   if (/PF A\/B$/.test(label)) return 2.5;
   if (/PF A$/.test(label)) return 2;
+  if (/^SUT MSRP /.test(label)) return 2.7;
   if (/PF B$/.test(label)) return 3;
   if (/^Core B$/.test(label)) return 4;
   if (/^B\d*$/.test(label)) return 5;

@@ -1,6 +1,7 @@
 /**
  * The SIP ladder diagram of one case as a standalone SVG (docs/reporting.md): one lifeline per device,
- * core and SUT address, one arrow per wire message with its method/status and CSeq beside it and
+ * core and SUT address, one arrow per wire message with its method/status and CSeq beside it (MSRP
+ * frames of the session's media in their own colour and dash, labelled by method and chunk) and
  * the key headers on hover (<title>), retransmissions dashed, the spec step beside each arrow, the
  * failing message in red with the expected template beside it. Every text is escaped: the SUT's
  * octets are hostile input, and the SVG contains no script and loads nothing.
@@ -18,6 +19,8 @@ const NOTE_W = 420;
 const RED = '#c62828';
 const ORANGE = '#ef6c00';
 const GREY = '#455a64';
+/** MSRP frames (the session's media, RFC 4975) in teal, so the chat stands apart from the signalling. */
+const TEAL = '#00796b';
 
 function wrap(text: string, width: number): string[] {
   const out: string[] = [];
@@ -58,7 +61,7 @@ function noteLines(f: Finding, width: number): string[] {
 }
 
 function colour(a: Arrow): string {
-  if (!a.finding) return GREY;
+  if (!a.finding) return a.kind === 'msrp' ? TEAL : GREY;
   return a.finding.verdict === 'non-strict' ? ORANGE : RED;
 }
 
@@ -77,10 +80,10 @@ export function renderLadder(v: CaseView): string {
     const x1 = x(a.from);
     const x2 = x(a.to);
     const c = colour(a);
-    const cls = ['msg', a.finding ? (a.finding.verdict === 'non-strict' ? 'non-strict' : 'failing') : '', a.retransmission ? 'retransmission' : ''].filter(Boolean).join(' ');
-    const dash = a.retransmission ? ' stroke-dasharray="6 4"' : '';
+    const cls = ['msg', a.kind === 'msrp' ? 'msrp' : '', a.finding ? (a.finding.verdict === 'non-strict' ? 'non-strict' : 'failing') : '', a.retransmission ? 'retransmission' : ''].filter(Boolean).join(' ');
+    const dash = a.retransmission ? ' stroke-dasharray="6 4"' : a.kind === 'msrp' ? ' stroke-dasharray="9 2 2 2"' : '';
     const sw = a.finding ? 2.5 : 1.4;
-    const label = `${a.retransmission ? '↻ ' : ''}${trim(a.label, 34)}${a.finding ? (a.finding.verdict === 'non-strict' ? '  ⚠' : '  ✗') : ''}`;
+    const label = `${a.retransmission ? '↻ ' : ''}${trim(a.label, a.kind === 'msrp' ? 40 : 34)}${a.finding ? (a.finding.verdict === 'non-strict' ? '  ⚠' : '  ✗') : ''}`;
     const mid = (x1 + x2) / 2;
     const g: string[] = [];
     g.push(`<g class="${cls}" data-seq="${a.seq}"${a.step ? ` data-step="${esc(a.step)}"` : ''}>`);
@@ -95,8 +98,9 @@ export function renderLadder(v: CaseView): string {
       g.push(`<line x1="${x1}" y1="${y}" x2="${x2 - dir * 9}" y2="${y}" stroke="${c}" stroke-width="${sw}"${dash}/>`);
       g.push(`<path class="head" d="M${x2 - dir},${y} l${-dir * 10},-4.5 v9 z" fill="${c}"/>`);
     }
-    g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y - 5}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="label" fill="${a.finding ? c : '#000'}"${a.finding ? ' font-weight="bold"' : ''}>${esc(label)}</text>`);
-    if (a.cseq) g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y + 11}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="small">${esc(trim(`CSeq ${a.cseq} · ${a.protocol}`, 40))}</text>`);
+    g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y - 5}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="label" fill="${a.finding || a.kind === 'msrp' ? c : '#000'}"${a.finding ? ' font-weight="bold"' : ''}>${esc(label)}</text>`);
+    if (a.kind === 'msrp') g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y + 11}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="small">${esc(a.protocol)}</text>`);
+    else if (a.cseq) g.push(`<text x="${x1 === x2 ? x1 + 46 : mid}" y="${y + 11}" text-anchor="${x1 === x2 ? 'start' : 'middle'}" class="small">${esc(trim(`CSeq ${a.cseq} · ${a.protocol}`, 40))}</text>`);
     g.push(`<text x="6" y="${y - 2}" class="small">+${a.atMs.toFixed(1)} ms</text>`);
     if (a.step) g.push(`<text x="6" y="${y + 11}" class="step">${esc(trim(`step ${a.step}`, 19))}</text>`);
     if (a.finding && hasNotes) {

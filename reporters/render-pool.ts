@@ -53,6 +53,7 @@ export function packEvidence(r: CaseEvidence): CaseEvidence {
     let p = memo.get(e);
     if (!p) {
       p = { ...e, raw: own(e.raw), message: e.message && { ...e.message, body: own(e.message.body) } };
+      if (e.msrp) p.msrp = { ...e.msrp, body: e.msrp.body && own(e.msrp.body) };
       memo.set(e, p);
     }
     return p;
@@ -73,6 +74,7 @@ export function reviveEvidence(r: CaseEvidence): CaseEvidence {
   const entry = (e: TraceEntry): void => {
     e.raw = asBuffer(e.raw);
     if (e.message) e.message.body = asBuffer(e.message.body);
+    if (e.msrp?.body) e.msrp.body = asBuffer(e.msrp.body);
   };
   const finding = (f: Finding): void => {
     if (f.actual) entry(f.actual);

@@ -4,7 +4,7 @@ import { formatHostPort } from '../src/sip/transport/address';
 
 export function entryHeading(e: TraceEntry): string {
   const arrow = e.direction === 'sent' ? '→' : '←';
-  return `#${e.seq} ${e.owner ?? '?'} ${arrow} ${formatHostPort(e.flow.remote)} (${e.flow.protocol.toUpperCase()} ${formatHostPort(e.flow.local)}) at ${new Date(e.wallMs).toISOString()}`;
+  return `#${e.seq} ${e.owner ?? '?'} ${arrow} ${formatHostPort(e.flow.remote)} (${e.protocol === 'msrp' ? 'MSRP/' : ''}${e.flow.protocol.toUpperCase()} ${formatHostPort(e.flow.local)}) at ${new Date(e.wallMs).toISOString()}`;
 }
 
 /** The message octets as text; non-printable octets shown as \xNN so garbage is visible, not hidden. */

@@ -198,7 +198,8 @@ function preview(raw: Buffer, max = 120): string {
 function malformedInput(trace: TraceEntry[]): Finding[] {
   const out: Finding[] = [];
   for (const e of trace) {
-    if (e.direction !== 'received' || e.message !== null || e.raw.every((b) => b === 0x0d || b === 0x0a || b === 0x20)) continue;
+    // An MSRP frame (RFC 4975) has no SIP message by nature: the media is judged on its own terms.
+    if (e.direction !== 'received' || e.message !== null || e.protocol === 'msrp' || e.raw.every((b) => b === 0x0d || b === 0x0a || b === 0x20)) continue;
     const why = e.diagnostics?.find((d) => d.severity === 'error')?.message ?? 'not a SIP message';
     out.push({ verdict: 'fail', message: `${e.owner ?? 'the harness'} received octets from ${e.flow.remote.host}:${e.flow.remote.port} (${e.flow.protocol}) that are not a SIP message: ${why}; they begin "${preview(e.raw)}"`, actual: e });
     if (out.length >= 5) break; // a flood of garbage needs a few examples, not thousands of findings
@@ -234,7 +235,8 @@ function evidence(trace: TraceEntry[]): Finding[] {
 /** The last message the SUT sent, as evidence for a non-pass verdict whose findings show no octets. */
 function lastReceived(trace: TraceEntry[], findings: Finding[]): Finding[] {
   if (findings.some((f) => f.actual)) return [];
-  const last = [...trace].reverse().find((e) => e.direction === 'received');
+  // The SUT's signalling: an MSRP frame may come from the peer device, not from the SUT.
+  const last = [...trace].reverse().find((e) => e.direction === 'received' && e.protocol !== 'msrp');
   if (!last) return [{ verdict: 'inconclusive', message: 'the SUT sent nothing at all to the harness during this case' }];
   return [{ verdict: 'inconclusive', message: `the last message the SUT sent before the case ended: "${preview(last.raw)}"`, actual: last, context: true }];
 }

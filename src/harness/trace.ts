@@ -1,6 +1,8 @@
 /**
  * The merged trace of one case: every message any device or core sent or received, on one
- * timeline (hrtime), so cross-device order is judged, not hidden (design §4).
+ * timeline (hrtime), so cross-device order is judged, not hidden (docs/architecture.md, One case).
+ * MSRP frames of the sessions' media (RFC 4975) share the timeline; a query sees SIP unless it asks
+ * for `protocol: 'msrp'`, so no check written for SIP ever meets a frame with no SIP message.
  */
 import type { SipMessage } from '../sip/message';
 import type { Tap, TraceEntry } from '../sip/transport/tap';
@@ -12,10 +14,18 @@ export interface EntryQuery {
   template?: MessageTemplate;
   /** Only entries after this sequence number (exclusive). */
   after?: number;
+  /** Which traffic: SIP (the default) or the MSRP frames of the media sessions. */
+  protocol?: 'sip' | 'msrp';
+}
+
+/** The protocol of a trace entry: an MSRP frame says so, anything else is SIP. */
+export function protocolOf(e: TraceEntry): 'sip' | 'msrp' {
+  return e.protocol === 'msrp' ? 'msrp' : 'sip';
 }
 
 export function entryMatches(e: TraceEntry, q: EntryQuery): boolean {
   return (
+    protocolOf(e) === (q.protocol ?? 'sip') &&
     (q.owner === undefined || e.owner === q.owner) &&
     (q.direction === undefined || e.direction === q.direction) &&
     (q.after === undefined || e.seq > q.after) &&
@@ -40,13 +50,19 @@ export class Trace {
     else this.byOwner.set(key, [e]);
   }
 
+  /** The SIP entries (what every SIP check reads). */
   get entries(): TraceEntry[] {
-    return this.tap.entries.filter((e) => !e.dropped);
+    return this.tap.entries.filter((e) => !e.dropped && protocolOf(e) === 'sip');
+  }
+
+  /** The MSRP frames of the media sessions, in trace order. */
+  get msrpEntries(): TraceEntry[] {
+    return this.tap.entries.filter((e) => !e.dropped && protocolOf(e) === 'msrp');
   }
 
   /** Candidate entries for a query: the owner's own list when the query names one. */
   private candidates(q: EntryQuery): TraceEntry[] {
-    return q.owner !== undefined ? this.byOwner.get(q.owner) ?? [] : this.entries;
+    return q.owner !== undefined ? this.byOwner.get(q.owner) ?? [] : q.protocol === 'msrp' ? this.msrpEntries : this.entries;
   }
 
   /** Current end of the trace, to look only at what happens next. */

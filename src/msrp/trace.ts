@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from '../sip/codec/diagnostic';
 import type { Flow } from '../sip/transport/address';
+import type { Tap } from '../sip/transport/tap';
 import type { MsrpFrame } from './message';
 import { parseFrame } from './parse';
 
@@ -55,4 +56,15 @@ export class MsrpTraceRecorder {
     this.listener?.(e);
     return e;
   }
+}
+
+/**
+ * A listener that puts MSRP frames on a SIP tap, the case's merged trace: `message` stays null (an
+ * MSRP frame is no SIP message) and `protocol: 'msrp'` tells every consumer so.
+ */
+export function onTap(tap: Pick<Tap, 'record'>): MsrpTraceListener {
+  return (e) => {
+    const { frame, protocol, ...rest } = e;
+    tap.record({ ...rest, protocol, message: null, msrp: frame });
+  };
 }

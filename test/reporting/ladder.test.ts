@@ -2,6 +2,13 @@ import { buildCaseView, esc } from '../../reporters/case-view';
 import { renderLadder } from '../../reporters/ladder';
 import { renderExchange } from '../../reporters/exchange-html';
 import { PFA, syntheticCase } from './support/synthetic-case';
+import type { TraceEntry } from '../../src/sip/transport/tap';
+import { chunkMessage } from '../../src/msrp/chunker';
+import { buildResponse } from '../../src/msrp/build';
+import { header } from '../../src/msrp/message';
+import { parseFrame } from '../../src/msrp/parse';
+import { serializeFrame } from '../../src/msrp/serialize';
+import { msrpUri } from '../../src/msrp/uri';
 
 const SUT = [{ ...PFA, label: 'SUT PF A' }];
 
@@ -60,5 +67,47 @@ describe('SIP exchange page', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain("default-src 'none'");
     expect(html).toContain('&lt;b&gt;hi&lt;/b&gt;');
+  });
+});
+
+describe('MSRP frames on the ladder (RFC 4975)', () => {
+  // A1 sends a three-chunk message to B1 over one TCP connection; B1 answers each SEND with 200.
+  const c = syntheticCase();
+  const A1M = { host: '127.0.0.1', port: 41001 };
+  const B1M = { host: '127.0.0.1', port: 41002 };
+  const chunks = chunkMessage({ toPath: [msrpUri('msrp://127.0.0.1:41002/bbbb;tcp')], fromPath: [msrpUri('msrp://127.0.0.1:41001/aaaa;tcp')], body: Buffer.from('x'.repeat(30)), chunkSize: 10 });
+  const frames = chunks.flatMap((s) => [{ f: s, from: 'A1' }, { f: buildResponse(s, 200), from: 'B1' }]);
+  const msrp: TraceEntry[] = frames.map(({ f, from }, i) => {
+    const raw = serializeFrame(f);
+    const sent = from === 'A1';
+    return {
+      seq: c.trace.length + i, at: BigInt(2_000_000_000 + i * 1_000_000), wallMs: 1_700_000_001_000 + i, direction: 'sent', owner: from,
+      flow: { protocol: 'tcp', local: sent ? A1M : B1M, remote: sent ? B1M : A1M }, raw, message: null, protocol: 'msrp', msrp: parseFrame(raw).frame,
+    };
+  });
+  const trace = [...c.trace.map((e) => ({ ...e })), ...msrp];
+  // The devices' MSRP sockets are theirs: one of their SIP entries names each address as theirs.
+  const view = buildCaseView({ ...c, trace }, SUT);
+
+  it('draws each frame as an arrow between the devices, labelled by method and chunk, in its own style', () => {
+    const m = view.arrows.filter((a) => a.kind === 'msrp');
+    expect(m.map((a) => a.label)).toEqual(['MSRP SEND (chunk 1/3)', 'MSRP 200 OK', 'MSRP SEND (chunk 2/3)', 'MSRP 200 OK', 'MSRP SEND (chunk 3/3)', 'MSRP 200 OK']);
+    const lanes = view.lifelines.map((l) => l.label);
+    expect(m.map((a) => [lanes[a.from], lanes[a.to]])[0]).toEqual(['A1', 'B1']);
+    expect(m[0].hover).toContain(`Message-ID: ${header(chunks[0], 'Message-ID')}`);
+    const svg = renderLadder(view);
+    expect(svg).toContain('class="msg msrp"');
+    expect(svg).toContain('MSRP SEND (chunk 1/3)');
+    expect(svg).toContain('MSRP/TCP');
+  });
+
+  it('leaves the SIP arrows as they were', () => {
+    expect(view.arrows.filter((a) => a.kind === 'sip').map((a) => a.label)).toEqual(['BYE', 'BYE', 'BYE', '200 OK', '200 OK']);
+  });
+
+  it('shows the frames on the exchange page with their hop', () => {
+    const html = renderExchange({ ...c, trace }, SUT);
+    expect(html).toContain('MSRP/TCP 127.0.0.1:41001');
+    expect(html).toContain(`MSRP ${chunks[0].transactionId} SEND`);
   });
 });

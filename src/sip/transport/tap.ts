@@ -12,6 +12,9 @@
 import type { SipMessage } from '../message';
 import type { Address, Flow } from './address';
 import type { Diagnostic } from '../codec/diagnostic';
+// Type only, from a module that imports nothing: the tap stays the one merged timeline of a case
+// without the SIP engine depending on the MSRP engine's code.
+import type { MsrpFrame } from '../../msrp/message';
 
 export interface TraceEntry {
   /** Position in the merged trace (0, 1, 2, ...). */
@@ -24,8 +27,15 @@ export interface TraceEntry {
   flow: Flow;
   /** Exactly the octets that crossed the socket. */
   raw: Buffer;
-  /** Parsed form when the octets parsed (lenient). */
+  /** Parsed form when the octets parsed (lenient). Always null on an MSRP entry: it is no SIP message. */
   message: SipMessage | null;
+  /**
+   * Absent: SIP. 'msrp': a frame of a session's media (RFC 4975 §7), on the same timeline so the
+   * order of chat messages against the signalling can be shown and judged; `msrp` holds it.
+   */
+  protocol?: 'msrp';
+  /** The parsed MSRP frame (lenient) of an MSRP entry, null when its octets made no frame. */
+  msrp?: MsrpFrame | null;
   /** Who on our side owns the socket (device / core / reference name), for ladder lifelines. */
   owner?: string;
   /** Set when fault injection discarded this datagram. */
