@@ -64,11 +64,17 @@ function parseJson(file: string, text: string): unknown {
 function parseYaml(file: string, text: string): unknown {
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const issues: ConfigIssue[] = doc.errors.map((err) => {
+    // After the first real syntax error the parser reports every later token as unexpected too (one
+    // stray "{" gave 71 lines): keep that first one and the duplicate keys, and count the rest.
+    const first = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    const kept = doc.errors.filter((e) => e === first || e.code === 'DUPLICATE_KEY');
+    const cascade = doc.errors.length - kept.length;
+    const issues: ConfigIssue[] = kept.map((err) => {
       const at = err.linePos?.[0];
       const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       const hint = err.code === 'DUPLICATE_KEY' ? 'each key may appear only once in a mapping; remove or merge the duplicate' : 'check indentation (spaces, not tabs) and quoting around this line';
-      return { path: '(syntax)', message: `YAML syntax error${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${what}`, hint };
+      const more = err === first && cascade > 0 ? ` (${cascade} more error${cascade === 1 ? '' : 's'} after it, most likely caused by it)` : '';
+      return { path: '(syntax)', message: `YAML syntax error${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${what}${more}`, hint };
     });
     throw new ConfigError(issues, file);
   }
