@@ -1,7 +1,7 @@
 /**
- * A CPM Client device played by the harness (design §1): one user may have several. It registers
- * with `+sip.instance` (RFC 5626 §4.1) and digest auth, sends and answers CPM Session Invitations
- * with an MSRP SDP, and collects every request it receives so a case can expect it — or fail on it
+ * A CPM Client device played by the harness (docs/architecture.md, Topologies): one user may have
+ * several. It registers with `+sip.instance` (RFC 5626 §4.1) and digest auth, sends and answers CPM
+ * Session Invitations with an MSRP SDP naming its MSRP listener (msrp-endpoint.ts), and collects every request it receives so a case can expect it — or fail on it
  * as unexpected.
  */
 import { randomUUID } from 'node:crypto';
@@ -19,21 +19,13 @@ import { toTag } from '../sip/headers/name-addr';
 import { contactPubGruu } from '../sip/headers/contact';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
+import type { DeviceMsrp } from './msrp-endpoint';
 import { matchMessage, type MessageTemplate } from './template';
 import { CPM_ICSI_TAG, CPM_ICSI_URN, OMA_SIP_IM_TAG, type ServiceIdentification } from './cpm-service';
 
-/** A transaction's final response, or null when none arrives within timeoutMs (never waits for Timer B/F). */
-export async function finalWithin(tx: ClientTransaction, timeoutMs: number): Promise<SipResponse | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), timeoutMs);
-  });
-  try {
-    return await Promise.race([tx.final, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { finalWithin } from './final-within';
+
+export { finalWithin };
 
 export interface DeviceOptions {
   name: string;
@@ -43,8 +35,8 @@ export interface DeviceOptions {
   transport: Transport;
   /** Where the device sends out-of-dialog requests (PF A in direct topology, its core otherwise). */
   outbound: Address;
-  /** The MSRP port its SDP names (a port of local.ports, src/harness/port-range.ts); default: the SIP port + 1. */
-  msrpPort?: number;
+  /** Its MSRP side (msrp-endpoint.ts): a real listener whose URIs its SDP names; without it, the SIP port + 1 in SDP only. */
+  msrp?: DeviceMsrp;
   timers: TimerSettings;
   /** IXIT response timeout: the longest a device waits for a final response (a dead SUT ends a case in time). */
   responseTimeoutMs: number;
@@ -109,7 +101,7 @@ export class Device {
     this.username = opts.username;
     this.transport = opts.transport;
     this.outbound = opts.outbound;
-    this.msrpPort = opts.msrpPort ?? opts.transport.local.port + 1;
+    this.msrp = opts.msrp;
     // No automatic 100 Trying: a case decides when (and whether) a device sends a provisional (RFC 3261 §9.1 cases).
     // A UA with credentials answers challenges on every request but ACK and CANCEL (RFC 3261 §22.2–22.3).
     const credentials = opts.password !== undefined ? { username: opts.username, password: opts.password, realm: opts.realm } : undefined;
@@ -132,8 +124,19 @@ export class Device {
     return this.transport.local;
   }
 
+  /** Its MSRP listener and sessions (RFC 4975), when the topology gave it one. */
+  readonly msrp: DeviceMsrp | undefined;
+
   /** The MSRP port of this device's SDP (m= line, a=path; RFC 4566 §5.14, RFC 4975 §8.2). */
-  readonly msrpPort: number;
+  get msrpPort(): number {
+    return this.msrp?.port ?? this.transport.local.port + 1;
+  }
+
+  /** An SDP offer (actpass) or the answer to `offer` (RFC 6135 §4.2), naming where its MSRP is reached. */
+  private sdp(offer?: SipRequest): Buffer {
+    if (this.msrp) return offer ? this.msrp.answer(offer) : this.msrp.offer();
+    return msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), offer ? 'passive' : 'actpass');
+  }
 
   /** Where the SUT reaches this device (Contact, Via, SDP): its socket, or the advertised host behind NAT. */
   get advertised(): Address {
@@ -294,8 +297,7 @@ export class Device {
 
   /** A CPM Session Invitation (design §2): MSRP SDP, ICSI, Conversation-ID and Contribution-ID. */
   inviteRequest(to: string, opts: { conversationId?: string; contributionId?: string; extra?: HeaderField[] } = {}): SipRequest {
-    // RFC 4566 §5.2/§5.7 o=/c= and RFC 4975 §9 a=path: where the SUT reaches this device's MSRP.
-    const body = msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), 'actpass');
+    const body = this.sdp();
     return this.newRequest('INVITE', to, to, [
       { name: 'Accept-Contact', value: `*;${this.serviceTag}` },
       // RFC 6050: the ICSI as the preferred service; the legacy OMA SIMPLE IM identification has none.
@@ -330,7 +332,7 @@ export class Device {
     const res = createResponse(tx.request, status, undefined, { toTag: tag });
     if (status >= 200 && status < 300) {
       addHeader(res, 'Contact', this.contact);
-      res.body = msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), 'passive');
+      res.body = this.sdp(tx.request);
       addHeader(res, 'Content-Type', 'application/sdp');
     }
     await tx.respond(res);
@@ -341,7 +343,7 @@ export class Device {
   answerReinvite(tx: ServerTransaction): Promise<void> {
     const res = createResponse(tx.request, 200);
     addHeader(res, 'Contact', this.contact);
-    res.body = msrpOffer(this.advertised.host, this.msrpPort, randomUUID().slice(0, 8), 'passive');
+    res.body = this.sdp(tx.request);
     addHeader(res, 'Content-Type', 'application/sdp');
     return tx.respond(res);
   }
@@ -385,12 +387,13 @@ export class Device {
     return this.endpoint.send(data, dest);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(null);
     }
     this.waiters = [];
+    await this.msrp?.close();
     return this.endpoint.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * CPM session SDP (design §2): an MSRP offer/answer, `m=message <port> TCP/MSRP *` with `a=path`
- * (RFC 4975 §8.2), built and read with sdp-transform.
+ * CPM session SDP (docs/cpm-sip-binding.md, CPM Session Invitation): an MSRP offer/answer,
+ * `m=message <port> TCP/MSRP *` with `a=path` (RFC 4975 §8.2), built and read with sdp-transform.
  */
 import * as sdpTransform from 'sdp-transform';
 
@@ -16,8 +16,16 @@ export interface MsrpSdp {
  * m= and a=path.
  */
 export function msrpOffer(host: string, port: number, sessionId: string, setup: 'active' | 'passive' | 'actpass' = 'actpass'): Buffer {
+  return msrpDescription(host, port, `msrp://${host.includes(':') ? `[${host}]` : host}:${port}/${sessionId};tcp`, setup);
+}
+
+/**
+ * The same description around a given a=path (RFC 4975 §8.2: the URI of a listener that really
+ * accepts, see msrp-endpoint.ts) and a=setup (RFC 6135 §4.2); `port` is the m= line's (§8.1: the
+ * port of the a=path URI), TCP/TLS-MSRP for an msrps path (§8.1).
+ */
+export function msrpDescription(host: string, port: number, path: string, setup: 'active' | 'passive' | 'actpass'): Buffer {
   const ipVer = host.includes(':') ? 6 : 4;
-  const path = `msrp://${host.includes(':') ? `[${host}]` : host}:${port}/${sessionId};tcp`;
   const sdp: sdpTransform.SessionDescription = {
     version: 0,
     origin: { username: '-', sessionId: Date.now(), sessionVersion: 1, netType: 'IN', ipVer, address: host },
@@ -28,7 +36,7 @@ export function msrpOffer(host: string, port: number, sessionId: string, setup: 
       {
         type: 'message',
         port,
-        protocol: 'TCP/MSRP',
+        protocol: path.startsWith('msrps:') ? 'TCP/TLS/MSRP' : 'TCP/MSRP',
         payloads: '*',
         rtp: [],
         fmtp: [],

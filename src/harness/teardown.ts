@@ -141,6 +141,8 @@ export async function teardownDevices(devices: Device[], entries: () => TraceEnt
     // Let a BYE relayed to the other harness device arrive before its side is read from the trace.
     if (role === 'uac') await sleep(20);
   }
+  // The sessions are over, so is their media (RFC 4975 §5.4: a connection lives with its sessions).
+  await bounded(Promise.all(devices.map((d) => d.msrp?.closeSessions())), boundMs);
   await bounded(Promise.all(devices.filter((d) => d.registered).map(async (d) => {
     const res = await d.unregister();
     if (res && res.status >= 200 && res.status < 300) report.bindingsRemoved++;

@@ -12,6 +12,8 @@ import type { Transport } from '../sip/transport/transport';
 import type { Address } from '../sip/transport/address';
 import { CoreEmulator } from './core-emulator';
 import { Device } from './device';
+import { DeviceMsrp } from './msrp-endpoint';
+import { sentBy } from '../sip/transport/transport';
 import { PortRange, type PortClaim, type PortDemand } from './port-range';
 import { variantLabel, type CaseVariant, type HarnessLimits } from './types';
 import type { HarnessTarget, TargetUser } from './target';
@@ -78,6 +80,7 @@ export class Topology {
 
   static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[], limits: HarnessLimits = {}): Promise<Topology> {
     const transports: Transport[] = [];
+    const media: DeviceMsrp[] = [];
     // Throws at once, naming local.ports, when this variant alone needs more ports than the range holds.
     const ports = new PortRange(target.localHost, target.localPorts).claim(portDemand(target, variant));
     const open = async (owner: string): Promise<Transport> => {
@@ -107,11 +110,13 @@ export class Topology {
         const devices: Device[] = [];
         for (let d = 1; d <= variant.devices[i]; d++) {
           const name = `${label}${d}`;
+          const transport = await open(name);
+          // Its MSRP listener (RFC 4975 §8.2: the a=path its SDP names), on a port of local.ports too.
+          const msrp = await DeviceMsrp.open({ owner: name, host: target.localHost, advertisedHost: sentBy(transport).host, tap, timeoutMs: target.ixit.responseTimeoutMs }, (o) => ports.bind(o));
+          media.push(msrp);
           devices.push(new Device({
             name, aor: u.aor, username: u.username, password: u.password, realm: u.realm,
-            transport: await open(name),
-            // The MSRP port its SDP names (RFC 4975 §8.2), inside local.ports too; ephemeral: SIP port + 1.
-            msrpPort: ports.reserve(),
+            transport, msrp,
             outbound: core ? core.address : target.pfA,
             timers: target.ixit.timers,
             responseTimeoutMs: target.ixit.responseTimeoutMs,
@@ -124,7 +129,7 @@ export class Topology {
       }
       return new Topology(handles, cores, transports, ports);
     } catch (err) {
-      await Promise.allSettled(transports.map((t) => t.close()));
+      await Promise.allSettled([...transports.map((t) => t.close()), ...media.map((m) => m.close())]);
       ports.release();
       throw err;
     }
