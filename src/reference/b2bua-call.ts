@@ -9,6 +9,7 @@ import type { Transport } from '../sip/transport/transport';
 import type { ClientTransaction, ServerTransaction } from '../sip/transaction/types';
 import type { Dialog } from '../sip/dialog';
 import { callId, fromTag, toTag } from '../sip/headers/name-addr';
+import type { MsrpBridge } from './msrp-relay';
 
 /** Headers that belong to one leg (or one hop) and are never copied across (§8.1.1, §16.6). */
 const LEG_HEADERS = new Set([
@@ -62,6 +63,8 @@ export interface Call {
   transferPending?: boolean;
   /** The session's latest re-INVITE (RFC 3261 §14): at most one pending at a time, so state stays bounded. */
   reinvite?: Reinvite;
+  /** The CS as the MSRP endpoint of both legs (msrp-relay.ts), when it terminates the media. */
+  media?: MsrpBridge;
 }
 
 /** An ACK we sent for a 2xx outside any transaction (§13.2.2.4, §17.1.1.3), kept to answer 2xx retransmissions. */
@@ -126,6 +129,8 @@ export class LegTable {
   /** The session is over: none of its legs is ours any more (a leg another session took over stays). */
   end(call: Call): void {
     call.ended = true;
+    // The session is over, and so is its media (RFC 4975 §5.4: a connection lives with its session).
+    void call.media?.close();
     for (const leg of [call.in, call.out, ...call.branches.map((b) => b.leg)]) {
       const k = legKey(leg.callId, leg.localTag);
       if (this.legs.get(k)?.call === call) this.legs.delete(k);

@@ -71,9 +71,13 @@ export class B2buaFork {
       ended: false,
     };
     this.legs.add(call, call.in);
+    // The CS in the media path (5.2.5.1.1 ¶5): its own a=path on each leg (RFC 4975 §8.2), frames relayed between them.
+    const media = this.ctx.msrp?.bridge(inReq.body);
+    if (media) call.media = media;
     for (const t of targets) {
       const transport = transportFor(this.ctx, t.protocol, inboundTransport(this.ctx, inProtocol));
       const out = this.outgoingInvite(inReq, t.requestUri, t.routes, transport.protocol);
+      if (media) out.body = Buffer.from(media.offer);
       const leg: Leg = { side: 'out', callId: callId(out) ?? '', localTag: fromTag(out) ?? '', protocol: transport.protocol };
       const branch: OutBranch = { leg, client: undefined as unknown as ClientTransaction, done: false, final: null, cancelled: false, cancelledOnAccept: false };
       const suppressNon2xxAck = this.ctx.faults.has('mld-487-not-acked')
@@ -222,6 +226,7 @@ export class B2buaFork {
     if (res.status < 300) {
       addHeader(up, 'Contact', `<${ownUri(this.ctx.address, call.in.protocol)}>`);
       copyEndToEnd(res, up);
+      if (call.media && res.body.length > 0) up.body = call.media.answer(res.body, res.status >= 200);
     }
     if (res.status >= 200 && res.status < 300 && client) {
       call.answer = { body: Buffer.from(res.body), contentType: header(res, 'Content-Type') };

@@ -12,6 +12,7 @@ import { newBranch } from '../sip/ids';
 import type { FaultSet } from './faults';
 import type { LocationService } from './location-service';
 import type { PfMode } from './options';
+import type { MsrpRelay } from './msrp-relay';
 
 export type PfRole = 'A' | 'B';
 
@@ -28,6 +29,8 @@ export interface PfContext {
   readonly location: LocationService;
   readonly faults: FaultSet;
   readonly domain: string;
+  /** The CS's MSRP endpoint in B2BUA mode (PF A: the CS in the media path, msrp-relay.ts); absent otherwise. */
+  readonly msrp?: MsrpRelay;
   log(line: string): void;
 }
 

@@ -14,6 +14,7 @@ import { Registrar } from './registrar';
 import { ParticipatingFunction } from './participating-function';
 import type { PfContext, PfRole } from './pf-context';
 import type { ReferenceServer, ReferenceServerOptions } from './options';
+import { MsrpRelay } from './msrp-relay';
 
 /** Attempts at finding an ephemeral port free on every transport at once. */
 const PORT_ATTEMPTS = 20;
@@ -60,6 +61,14 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     await Promise.all(aTransports.map((t) => t.close()));
     throw err;
   }
+  // B2BUA mode: the CS terminates MSRP on each leg (5.2.5.1.1 ¶5, RFC 4975 §8.2), at PF A, where the transfer logic keeps it in the path.
+  let msrp: MsrpRelay | undefined;
+  try {
+    if (mode === 'b2bua') msrp = await MsrpRelay.open({ host, timeoutMs: 10_000 });
+  } catch (err) {
+    await Promise.all([...aTransports, ...bTransports].map((t) => t.close()));
+    throw err;
+  }
   const pfA: Address = { host, port: aTransports[0].local.port };
   const pfB: Address = { host, port: bTransports[0].local.port };
   const location = new LocationService();
@@ -69,7 +78,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     const name = `PF ${role}`;
     const endpoint = new SipEndpoint({ transports, timers: opts.timers, name });
     const ctx: PfContext = {
-      role, name, address, peer, mode, endpoint, location, faults, domain, log,
+      role, name, address, peer, mode, endpoint, location, faults, domain, log, ...(role === 'A' && msrp ? { msrp } : {}),
       transports: new Map(transports.map((t) => [t.protocol, t])),
     };
     pfs.push(new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth) : null));
@@ -86,6 +95,6 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     faults: faults.names,
     transports: [...protocols],
     tap,
-    stop: () => (stopped ??= Promise.all([...pfs.map((pf) => pf.close()), ...endpoints.map((e) => e.close())]).then(() => undefined)),
+    stop: () => (stopped ??= Promise.all([...pfs.map((pf) => pf.close()), ...endpoints.map((e) => e.close()), msrp?.close()]).then(() => undefined)),
   };
 }

@@ -37,6 +37,8 @@ interface Exchange {
   sentToA?: SendResult;
   atA?: ReassembledMessage;
   reportAtA?: string;
+  /** The devices' MSRP listener ports. */
+  ports?: { a1: number; b1: number };
 }
 
 function chatCase(x: Exchange): TestCase {
@@ -50,6 +52,7 @@ function chatCase(x: Exchange): TestCase {
       const [a1] = t.topology.users[0]!.devices;
       const [b1] = t.topology.users[1]!.devices;
       const s = await establishSession(t, a1!, b1!, t.topology.users[1]!.aor);
+      x.ports = { a1: a1!.msrpPort, b1: b1!.msrpPort };
       const atA = a1!.msrp!.of(s, 'caller');
       const atB = b1!.msrp!.of(s, 'callee');
       const received = atB.nextMessage(t.timeoutMs * 2);
@@ -94,6 +97,27 @@ describe.each(MODES)('a chat message each way through the reference CS (%s)', (m
   it('delivers B1\'s answer to A1 octet for octet', () => {
     expect(x.atA!.body.equals(TO_A)).toBe(true);
     expect(x.atA!.messageId).toBe(x.sentToA!.messageId);
+  });
+
+  it(mode === 'proxy' ? 'carries the media end to end: A1 dials B1' : 'terminates the media at the CS on each leg: both devices dial the CS, which relays with the same Message-ID', () => {
+    const msrp = r.trace.filter((e) => e.protocol === 'msrp');
+    const peersOf = (owner: string) => new Set(msrp.filter((e) => e.owner === owner).flatMap((e) => [e.flow.remote.port, e.flow.local.port]));
+    const a1Peers = peersOf('A1');
+    const b1Peers = peersOf('B1');
+    if (mode === 'proxy') {
+      expect(a1Peers.has(x.ports!.b1)).toBe(true);
+    } else {
+      // Neither device ever talks to the other's MSRP port: every frame goes through the CS.
+      expect(a1Peers.has(x.ports!.b1)).toBe(false);
+      expect(b1Peers.has(x.ports!.a1)).toBe(false);
+      const relayed = msrp.filter((e) => e.owner === 'B1' && e.direction === 'received' && e.msrp?.kind === 'request' && e.msrp.method === 'SEND' && e.msrp.body !== null);
+      expect(relayed).toHaveLength(3);
+      expect(relayed.every((e) => header(e.msrp!, H.messageId) === x.sentToB!.messageId)).toBe(true);
+      expect(Buffer.concat(relayed.map((e) => e.msrp!.body!)).equals(TO_B)).toBe(true);
+      // B1's success REPORT, relayed: A1 gets exactly one (the CS sends none of its own).
+      const reports = msrp.filter((e) => e.owner === 'A1' && e.direction === 'received' && e.msrp?.kind === 'request' && e.msrp.method === 'REPORT');
+      expect(reports.map((e) => header(e.msrp!, H.messageId))).toEqual([x.sentToB!.messageId]);
+    }
   });
 
   it('puts the frames on the merged trace and the ladder, beside the SIP', () => {

@@ -1,7 +1,8 @@
 /**
  * Reference server in B2BUA mode, direct topology: each PF terminates the dialog and originates a
- * new leg (new Call-ID, From tag and CSeq space, its own Contact), SDP bridged unchanged, and the
- * BYE and its 200 relayed leg by leg.
+ * new leg (new Call-ID, From tag and CSeq space, its own Contact), the CS's own MSRP a=path on
+ * each leg (RFC 4975 §8.2: it terminates the media, msrp-relay.ts), and the BYE and its 200
+ * relayed leg by leg.
  */
 import { Dialog } from '../../../src/sip/dialog';
 import { header } from '../../../src/sip/message';
@@ -40,7 +41,11 @@ describe('reference server, b2bua mode, direct topology', () => {
     // The callee sees PF B's leg: PF B's Via only and PF B's Contact.
     expect(vias(req).map((v) => v.port)).toEqual([server.pfB.port]);
     expect(contacts(req)[0].uri).toContain(`:${server.pfB.port}`);
-    expect(req.body.toString()).toBe(inv.request.body.toString());
+    // The callee's offer names the CS (PF A's MSRP listener), passive, not the caller's a=path.
+    const path = (b: Buffer) => /^a=path:(.*)$/m.exec(b.toString())?.[1]?.trim();
+    expect(path(req.body)).toMatch(/^msrp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+;tcp$/);
+    expect(path(req.body)).not.toBe(path(inv.request.body));
+    expect(req.body.toString()).toContain('a=setup:passive');
     expect(header(req, 'Conversation-ID')).toBe(header(inv.request, 'Conversation-ID'));
 
     const uas = await bob.answer(atBob!);
@@ -48,6 +53,9 @@ describe('reference server, b2bua mode, direct topology', () => {
     expect(ok?.status).toBe(200);
     expect(contacts(ok!)[0].uri).toContain(`:${server.pfA.port}`);
     expect(ok!.body.length).toBeGreaterThan(0);
+    // The caller's answer names the CS too, on its own URI of the caller's leg.
+    expect(path(ok!.body)).not.toBe(path(atBob!.request.body));
+    expect(path(ok!.body)?.split('/')[2]).toBe(path(req.body)?.split('/')[2]);
     const uac = Dialog.fromUac(inv.request, ok!);
     await alice.ack(uac);
     const ack = await bob.waitForAck();

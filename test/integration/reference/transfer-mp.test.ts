@@ -411,7 +411,7 @@ describe('transfer faults, CS in the media path', () => {
     const s = await accepted(['trf-mp-leaves-media-path']);
     await notifyAtA1(w);
     const j = await joinAtA2(w, w.a2);
-    expect(msrpPath(j.ok)).toBe(msrpPath(s.okAtA1));
+    expect(msrpPath(j.ok)).toBe(msrpPath(s.okFromB1));
     expect(msrpPath(j.ok)).not.toMatch(/:2855\//);
   });
 

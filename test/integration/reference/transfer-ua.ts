@@ -23,8 +23,10 @@ export interface Session {
   b1d: Dialog;
   invite: SipRequest;
   atB1: SipRequest;
-  /** The 200 A1 got: B1's SDP, bridged unchanged. */
+  /** The 200 A1 got: B1's SDP in proxy mode; in B2BUA mode the CS's own a=path (it terminates MSRP on each leg). */
   okAtA1: SipResponse;
+  /** The 200 B1 sent, with B1's own SDP. */
+  okFromB1: SipResponse;
 }
 
 /** A1 invites B's AoR through PF A; B1 answers; A1 ACKs. */
@@ -39,7 +41,9 @@ export async function establish(server: ReferenceServer, a1: TestUa, b1: TestUa,
   await a1.ack(d1);
   if (!(await b1.waitForAck())) throw new Error('B1 got no ACK');
   b1.acks.splice(0);
-  return { d1, b1d, invite: inv.request, atB1: at.request, okAtA1: ok };
+  const okFromB1 = at.responses.find((r) => r.status === 200);
+  if (!okFromB1) throw new Error('B1 sent no 200');
+  return { d1, b1d, invite: inv.request, atB1: at.request, okAtA1: ok, okFromB1 };
 }
 
 /** A request in a dialog, sent to its next hop (first Route, else the remote target). */

@@ -1,0 +1,215 @@
+/**
+ * The Conversation Server in the media path of a B2BUA session (5.2.5.1.1 ¶5: "the CS stays in the
+ * media path"; docs/cpm-sip-binding.md, CS stays in the media path): the CS is the MSRP endpoint
+ * of each leg, with its own a=path on each (RFC 4975 §8.2), and relays what one leg sends to the
+ * other — each SEND chunk with its Message-ID, Byte-Range, report headers, content type and body
+ * unchanged, each REPORT with its Message-ID, Byte-Range and Status unchanged — rewriting only the
+ * path headers, which name the hops of each leg (§7.1.1, §7.1.2). This is a back-to-back endpoint,
+ * not an RFC 4976 relay: the devices see the CS as their peer, which is what the CS's SDP says.
+ *
+ * Connections: the CS offers and answers a=setup:passive where it may (RFC 4145 §4.1, as RFC 6135
+ * applies it to MSRP), so each device dials the CS when it first uses the session; a leg on which
+ * the CS must be active is dialled once the other leg is bound. The CS answers each SEND itself
+ * (§7.2: a transaction response is hop by hop) and leaves success REPORTs to the far device, whose
+ * REPORT it relays, so the sender gets exactly one. Bounded: frames wait for the other leg at most
+ * `timeoutMs`, each direction keeps its order, and every connection closes with its session.
+ */
+import type { MsrpHeaderField, MsrpRequest } from '../msrp/message';
+import { H, header } from '../msrp/message';
+import { responseWanted } from '../msrp/build';
+import { MsrpConnection } from '../msrp/connection';
+import { transactionIdFor } from '../msrp/ids';
+import { MsrpListener } from '../msrp/listener';
+import { answerSetup, connectionRole, parseSetup, type ConnectionRole, type SetupValue } from '../msrp/sdp';
+import { formatMsrpUri, formatPath, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
+
+/** The a=path and a=setup of the first `m=message` section of an SDP body (RFC 4975 §8.1). */
+function describeMedia(sdp: Buffer): { path: MsrpUri[]; setup: SetupValue | undefined; acceptTypes: string } | null {
+  const lines = sdp.toString('utf8').split(/\r?\n/);
+  const m = lines.findIndex((l) => l.startsWith('m=message '));
+  if (m < 0) return null;
+  const end = lines.findIndex((l, i) => i > m && l.startsWith('m='));
+  const section = lines.slice(m, end < 0 ? undefined : end);
+  const value = (name: string) => section.find((l) => l.startsWith(`a=${name}:`))?.slice(name.length + 3).trim();
+  const path = parsePath(value('path') ?? '').uris;
+  return path.length > 0 ? { path, setup: parseSetup(value('setup')), acceptTypes: value('accept-types') ?? 'message/cpim text/plain' } : null;
+}
+
+/** One leg's MSRP endpoint of the CS: our URI on the listener, the device's path, and its connection once open. */
+class RelayLeg {
+  remotePath: MsrpUri[] = [];
+  role: ConnectionRole = 'passive';
+  private opening: Promise<MsrpConnection> | undefined;
+  private dialled: MsrpConnection | undefined;
+
+  constructor(readonly expected: MsrpConnection, private readonly timeoutMs: number, private readonly onRequest: (leg: RelayLeg, req: MsrpRequest) => void) {
+    expected.onRequest((req) => this.onRequest(this, req));
+  }
+
+  get localUri(): MsrpUri {
+    return this.expected.localUri;
+  }
+
+  /** The connection: bound by the device (passive), or dialled by us (active), once; bounded by timeoutMs. */
+  ready(): Promise<MsrpConnection> {
+    this.opening ??= (async () => {
+      if (this.role === 'passive') {
+        await this.expected.waitBound(this.timeoutMs);
+        return this.expected;
+      }
+      await this.expected.close();
+      const conn = await MsrpConnection.connect({ localUri: this.localUri, remotePath: this.remotePath, autoRespond: false, connectTimeoutMs: this.timeoutMs, transactionTimeoutMs: this.timeoutMs });
+      conn.onRequest((req) => this.onRequest(this, req));
+      return (this.dialled = conn);
+    })();
+    return this.opening;
+  }
+
+  async close(): Promise<void> {
+    await this.expected.close();
+    await this.dialled?.close();
+  }
+}
+
+/** The MSRP side of one B2BUA session: the caller's leg (`in`) and the callee's (`out`). */
+export class MsrpBridge {
+  readonly offer: Buffer;
+  private readonly in: RelayLeg;
+  private readonly out: RelayLeg;
+  private readonly callerSetup: SetupValue | undefined;
+  private readonly acceptTypes: string;
+  /** Per direction, the frames in the order they arrived (§7.1.1: chunks in order on each hop). */
+  private readonly queues = new Map<RelayLeg, Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly relay: MsrpRelay, callerOffer: NonNullable<ReturnType<typeof describeMedia>>) {
+    const onRequest = (leg: RelayLeg, req: MsrpRequest) => this.onRequest(leg, req);
+    this.in = new RelayLeg(relay.listener.expect({ localUri: relay.uri(), remotePath: callerOffer.path, autoRespond: false, transactionTimeoutMs: relay.timeoutMs }), relay.timeoutMs, onRequest);
+    this.out = new RelayLeg(relay.listener.expect({ localUri: relay.uri(), autoRespond: false, transactionTimeoutMs: relay.timeoutMs }), relay.timeoutMs, onRequest);
+    this.in.remotePath = callerOffer.path;
+    this.callerSetup = callerOffer.setup;
+    this.acceptTypes = callerOffer.acceptTypes;
+    // Our offer on the callee's leg: passive, so the callee dials us (RFC 4145 §4.1).
+    this.offer = relay.sdp(this.out.localUri, 'passive', this.acceptTypes);
+    const ours = answerSetup(this.callerSetup, 'passive');
+    this.in.role = connectionRole(false, this.callerSetup, ours) ?? 'passive';
+  }
+
+  /** The callee's answer arrived (on `final`, the session's 2xx): learn its path, answer the caller with ours. */
+  answer(calleeAnswer: Buffer, final: boolean): Buffer {
+    const callee = describeMedia(calleeAnswer);
+    if (callee && final) {
+      this.out.remotePath = callee.path;
+      this.out.expected.setRemotePath(callee.path);
+      this.out.role = connectionRole(true, 'passive', callee.setup) ?? 'passive';
+    }
+    return this.relay.sdp(this.in.localUri, answerSetup(this.callerSetup, 'passive'), this.acceptTypes);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.relay.forget(this);
+    await Promise.allSettled([this.in.close(), this.out.close()]);
+  }
+
+  private onRequest(from: RelayLeg, req: MsrpRequest): void {
+    if (this.closed) return;
+    const to = parsePath(header(req, H.toPath) ?? '').uris;
+    const last = to[to.length - 1];
+    const answer = (status: number) => void from.ready().then((c) => c.respond(req, status)).catch(() => undefined);
+    // §7.3: a request whose To-Path does not end in our URI of this leg is not for this session.
+    if (!last || !sameMsrpUri(last, from.localUri)) {
+      if (responseWanted(req, 481)) answer(481);
+      return;
+    }
+    if (req.method !== 'SEND' && req.method !== 'REPORT') {
+      if (responseWanted(req, 501)) answer(501);
+      return;
+    }
+    // §7.2: the transaction response is this hop's; the far device's own answers stay on its leg.
+    if (req.method === 'SEND' && responseWanted(req, 200)) answer(200);
+    // The bodiless SEND that bound this leg (§5.4) binds nothing on the other: it is not relayed.
+    if (req.method === 'SEND' && req.body === null) {
+      this.openOther(from);
+      return;
+    }
+    const other = from === this.in ? this.out : this.in;
+    const previous = this.queues.get(other) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const c = await other.ready();
+      await c.write(this.rewritten(req, other));
+    }).catch(() => undefined);
+    this.queues.set(other, next);
+  }
+
+  /** A leg just bound: the other leg, if it is ours to dial, is dialled now, so frames can flow either way. */
+  private openOther(from: RelayLeg): void {
+    const other = from === this.in ? this.out : this.in;
+    if (other.role === 'active' && other.remotePath.length > 0) other.ready().catch(() => undefined);
+  }
+
+  /** The frame for the other leg: its path headers name that leg's hops; everything else as it came (§7.1.1, §7.1.2). */
+  private rewritten(req: MsrpRequest, leg: RelayLeg): MsrpRequest {
+    const headers: MsrpHeaderField[] = req.headers.map((h) => {
+      const n = h.name.toLowerCase();
+      if (n === H.toPath.toLowerCase()) return { name: h.name, value: formatPath(leg.remotePath) };
+      if (n === H.fromPath.toLowerCase()) return { name: h.name, value: formatPath([leg.localUri]) };
+      return { ...h };
+    });
+    return { ...req, headers, transactionId: transactionIdFor(req.body) };
+  }
+}
+
+export interface MsrpRelayOptions {
+  /** IP literal the listener binds and our URIs name (the CS's MSRP host). */
+  host: string;
+  /** Bound on connecting, on waiting for a leg, and on transactions. */
+  timeoutMs?: number;
+}
+
+/** The CS's MSRP listener and the bridges of its live B2BUA sessions. */
+export class MsrpRelay {
+  readonly timeoutMs: number;
+  private readonly bridges = new Set<MsrpBridge>();
+
+  private constructor(readonly listener: MsrpListener, private readonly host: string, timeoutMs: number) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  static async open(o: MsrpRelayOptions): Promise<MsrpRelay> {
+    const listener = await MsrpListener.open({ host: o.host, port: 0, bindTimeoutMs: o.timeoutMs ?? 10_000 });
+    return new MsrpRelay(listener, o.host, o.timeoutMs ?? 10_000);
+  }
+
+  /** A bridge for a session whose offer (the caller's SDP) names an MSRP path; null when it names none. */
+  bridge(callerOffer: Buffer): MsrpBridge | null {
+    const media = describeMedia(callerOffer);
+    if (!media) return null;
+    const b = new MsrpBridge(this, media);
+    this.bridges.add(b);
+    return b;
+  }
+
+  /** A fresh URI of ours (§6: the session-id makes it unguessable). */
+  uri(): MsrpUri {
+    return this.listener.uri();
+  }
+
+  /** An SDP naming our URI as the MSRP endpoint (RFC 4975 §8.1, §8.2). */
+  sdp(uri: MsrpUri, setup: SetupValue, acceptTypes: string): Buffer {
+    const v6 = this.host.includes(':');
+    return Buffer.from([
+      'v=0', `o=- ${Date.now()} 1 IN ${v6 ? 'IP6' : 'IP4'} ${this.host}`, 's=-', `c=IN ${v6 ? 'IP6' : 'IP4'} ${this.host}`, 't=0 0',
+      `m=message ${this.listener.local.port} TCP/MSRP *`, `a=accept-types:${acceptTypes}`, `a=path:${formatMsrpUri(uri)}`, `a=setup:${setup}`, '',
+    ].join('\r\n'));
+  }
+
+  forget(b: MsrpBridge): void {
+    this.bridges.delete(b);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.bridges].map((b) => b.close()));
+    await this.listener.close();
+  }
+}
