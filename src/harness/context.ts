@@ -31,6 +31,8 @@ export interface StepRecord {
   findings: Finding[];
   /** Every check evaluated in the step, passed or not: what the report highlights. */
   checks?: CheckRecord[];
+  /** The requirement the step exercises, when it names one: an unexpected request during it is blamed on it. */
+  requirement?: RequirementId;
 }
 
 /** One evaluated check (passed or failed): the message it looked at and the fields it compared. */
@@ -60,6 +62,8 @@ export class TestContext {
   readonly evaluated = new Set<RequirementId>();
   readonly trace: Trace;
   private currentStep: StepRecord | undefined;
+  /** Trace seq span of each step: from its first entry, to the first entry after it (open while it runs). */
+  private readonly spans = new Map<StepRecord, { from: number; to: number }>();
 
   constructor(
     readonly testCase: CaseDeclaration,
@@ -80,10 +84,20 @@ export class TestContext {
     return this.target.ixit.quietPeriodMs;
   }
 
-  /** Run one step of the spec flow; its messages and findings are attached to it in the report. */
-  async step<T>(id: string, title: string, body: () => Promise<T>): Promise<T> {
-    const rec: StepRecord = { id, title, verdict: 'pass', start: Date.now(), stop: 0, entries: [], findings: [] };
+  /**
+   * Run one step of the spec flow; its messages and findings are attached to it in the report. A
+   * step may name the requirement it exercises (one the case declares): a request no expectation
+   * took that arrived while it ran is blamed on that requirement (stepOfArrival).
+   */
+  step<T>(id: string, title: string, body: () => Promise<T>): Promise<T>;
+  step<T>(id: string, title: string, requirement: RequirementId, body: () => Promise<T>): Promise<T>;
+  async step<T>(id: string, title: string, ...rest: [() => Promise<T>] | [RequirementId, () => Promise<T>]): Promise<T> {
+    const [requirement, body] = rest.length === 1 ? [undefined, rest[0]] : rest;
+    if (requirement) this.refuseUndeclared(requirement);
+    const rec: StepRecord = { id, title, verdict: 'pass', start: Date.now(), stop: 0, entries: [], findings: [], ...(requirement ? { requirement } : {}) };
     const firstSeq = this.tap.entries.length;
+    const span = { from: this.nextSeq(), to: Number.POSITIVE_INFINITY };
+    this.spans.set(rec, span);
     const outer = this.currentStep;
     this.currentStep = rec;
     this.steps.push(rec);
@@ -97,8 +111,30 @@ export class TestContext {
       rec.stop = Date.now();
       rec.entries = this.tap.entries.slice(firstSeq).filter((e) => !e.dropped);
       rec.verdict = worst([rec.verdict, ...rec.findings.map((f) => f.verdict)]);
+      span.to = this.nextSeq();
       this.currentStep = outer;
     }
+  }
+
+  private nextSeq(): number {
+    return (this.tap.entries.at(-1)?.seq ?? -1) + 1;
+  }
+
+  /**
+   * Where a request a device received belongs (fail on unexpected, docs/writing-cases.md §3): the
+   * step that was running when it arrived (the innermost, when steps nest), or, when it arrived
+   * between steps or after the last, the step begun last before it; and the requirement it is
+   * blamed on: the first such step's own, or an enclosing running step's. None when no step names
+   * one: blaming the case's first requirement would mark a requirement FAIL that nothing judged.
+   */
+  stepOfArrival(request: SipMessage): { step?: StepRecord; requirement?: RequirementId } {
+    const seq = this.entryOfActual(request)?.seq ?? Number.POSITIVE_INFINITY;
+    const begun = this.steps.filter((s) => (this.spans.get(s)?.from ?? Number.POSITIVE_INFINITY) <= seq);
+    const running = begun.filter((s) => seq < (this.spans.get(s)?.to ?? 0));
+    // Steps are recorded as they begin: a nested step comes after the step enclosing it.
+    const step = running.at(-1) ?? begun.at(-1);
+    const requirement = running.length > 0 ? [...running].reverse().find((s) => s.requirement)?.requirement : step?.requirement;
+    return { step, requirement };
   }
 
   private entryOfActual(actual: CheckFailure['actual']): TraceEntry | undefined {
@@ -235,13 +271,16 @@ export class TestContext {
    * not the SUT's: verdict error, naming the requirement and the case.
    */
   private judging(requirement: RequirementId): void {
-    if (!this.testCase.requirements.includes(requirement)) {
-      const declared = this.testCase.requirements.join(', ') || '(none)';
-      throw new CaseStop(this.record('error', undefined, {
-        message: `harness error: ${this.testCase.id} checks ${requirement}, which it does not declare in its requirements (${declared}); add it to the case's requirements or check a declared one`,
-      }));
-    }
+    this.refuseUndeclared(requirement);
     this.evaluated.add(requirement);
+  }
+
+  private refuseUndeclared(requirement: RequirementId): void {
+    if (this.testCase.requirements.includes(requirement)) return;
+    const declared = this.testCase.requirements.join(', ') || '(none)';
+    throw new CaseStop(this.record('error', undefined, {
+      message: `harness error: ${this.testCase.id} checks ${requirement}, which it does not declare in its requirements (${declared}); add it to the case's requirements or check a declared one`,
+    }));
   }
 
   /** Record a harness fault (not the SUT's): verdict error. */

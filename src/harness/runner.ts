@@ -171,15 +171,21 @@ function interrupted(signal: AbortSignal | undefined): { promise: Promise<never>
   return { promise, dispose: () => { if (onAbort) signal.removeEventListener('abort', onAbort); } };
 }
 
-/** Fail on unexpected (design §4): a request a device received that no expectation took. */
+/**
+ * Fail on unexpected (docs/cpm-sip-binding.md, A test case): a request a device received that no
+ * expectation took. It is blamed on the requirement of the step it arrived in, or on none (the case
+ * fails, no requirement does): never on a requirement the case merely lists first.
+ */
 function checkUnexpected(ctx: TestContext, topology: Topology): void {
   for (const d of topology.devices) {
     const tx = d.inbox[0];
     if (!tx) continue;
-    ctx.fail(ctx.testCase.requirements[0], {
+    const { step, requirement } = ctx.stepOfArrival(tx.request);
+    ctx.fail(requirement, {
       message: `unexpected request at ${d.name}: ${startLine(tx.request)}`,
       expected: 'no further request at this device',
       actual: tx.request,
+      step: step?.id,
     });
   }
 }

@@ -37,7 +37,7 @@ async function closeFromCaller(t: TestContext, call: ForkedCall, answer: SipResp
 /** Accept on one device and collect the caller's answer; shared by several cases. */
 async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ winner: Branch; others: Branch[] }> {
   const winner = call.branches[k];
-  await t.step('accept', `${winner.device.name} accepts the CPM Session Invitation (200 OK)`, () => winner.device.answer(winner.tx, 200).then(() => undefined));
+  await t.step('accept', `${winner.device.name} accepts the CPM Session Invitation (200 OK)`, 'CPM-MLD-007', () => winner.device.answer(winner.tx, 200).then(() => undefined));
   return { winner, others: call.branches.filter((_, i) => i !== k) };
 }
 
@@ -45,7 +45,7 @@ async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ 
 async function acceptedElsewhere(t: TestContext) {
   const call = await ringAll(t);
   const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-  const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+  const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', 'CPM-MLD-007', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
   return { call, winner, others, cancels };
 }
 
@@ -58,23 +58,23 @@ export const acceptanceCancelsOthers: TestCase = {
   applies,
   async run(t) {
     const { call, winner, others, cancels } = await acceptedElsewhere(t);
-    await t.step('order', 'Each CANCEL follows the acceptance on the merged trace', async () => {
+    await t.step('order', 'Each CANCEL follows the acceptance on the merged trace', 'CPM-MLD-007', async () => {
       const accepted = t.trace.first({ owner: winner.device.name, direction: 'sent', template: { status: 200 } })!;
       const bad = t.trace.violations([...cancels.values()].map((c) => [accepted, c]));
       t.check('CPM-MLD-007', bad.length === 0, { message: `a device was cancelled before any device had accepted (#${bad[0]?.[1].seq} before #${accepted.seq})`, actual: bad[0]?.[1] });
     });
-    const answer = await t.step('answer', 'The caller receives exactly one acceptance', async () => {
+    const answer = await t.step('answer', 'The caller receives exactly one acceptance', 'CPM-MLD-007', async () => {
       const res = await callerGetsAnswer(t, call);
       await sleep(t.quietMs);
       const answers = callerAnswers(t, call.caller, call.tx);
       t.check('CPM-MLD-007', answers.length === 1, { message: `the caller received ${answers.length} different 2xx answers (one session per device that answered)`, expected: 'exactly one 2xx', actual: answers[1] });
       return res;
     });
-    await t.step('no-cancel-to-acceptor', `No CANCEL reaches the accepting device ${winner.device.name}`, async () => {
+    await t.step('no-cancel-to-acceptor', `No CANCEL reaches the accepting device ${winner.device.name}`, 'CPM-MLD-007', async () => {
       const wrong = await cancelAt(t, winner, t.quietMs);
       t.check('CPM-MLD-007', wrong === null, { message: `the accepting device ${winner.device.name} received a CANCEL for the session it accepted`, expected: 'no CANCEL at the accepting device', actual: wrong ?? undefined });
     });
-    await t.step('quiet', 'The cancelled devices receive nothing more for the session', () =>
+    await t.step('quiet', 'The cancelled devices receive nothing more for the session', 'CPM-MLD-007', () =>
       t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation'));
     await closeFromCaller(t, call, answer, winner.device);
   },
@@ -89,7 +89,7 @@ export const cancelMatchesInvite: TestCase = {
   applies,
   async run(t) {
     const { call, winner, others, cancels } = await acceptedElsewhere(t);
-    await t.step('9.1', 'Each CANCEL is built from its own INVITE (RFC 3261 §9.1)', async () => {
+    await t.step('9.1', 'Each CANCEL is built from its own INVITE (RFC 3261 §9.1)', 'RFC3261-9.1', async () => {
       for (const br of others) {
         t.check('RFC3261-9.1', cancelMismatches(br.invite, cancels.get(br)!), {
           message: `the CANCEL at ${br.device.name} does not match the INVITE it cancels`, expected: cancelTemplateOf(br.invite), actual: cancels.get(br)!,
@@ -114,7 +114,7 @@ export const cancelCarriesReason: TestCase = {
   },
   async run(t) {
     const { call, winner, others, cancels } = await acceptedElsewhere(t);
-    await t.step('reason', 'Each CANCEL carries the Reason of RFC 3326', async () => {
+    await t.step('reason', 'Each CANCEL carries the Reason of RFC 3326', 'RFC3326-REASON', async () => {
       for (const br of others) {
         const c = cancels.get(br)!;
         const r = reasonMismatch(c.message!);
@@ -138,7 +138,7 @@ export const cancelTransactionCompletes: TestCase = {
   applies,
   async run(t) {
     const { call, winner, others } = await acceptedElsewhere(t);
-    await t.step('ack-487', 'Each 487 is ACKed by the SUT (RFC 3261 §17.1.1.3)', async () => {
+    await t.step('ack-487', 'Each 487 is ACKed by the SUT (RFC 3261 §17.1.1.3)', 'RFC3261-17.1.1.3', async () => {
       for (const br of others) {
         const sent487 = await t.trace.waitFor({ owner: br.device.name, direction: 'sent', template: { status: 487 } }, t.timeoutMs);
         t.precondition(sent487 !== null, { message: `${br.device.name} could not answer its cancelled INVITE 487` });
@@ -168,15 +168,15 @@ export const silentDeviceNotCancelledEarly: TestCase = {
     const call = await ringAll(t, { silent });
     const { winner } = await acceptOn(t, call, 0);
     const quietBranch = call.branches[silent];
-    await t.step('wait', `${quietBranch.device.name} has sent no provisional: no CANCEL may reach it yet`, async () => {
+    await t.step('wait', `${quietBranch.device.name} has sent no provisional: no CANCEL may reach it yet`, 'RFC3261-9.1', async () => {
       const early = await cancelAt(t, quietBranch, t.quietMs);
       t.check('RFC3261-9.1', early === null, {
         message: `${quietBranch.device.name} was cancelled before it sent any provisional response (§9.1: the client MUST wait for a provisional)`,
         expected: 'no CANCEL before a provisional', actual: early ?? undefined,
       });
     });
-    await t.step('ring-late', `${quietBranch.device.name} rings now`, () => quietBranch.device.ring(quietBranch.tx));
-    await t.step('cancel', 'Then every other device is cancelled', () => expectCancelled(t, call.branches.filter((b) => b !== winner), `after ${winner.device.name} accepted`));
+    await t.step('ring-late', `${quietBranch.device.name} rings now`, 'RFC3261-9.1', () => quietBranch.device.ring(quietBranch.tx));
+    await t.step('cancel', 'Then every other device is cancelled', 'CPM-MLD-007', () => expectCancelled(t, call.branches.filter((b) => b !== winner), `after ${winner.device.name} accepted`));
     const answer = await callerGetsAnswer(t, call);
     await closeFromCaller(t, call, answer, winner.device);
   },
@@ -193,7 +193,7 @@ export const singleDeviceNoCancel: TestCase = {
     const call = await ringAll(t);
     const { winner } = await acceptOn(t, call, 0);
     const answer = await callerGetsAnswer(t, call);
-    await t.step('no-cancel', 'No CANCEL reaches the only device', async () => {
+    await t.step('no-cancel', 'No CANCEL reaches the only device', 'CPM-MLD-007', async () => {
       const wrong = await cancelAt(t, winner, t.quietMs);
       t.check('CPM-MLD-007', wrong === null, { message: `${winner.device.name}, the user's only device, received a CANCEL after accepting`, actual: wrong ?? undefined });
     });
@@ -211,7 +211,7 @@ export const nothingAfterCancellation: TestCase = {
   async run(t) {
     const { call, winner, others } = await acceptedElsewhere(t);
     const answer = await callerGetsAnswer(t, call);
-    await t.step('quiet', 'Nothing more reaches the cancelled devices', () => t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation', t.quietMs * 2));
+    await t.step('quiet', 'Nothing more reaches the cancelled devices', 'CPM-MLD-007', () => t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation', t.quietMs * 2));
     await closeFromCaller(t, call, answer, winner.device);
   },
 };
@@ -225,18 +225,18 @@ export const callerCancelsAll: TestCase = {
   applies,
   async run(t) {
     const call = await ringAll(t);
-    await t.step('caller-cancel', `${call.caller.name} cancels its invitation`, async () => {
+    await t.step('caller-cancel', `${call.caller.name} cancels its invitation`, 'RFC3261-16.10', async () => {
       await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: 180 } }, t.timeoutMs);
       await call.tx.cancel();
     });
-    await t.step('cancel-all', 'Every device is cancelled', async () => {
+    await t.step('cancel-all', 'Every device is cancelled', 'RFC3261-16.10', async () => {
       const got = await Promise.all(call.branches.map((b) => cancelAt(t, b, t.timeoutMs)));
       call.branches.forEach((b, i) => {
         t.check('RFC3261-16.10', got[i] !== null, { message: `${b.device.name} was not cancelled after the caller cancelled`, expected: `CANCEL at ${b.device.name}` });
         t.check('RFC3261-9.1', cancelMismatches(b.invite, got[i]!), { message: `the CANCEL at ${b.device.name} does not match its INVITE`, expected: cancelTemplateOf(b.invite), actual: got[i]! });
       });
     });
-    await t.step('487', 'The caller\'s INVITE is answered 487', async () => {
+    await t.step('487', 'The caller\'s INVITE is answered 487', 'RFC3261-16.10', async () => {
       const res = await finalWithin(call.tx, t.timeoutMs);
       t.check('RFC3261-16.10', res?.status === 487, { message: `the caller's cancelled INVITE ended with ${res ? labelOf(res) : 'nothing'}`, expected: '487 Request Terminated', actual: res ?? 'nothing' });
     });

@@ -119,15 +119,15 @@ export const simultaneousAcceptance: TestCase = {
     const names = `${b1.device.name} and ${b2.device.name}`;
     const proxy = t.target.pfMode === 'proxy';
     for (const b of racers) b.device.autoAnswerCancel = false; // they answer 200, whatever crosses on the wire
-    await t.step('race', `${names} both accept in the same instant`, async () => {
+    await t.step('race', `${names} both accept in the same instant`, 'CPM-MLD-007', async () => {
       // Both 200s leave before any CANCEL can be read: a true race on the wire.
       await Promise.all(racers.map((b) => b.device.answer(b.tx, 200)));
     });
-    await t.step('cancel', `${b3.device.name}, which had not answered, is cancelled`, () => expectCancelled(t, [b3], 'after the acceptance'));
+    await t.step('cancel', `${b3.device.name}, which had not answered, is cancelled`, 'CPM-MLD-007', () => expectCancelled(t, [b3], 'after the acceptance'));
 
     const sessions = await t.step('answer', proxy
       ? `${call.caller.name} receives the 2xx the proxy forwards, one per device that accepted (RFC 3261 §16.7 step 5), and ACKs each (§13.2.2.4)`
-      : `${call.caller.name} receives one acceptance from the B2BUA (§13.3.1.4) and ACKs it`, async () => {
+      : `${call.caller.name} receives one acceptance from the B2BUA (§13.3.1.4) and ACKs it`, 'CPM-MLD-007', async () => {
       const got = await ackEveryAnswer(t, call, racers);
       if (proxy) {
         const foreign = got.find((s) => !racers.some((b) => deviceTag(b) === s.tag));
@@ -147,7 +147,7 @@ export const simultaneousAcceptance: TestCase = {
       return got;
     });
 
-    await t.step('confirmed', `The 2xx of ${names} are both ACKed, through the SUT: no dialog dangles`, async () => {
+    await t.step('confirmed', `The 2xx of ${names} are both ACKed, through the SUT: no dialog dangles`, 'CPM-MLD-007', async () => {
       for (const b of racers) {
         const ack = ackAt(t, b);
         t.check('CPM-MLD-007', ack !== undefined, {
@@ -163,7 +163,7 @@ export const simultaneousAcceptance: TestCase = {
 
     const { survivor } = await t.step('release', proxy
       ? `${call.caller.name} releases all its sessions but the first (BYE, §13.2.2.4); exactly one of ${names} is released, through the SUT`
-      : `The B2BUA releases the late device's dialog (BYE); the other keeps its session`, async () => {
+      : `The B2BUA releases the late device's dialog (BYE); the other keeps its session`, 'CPM-MLD-007', async () => {
       const deviceOf = (tag: string) => racers.find((b) => deviceTag(b) === tag)!;
       const byes = sessions.slice(1).map((s) => {
         const bye = s.dialog.createRequest('BYE');
@@ -198,7 +198,7 @@ export const simultaneousAcceptance: TestCase = {
       return { survivor: racers.find((b) => b !== released[0])! };
     });
 
-    await t.step('end-to-end', `The surviving session reaches ${survivor.device.name} end to end`, async () => {
+    await t.step('end-to-end', `The surviving session reaches ${survivor.device.name} end to end`, 'CPM-MLD-007', async () => {
       const keep = sessions[0];
       const bye = keep.dialog.createRequest('BYE');
       const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));

@@ -28,7 +28,7 @@ function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentenc
       await registerAll(t);
       const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
       await leaveAndJudge(t, sidesFor(t, s, leaver));
-      await t.step('quiet', 'The session is closed: nothing more reaches either client', () =>
+      await t.step('quiet', 'The session is closed: nothing more reaches either client', 'LEAVE-TERM', () =>
         t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
     },
   };
@@ -58,7 +58,7 @@ export const secondLeaveIs481: TestCase = {
     const [a, b] = t.topology.users;
     await registerAll(t);
     const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
-    await t.step('path', 'The session\'s in-dialog requests pass the SUT (its Record-Route, or a B2BUA\'s own Contact)', async () => {
+    await t.step('path', 'The session\'s in-dialog requests pass the SUT (its Record-Route, or a B2BUA\'s own Contact)', 'LEAVE-ORIG', async () => {
       // Without it the second BYE goes device to device: a 481 would come from the harness's own Client B, not the SUT.
       t.check('LEAVE-ORIG', dialogCrossesSut(t.target, s.uac), {
         message: `the SUT is not on the session's path: ${s.caller.name}'s route set is ${s.uac.routeSet.join(', ') || '(empty)'} and its remote target ${s.uac.remoteTarget}, neither naming PF A or PF B — a leaving request would bypass the SUT (RFC 3261 §16.6 step 4: a PF that stays on the path Record-Routes), so RFC 3261 §15.1.2 cannot be judged`,
@@ -75,7 +75,7 @@ export const secondLeaveIs481: TestCase = {
       const ok = await finalWithin(tx, t.timeoutMs);
       t.precondition(ok?.status === 200, { message: `the first leaving request was not answered OK (${ok ? labelOf(ok) : 'no answer'})`, actual: ok ?? undefined });
     });
-    await t.step('1', 'Client A sends a second leaving request in the closed dialog', async () => {
+    await t.step('1', 'Client A sends a second leaving request in the closed dialog', 'RFC3261-15.1.2', async () => {
       const again = s.uac.createRequest('BYE');
       const tx = s.caller.endpoint.request(again, s.caller.nextHop(again));
       // A real Client B would itself answer 481 if the SUT relayed it; answer so, and judge what reaches A.

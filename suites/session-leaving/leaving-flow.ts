@@ -84,13 +84,13 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
   const tx = x.leaver.endpoint.request(draft, x.leaver.nextHop(draft));
   const bye = tx.request; // as sent: with the Via the endpoint pushed
 
-  const s1 = await t.step('1', STEPS['1'], async () => {
+  const s1 = await t.step('1', STEPS['1'], 'LEAVE-ORIG', async () => {
     const e = await entry(t, x.leaver.name, 'sent', mark, (e) => isByeRequest(e.message), T);
     t.precondition(e !== null, { message: `${x.leaver.name} could not send its BYE` });
     return e!;
   });
 
-  const s2 = await t.step('2', STEPS['2'], async () => {
+  const s2 = await t.step('2', STEPS['2'], 'LEAVE-ORIG', async () => {
     const e = await entry(t, coreO.name, 'sent', s1.seq, (e) => isByeRequest(e.message) && sameAddress(e.flow.remote, x.pfOrig), Math.min(T, 500));
     t.check('LEAVE-ORIG', e !== null, {
       message: `${coreO.name} did not route the leaving request to ${x.pfOrigName}: the dialog's route set, learnt from the SUT's Record-Route, does not include ${x.pfOrigName} (${x.pfOrig.host}:${x.pfOrig.port}); route set at ${x.leaver.name}: ${routeSetText(x.leaverDialog)}`,
@@ -100,7 +100,7 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
     return e!;
   });
 
-  const s3 = await t.step('3', STEPS['3'], async () => {
+  const s3 = await t.step('3', STEPS['3'], 'LEAVE-ORIG', async () => {
     const e = await entry(t, coreO.name, 'received', s2.seq, (e) => isByeRequest(e.message) && viaNames(e.message!, x.pfOrig), T);
     t.check('LEAVE-ORIG', e !== null, {
       message: `${x.pfOrigName} did not send the leaving request on to ${coreO.name} within ${T} ms after receiving it`,
@@ -123,7 +123,7 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
     return e!;
   });
 
-  const s4 = await t.step('4', STEPS['4'], async () => {
+  const s4 = await t.step('4', STEPS['4'], 'LEAVE-ORIG', async () => {
     const e = await entry(t, coreO.name, 'sent', s3.seq, (e) => isByeRequest(e.message) && sameAddress(e.flow.remote, coreT.address), Math.min(T, 500));
     t.check('LEAVE-ORIG', e !== null, {
       message: `the leaving request ${x.pfOrigName} emitted does not route to ${coreT.name} (its Route/Request-URI lead elsewhere)`,
@@ -132,7 +132,7 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
     return e!;
   });
 
-  const s5 = await t.step('5', STEPS['5'], async () => {
+  const s5 = await t.step('5', STEPS['5'], 'LEAVE-TERM', async () => {
     const e = await entry(t, coreT.name, 'sent', s4.seq, (e) => isByeRequest(e.message) && sameAddress(e.flow.remote, x.pfTerm), Math.min(T, 1000));
     t.check('LEAVE-TERM', e !== null, {
       message: `${coreT.name} did not route the leaving request to ${x.pfTermName}: the dialog's route set does not include ${x.pfTermName}; route set at ${x.leaver.name}: ${routeSetText(x.leaverDialog)}`,
@@ -142,7 +142,7 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
     return e!;
   });
 
-  const s6 = await t.step('6', STEPS['6'], async () => {
+  const s6 = await t.step('6', STEPS['6'], 'LEAVE-TERM', async () => {
     const e = await entry(t, coreT.name, 'received', s5.seq, (e) => isByeRequest(e.message) && viaNames(e.message!, x.pfTerm), T);
     const instead = t.trace.first({ owner: coreT.name, direction: 'received', after: s5.seq });
     t.check('LEAVE-TERM', e !== null, {
@@ -161,16 +161,16 @@ async function leaveThroughCores(t: TestContext, x: LeavingSides): Promise<{ bye
     return e!;
   });
 
-  const { byeAtPeer } = await t.step('7', STEPS['7'], async () => {
+  const { byeAtPeer } = await t.step('7', STEPS['7'], 'LEAVE-TERM', async () => {
     const got = await x.peer.waitForRequest({ method: 'BYE' }, T);
     t.check('LEAVE-TERM', got !== null, { message: `the leaving request did not reach ${x.peer.name}`, expected: 'BYE at the peer device', actual: s6 });
     checkPeerDialog(t, x, got!.request);
     return { byeAtPeer: got! };
   });
 
-  await t.step('8', STEPS['8'], () => x.peer.respond(byeAtPeer, 200, 'OK'));
+  await t.step('8', STEPS['8'], 'LEAVE-OK', () => x.peer.respond(byeAtPeer, 200, 'OK'));
 
-  const ok = await t.step('9-14', STEPS['9-14'], async () => {
+  const ok = await t.step('9-14', STEPS['9-14'], 'LEAVE-OK', async () => {
     // 9: Core T → PF term; 10: PF term → Core T (relayed OK); 11: Core T → Core O; 12: Core O → PF orig; 13: PF orig → Core O; 14: Core O → leaver.
     // A response belongs to the hop whose request carried its top Via branch (RFC 3261 §17.1.3).
     const s7 = t.trace.first({ owner: coreT.name, direction: 'sent', after: s6.seq, template: { method: 'BYE' } });
@@ -251,7 +251,7 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
   }) || (uriAddress(x.leaverDialog.remoteTarget) !== null && sameAddress(uriAddress(x.leaverDialog.remoteTarget)!, pf));
 
   const draft = x.leaverDialog.createRequest('BYE');
-  const tx = await t.step('1', STEPS['1'], async () => {
+  const tx = await t.step('1', STEPS['1'], 'LEAVE-ORIG', async () => {
     t.check('LEAVE-ORIG', hasRoute(x.pfOrig), {
       message: `${x.pfOrigName} (${x.pfOrig.host}:${x.pfOrig.port}) is not on the leaving request's path: the dialog's route set at ${x.leaver.name} is ${routeSetText(x.leaverDialog)}`,
       expected: `a Record-Route entry (or the remote target) naming ${x.pfOrigName}`,
@@ -266,7 +266,7 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
   });
   const bye = tx.request; // as sent: with the Via the endpoint pushed
 
-  const byeAtPeer = await t.step('2-7', `${STEPS['2']} … ${STEPS['7']}`, async () => {
+  const byeAtPeer = await t.step('2-7', `${STEPS['2']} … ${STEPS['7']}`, 'LEAVE-TERM', async () => {
     const got = await x.peer.waitForRequest({ method: 'BYE' }, T);
     const instead = await t.trace.waitFor({ owner: x.leaver.name, direction: 'received', test: (e) => isByeResponse(e.message) }, 0);
     t.check('LEAVE-TERM', got !== null, {
@@ -304,7 +304,7 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
     return got!;
   });
 
-  await t.step('8', STEPS['8'], () => x.peer.respond(byeAtPeer, 200, 'OK'));
-  const ok = await t.step('9-14', STEPS['9-14'], () => judgeFinalAtLeaver(t, x, tx, bye));
+  await t.step('8', STEPS['8'], 'LEAVE-OK', () => x.peer.respond(byeAtPeer, 200, 'OK'));
+  const ok = await t.step('9-14', STEPS['9-14'], 'LEAVE-OK', () => judgeFinalAtLeaver(t, x, tx, bye));
   return { bye, ok };
 }

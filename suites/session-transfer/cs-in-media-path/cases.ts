@@ -8,6 +8,7 @@ import { contributionId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
+import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
 import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
@@ -23,9 +24,9 @@ const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: MP.clause,
 
 type Setup = TransferSetup;
 
-/** T1: A1 sends the transfer request in its session; returns its final response. */
-async function requestTransfer(t: TestContext, x: Setup, target: string) {
-  return t.step('T1', MP_STEPS.T1, async () => {
+/** T1: A1 sends the transfer request in its session, as a step of the requirement the case exercises; returns its final response. */
+async function requestTransfer(t: TestContext, x: Setup, target: string, requirement: RequirementId) {
+  return t.step('T1', MP_STEPS.T1, requirement, async () => {
     const { response } = await x.a1.inDialog(x.s.uac, 'REFER', [
       { name: 'Refer-To', value: `<${target}>` },
       { name: 'Referred-By', value: `<${x.a1.aor}>` },
@@ -45,8 +46,8 @@ export const transferInMediaPath: TestCase = {
   async run(t) {
     const x = await sessionToTransfer(t);
     const T = t.timeoutMs;
-    const res = await requestTransfer(t, x, addressOf(t, x.a2));
-    await t.step('T2', MP_STEPS.T2, async () => {
+    const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-ACCEPT');
+    await t.step('T2', MP_STEPS.T2, 'TRF-MP-ACCEPT', async () => {
       t.check('TRF-MP-ACCEPT', res !== null && referAccepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`,
         expected: t.target.binding.referSuccessCode === '202' ? '202 Accepted' : '200 or 202', actual: res ?? 'nothing',
@@ -57,7 +58,7 @@ export const transferInMediaPath: TestCase = {
         message: 'the first NOTIFY of the transfer is not the refer progress notification', actual: n!.request,
       });
     });
-    const join = await t.step('T3', MP_STEPS.T3, async () => {
+    const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-JOIN', async () => {
       const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
       t.check('TRF-MP-JOIN', tx !== null, { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
       t.check('TRF-MP-JOIN', referMismatches(tx!.request), { message: 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
@@ -77,7 +78,7 @@ export const transferInMediaPath: TestCase = {
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { how, dialog };
     });
-    const joined = await t.step('T4', MP_STEPS.T4, async () => {
+    const joined = await t.step('T4', MP_STEPS.T4, 'TRF-MP-ESTABLISH', async () => {
       const invite = inviteFollowing(t, x.a2, join.how, x.s.invite, x.a1.aor);
       const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
       const answer = await finalWithin(tx, T);
@@ -88,7 +89,7 @@ export const transferInMediaPath: TestCase = {
       await x.a2.ack(d, tx.request);
       return { dialog: d, answer: answer! };
     });
-    await t.step('T5', MP_STEPS.T5, async () => {
+    await t.step('T5', MP_STEPS.T5, 'TRF-MP-MEDIA', async () => {
       await judgeReinvites(t, x, 'TRF-MP-MEDIA', t.quietMs);
       const transfereePath = msrpPath(t.trace.first({ owner: x.b1.name, direction: 'sent', template: { status: 200 } })?.message?.body ?? Buffer.alloc(0));
       const got = msrpPath(joined.answer.body);
@@ -97,11 +98,11 @@ export const transferInMediaPath: TestCase = {
         expected: 'the CS\'s own MSRP a=path', actual: joined.answer,
       });
     });
-    await t.step('T6', MP_STEPS.T6, async () => {
+    await t.step('T6', MP_STEPS.T6, 'TRF-MP-RELEASE', async () => {
       const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');
       t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
     });
-    await t.step('T7', MP_STEPS.T7, async () => {
+    await t.step('T7', MP_STEPS.T7, 'TRF-MP-RELEASE', async () => {
       const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
       t.check('TRF-MP-RELEASE', n !== null, { message: `the transferor ${x.a1.name} received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
       await x.a1.respond(n!, 200);
@@ -114,12 +115,12 @@ export const transferInMediaPath: TestCase = {
         });
       }
     });
-    await t.step('T8', MP_STEPS.T8, async () => {
+    await t.step('T8', MP_STEPS.T8, 'TRF-MP-RELEASE', async () => {
       const { response } = await x.a1.inDialog(x.s.uac, 'BYE');
       t.check('TRF-MP-RELEASE', response?.status === 200, { message: `the CS did not release the transferor's session: ${response ? labelOf(response) : 'no answer'}`, actual: response ?? 'nothing' });
       await t.expectQuiet([x.b1], 'TRF-MP-RELEASE', 'the transferor\'s release must not reach the transferee');
     });
-    await t.step('T9', MP_STEPS.T9, async () => {
+    await t.step('T9', MP_STEPS.T9, 'TRF-MP-ESTABLISH', async () => {
       const bye = x.s.uas.createRequest('BYE');
       const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
       const at = await x.a2.waitForRequest({ method: 'BYE' }, T);
@@ -143,15 +144,15 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
     applies,
     async run(t) {
       const x = await sessionToTransfer(t);
-      const res = await requestTransfer(t, x, target(t, x));
-      await t.step('T2', 'PF control refuses the transfer; no Accepted, nothing sent to any device', async () => {
+      const res = await requestTransfer(t, x, target(t, x), 'TRF-MP-ACCEPT');
+      await t.step('T2', 'PF control refuses the transfer; no Accepted, nothing sent to any device', 'TRF-MP-ACCEPT', async () => {
         t.check('TRF-MP-ACCEPT', res !== null && res.status >= 400, {
           message: `the CS accepted a transfer it must refuse: ${res ? labelOf(res) : 'no answer'}`, expected: 'a 4xx/6xx rejection (e.g. 403 or 480)', actual: res ?? 'nothing',
         });
         await t.expectQuiet(t.topology.devices.filter((d) => d !== x.a1), 'TRF-MP-ACCEPT', 'after a refused transfer no device may be notified');
         await t.expectQuiet([x.a1], 'TRF-MP-ACCEPT', 'a refused transfer has no subscription to NOTIFY');
       });
-      await t.step('keep', 'The transferor keeps its session', async () => {
+      await t.step('keep', 'The transferor keeps its session', 'TRF-MP-ACCEPT', async () => {
         // Send, let the transferee answer, then collect the final (awaiting the final first would deadlock).
         const bye = x.s.uac.createRequest('BYE');
         const tx = x.a1.endpoint.request(bye, x.a1.nextHop(bye));
@@ -183,10 +184,10 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
     async run(t) {
       const x = await sessionToTransfer(t);
       const T = t.timeoutMs;
-      const res = await requestTransfer(t, x, addressOf(t, x.a2));
+      const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-RELEASE');
       t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
       await takeRequest(x.a1, 'NOTIFY', T);
-      await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, async () => {
+      await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, 'TRF-MP-RELEASE', async () => {
         const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
         t.precondition(tx !== null, { message: 'no Join Notification reached the target' });
         if (where === 'refer') {
@@ -198,7 +199,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
         await sendReferNotify(x.a2, dialog, 'terminated', 486, 'Busy Here');
       });
-      await t.step('failure', 'The transferor is told the transfer failed (final NOTIFY with a failure sipfrag)', async () => {
+      await t.step('failure', 'The transferor is told the transfer failed (final NOTIFY with a failure sipfrag)', 'TRF-MP-RELEASE', async () => {
         const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
         t.check('TRF-MP-RELEASE', n !== null, { message: 'the transferor was never told the transfer failed', expected: 'NOTIFY terminated with a failure sipfrag' });
         await x.a1.respond(n!, 200);
@@ -206,7 +207,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
           message: 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)', actual: n!.request,
         });
       });
-      await t.step('keep', 'The transferor keeps its session with the transferee', async () => {
+      await t.step('keep', 'The transferor keeps its session with the transferee', 'TRF-MP-RELEASE', async () => {
         const bye = x.s.uas.createRequest('BYE');
         const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
         const at = await x.a1.waitForRequest({ method: 'BYE' }, T);

@@ -11,6 +11,7 @@ import { routes } from '../../../src/sip/headers/route';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
+import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
 import { uriAddress } from '../../../src/harness/addressing';
 import { msrpPath } from '../../../src/harness/sdp';
@@ -30,9 +31,9 @@ const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: NMP.clause
 
 type Setup = TransferSetup;
 
-/** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538). */
-async function requestTransfer(t: TestContext, x: Setup, target: string) {
-  return t.step('T1', NMP_STEPS.T1, async () => {
+/** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538), as a step of the case's requirement. */
+async function requestTransfer(t: TestContext, x: Setup, target: string, requirement: RequirementId) {
+  return t.step('T1', NMP_STEPS.T1, requirement, async () => {
     const d = x.s.uac;
     const uri = transferUri(t);
     const req = x.a1.newRequest('REFER', uri, uri, [
@@ -56,8 +57,8 @@ export const transferNotInMediaPath: TestCase = {
   async run(t) {
     const x = await sessionToTransfer(t);
     const T = t.timeoutMs;
-    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2));
-    await t.step('T2', NMP_STEPS.T2, async () => {
+    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-ACCEPT');
+    await t.step('T2', NMP_STEPS.T2, 'TRF-NMP-ACCEPT', async () => {
       t.check('TRF-NMP-ACCEPT', res !== null && referAccepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
       });
@@ -65,7 +66,7 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-ACCEPT', n !== null, { message: `no NOTIFY followed the Accepted response at ${x.a1.name}`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
       t.check('TRF-NMP-ACCEPT', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY is not the refer progress notification', actual: n!.request });
     });
-    const how = await t.step('T3', NMP_STEPS.T3, async () => {
+    const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-REPLACE', async () => {
       const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
       t.check('TRF-NMP-REPLACE', tx !== null, { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
       t.check('TRF-NMP-REPLACE', referMismatches(tx!.request), { message: 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
@@ -76,7 +77,7 @@ export const transferNotInMediaPath: TestCase = {
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { ...h, dialog };
     });
-    const next = await t.step('T4', NMP_STEPS.T4, async () => {
+    const next = await t.step('T4', NMP_STEPS.T4, 'TRF-NMP-ROUTE', async () => {
       const invite = inviteFollowing(t, x.a2, how, x.s.invite, x.a1.aor);
       const tx = x.a2.endpoint.request(invite, x.a2.nextHop(invite));
       const atB = await x.b1.waitForRequest({ method: 'INVITE' }, T);
@@ -113,11 +114,11 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-ROUTE', ackAtTransferee !== null, { message: 'the target\'s ACK did not reach the transferee: the new session is not confirmed end to end' });
       return { dialog: d, ackAtTransferee: ackAtTransferee! };
     });
-    await t.step('T5', NMP_STEPS.T5, async () => {
+    await t.step('T5', NMP_STEPS.T5, 'TRF-NMP-RELEASE', async () => {
       const { response } = await sendReferNotify(x.a2, how.dialog, 'terminated', 200, 'OK');
       t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
     });
-    await t.step('T6', NMP_STEPS.T6, async () => {
+    await t.step('T6', NMP_STEPS.T6, 'TRF-NMP-RELEASE', async () => {
       const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
       t.check('TRF-NMP-RELEASE', n !== null, { message: `the transferor received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
       await x.a1.respond(n!, 200);
@@ -128,7 +129,7 @@ export const transferNotInMediaPath: TestCase = {
         t.check('TRF-NMP-RELEASE', t.trace.violations([[ack, release]]).length === 0, { message: 'the Release Notification came before the new session was confirmed (ACK at the transferee)', actual: release });
       }
     });
-    await t.step('T7', NMP_STEPS.T7, async () => {
+    await t.step('T7', NMP_STEPS.T7, 'TRF-NMP-RELEASE', async () => {
       const byTransferee = t.target.binding.releaseInitiator === 'transferee';
       const [from, to, dialog] = byTransferee ? [x.b1, x.a1, x.s.uas] : [x.a1, x.b1, x.s.uac];
       const bye = dialog.createRequest('BYE');
@@ -140,7 +141,7 @@ export const transferNotInMediaPath: TestCase = {
       const ok = await finalWithin(tx, T);
       t.check('TRF-NMP-RELEASE', ok?.status === 200, { message: `the release request was answered ${ok ? labelOf(ok) : 'with nothing'}`, actual: ok ?? 'nothing' });
     });
-    await t.step('T8', NMP_STEPS.T8, async () => {
+    await t.step('T8', NMP_STEPS.T8, 'TRF-NMP-ROUTE', async () => {
       const bye = next.dialog.createRequest('BYE');
       const tx = x.a2.endpoint.request(bye, x.a2.nextHop(bye));
       const at = await x.b1.waitForRequest({ method: 'BYE' }, T);
@@ -157,8 +158,8 @@ function refused(id: string, title: string, target: (t: TestContext, x: Setup) =
     id, title, requirements: ['TRF-NMP-ACCEPT'], spec: spec(NMP.accept), steps: NMP_STEPS, variants: variants(devices), applies,
     async run(t) {
       const x = await sessionToTransfer(t);
-      const { response: res } = await requestTransfer(t, x, target(t, x));
-      await t.step('T2', 'PF control refuses the transfer; nothing is sent to any device', async () => {
+      const { response: res } = await requestTransfer(t, x, target(t, x), 'TRF-NMP-ACCEPT');
+      await t.step('T2', 'PF control refuses the transfer; nothing is sent to any device', 'TRF-NMP-ACCEPT', async () => {
         t.check('TRF-NMP-ACCEPT', res !== null && res.status >= 400, { message: `the CS accepted a transfer it must refuse: ${res ? labelOf(res) : 'no answer'}`, expected: 'a 4xx/6xx rejection', actual: res ?? 'nothing' });
         await t.expectQuiet(t.topology.devices, 'TRF-NMP-ACCEPT', 'after a refused transfer no device may be notified');
       });
@@ -180,21 +181,21 @@ export const nmpTargetDeclines: TestCase = {
   applies,
   async run(t) {
     const x = await sessionToTransfer(t);
-    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2));
+    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-RELEASE');
     t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
     await takeRequest(x.a1, 'NOTIFY', t.timeoutMs);
-    await t.step('decline', 'The target declines the replacement notification (603)', async () => {
+    await t.step('decline', 'The target declines the replacement notification (603)', 'TRF-NMP-RELEASE', async () => {
       const tx = await x.a2.waitForRequest({ method: 'REFER' }, t.timeoutMs);
       t.precondition(tx !== null, { message: 'no replacement notification reached the target' });
       await x.a2.respond(tx!, 603, 'Decline');
     });
-    await t.step('failure', 'The transferor is told the transfer failed', async () => {
+    await t.step('failure', 'The transferor is told the transfer failed', 'TRF-NMP-RELEASE', async () => {
       const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, t.timeoutMs);
       t.check('TRF-NMP-RELEASE', n !== null, { message: 'the transferor was never told the transfer failed' });
       await x.a1.respond(n!, 200);
       t.check('TRF-NMP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: (st) => st >= 300 }), { message: 'the final NOTIFY does not report the failure', actual: n!.request });
     });
-    await t.step('keep', 'The transferor keeps its session', async () => {
+    await t.step('keep', 'The transferor keeps its session', 'TRF-NMP-RELEASE', async () => {
       const bye = x.s.uac.createRequest('BYE');
       const tx = x.a1.endpoint.request(bye, x.a1.nextHop(bye));
       const at = await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs);

@@ -121,25 +121,25 @@ export const pullBySameUser: TestCase = {
     const { s, a1, a2, b1 } = await sessionToTransfer(t);
     const T = t.timeoutMs;
     const how = byRefer(t) ? 'REFER to the CS transfer URI' : 'INVITE with Replaces';
-    const pulled = await t.step('pull', `${a2.name} pulls the session of ${a1.name} (${how})`, async () => {
+    const pulled = await t.step('pull', `${a2.name} pulls the session of ${a1.name} (${how})`, 'TRF-PULL', async () => {
       if (byRefer(t)) return pullViaCs(t, a2, b1, s);
       return { dialog: await invitePulled(t, a2, b1, s, pullInvite(a2, s)), subscription: null };
     });
-    await t.step('release', `${a1.name}, which held the session, is released`, async () => {
+    await t.step('release', `${a1.name}, which held the session, is released`, 'TRF-PULL', async () => {
       const bye = await a1.waitForRequest({ method: 'BYE' }, T);
       t.check('TRF-PULL', bye !== null, { message: `${a1.name} still holds the session after it was pulled (no BYE within ${T} ms)`, expected: `BYE at ${a1.name}` });
       t.checkCrossedSut('TRF-PULL', bye, `the release BYE at ${a1.name}`);
       await a1.respond(bye!, 200);
     });
     if (pulled.subscription) {
-      await t.step('notify', `The CS tells ${a2.name} the pull succeeded (NOTIFY terminated, sipfrag 200)`, async () => {
+      await t.step('notify', `The CS tells ${a2.name} the pull succeeded (NOTIFY terminated, sipfrag 200)`, 'TRF-PULL', async () => {
         const n = await a2.waitForRequest({ method: 'NOTIFY', headers: { 'Call-ID': pulled.subscription!.callId } }, T);
         t.check('TRF-PULL', n !== null, { message: `${a2.name}'s pull subscription was never ended with the outcome (RFC 3515 §2.4.7)`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
         await a2.respond(n!, 200);
         t.check('TRF-PULL', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the final NOTIFY of the pull does not report success', actual: n!.request });
       });
     }
-    await t.step('continue', `The session now goes on at ${a2.name}`, async () => {
+    await t.step('continue', `The session now goes on at ${a2.name}`, 'TRF-PULL', async () => {
       const bye = pulled.dialog.createRequest('BYE');
       const tx = a2.endpoint.request(bye, a2.nextHop(bye));
       const at = await b1.waitForRequest({ method: 'BYE' }, T);
@@ -161,7 +161,7 @@ export const pullByOtherUserRefused: TestCase = {
   async run(t) {
     const { s, a1, b1 } = await sessionToTransfer(t);
     const c1 = t.topology.users[2].devices[0];
-    await t.step('pull', `${c1.name} (another user) tries to pull the session of ${a1.name}`, async () => {
+    await t.step('pull', `${c1.name} (another user) tries to pull the session of ${a1.name}`, 'TRF-PULL', async () => {
       const req = byRefer(t) ? pullRefer(t, c1, s) : pullInvite(c1, s);
       const tx = c1.endpoint.request(req, c1.nextHop(req));
       const res = await finalWithin(tx, t.timeoutMs);

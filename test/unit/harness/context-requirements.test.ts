@@ -3,16 +3,18 @@ import { CaseStop } from '../../../src/harness/finding';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { Topology } from '../../../src/harness/topology';
 import type { CaseDeclaration } from '../../../src/harness/types';
+import type { SipMessage } from '../../../src/sip/message';
+import type { Flow } from '../../../src/sip/transport/address';
 import { Tap } from '../../../src/sip/transport/tap';
 
 /** A context for judging alone: no socket, no device (the checks below touch neither). */
-function contextOf(requirements: CaseDeclaration['requirements']): TestContext {
+function contextOf(requirements: CaseDeclaration['requirements'], tap = new Tap()): TestContext {
   const testCase: CaseDeclaration = {
     id: 'TC-UNIT-01', title: 'unit', requirements,
     spec: { document: 'RFC 3261', clause: '15.1.2', sentence: 'a sentence long enough to quote' },
     variants: [{ transport: 'udp', topology: 'direct', devices: [1, 1] }],
   };
-  return new TestContext(testCase, testCase.variants[0], {} as HarnessTarget, new Tap(), {} as Topology);
+  return new TestContext(testCase, testCase.variants[0], {} as HarnessTarget, tap, {} as Topology);
 }
 
 function stopOf(body: () => void): CaseStop {
@@ -54,5 +56,43 @@ describe('a check names a requirement the case declares (docs/writing-cases.md ย
   it('refuses an absence check on an undeclared requirement before waiting', async () => {
     const t = contextOf(['LEAVE-ORIG']);
     await expect(t.expectQuiet([], 'LEAVE-OK', 'nothing', 10_000)).rejects.toMatchObject({ finding: { verdict: 'error' } });
+  });
+});
+
+describe('an unexpected request is blamed on the step it arrived in (docs/writing-cases.md ยง3)', () => {
+  /** A request as a device holds it: the traced object, so the context finds its trace entry. */
+  function arrive(t: TestContext, tap: Tap): SipMessage {
+    const message = { kind: 'request', method: 'MESSAGE', uri: 'sip:b@example.com', version: 'SIP/2.0', headers: [], body: Buffer.alloc(0) } as unknown as SipMessage;
+    tap.record({ at: 0n, wallMs: 0, direction: 'received', flow: {} as Flow, raw: Buffer.alloc(0), message, owner: 'B1' });
+    return message;
+  }
+
+  it('names the running step and its requirement, an enclosing step\'s, the last step\'s after the flow, or none', async () => {
+    const tap = new Tap();
+    const t = contextOf(['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK'], tap);
+    const during: Record<string, ReturnType<TestContext['stepOfArrival']>> = {};
+    const early = arrive(t, tap);
+    await t.step('1', 'first', 'LEAVE-ORIG', async () => { during.one = t.stepOfArrival(arrive(t, tap)); });
+    await t.step('5-7', 'outer', 'LEAVE-TERM', async () => {
+      await t.step('6', 'inner', async () => { during.inner = t.stepOfArrival(arrive(t, tap)); });
+    });
+    await t.step('quiet', 'no requirement', async () => { during.quiet = t.stepOfArrival(arrive(t, tap)); });
+    const between = arrive(t, tap);
+    await t.step('9-14', 'last', 'LEAVE-OK', async () => undefined);
+    const late = arrive(t, tap);
+    const named = (x: ReturnType<TestContext['stepOfArrival']>) => [x.step?.id, x.requirement];
+    expect(named(during.one)).toEqual(['1', 'LEAVE-ORIG']);
+    expect(named(during.inner)).toEqual(['6', 'LEAVE-TERM']);
+    expect(named(during.quiet)).toEqual(['quiet', undefined]);
+    expect(named(t.stepOfArrival(between))).toEqual(['quiet', undefined]);
+    expect(named(t.stepOfArrival(late))).toEqual(['9-14', 'LEAVE-OK']);
+    expect(named(t.stepOfArrival(early))).toEqual([undefined, undefined]);
+    // Naming a step's requirement judges nothing: only checks make a requirement evaluated.
+    expect(t.evaluated.size).toBe(0);
+  });
+
+  it('refuses a step naming a requirement the case does not declare', async () => {
+    const t = contextOf(['LEAVE-ORIG']);
+    await expect(t.step('6', 'inner', 'LEAVE-TERM', async () => undefined)).rejects.toMatchObject({ finding: { verdict: 'error' } });
   });
 });
