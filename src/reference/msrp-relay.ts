@@ -65,6 +65,17 @@ class RelayLeg {
     return this.opening;
   }
 
+  /**
+   * Forget what the connection reassembled and the REPORTs it kept: the relay forwards frames as
+   * they come and never reads them back, so nothing should pile up over a long session.
+   */
+  discardReceived(): void {
+    for (const c of [this.expected, this.dialled]) {
+      c?.messages.drain();
+      c?.reports.drain();
+    }
+  }
+
   async close(): Promise<void> {
     await this.expected.close();
     await this.dialled?.close();
@@ -113,6 +124,7 @@ export class MsrpBridge {
   }
 
   private onRequest(from: RelayLeg, req: MsrpRequest): void {
+    from.discardReceived();
     if (this.closed) return;
     const to = parsePath(header(req, H.toPath) ?? '').uris;
     const last = to[to.length - 1];

@@ -22,10 +22,18 @@ import { referenceTarget } from '../../../bin/targets';
 import { renderCaseArtifacts } from '../../../reporters/case-artifacts';
 import { sutAddresses } from '../../../reporters/allure-case';
 import { hasTool } from '../../interop/support/tools';
+import { settledResources } from '../../hardening/support/targets';
+import type { CaseVariant } from '../../../src/harness/types';
 
 jest.setTimeout(60_000);
 
 const MODES = ['proxy', 'b2bua'] as const;
+// SIP over TCP straight to the PFs, and over UDP through the emulated cores: MSRP is TCP either way.
+const VARIANTS: CaseVariant[] = [
+  { transport: 'tcp', topology: 'direct', devices: [1, 1] },
+  { transport: 'udp', topology: 'core-emulation', devices: [1, 1] },
+];
+const RUNS = MODES.flatMap((mode) => VARIANTS.map((v) => [mode, `${v.transport}, ${v.topology}`, v] as const));
 // Octets beyond ASCII and more than two default chunks (2048 octets each): chunking, reassembly and
 // the octets themselves (not their characters) are what must survive.
 const TO_B = Buffer.concat([Buffer.from('héllo B1 ✓ \u0000\r\n-------x$\r\n', 'utf8'), Buffer.alloc(5000, 0x61)]);
@@ -73,15 +81,17 @@ function tshark(args: string[]): Promise<string> {
   });
 }
 
-describe.each(MODES)('a chat message each way through the reference CS (%s)', (mode) => {
+describe.each(RUNS)('a chat message each way through the reference CS (%s; %s)', (mode, _label, variant) => {
   let server: ReferenceServer;
   const x: Exchange = {};
   let r: CaseResult;
+  let before: string[];
 
   beforeAll(async () => {
+    before = process.getActiveResourcesInfo();
     server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: { t1: 100, t2: 800, t4: 1000 } });
     const target = referenceTarget(server);
-    r = await runCase(chatCase(x), { transport: 'tcp', topology: 'direct', devices: [1, 1] }, target);
+    r = await runCase(chatCase(x), variant, target);
   });
   afterAll(() => server?.stop());
 
@@ -147,5 +157,10 @@ describe.each(MODES)('a chat message each way through the reference CS (%s)', (m
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('leaves no socket or timer behind once the case and the server are done', async () => {
+    await server.stop();
+    expect(await settledResources(before)).toEqual([]);
   });
 });
