@@ -85,7 +85,8 @@ class RelayLeg {
 /** The MSRP side of one B2BUA session: the caller's leg (`in`) and the callee's (`out`). */
 export class MsrpBridge {
   readonly offer: Buffer;
-  private readonly in: RelayLeg;
+  /** The caller's side; a transfer target or a puller that joins takes it over (`rejoin`). */
+  private in: RelayLeg;
   private readonly out: RelayLeg;
   private readonly callerSetup: SetupValue | undefined;
   private readonly acceptTypes: string;
@@ -117,6 +118,23 @@ export class MsrpBridge {
     return this.relay.sdp(this.in.localUri, answerSetup(this.callerSetup, 'passive'), this.acceptTypes);
   }
 
+  /**
+   * Another device takes the caller's side of the session (a transfer target or a puller the CS
+   * answers itself, 5.2.5.1.1 ¶5: the CS stays in the media path): a fresh leg of ours for it, the
+   * old leg closed, and our SDP answer to its offer. Null when the offer names no MSRP path.
+   */
+  rejoin(offer: Buffer): Buffer | null {
+    const media = describeMedia(offer);
+    if (!media || this.closed) return null;
+    const old = this.in;
+    this.in = new RelayLeg(this.relay.listener.expect({ localUri: this.relay.uri(), remotePath: media.path, autoRespond: false, transactionTimeoutMs: this.relay.timeoutMs }), this.relay.timeoutMs, (leg, req) => this.onRequest(leg, req));
+    this.in.remotePath = media.path;
+    const ours = answerSetup(media.setup, 'passive');
+    this.in.role = connectionRole(false, media.setup, ours) ?? 'passive';
+    void old.close();
+    return this.relay.sdp(this.in.localUri, ours, media.acceptTypes);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.relay.forget(this);
@@ -125,7 +143,8 @@ export class MsrpBridge {
 
   private onRequest(from: RelayLeg, req: MsrpRequest): void {
     from.discardReceived();
-    if (this.closed) return;
+    // A leg a rejoin replaced carries nothing more of this session.
+    if (this.closed || (from !== this.in && from !== this.out)) return;
     const to = parsePath(header(req, H.toPath) ?? '').uris;
     const last = to[to.length - 1];
     const answer = (status: number) => void from.ready().then((c) => c.respond(req, status)).catch(() => undefined);

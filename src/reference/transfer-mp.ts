@@ -112,12 +112,15 @@ export class MediaPathTransfers {
       void tx.respond(createResponse(req, 403));
       return;
     }
-    let body = csSdp(this.ctx, req.body, t.id);
+    let body: Buffer;
     let type = 'application/sdp';
     if (this.ctx.faults.has('trf-mp-leaves-media-path') && call.answer) {
       this.ctx.log(`${this.ctx.name}: fault trf-mp-leaves-media-path: the transferee's SDP to the target`);
       body = call.answer.body;
       type = call.answer.contentType ?? type;
+    } else {
+      // 5.2.5.1.1 ¶5: the target's MSRP goes to a leg of ours, relayed to the transferee (msrp-relay.ts).
+      body = call.media?.rejoin(req.body) ?? csSdp(this.ctx, req.body, t.id);
     }
     t.joined = true;
     this.b2bua.join(call, tx, body, type, () => {

@@ -135,7 +135,8 @@ export class RemotePull {
     }
     t.joined = true;
     const leaveUp = this.ctx.faults.has('trf-pull-old-dialog-left-up');
-    const { old } = this.b2bua.join(t.call, tx, csSdp(this.ctx, req.body, t.id), 'application/sdp', () => {
+    // The puller's MSRP goes to a leg of ours, relayed to the far end (msrp-relay.ts, 5.2.5.1.1 ¶5).
+    const { old } = this.b2bua.join(t.call, tx, t.call.media?.rejoin(req.body) ?? csSdp(this.ctx, req.body, t.id), 'application/sdp', () => {
       if (leaveUp) this.ctx.log(`${this.ctx.name}: fault trf-pull-old-dialog-left-up: no BYE on the replaced dialog`);
       else this.b2bua.releaseLeg(old);
       this.registry.acked(t);
@@ -203,7 +204,7 @@ export class RemotePull {
       return;
     }
     const leaveUp = this.ctx.faults.has('trf-pull-old-dialog-left-up');
-    const { old } = this.b2bua.join(call, tx, csSdp(this.ctx, req.body, randomUUID().slice(0, 8)), 'application/sdp', () => {
+    const { old } = this.b2bua.join(call, tx, call.media?.rejoin(req.body) ?? csSdp(this.ctx, req.body, randomUUID().slice(0, 8)), 'application/sdp', () => {
       if (leaveUp) this.ctx.log(`${this.ctx.name}: fault trf-pull-old-dialog-left-up: no BYE on the replaced dialog`);
       else this.b2bua.releaseLeg(old);
     });

@@ -70,7 +70,9 @@ describe.each(['udp', 'tcp'] as const)('pull, b2bua mode, %s', (protocol) => {
     const inv = pull(w, s, w.a2);
     const ok = await inv.final;
     expect(ok?.status).toBe(200);
-    expect(msrpPath(ok!)).toMatch(/^msrp:\/\/127\.0\.0\.1:2855\//);
+    // The CS's own MSRP URI on its relay's listener (msrp-relay.ts), no longer a port in SDP only.
+    expect(msrpPath(ok!)).toMatch(/^msrp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+;tcp$/);
+    expect(msrpPath(ok!)).not.toMatch(/:2855\//);
     expect(await w.a1.waitFor('BYE', 150)).toBeNull(); // not before the ACK
     const a2d = Dialog.fromUac(inv.request, ok!);
     await w.a2.ack(a2d);
@@ -242,7 +244,9 @@ describe.each(['udp', 'tcp'] as const)('pull by REFER to the transfer URI, b2bua
     const inv = inviteFromReferTo(w.a2, rt.uri, rt.embeddedHeaders, w.server.pfA);
     const ok = await inv.final;
     expect(ok?.status).toBe(200);
-    expect(msrpPath(ok!)).toMatch(/^msrp:\/\/127\.0\.0\.1:2855\//);
+    // The CS's own MSRP URI on its relay's listener (msrp-relay.ts), no longer a port in SDP only.
+    expect(msrpPath(ok!)).toMatch(/^msrp:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+;tcp$/);
+    expect(msrpPath(ok!)).not.toMatch(/:2855\//);
     // A2 reports success before its ACK: neither the final NOTIFY nor A1's BYE may come yet.
     expect((await notify(w.a2, sub, 'terminated;reason=noresource', 'SIP/2.0 200 OK').final)?.status).toBe(200);
     expect(await w.a2.waitFor('NOTIFY', 150)).toBeNull();
