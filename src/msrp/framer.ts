@@ -13,7 +13,7 @@
  * `error` unit, as the SIP framer does (src/sip/transport/stream-framer.ts).
  */
 import type { Diagnostic } from '../sip/codec/diagnostic';
-import { ByteQueue } from '../sip/transport/byte-queue';
+import { ByteQueue, cutUnits } from '../sip/transport/byte-queue';
 import type { MsrpLimits } from './limits';
 import { MSRP_RULE } from './rules';
 
@@ -80,12 +80,7 @@ export class MsrpFramer {
       const slice = chunk.subarray(offset, offset + room);
       offset += slice.length;
       this.queue.append(slice);
-      for (;;) {
-        const unit = this.next();
-        if (!unit) break;
-        out.push(unit);
-        if (unit.kind === 'error') break;
-      }
+      cutUnits(() => this.next(), out);
     }
     return out;
   }

@@ -7,7 +7,7 @@
 import type * as net from 'node:net';
 import type { Diagnostic } from '../sip/codec/diagnostic';
 import type { Flow, TransportProtocol } from '../sip/transport/address';
-import { normalizeHost } from '../sip/transport/receivers';
+import { socketFlow } from '../sip/transport/receivers';
 import type { MsrpFrame } from './message';
 import { MsrpFramer } from './framer';
 import type { MsrpLimits } from './limits';
@@ -36,11 +36,7 @@ export class MsrpSocket {
     limits: MsrpLimits,
     private readonly recorder: MsrpTraceRecorder,
   ) {
-    this.flow = {
-      protocol,
-      local: { host: normalizeHost(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
-      remote: { host: normalizeHost(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
-    };
+    this.flow = socketFlow(socket, protocol);
     this.framer = new MsrpFramer(limits);
     // Chat frames are small and their timestamps matter on the trace: no Nagle delay.
     socket.setNoDelay(true);

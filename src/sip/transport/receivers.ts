@@ -3,7 +3,8 @@
  * the socket (or the test process) down with an uncaught exception, so its fault becomes an error
  * report instead. Errors with no handler registered are kept for inspection, never thrown.
  */
-import type { Address } from './address';
+import type * as net from 'node:net';
+import type { Address, Flow, TransportProtocol } from './address';
 import type { InboundMessage } from './transport';
 
 export type MessageHandler = (m: InboundMessage) => void;
@@ -44,6 +45,15 @@ export class Receivers {
       // An error handler that fails has nowhere left to report to; swallowing keeps the socket alive.
     }
   }
+}
+
+/** The flow of a connected stream socket (its two ends as SIP addresses), for the trace. */
+export function socketFlow(socket: Pick<net.Socket, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>, protocol: TransportProtocol): Flow {
+  return {
+    protocol,
+    local: { host: normalizeHost(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
+    remote: { host: normalizeHost(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
+  };
 }
 
 /** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; SIP addresses use the plain form. */

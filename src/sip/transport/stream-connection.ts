@@ -7,7 +7,7 @@ import type * as net from 'node:net';
 import type { Address, Flow, TransportProtocol } from './address';
 import type { StreamLimits } from './limits';
 import type { Receivers } from './receivers';
-import { normalizeHost } from './receivers';
+import { socketFlow } from './receivers';
 import { StreamFramer } from './stream-framer';
 import { parseOctets, type TraceRecorder } from './trace-recorder';
 
@@ -28,11 +28,7 @@ export class StreamConnection {
     private readonly recorder: TraceRecorder,
     private readonly receivers: Receivers,
   ) {
-    this.flow = {
-      protocol,
-      local: { host: normalizeHost(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
-      remote: { host: normalizeHost(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
-    };
+    this.flow = socketFlow(socket, protocol);
     this.framer = new StreamFramer(limits);
     // SIP messages are small and latency matters for timestamps and timers: no Nagle delay.
     socket.setNoDelay(true);

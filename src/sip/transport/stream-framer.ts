@@ -10,7 +10,7 @@
  * found reliably after it (the same reasoning as HTTP request-smuggling defences).
  */
 import type { Diagnostic } from '../codec/diagnostic';
-import { ByteQueue } from './byte-queue';
+import { ByteQueue, cutUnits } from './byte-queue';
 import type { StreamLimits } from './limits';
 
 export type FramedUnit =
@@ -101,12 +101,7 @@ export class StreamFramer {
       const slice = chunk.subarray(offset, offset + room);
       offset += slice.length;
       this.queue.append(slice);
-      for (;;) {
-        const unit = this.next();
-        if (!unit) break;
-        out.push(unit);
-        if (unit.kind === 'error') break;
-      }
+      cutUnits(() => this.next(), out);
     }
     return out;
   }
