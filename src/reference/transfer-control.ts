@@ -11,6 +11,7 @@ import type { ServerTransaction } from '../sip/transaction/types';
 import { createResponse } from '../sip/request-builder';
 import { contacts } from '../sip/headers/contact';
 import { parseReferTo } from '../sip/headers/refer-to';
+import { targetDialog, type TargetDialog } from '../sip/headers/dialog-id';
 import { describe, type PfContext } from './pf-context';
 import { uriTarget } from './routing';
 import { aorKey, sameContact } from './location-service';
@@ -57,6 +58,21 @@ export function referTarget(tx: ServerTransaction): string | null {
     return null;
   }
   return rt.uri;
+}
+
+/**
+ * An out-of-dialog transfer request to the CS transfer URI: its one Refer-To and the dialog its
+ * Target-Dialog names (RFC 4538 §4); null after answering 400 when either is missing.
+ */
+export function psiRefer(tx: ServerTransaction): { targetUri: string; td: TargetDialog } | null {
+  const targetUri = referTarget(tx);
+  if (targetUri === null) return null;
+  const td = targetDialog(tx.request);
+  if (!td) {
+    void tx.respond(createResponse(tx.request, 400, 'Missing Target-Dialog'));
+    return null;
+  }
+  return { targetUri, td };
 }
 
 /** PF control for the target: the transferor's user, from the device the transfer named. */

@@ -18,7 +18,6 @@ import { Dialog } from '../sip/dialog';
 import { createResponse } from '../sip/request-builder';
 import { fromTag } from '../sip/headers/name-addr';
 import { contacts } from '../sip/headers/contact';
-import { targetDialog } from '../sip/headers/dialog-id';
 import { requireTags } from '../sip/headers/option-tags';
 import { newTag } from '../sip/ids';
 import { describe, type PfContext } from './pf-context';
@@ -26,7 +25,7 @@ import { ownUri } from './routing';
 import { aorKey } from './location-service';
 import type { ReplacesDecision, StatefulProxy } from './proxy';
 import type { ProxyDialog } from './proxy-dialogs';
-import { isTargetDevice, referTarget, transferorControl } from './transfer-control';
+import { isTargetDevice, psiRefer, transferorControl } from './transfer-control';
 import { replacementReferTo } from './transfer-notifications';
 import type { TransferRegistry } from './transfer-registry';
 import { TRANSFER_USER, csSdp, rewritePath, uriOf, type NmpTransfer } from './transfer-model';
@@ -37,13 +36,9 @@ export class NotInMediaPathTransfers {
   /** The CPM Session Transfer request: out-of-dialog REFER to the CS transfer URI with Target-Dialog (5.2.5.1.2 ¶1-4). */
   refer(tx: ServerTransaction): void {
     const req = tx.request;
-    const targetUri = referTarget(tx);
-    if (targetUri === null) return;
-    const td = targetDialog(req);
-    if (!td) {
-      void tx.respond(createResponse(req, 400, 'Missing Target-Dialog'));
-      return;
-    }
+    const refer = psiRefer(tx);
+    if (!refer) return;
+    const { targetUri, td } = refer;
     const d = this.proxy.dialogs.match(td.callId, td.localTag, td.remoteTag);
     if (!d) {
       void tx.respond(createResponse(req, 481));

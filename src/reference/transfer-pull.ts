@@ -37,7 +37,7 @@ import { aorKey, sameContact } from './location-service';
 import type { B2bua, B2buaCall } from './b2bua';
 import type { ReplacesDecision, StatefulProxy } from './proxy';
 import type { ProxyDialog } from './proxy-dialogs';
-import { bareDevice, isTargetDevice, referTarget, transferorControl } from './transfer-control';
+import { bareDevice, isTargetDevice, psiRefer, transferorControl } from './transfer-control';
 import { joinReferTo, replacementReferTo } from './transfer-notifications';
 import type { TransferRegistry } from './transfer-registry';
 import { TRANSFER_USER, csSdp, uriOf, type Control, type Transfer, type TransferKind } from './transfer-model';
@@ -76,13 +76,9 @@ export class RemotePull {
   /** The pull request: PF control, 202 + NOTIFY 100, then the REFER leading the puller into the session. */
   refer(tx: ServerTransaction): void {
     const req = tx.request;
-    const targetUri = referTarget(tx);
-    if (targetUri === null) return;
-    const td = targetDialog(req);
-    if (!td) {
-      void tx.respond(createResponse(req, 400, 'Missing Target-Dialog'));
-      return;
-    }
+    const refer = psiRefer(tx);
+    if (!refer) return;
+    const { targetUri, td } = refer;
     const held = this.held(td);
     if (!held) {
       this.ctx.log(`${this.ctx.name}: pull ${describe(req)}: ${header(req, 'Target-Dialog') ?? ''} is no held dialog of ours: 481`);
