@@ -1,6 +1,9 @@
 /**
  * `cpm-conformance lint FILE...` — strict RFC 3261 checks of raw SIP messages (one file = one
- * UDP datagram), or with `--pcap` of every SIP message in capture files. Exit codes (docs/architecture.md, Verdicts):
+ * UDP datagram), or with `--pcap` of every SIP message in capture files. MSRP frames get the
+ * RFC 4975 strict checks the same way: a file whose first line is `MSRP <transaction-id> ...` is
+ * one frame, and with `--pcap` TCP streams starting so are cut into frames (src/sip/lint/msrp.ts).
+ * Exit codes (docs/architecture.md, Verdicts):
  * 0 all well formed (warnings allowed), 1 any message syntactically invalid or semantically wrong,
  * 2 usage error (no files, unreadable file, unknown format). `--format json` prints one JSON
  * object per message (JSON Lines) for CI; plain words stay the default.
@@ -41,11 +44,11 @@ export function runLint(files: readonly string[], pcap: boolean, write: (s: stri
 
 export const lintCommand: CommandModule<object, Args> = {
   command: 'lint [files..]',
-  describe: 'Check raw SIP messages (one per file, as one UDP datagram) or the SIP in pcap files against RFC 3261',
+  describe: 'Check raw SIP messages (one per file, as one UDP datagram) against RFC 3261 and MSRP frames (a file starting "MSRP <transaction-id> ") against RFC 4975, or both in pcap files',
   builder: (y) =>
     y
-      .positional('files', { type: 'string', array: true, default: [], describe: 'message files (or captures with --pcap)' })
-      .option('pcap', { type: 'boolean', default: false, describe: 'files are pcap/pcapng captures; lint every SIP message in them' })
+      .positional('files', { type: 'string', array: true, default: [], describe: 'message files: SIP, or one MSRP frame each (or captures with --pcap)' })
+      .option('pcap', { type: 'boolean', default: false, describe: 'files are pcap/pcapng captures; lint every SIP message in them and every MSRP frame of TCP streams that begin with one (source ends msrp@<stream octet>)' })
       .option('format', { type: 'string', default: 'text', choices: ['text', 'json'], describe: 'text (plain words) or json (one JSON object per message, JSON Lines)' }) as never,
   handler: (args) => {
     process.exitCode = runLint(args.files ?? [], args.pcap, (s) => process.stdout.write(s), (s) => process.stderr.write(s), args.format);

@@ -41,9 +41,10 @@ export function checkFrameInto(frame: MsrpFrame, lines: number[], strict: boolea
   });
 
   // §9 headers = To-Path CRLF From-Path CRLF *( header CRLF ).
-  if (!first.has(TO)) err(MSRP_RULE.missingToPath, 'the frame has no To-Path header (RFC 4975 §7.1: every request and response names its path)');
+  // A missing header is placed on the start line (line 1), as the SIP codec places its own.
+  if (!first.has(TO)) err(MSRP_RULE.missingToPath, 'the frame has no To-Path header (RFC 4975 §7.1: every request and response names its path)', 1);
   else if (first.get(TO) !== 0) err(MSRP_RULE.toPathFirst, 'To-Path is not the first header (RFC 4975 §9 headers: To-Path, then From-Path)', at(first.get(TO)!));
-  if (!first.has(FROM)) err(MSRP_RULE.missingFromPath, 'the frame has no From-Path header (RFC 4975 §7.1)');
+  if (!first.has(FROM)) err(MSRP_RULE.missingFromPath, 'the frame has no From-Path header (RFC 4975 §7.1)', 1);
   else if (first.get(FROM) !== 1) err(MSRP_RULE.fromPathSecond, 'From-Path is not the second header (RFC 4975 §9 headers: To-Path, then From-Path)', at(first.get(FROM)!));
 
   let sawMime = false;
@@ -84,7 +85,7 @@ export function checkFrameInto(frame: MsrpFrame, lines: number[], strict: boolea
     err(MSRP_RULE.contentTypeWithoutBody, 'Content-Type is present but no empty line and body follow (RFC 4975 §9 content-stuff)', at(first.get(CTYPE)!));
   }
 
-  if (frame.kind === 'request') checkRequest(frame, first, err);
+  if (frame.kind === 'request') checkRequest(frame, first, (rule, message, n) => err(rule, message, n === undefined ? 1 : at(first.get(n)!)));
   else {
     // §7.2: a response names one hop each way — the previous hop and the responder.
     for (const n of [TO, FROM]) {
@@ -96,7 +97,8 @@ export function checkFrameInto(frame: MsrpFrame, lines: number[], strict: boolea
   }
 }
 
-function checkRequest(frame: MsrpFrame & { kind: 'request' }, first: Map<string, number>, err: (rule: string, message: string) => void): void {
+/** `err`'s third argument names the header the finding is about; without it, the start line. */
+function checkRequest(frame: MsrpFrame & { kind: 'request' }, first: Map<string, number>, err: (rule: string, message: string, header?: string) => void): void {
   const value = (n: string): string | undefined => {
     const i = first.get(n);
     return i === undefined ? undefined : frame.headers[i]!.value;
@@ -109,12 +111,12 @@ function checkRequest(frame: MsrpFrame & { kind: 'request' }, first: Map<string,
       const got = frame.body.length;
       // An interrupted chunk (flag "+") may carry fewer octets than announced (§5.1), never more.
       if (frame.flag === '$' ? declared !== got : got > declared) {
-        err(MSRP_RULE.byteRangeLength, `Byte-Range ${value(RANGE)} announces ${declared} octets but the body holds ${got} (RFC 4975 §7.1.1)`);
+        err(MSRP_RULE.byteRangeLength, `Byte-Range ${value(RANGE)} announces ${declared} octets but the body holds ${got} (RFC 4975 §7.1.1)`, RANGE);
       }
     }
   } else if (frame.method === 'REPORT') {
     if (!first.has(STATUS)) err(MSRP_RULE.reportStatus, 'the REPORT has no Status header (RFC 4975 §7.1.2)');
     if (!first.has(MID)) err(MSRP_RULE.reportMessageId, 'the REPORT has no Message-ID naming the reported message (RFC 4975 §7.1.2)');
-    if (first.has(SUCCESS) || first.has(FAILURE)) err(MSRP_RULE.reportReportHeaders, 'the REPORT carries Success-Report or Failure-Report, which RFC 4975 §7.1.2 forbids');
+    if (first.has(SUCCESS) || first.has(FAILURE)) err(MSRP_RULE.reportReportHeaders, 'the REPORT carries Success-Report or Failure-Report, which RFC 4975 §7.1.2 forbids', first.has(SUCCESS) ? SUCCESS : FAILURE);
   }
 }

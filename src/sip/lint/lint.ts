@@ -7,12 +7,18 @@
  * error (warnings and infos are shown but do not fail); `invalid` — an error of grammar, value
  * range or framing (RFC 4475 §3.1.2); `semantic` — syntactically valid, but an error of meaning
  * (RFC 4475 §3.3: missing or repeated single-valued headers, a REGISTER whose To is no SIP URI).
+ *
+ * MSRP frames (RFC 4975) get the same verdicts (msrp.ts): a file whose first line is an MSRP start
+ * line is one frame, and with --pcap TCP streams that begin with one are cut into frames. Their
+ * semantic rules are the MSRP engine's (MSRP_SEMANTIC_RULES: §7.1.1 SEND, §7.1.2 REPORT, §7.2).
  */
 import { readFileSync } from 'node:fs';
 import { parseMessage } from '../codec/parse';
 import type { Diagnostic } from '../codec/diagnostic';
 import { RULE, SEMANTIC_RULES } from '../codec/rules';
 import { readPcap } from '../pcap/reader';
+import { MSRP_SEMANTIC_RULES } from '../../msrp/rules';
+import { MSRP_STREAM, checkMsrpFrame, isMsrpFrame } from './msrp';
 
 export type LintVerdict = 'valid' | 'invalid' | 'semantic';
 
@@ -23,9 +29,11 @@ export interface LintFinding extends Diagnostic {
 }
 
 export interface LintedMessage {
-  /** File name, with `#<record index>` and the flow for messages from a capture. */
+  /** Which parser judged it (not in the JSON output, whose fields stay those of SIP; the summary tells). */
+  protocol: 'sip' | 'msrp';
+  /** File name, with `#<record index>` and the flow for messages from a capture (and `msrp@<stream octet>` for MSRP frames). */
   source: string;
-  /** `INVITE sip:...` / `200 OK`, or `(not SIP)` when no message could be parsed. */
+  /** `INVITE sip:...` / `200 OK` / `MSRP a786hjs2 SEND`, or `(not SIP)` / `(not MSRP)` when nothing could be parsed. */
   summary: string;
   diagnostics: LintFinding[];
   /** No error-severity finding (the verdict is `valid`). */
@@ -72,16 +80,27 @@ export function lintMessage(raw: Buffer, source: string, stream = false): Linted
   if (r.needMore) {
     diagnostics.push({ rule: 'RFC3261-18.3-incomplete', severity: 'error', message: 'the stream ended inside this message (fewer octets than the header section and Content-Length need)', line: 0, column: 0 });
   }
-  const findings: LintFinding[] = diagnostics.map((d) => {
+  const placed = diagnostics.map((d) => {
     const at = d.rule === RULE.bodyTruncated ? contentLengthAt(raw) : null;
-    const p = at ? { ...d, ...at } : d;
-    return { ...p, kind: SEMANTIC_RULES.has(d.rule) ? 'semantic' : 'syntax', offset: offsetOf(raw, p.line, p.column) };
+    return at ? { ...d, ...at } : d;
   });
   const m = r.message;
   const summary = m === null ? '(not SIP)' : m.kind === 'request' ? `${m.method} ${m.uri}` : `${m.status} ${m.reason}`;
+  return judge('sip', raw, source, summary, m !== null, placed, SEMANTIC_RULES);
+}
+
+/** Lint one MSRP frame's octets; `framing` = what the stream framer said about it (pcap). */
+export function lintMsrpFrame(raw: Buffer, source: string, framing: readonly Diagnostic[] = []): LintedMessage {
+  const c = checkMsrpFrame(raw, framing);
+  return judge('msrp', raw, source, c.summary, c.parsed, c.diagnostics, MSRP_SEMANTIC_RULES);
+}
+
+/** The verdict, shared by SIP and MSRP: nothing parsed or a syntax error is invalid, other errors are semantic. */
+function judge(protocol: LintedMessage['protocol'], raw: Buffer, source: string, summary: string, parsed: boolean, diagnostics: readonly Diagnostic[], semantic: ReadonlySet<string>): LintedMessage {
+  const findings: LintFinding[] = diagnostics.map((d) => ({ ...d, kind: semantic.has(d.rule) ? 'semantic' : 'syntax', offset: offsetOf(raw, d.line, d.column) }));
   const errors = findings.filter((d) => d.severity === 'error');
-  const verdict: LintVerdict = m === null || errors.some((d) => d.kind === 'syntax') ? 'invalid' : errors.length > 0 ? 'semantic' : 'valid';
-  return { source, summary, diagnostics: findings, wellFormed: verdict === 'valid', verdict };
+  const verdict: LintVerdict = !parsed || errors.some((d) => d.kind === 'syntax') ? 'invalid' : errors.length > 0 ? 'semantic' : 'valid';
+  return { protocol, source, summary, diagnostics: findings, wellFormed: verdict === 'valid', verdict };
 }
 
 export function lintFiles(files: readonly string[], options: { pcap?: boolean } = {}): LintOutcome {
@@ -95,13 +114,17 @@ export function lintFiles(files: readonly string[], options: { pcap?: boolean } 
       continue;
     }
     if (!options.pcap) {
-      out.messages.push(lintMessage(buf, file));
+      out.messages.push(isMsrpFrame(buf) ? lintMsrpFrame(buf, file) : lintMessage(buf, file));
       continue;
     }
-    const cap = readPcap(buf);
+    const cap = readPcap(buf, { streams: [MSRP_STREAM] });
     for (const e of cap.errors) out.problems.push(`${file}: ${e}`);
     for (const p of cap.payloads) {
-      out.messages.push(lintMessage(p.payload, `${file}#${p.index} ${p.transport} ${p.src} -> ${p.dst}`, p.transport === 'tcp'));
+      const source = `${file}#${p.index} ${p.transport} ${p.src} -> ${p.dst}`;
+      out.messages.push(p.protocol === MSRP_STREAM.name
+        // The stream octet tells frames apart that one TCP segment carried together.
+        ? lintMsrpFrame(p.payload, `${source} msrp@${p.streamOffset ?? 0}`, p.framing)
+        : lintMessage(p.payload, source, p.transport === 'tcp'));
     }
   }
   return out;
@@ -119,7 +142,8 @@ export function formatLint(outcome: LintOutcome): string {
   for (const p of outcome.problems) lines.push(p);
   const invalid = outcome.messages.filter((m) => m.verdict === 'invalid').length;
   const semantic = outcome.messages.filter((m) => m.verdict === 'semantic').length;
-  lines.push(`${outcome.messages.length} message(s), ${invalid} not well formed${semantic > 0 ? `, ${semantic} semantically wrong` : ''}`);
+  const msrp = outcome.messages.filter((m) => m.protocol === 'msrp').length;
+  lines.push(`${outcome.messages.length} message(s)${msrp > 0 ? ` (${msrp} MSRP)` : ''}, ${invalid} not well formed${semantic > 0 ? `, ${semantic} semantically wrong` : ''}`);
   return lines.join('\n') + '\n';
 }
 

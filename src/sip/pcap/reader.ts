@@ -5,14 +5,17 @@
  *
  * UDP: one datagram is one message (RFC 3261 §18.3), datagrams that are not SIP (keep-alives,
  * STUN) are skipped. TCP: each direction's octets are reassembled in sequence order and cut into
- * messages by Content-Length; streams that do not start like SIP (TLS, HTTP) are skipped.
+ * messages by Content-Length; streams that do not start like SIP (TLS, HTTP) are skipped, unless
+ * the caller names another stream protocol to cut them with (`options.streams`: lint passes MSRP,
+ * src/sip/lint/msrp.ts). The protocol is passed in, not imported, so the pcap code stays SIP's own.
  */
+import type { Diagnostic } from '../codec/diagnostic';
 import { readCaptureFile } from './capture-file';
 import { type Segment, decodeIp, ipPayloadOf } from './decode';
 import { TCP_SYN } from './format';
 import { FragmentReassembler } from './ip-fragments';
 import { formatEndpoint } from './ip-address';
-import { frameSipStream, looksLikeSip } from './sip-framing';
+import { type FramedMessage, frameSipStream, looksLikeSip } from './sip-framing';
 import { type TcpSegmentRecord, markAt, reassemble } from './tcp-reassembly';
 
 export interface SipPayload {
@@ -25,7 +28,28 @@ export interface SipPayload {
   /** `host:port`, IPv6 in brackets. */
   src: string;
   dst: string;
+  /** The `name` of the caller's StreamProtocol that framed it; absent for SIP. */
+  protocol?: string;
+  /** TCP: offset of the first octet in its direction's stream (octets after the SYN). */
+  streamOffset?: number;
+  /** What that protocol's framer remarked about this message (e.g. stray octets before it). */
+  framing?: Diagnostic[];
 }
+
+/** A protocol besides SIP carried in TCP streams, recognised by a stream's first octets. */
+export interface StreamProtocol {
+  name: string;
+  detect(data: Buffer): boolean;
+  /** Cut one reassembled run into messages; `errors` are reported per flow, as SIP framing errors are. */
+  frame(data: Buffer): { messages: Array<FramedMessage & { framing?: Diagnostic[] }>; errors: string[] };
+}
+
+export interface PcapReadOptions {
+  /** Tried in order on TCP runs that do not start like SIP. */
+  streams?: readonly StreamProtocol[];
+}
+
+const SIP_STREAM: StreamProtocol = { name: 'sip', detect: looksLikeSip, frame: frameSipStream };
 
 export interface PcapReadResult {
   payloads: SipPayload[];
@@ -39,8 +63,8 @@ interface TcpFlow {
   segments: TcpSegmentRecord[];
 }
 
-/** Every SIP message in a pcap/pcapng capture, with the errors met on the way. */
-export function readPcap(buf: Buffer): PcapReadResult {
+/** Every SIP message in a pcap/pcapng capture (and those of `options.streams`), with the errors met on the way. */
+export function readPcap(buf: Buffer, options: PcapReadOptions = {}): PcapReadResult {
   const payloads: Array<SipPayload & { order: number }> = [];
   const errors: string[] = [];
   try {
@@ -73,23 +97,26 @@ export function readPcap(buf: Buffer): PcapReadResult {
     for (const list of flows.values()) {
       for (const flow of list) {
         const { runs, errors: holes } = reassemble(flow.segments);
-        let isSip = false;
+        let known = false;
         const flowErrors: string[] = [...holes];
         for (const run of runs) {
-          if (!looksLikeSip(run.data)) continue;
-          isSip = true;
-          const framing = frameSipStream(run.data);
+          const proto = [SIP_STREAM, ...(options.streams ?? [])].find((p) => p.detect(run.data));
+          if (!proto) continue;
+          known = true;
+          const framing = proto.frame(run.data);
           flowErrors.push(...framing.errors);
           for (const m of framing.messages) {
             const at = markAt(run, m.offset);
             payloads.push({
               index: at.index, timestampUs: at.timestampUs, payload: Buffer.from(run.data.subarray(m.offset, m.offset + m.length)),
-              transport: 'tcp', src: flow.src, dst: flow.dst, order: m.offset,
+              transport: 'tcp', src: flow.src, dst: flow.dst, streamOffset: run.start + m.offset, order: run.start + m.offset,
+              ...(proto === SIP_STREAM ? {} : { protocol: proto.name }),
+              ...(m.framing?.length ? { framing: m.framing } : {}),
             });
           }
         }
-        // Errors of streams that are not SIP at all are not ours to report.
-        if (isSip) errors.push(...flowErrors.map((e) => `tcp ${flow.src} -> ${flow.dst}: ${e}`));
+        // Errors of streams in no protocol we were asked for (TLS, HTTP) are not ours to report.
+        if (known) errors.push(...flowErrors.map((e) => `tcp ${flow.src} -> ${flow.dst}: ${e}`));
       }
     }
   } catch (err) {

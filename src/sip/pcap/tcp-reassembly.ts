@@ -16,6 +16,8 @@ export interface TcpSegmentRecord {
 /** A contiguous piece of one direction's byte stream. */
 export interface StreamRun {
   data: Buffer;
+  /** Octets of this direction's stream before `data` (counted from the octet after the SYN, else the earliest seen). */
+  start: number;
   /** Where each carrying segment starts in `data`, ascending. */
   marks: Array<{ offset: number; index: number; timestampUs: number }>;
 }
@@ -48,7 +50,7 @@ export function reassemble(segments: readonly TcpSegmentRecord[]): { runs: Strea
   let runStart = 0;
   let covered = 0;
   const flush = (): void => {
-    if (parts.length) runs.push({ data: Buffer.concat(parts), marks });
+    if (parts.length) runs.push({ data: Buffer.concat(parts), start: runStart, marks });
     parts = [];
     marks = [];
   };
