@@ -141,7 +141,9 @@ function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit
           result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
         });
         test(`${caseKey(c, v)} ${c.title}`, async () => {
-          const r = await result!;
+          // Started by its pending job: the file's beforeAll runs every one before the first test.
+          if (!result) throw new Error(`${caseKey(c, v)} was never started`);
+          const r = await result;
           const verdict = applyStrict(r.verdict, g.strict);
           let art: CaseArtifacts | undefined;
           try {

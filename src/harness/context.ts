@@ -193,7 +193,13 @@ export class TestContext {
     return ok.length === 0 ? null : formatMismatches(ok);
   }
 
-  /** A SHALL/MUST: on failure records `fail` for the requirement and stops the case. */
+  /**
+   * A SHALL/MUST: on failure records `fail` for the requirement and stops the case. A boolean
+   * condition narrows what it tested for the rest of the case (`t.check(r, tx !== null, …)` leaves
+   * `tx` non-null), since a failed check never returns.
+   */
+  check(requirement: RequirementId, ok: boolean, failure: CheckFailure): asserts ok;
+  check(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void;
   check(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
     this.judging(requirement);
     const why = this.failed(ok);
@@ -212,12 +218,28 @@ export class TestContext {
     this.record('non-strict', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message, fields: mismatchFields(ok, failure.fields) });
   }
 
-  /** A precondition the SUT must meet before the requirement can be judged (e.g. registration). */
+  /**
+   * A precondition the SUT must meet before the requirement can be judged (e.g. registration); a
+   * boolean condition narrows like check's.
+   */
+  precondition(ok: boolean, failure: CheckFailure): asserts ok;
+  precondition(ok: boolean | Mismatch[] | string, failure: CheckFailure): void;
   precondition(ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
     const why = this.failed(ok);
     if (why === null) return;
     const f = this.record('inconclusive', undefined, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message });
     throw new CaseStop(f);
+  }
+
+  /**
+   * A SHALL/MUST whose evidence is a value the SUT had to produce (a request at a device, a
+   * response, a trace entry): the value, narrowed to present, or, when it is null or undefined, a
+   * failed check of the requirement that stops the case exactly as `t.check(requirement, false,
+   * failure)` would.
+   */
+  require<T>(value: T, requirement: RequirementId, failure: CheckFailure): NonNullable<T> {
+    this.check(requirement, value !== null && value !== undefined, failure);
+    return value as NonNullable<T>;
   }
 
   /** Record a failure found outside a check (e.g. an unexpected message) and stop. */

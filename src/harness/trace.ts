@@ -8,6 +8,16 @@ import type { SipMessage } from '../sip/message';
 import type { Tap, TraceEntry } from '../sip/transport/tap';
 import { matchMessage, type MessageTemplate } from './template';
 
+/** A trace entry that carries a parsed SIP message: what a query with a template returns. */
+export type SipEntry = TraceEntry & { message: SipMessage };
+
+export function hasSipMessage(e: TraceEntry): e is SipEntry {
+  return e.message !== null;
+}
+
+/** A query with a template matches parsed messages only (entryMatches), so its entries carry one. */
+type TemplateQuery = EntryQuery & { template: MessageTemplate };
+
 export interface EntryQuery {
   owner?: string;
   direction?: 'sent' | 'received';
@@ -70,15 +80,21 @@ export class Trace {
     return this.tap.entries.length - 1;
   }
 
+  find(q: TemplateQuery): SipEntry[];
+  find(q: EntryQuery): TraceEntry[];
   find(q: EntryQuery): TraceEntry[] {
     return this.candidates(q).filter((e) => entryMatches(e, q));
   }
 
+  first(q: TemplateQuery): SipEntry | undefined;
+  first(q: EntryQuery): TraceEntry | undefined;
   first(q: EntryQuery): TraceEntry | undefined {
     return this.find(q)[0];
   }
 
   /** The first entry matching the query, already on the trace or arriving within timeoutMs; null on timeout. */
+  waitFor(q: TemplateQuery & { test?: (e: TraceEntry) => boolean }, timeoutMs: number): Promise<SipEntry | null>;
+  waitFor(q: EntryQuery & { test?: (e: TraceEntry) => boolean }, timeoutMs: number): Promise<TraceEntry | null>;
   waitFor(q: EntryQuery & { test?: (e: TraceEntry) => boolean }, timeoutMs: number): Promise<TraceEntry | null> {
     const ok = (e: TraceEntry) => !e.dropped && entryMatches(e, q) && (q.test === undefined || q.test(e));
     const existing = this.candidates(q).find(ok);

@@ -56,10 +56,11 @@ export const acceptanceCancelsOthers: TestCase = {
   spec: spec(MLD_007),
   variants: variants(2, 3, 5),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const { call, winner, others, cancels } = await acceptedElsewhere(t);
     await t.step('order', 'Each CANCEL follows the acceptance on the merged trace', 'CPM-MLD-007', async () => {
-      const accepted = t.trace.first({ owner: winner.device.name, direction: 'sent', template: { status: 200 } })!;
+      const accepted = t.trace.first({ owner: winner.device.name, direction: 'sent', template: { status: 200 } });
+      t.precondition(accepted !== undefined, { message: `${winner.device.name}'s acceptance (200 OK) is not on the trace` });
       const bad = t.trace.violations([...cancels.values()].map((c) => [accepted, c]));
       t.check('CPM-MLD-007', bad.length === 0, { message: `a device was cancelled before any device had accepted (#${bad[0]?.[1].seq} before #${accepted.seq})`, actual: bad[0]?.[1] });
     });
@@ -87,12 +88,13 @@ export const cancelMatchesInvite: TestCase = {
   spec: spec(RFC3261_9_1, 'RFC 3261', '9.1'),
   variants: variants(3),
   applies,
-  async run(t) {
-    const { call, winner, others, cancels } = await acceptedElsewhere(t);
+  async run(t: TestContext) {
+    const { call, winner, cancels } = await acceptedElsewhere(t);
     await t.step('9.1', 'Each CANCEL is built from its own INVITE (RFC 3261 §9.1)', 'RFC3261-9.1', async () => {
-      for (const br of others) {
-        t.check('RFC3261-9.1', cancelMismatches(br.invite, cancels.get(br)!), {
-          message: `the CANCEL at ${br.device.name} does not match the INVITE it cancels`, expected: cancelTemplateOf(br.invite), actual: cancels.get(br)!,
+      // One CANCEL per other device, in the order of the devices.
+      for (const [br, cancel] of cancels) {
+        t.check('RFC3261-9.1', cancelMismatches(br.invite, cancel), {
+          message: `the CANCEL at ${br.device.name} does not match the INVITE it cancels`, expected: cancelTemplateOf(br.invite), actual: cancel,
         });
       }
     });
@@ -112,12 +114,11 @@ export const cancelCarriesReason: TestCase = {
     if (a !== true) return a;
     return t.binding.reasonOnCancel !== 'ignore' || 'binding.reasonOnCancel = ignore: the Reason header is not judged for this SUT';
   },
-  async run(t) {
-    const { call, winner, others, cancels } = await acceptedElsewhere(t);
+  async run(t: TestContext) {
+    const { call, winner, cancels } = await acceptedElsewhere(t);
     await t.step('reason', 'Each CANCEL carries the Reason of RFC 3326', 'RFC3326-REASON', async () => {
-      for (const br of others) {
-        const c = cancels.get(br)!;
-        const r = reasonMismatch(c.message!);
+      for (const [br, c] of cancels) {
+        const r = reasonMismatch(c.message);
         const failure = { message: `the CANCEL at ${br.device.name} does not say the call was completed elsewhere`, expected: 'Reason: SIP;cause=200;text="Call completed elsewhere"', actual: c };
         // Required or recommended per the ICS (binding.reasonOnCancel): recommended and missing = non-strict.
         if (t.target.binding.reasonOnCancel === 'required') t.check('RFC3326-REASON', r, failure);
@@ -136,19 +137,18 @@ export const cancelTransactionCompletes: TestCase = {
   spec: spec(RFC3261_17_1_1_3, 'RFC 3261', '17.1.1.3'),
   variants: variants(3),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const { call, winner, others } = await acceptedElsewhere(t);
     await t.step('ack-487', 'Each 487 is ACKed by the SUT (RFC 3261 §17.1.1.3)', 'RFC3261-17.1.1.3', async () => {
       for (const br of others) {
         const sent487 = await t.trace.waitFor({ owner: br.device.name, direction: 'sent', template: { status: 487 } }, t.timeoutMs);
         t.precondition(sent487 !== null, { message: `${br.device.name} could not answer its cancelled INVITE 487` });
-        const ackAtDevice = await t.trace.waitFor({ owner: br.device.name, direction: 'received', after: sent487!.seq, template: { method: 'ACK' } }, t.timeoutMs);
-        t.check('RFC3261-17.1.1.3', ackAtDevice !== null, { message: `the 487 of ${br.device.name} was not ACKed within ${t.timeoutMs} ms`, expected: 'ACK for the 487', actual: sent487! });
-        const ack = sutHop(t, br.device, ackAtDevice!);
+        const ackAtDevice = t.require(await t.trace.waitFor({ owner: br.device.name, direction: 'received', after: sent487.seq, template: { method: 'ACK' } }, t.timeoutMs), 'RFC3261-17.1.1.3', { message: `the 487 of ${br.device.name} was not ACKed within ${t.timeoutMs} ms`, expected: 'ACK for the 487', actual: sent487 });
+        const ack = sutHop(t, br.device, ackAtDevice);
         // The 487 as the SUT received it (in core-emulation the core popped its own Via on the way back).
         const final487 = t.trace.find({ direction: 'sent', template: { status: 487 } })
-          .find((x) => x.owner !== br.device.name && vias(x.message!)[0]?.branch === vias(br.invite.message!)[0]?.branch) ?? sent487!;
-        t.check('RFC3261-17.1.1.3', ackMismatches(br.invite, final487.message!, ack), { message: `the ACK of the 487 at ${br.device.name} is not built per §17.1.1.3`, actual: ack });
+          .find((x) => x.owner !== br.device.name && vias(x.message)[0]?.branch === vias(br.invite.message)[0]?.branch) ?? sent487;
+        t.check('RFC3261-17.1.1.3', ackMismatches(br.invite, final487.message, ack), { message: `the ACK of the 487 at ${br.device.name} is not built per §17.1.1.3`, actual: ack });
       }
     });
     const answer = await callerGetsAnswer(t, call);
@@ -163,7 +163,7 @@ export const silentDeviceNotCancelledEarly: TestCase = {
   spec: spec(RFC3261_9_1, 'RFC 3261', '9.1'),
   variants: variants(3),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const silent = 2;
     const call = await ringAll(t, { silent });
     const { winner } = await acceptOn(t, call, 0);
@@ -189,7 +189,7 @@ export const singleDeviceNoCancel: TestCase = {
   spec: spec(MLD_007),
   variants: variants(1),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const call = await ringAll(t);
     const { winner } = await acceptOn(t, call, 0);
     const answer = await callerGetsAnswer(t, call);
@@ -208,7 +208,7 @@ export const nothingAfterCancellation: TestCase = {
   spec: spec(MLD_007),
   variants: variants(3),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const { call, winner, others } = await acceptedElsewhere(t);
     const answer = await callerGetsAnswer(t, call);
     await t.step('quiet', 'Nothing more reaches the cancelled devices', 'CPM-MLD-007', () => t.expectQuiet(others.map((o) => o.device), 'CPM-MLD-007', 'after cancellation', t.quietMs * 2));
@@ -223,7 +223,7 @@ export const callerCancelsAll: TestCase = {
   spec: spec(RFC3261_16_10, 'RFC 3261', '16.10'),
   variants: variants(3),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const call = await ringAll(t);
     await t.step('caller-cancel', `${call.caller.name} cancels its invitation`, 'RFC3261-16.10', async () => {
       await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: 180 } }, t.timeoutMs);
@@ -233,7 +233,7 @@ export const callerCancelsAll: TestCase = {
       const got = await Promise.all(call.branches.map((b) => cancelAt(t, b, t.timeoutMs)));
       call.branches.forEach((b, i) => {
         t.check('RFC3261-16.10', got[i] !== null, { message: `${b.device.name} was not cancelled after the caller cancelled`, expected: `CANCEL at ${b.device.name}` });
-        t.check('RFC3261-9.1', cancelMismatches(b.invite, got[i]!), { message: `the CANCEL at ${b.device.name} does not match its INVITE`, expected: cancelTemplateOf(b.invite), actual: got[i]! });
+        t.check('RFC3261-9.1', cancelMismatches(b.invite, got[i]), { message: `the CANCEL at ${b.device.name} does not match its INVITE`, expected: cancelTemplateOf(b.invite), actual: got[i] });
       });
     });
     await t.step('487', 'The caller\'s INVITE is answered 487', 'RFC3261-16.10', async () => {

@@ -41,7 +41,7 @@ export async function expectCancelled(t: TestContext, branches: Branch[], why: s
       expected: `CANCEL at ${br.device.name} for Call-ID ${br.tx.request.headers.find((h) => /^(call-id|i)$/i.test(h.name))?.value}`,
       actual: last ?? 'nothing',
     });
-    out.set(br, got[i]!);
+    out.set(br, got[i]);
   });
   return out;
 }
@@ -52,5 +52,5 @@ export async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promis
   t.check('CPM-MLD-007', answer !== null && answer.status >= 200 && answer.status < 300, {
     message: `the caller did not receive the acceptance: ${describeFinal(answer)}`, expected: '2xx to the INVITE', actual: answer ?? 'nothing',
   });
-  return answer!;
+  return answer;
 }

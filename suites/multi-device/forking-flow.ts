@@ -11,6 +11,7 @@ import { cseq } from '../../src/sip/headers/cseq';
 import { parseReason } from '../../src/sip/headers/reason';
 import type { ClientTransaction, ServerTransaction } from '../../src/sip/endpoint';
 import type { TraceEntry } from '../../src/sip/transport/tap';
+import type { SipEntry } from '../../src/harness/trace';
 import { sameAddress } from '../../src/sip/transport/address';
 import type { TestContext } from '../../src/harness/context';
 import type { Device } from '../../src/harness/device';
@@ -22,7 +23,7 @@ export interface Branch {
   device: Device;
   tx: ServerTransaction;
   /** The INVITE as the SUT emitted it on this branch (trace entry: exact octets and flow). */
-  invite: TraceEntry;
+  invite: SipEntry;
 }
 
 /**
@@ -30,13 +31,13 @@ export interface Branch {
  * what the device's core received from the SUT — the stateless core adds its own Via on top (§16.11),
  * so §9.1 / §17.1.1.3 are judged where the SUT put the message on the wire, matched by branch.
  */
-export function sutHop(t: TestContext, d: Device, atDevice: TraceEntry): TraceEntry {
+export function sutHop(t: TestContext, d: Device, atDevice: SipEntry): SipEntry {
   const core = t.topology.users.find((u) => u.devices.includes(d))?.core;
-  if (!core || !atDevice.message) return atDevice;
+  if (!core) return atDevice;
   const below = vias(atDevice.message)[1]?.branch;
   const method = atDevice.message.kind === 'request' ? atDevice.message.method : undefined;
-  const e = t.trace.find({ owner: core.name, direction: 'received', template: method ? { method } : undefined })
-    .find((x) => x.message !== null && vias(x.message)[0]?.branch === below);
+  const e = t.trace.find({ owner: core.name, direction: 'received', template: method ? { method } : {} })
+    .find((x) => vias(x.message)[0]?.branch === below);
   return e ?? atDevice;
 }
 
@@ -47,9 +48,9 @@ export interface ForkedCall {
 }
 
 /** The received-trace entry that carried a server transaction's request. */
-export function inboundEntry(t: TestContext, d: Device, req: SipRequest): TraceEntry {
+export function inboundEntry(t: TestContext, d: Device, req: SipRequest): SipEntry {
   const e = t.trace.find({ owner: d.name, direction: 'received', template: { method: req.method } })
-    .find((x) => header(x.message!, 'Call-ID') === header(req, 'Call-ID') && vias(x.message!)[0]?.branch === vias(req)[0]?.branch);
+    .find((x) => header(x.message, 'Call-ID') === header(req, 'Call-ID') && vias(x.message)[0]?.branch === vias(req)[0]?.branch);
   if (!e) throw new Error(`no trace entry for the ${req.method} at ${d.name}`);
   return e;
 }
@@ -65,15 +66,20 @@ export async function inviteEveryDevice(t: TestContext, caller: Device, calleeAo
     t.precondition(missing.length === 0, {
       message: `the CPM Session Invitation did not reach ${missing.join(', ')} within ${t.timeoutMs} ms, so the user has no outstanding invitation there to cancel`,
     });
-    return { caller, tx, branches: devices.map((d, i) => ({ device: d, tx: got[i]!, invite: sutHop(t, d, inboundEntry(t, d, got[i]!.request)) })) };
+    // Every device got its INVITE (the precondition above): one branch each, in device order.
+    const branches = devices.flatMap((device, i) => {
+      const tx = got[i];
+      return tx ? [{ device, tx, invite: sutHop(t, device, inboundEntry(t, device, tx.request)) }] : [];
+    });
+    return { caller, tx, branches };
   });
 }
 
 /** Wait for a CANCEL at a device (the endpoint answers it 200; the device answers the INVITE 487). */
-export async function cancelAt(t: TestContext, b: Branch, timeoutMs: number): Promise<TraceEntry | null> {
+export async function cancelAt(t: TestContext, b: Branch, timeoutMs: number): Promise<SipEntry | null> {
   const e = await t.trace.waitFor({
     owner: b.device.name, direction: 'received', template: { method: 'CANCEL' },
-    test: (x) => header(x.message!, 'Call-ID') === header(b.invite.message!, 'Call-ID'),
+    test: (x) => x.message !== null && header(x.message, 'Call-ID') === header(b.invite.message, 'Call-ID'),
   }, timeoutMs);
   return e && sutHop(t, b.device, e);
 }
@@ -96,7 +102,10 @@ export function cancelMismatches(invite: TraceEntry, cancel: TraceEntry): Mismat
   const ir = headerValues(inv, 'Route').join(', ');
   const cr = headerValues(can, 'Route').join(', ');
   if (ir !== cr) out.push({ field: 'Route', expected: ir || '(absent)', actual: cr || '(absent)' });
-  for (const h of ['Require', 'Proxy-Require']) if (header(can, h) !== undefined) out.push({ field: h, expected: 'absent (§9.1 MUST NOT)', actual: header(can, h)! });
+  for (const h of ['Require', 'Proxy-Require']) {
+    const value = header(can, h);
+    if (value !== undefined) out.push({ field: h, expected: 'absent (§9.1 MUST NOT)', actual: value });
+  }
   if (cancel.flow.protocol !== invite.flow.protocol || !sameAddress(cancel.flow.remote, invite.flow.remote)) {
     // Over TCP the peer may open another connection; the address the INVITE came from is its listening one only on UDP.
     if (cancel.flow.protocol === 'udp') out.push({ field: 'source', expected: `${invite.flow.remote.host}:${invite.flow.remote.port} (where the INVITE came from)`, actual: `${cancel.flow.remote.host}:${cancel.flow.remote.port}` });
@@ -159,8 +168,8 @@ export function describeFinal(res: SipResponse | null): string {
 }
 
 /** The 2xx answers to INVITE a harness element received, in trace order. */
-function inviteOks(t: TestContext, owner?: string): TraceEntry[] {
-  return t.trace.find({ owner, direction: 'received' }).filter((e) => {
+function inviteOks(t: TestContext, owner?: string): SipEntry[] {
+  return t.trace.find({ owner, direction: 'received' }).filter((e): e is SipEntry => {
     const m = e.message;
     return m !== null && m.kind === 'response' && m.status >= 200 && m.status < 300 && cseq(m)?.method === 'INVITE';
   });
@@ -168,7 +177,7 @@ function inviteOks(t: TestContext, owner?: string): TraceEntry[] {
 
 /** Every 2xx to this INVITE the caller received, retransmissions included, in trace order. */
 export function callerOks(t: TestContext, caller: Device, invite: SipRequest): TraceEntry[] {
-  return inviteOks(t, caller.name).filter((e) => callId(e.message!) === callId(invite) && cseq(e.message!)?.seq === cseq(invite)?.seq);
+  return inviteOks(t, caller.name).filter((e) => callId(e.message) === callId(invite) && cseq(e.message)?.seq === cseq(invite)?.seq);
 }
 
 /**
@@ -180,7 +189,7 @@ export function callerOks(t: TestContext, caller: Device, invite: SipRequest): T
 export function answeredMoreThanOnce(t: TestContext): TraceEntry[] | null {
   const groups = new Map<string, Map<string, TraceEntry>>();
   for (const e of inviteOks(t)) {
-    const m = e.message!;
+    const m = e.message;
     const key = [e.owner, callId(m), fromTag(m), cseq(m)?.seq].join('\u0000');
     const g = groups.get(key) ?? new Map<string, TraceEntry>();
     groups.set(key, g);

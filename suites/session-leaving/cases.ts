@@ -4,6 +4,7 @@
  * end-point evidence (Vias, route set, dialog identifiers, the OK at the leaver).
  */
 import type { TestCase } from '../../src/harness/test-case';
+import type { TestContext } from '../../src/harness/context';
 import { variantsOf } from '../../src/harness/test-case';
 import { establishSession, finalWithin, registerAll } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
@@ -23,7 +24,7 @@ function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentenc
     steps: STEPS,
     variants,
     applies,
-    async run(t) {
+    async run(t: TestContext) {
       const [a, b] = t.topology.users;
       await registerAll(t);
       const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
@@ -54,7 +55,7 @@ export const secondLeaveIs481: TestCase = {
   },
   variants,
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const [a, b] = t.topology.users;
     await registerAll(t);
     const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
@@ -71,7 +72,7 @@ export const secondLeaveIs481: TestCase = {
       const tx = s.caller.endpoint.request(bye, s.caller.nextHop(bye));
       const at = await s.callee.waitForRequest({ method: 'BYE' }, t.timeoutMs);
       t.precondition(at !== null, { message: 'the first leaving request did not reach Client B' });
-      await s.callee.respond(at!, 200, 'OK');
+      await s.callee.respond(at, 200, 'OK');
       const ok = await finalWithin(tx, t.timeoutMs);
       t.precondition(ok?.status === 200, { message: `the first leaving request was not answered OK (${ok ? labelOf(ok) : 'no answer'})`, actual: ok ?? undefined });
     });

@@ -89,7 +89,7 @@ export function addressOf(t: TestContext, device: Device): string {
   t.precondition(uri !== undefined, {
     message: `binding.deviceAddressing is gruu, but the SUT assigned ${device.name} no GRUU: its REGISTER's 200 carried no pub-gruu for +sip.instance ${device.instanceId} (RFC 5627 §5)`,
   });
-  return uri!;
+  return uri;
 }
 
 /** A URI of the user's that names no registered device: an unknown GRUU, or a contact nobody registered. */
@@ -125,7 +125,9 @@ export function referAccepted(t: TestContext, status: number): boolean {
 
 /** The CS transfer URI (IXIT) over the variant's transport. */
 export function transferUri(t: TestContext): string {
-  const u = t.target.ixit.transferUri!;
+  const u = t.target.ixit.transferUri;
+  // The cases that send to it are not applicable without one (their applies()); this names why if one did.
+  t.precondition(u !== undefined, { message: 'IXIT: no CS transfer URI (ixit.transferUri) to send the transfer request to' });
   return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
 }
 
@@ -170,10 +172,15 @@ export interface JoinInstruction {
   contributionId?: string;
 }
 
-/** What a Refer-To tells the target to do (RFC 3515 §2.1: headers in the URI become headers of the INVITE). */
-export function joinInstruction(msg: SipMessage): JoinInstruction | null {
-  const r = parseReferTo(headerValues(msg, 'Refer-To')[0] ?? '');
-  if (!r) return null;
+/**
+ * What a Refer-To tells the target to do (RFC 3515 §2.1: headers in the URI become headers of the
+ * INVITE). A Refer-To that does not parse tells it nothing but its own text as the URI: a case judges
+ * the REFER with referMismatches first, which fails on exactly that.
+ */
+export function joinInstruction(msg: SipMessage): JoinInstruction {
+  const raw = headerValues(msg, 'Refer-To')[0] ?? '';
+  const r = parseReferTo(raw);
+  if (!r) return { uri: raw };
   const uri = r.uri.replace(/\?.*$/, '');
   return {
     uri,

@@ -43,7 +43,7 @@ export const transferInMediaPath: TestCase = {
   steps: MP_STEPS,
   variants: variants([2, 1]),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const x = await sessionToTransfer(t);
     const T = t.timeoutMs;
     const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-ACCEPT');
@@ -52,29 +52,27 @@ export const transferInMediaPath: TestCase = {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`,
         expected: t.target.binding.referSuccessCode === '202' ? '202 Accepted' : '200 or 202', actual: res ?? 'nothing',
       });
-      const n = await takeRequest(x.a1, 'NOTIFY', T);
-      t.check('TRF-MP-ACCEPT', n !== null, { message: `no NOTIFY followed the Accepted response at ${x.a1.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
-      t.check('TRF-MP-ACCEPT', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), {
-        message: 'the first NOTIFY of the transfer is not the refer progress notification', actual: n!.request,
+      const n = t.require(await takeRequest(x.a1, 'NOTIFY', T), 'TRF-MP-ACCEPT', { message: `no NOTIFY followed the Accepted response at ${x.a1.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
+      t.check('TRF-MP-ACCEPT', notifyMismatches(n.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), {
+        message: 'the first NOTIFY of the transfer is not the refer progress notification', actual: n.request,
       });
     });
     const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-JOIN', async () => {
-      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
-      t.check('TRF-MP-JOIN', tx !== null, { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
-      t.check('TRF-MP-JOIN', referMismatches(tx!.request), { message: 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
-      const how = joinInstruction(tx!.request)!;
+      const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-MP-JOIN', { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
+      t.check('TRF-MP-JOIN', referMismatches(tx.request), { message: 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx.request });
+      const how = joinInstruction(tx.request);
       // The binding knob says how the Refer-To names the existing session (design §2): Target-Dialog
       // (RFC 4538, default), Replaces (RFC 3891), or an opaque one-time CS URI with nothing to check here.
       const correlation = t.target.binding.joinCorrelation ?? 'target-dialog';
       if (correlation !== 'opaque-uri') {
         t.check('TRF-MP-JOIN', correlation === 'replaces' ? replacesNames(how.replaces, x.s.uac) : targetDialogNames(how.targetDialog, x.s.uac), {
-          message: `the Join Notification does not lead the target into the existing session (${correlation === 'replaces' ? 'Replaces, RFC 3891' : 'Target-Dialog, RFC 4538'})`, actual: tx!.request,
+          message: `the Join Notification does not lead the target into the existing session (${correlation === 'replaces' ? 'Replaces, RFC 3891' : 'Target-Dialog, RFC 4538'})`, actual: tx.request,
         });
       }
       t.check('TRF-MP-JOIN', contributionIdFollows(t, how.contributionId, contributionId(x.s.invite) ?? undefined), {
-        message: 'the Join Notification hands the target the wrong Contribution-ID for its session', actual: tx!.request,
+        message: 'the Join Notification hands the target the wrong Contribution-ID for its session', actual: tx.request,
       });
-      const dialog = await acceptRefer(x.a2, tx!);
+      const dialog = await acceptRefer(x.a2, tx);
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { how, dialog };
     });
@@ -85,9 +83,9 @@ export const transferInMediaPath: TestCase = {
       t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
         message: `the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
       });
-      const d = Dialog.fromUac(tx.request, answer!);
+      const d = Dialog.fromUac(tx.request, answer);
       await x.a2.ack(d, tx.request);
-      return { dialog: d, answer: answer! };
+      return { dialog: d, answer: answer };
     });
     await t.step('T5', MP_STEPS.T5, 'TRF-MP-MEDIA', async () => {
       await judgeReinvites(t, x, 'TRF-MP-MEDIA', t.quietMs);
@@ -103,12 +101,11 @@ export const transferInMediaPath: TestCase = {
       t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
     });
     await t.step('T7', MP_STEPS.T7, 'TRF-MP-RELEASE', async () => {
-      const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
-      t.check('TRF-MP-RELEASE', n !== null, { message: `the transferor ${x.a1.name} received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
-      await x.a1.respond(n!, 200);
-      t.check('TRF-MP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n!.request });
+      const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, T), 'TRF-MP-RELEASE', { message: `the transferor ${x.a1.name} received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
+      await x.a1.respond(n, 200);
+      t.check('TRF-MP-RELEASE', notifyMismatches(n.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n.request });
       const replaced = t.trace.first({ owner: x.a2.name, direction: 'sent', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } });
-      const release = t.trace.entryOf(n!.request) ?? t.trace.first({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } });
+      const release = t.trace.entryOf(n.request) ?? t.trace.first({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } });
       if (replaced && release) {
         t.check('TRF-MP-RELEASE', t.trace.violations([[replaced, release]]).length === 0, {
           message: 'the Release Notification reached the transferor before the target\'s session was established and replaced', actual: release,
@@ -123,10 +120,9 @@ export const transferInMediaPath: TestCase = {
     await t.step('T9', MP_STEPS.T9, 'TRF-MP-ESTABLISH', async () => {
       const bye = x.s.uas.createRequest('BYE');
       const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
-      const at = await x.a2.waitForRequest({ method: 'BYE' }, T);
-      t.check('TRF-MP-ESTABLISH', at !== null, { message: `the transferee's session does not lead to the target ${x.a2.name} after the transfer`, expected: `B1's BYE at ${x.a2.name}` });
+      const at = t.require(await x.a2.waitForRequest({ method: 'BYE' }, T), 'TRF-MP-ESTABLISH', { message: `the transferee's session does not lead to the target ${x.a2.name} after the transfer`, expected: `B1's BYE at ${x.a2.name}` });
       t.checkCrossedSut('TRF-MP-ESTABLISH', at, `B1's BYE at ${x.a2.name}`);
-      await x.a2.respond(at!, 200);
+      await x.a2.respond(at, 200);
       await finalWithin(tx, T);
       await judgeReinvites(t, x, 'TRF-MP-MEDIA', 0);
     });
@@ -142,7 +138,7 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
     steps: MP_STEPS,
     variants: variants(devices),
     applies,
-    async run(t) {
+    async run(t: TestContext) {
       const x = await sessionToTransfer(t);
       const res = await requestTransfer(t, x, target(t, x), 'TRF-MP-ACCEPT');
       await t.step('T2', 'PF control refuses the transfer; no Accepted, nothing sent to any device', 'TRF-MP-ACCEPT', async () => {
@@ -181,7 +177,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
     steps: MP_STEPS,
     variants: variants([2, 1]),
     applies,
-    async run(t) {
+    async run(t: TestContext) {
       const x = await sessionToTransfer(t);
       const T = t.timeoutMs;
       const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-RELEASE');
@@ -191,29 +187,27 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
         t.precondition(tx !== null, { message: 'no Join Notification reached the target' });
         if (where === 'refer') {
-          await x.a2.respond(tx!, 603, 'Decline');
+          await x.a2.respond(tx, 603, 'Decline');
           return;
         }
         // The target accepted the Join Notification, but its CPM Session Invitation failed: it says so (RFC 3515 §2.4.5).
-        const dialog = await acceptRefer(x.a2, tx!);
+        const dialog = await acceptRefer(x.a2, tx);
         await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
         await sendReferNotify(x.a2, dialog, 'terminated', 486, 'Busy Here');
       });
       await t.step('failure', 'The transferor is told the transfer failed (final NOTIFY with a failure sipfrag)', 'TRF-MP-RELEASE', async () => {
-        const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
-        t.check('TRF-MP-RELEASE', n !== null, { message: 'the transferor was never told the transfer failed', expected: 'NOTIFY terminated with a failure sipfrag' });
-        await x.a1.respond(n!, 200);
-        t.check('TRF-MP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: (st) => st >= 300 }), {
-          message: 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)', actual: n!.request,
+        const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, T), 'TRF-MP-RELEASE', { message: 'the transferor was never told the transfer failed', expected: 'NOTIFY terminated with a failure sipfrag' });
+        await x.a1.respond(n, 200);
+        t.check('TRF-MP-RELEASE', notifyMismatches(n.request, { state: 'terminated', status: (st) => st >= 300 }), {
+          message: 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)', actual: n.request,
         });
       });
       await t.step('keep', 'The transferor keeps its session with the transferee', 'TRF-MP-RELEASE', async () => {
         const bye = x.s.uas.createRequest('BYE');
         const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
-        const at = await x.a1.waitForRequest({ method: 'BYE' }, T);
-        t.check('TRF-MP-RELEASE', at !== null, { message: 'after the failed transfer the transferee\'s session no longer reaches the transferor' });
+        const at = t.require(await x.a1.waitForRequest({ method: 'BYE' }, T), 'TRF-MP-RELEASE', { message: 'after the failed transfer the transferee\'s session no longer reaches the transferor' });
         t.checkCrossedSut('TRF-MP-RELEASE', at, `the transferee's BYE at ${x.a1.name}`);
-        await x.a1.respond(at!, 200);
+        await x.a1.respond(at, 200);
         await finalWithin(tx, T);
       });
     },

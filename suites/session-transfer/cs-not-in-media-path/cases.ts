@@ -54,7 +54,7 @@ export const transferNotInMediaPath: TestCase = {
   steps: NMP_STEPS,
   variants: variants([2, 1]),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const x = await sessionToTransfer(t);
     const T = t.timeoutMs;
     const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-ACCEPT');
@@ -62,18 +62,16 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-ACCEPT', res !== null && referAccepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
       });
-      const n = await takeRequest(x.a1, 'NOTIFY', T);
-      t.check('TRF-NMP-ACCEPT', n !== null, { message: `no NOTIFY followed the Accepted response at ${x.a1.name}`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
-      t.check('TRF-NMP-ACCEPT', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY is not the refer progress notification', actual: n!.request });
+      const n = t.require(await takeRequest(x.a1, 'NOTIFY', T), 'TRF-NMP-ACCEPT', { message: `no NOTIFY followed the Accepted response at ${x.a1.name}`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
+      t.check('TRF-NMP-ACCEPT', notifyMismatches(n.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY is not the refer progress notification', actual: n.request });
     });
     const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-REPLACE', async () => {
-      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
-      t.check('TRF-NMP-REPLACE', tx !== null, { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
-      t.check('TRF-NMP-REPLACE', referMismatches(tx!.request), { message: 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx!.request });
-      const h = joinInstruction(tx!.request)!;
-      t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx!.request });
-      t.check('TRF-NMP-REPLACE', contributionIdFollows(t, h.contributionId, contributionId(x.s.invite) ?? undefined), { message: 'the replacement notification hands the target the wrong Contribution-ID for its session', actual: tx!.request });
-      const dialog = await acceptRefer(x.a2, tx!);
+      const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-NMP-REPLACE', { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
+      t.check('TRF-NMP-REPLACE', referMismatches(tx.request), { message: 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx.request });
+      const h = joinInstruction(tx.request);
+      t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx.request });
+      t.check('TRF-NMP-REPLACE', contributionIdFollows(t, h.contributionId, contributionId(x.s.invite) ?? undefined), { message: 'the replacement notification hands the target the wrong Contribution-ID for its session', actual: tx.request });
+      const dialog = await acceptRefer(x.a2, tx);
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
       return { ...h, dialog };
     });
@@ -86,7 +84,7 @@ export const transferNotInMediaPath: TestCase = {
         message: `the target's CPM Session Invitation was not routed to the transferee ${x.b1.name}` + (answeredBy?.message ? ` (the target got ${labelOf(answeredBy.message)} instead)` : ''),
         expected: `INVITE with Replaces at ${x.b1.name}`, actual: answeredBy ?? 'nothing',
       });
-      const inv = atB!.request;
+      const inv = atB.request;
       t.check('TRF-NMP-ROUTE', replacesNames(header(inv, 'Replaces'), x.s.uas), { message: 'the invitation reached the transferee without a Replaces naming its session', actual: inv });
       const pfA = t.target.pfA;
       const csOnPath = vias(inv).some((v) => v.host === pfA.host && (v.port ?? 5060) === pfA.port) ||
@@ -98,31 +96,29 @@ export const transferNotInMediaPath: TestCase = {
         ...(routed.contrib !== sent.contrib ? [{ field: 'Contribution-ID', expected: sent.contrib ?? '(absent)', actual: routed.contrib ?? '(absent)' }] : []),
       ], { message: 'the CS changed the CPM identifiers of the target\'s invitation on the way to the transferee (design §2: same Conversation-ID; Contribution-ID per binding contributionIdOnTransfer)', actual: inv });
       t.check('TRF-NMP-ROUTE', csOnPath, { message: 'the invitation reached the transferee without passing the CS (no Via / Record-Route of PF A)', actual: inv });
-      await x.b1.answer(atB!, 200, { ringing: true });
+      await x.b1.answer(atB, 200, { ringing: true });
       const answer = await finalWithin(tx, T);
       t.check('TRF-NMP-ROUTE', answer !== null && answer.status >= 200 && answer.status < 300, { message: `the transferee's answer did not reach the target: ${answer ? labelOf(answer) : 'none'}`, actual: answer ?? 'nothing' });
       const bPath = msrpPath(t.trace.find({ owner: x.b1.name, direction: 'sent', template: { status: 200 } }).pop()?.message?.body ?? Buffer.alloc(0));
-      const got = msrpPath(answer!.body);
+      const got = msrpPath(answer.body);
       t.check('TRF-NMP-ROUTE', got !== null && bPath !== null && got.path === bPath.path, {
         message: `media does not flow directly between target and transferee: the target got a=path ${got?.path ?? '(none)'}, the transferee offered ${bPath?.path ?? '(none)'}`,
-        expected: 'the transferee\'s own MSRP a=path', actual: answer!,
+        expected: 'the transferee\'s own MSRP a=path', actual: answer,
       });
-      const d = Dialog.fromUac(tx.request, answer!);
+      const d = Dialog.fromUac(tx.request, answer);
       await x.a2.ack(d, tx.request);
       // The new session is confirmed when its ACK reaches the transferee (the Release Notification must not precede it).
-      const ackAtTransferee = await t.trace.waitFor({ owner: x.b1.name, direction: 'received', template: { method: 'ACK', headers: { 'Call-ID': d.callId } } }, T);
-      t.check('TRF-NMP-ROUTE', ackAtTransferee !== null, { message: 'the target\'s ACK did not reach the transferee: the new session is not confirmed end to end' });
-      return { dialog: d, ackAtTransferee: ackAtTransferee! };
+      const ackAtTransferee = t.require(await t.trace.waitFor({ owner: x.b1.name, direction: 'received', template: { method: 'ACK', headers: { 'Call-ID': d.callId } } }, T), 'TRF-NMP-ROUTE', { message: 'the target\'s ACK did not reach the transferee: the new session is not confirmed end to end' });
+      return { dialog: d, ackAtTransferee: ackAtTransferee };
     });
     await t.step('T5', NMP_STEPS.T5, 'TRF-NMP-RELEASE', async () => {
       const { response } = await sendReferNotify(x.a2, how.dialog, 'terminated', 200, 'OK');
       t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
     });
     await t.step('T6', NMP_STEPS.T6, 'TRF-NMP-RELEASE', async () => {
-      const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, T);
-      t.check('TRF-NMP-RELEASE', n !== null, { message: `the transferor received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
-      await x.a1.respond(n!, 200);
-      t.check('TRF-NMP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n!.request });
+      const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, T), 'TRF-NMP-RELEASE', { message: `the transferor received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
+      await x.a1.respond(n, 200);
+      t.check('TRF-NMP-RELEASE', notifyMismatches(n.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n.request });
       const ack = next.ackAtTransferee;
       const release = t.trace.find({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } })[0];
       if (ack && release) {
@@ -134,20 +130,18 @@ export const transferNotInMediaPath: TestCase = {
       const [from, to, dialog] = byTransferee ? [x.b1, x.a1, x.s.uas] : [x.a1, x.b1, x.s.uac];
       const bye = dialog.createRequest('BYE');
       const tx = from.endpoint.request(bye, from.nextHop(bye));
-      const at = await to.waitForRequest({ method: 'BYE', headers: { 'Call-ID': x.s.uac.callId } }, T);
-      t.check('TRF-NMP-RELEASE', at !== null, { message: `the release of the old session was not routed to ${to.name}`, expected: `BYE at ${to.name}`, actual: t.trace.find({ owner: from.name, direction: 'received' }).pop() ?? 'nothing' });
+      const at = t.require(await to.waitForRequest({ method: 'BYE', headers: { 'Call-ID': x.s.uac.callId } }, T), 'TRF-NMP-RELEASE', { message: `the release of the old session was not routed to ${to.name}`, expected: `BYE at ${to.name}`, actual: t.trace.find({ owner: from.name, direction: 'received' }).pop() ?? 'nothing' });
       t.checkCrossedSut('TRF-NMP-RELEASE', at, `the release request at ${to.name}`);
-      await to.respond(at!, 200);
+      await to.respond(at, 200);
       const ok = await finalWithin(tx, T);
       t.check('TRF-NMP-RELEASE', ok?.status === 200, { message: `the release request was answered ${ok ? labelOf(ok) : 'with nothing'}`, actual: ok ?? 'nothing' });
     });
     await t.step('T8', NMP_STEPS.T8, 'TRF-NMP-ROUTE', async () => {
       const bye = next.dialog.createRequest('BYE');
       const tx = x.a2.endpoint.request(bye, x.a2.nextHop(bye));
-      const at = await x.b1.waitForRequest({ method: 'BYE' }, T);
-      t.check('TRF-NMP-ROUTE', at !== null, { message: 'the new session between target and transferee does not work after the release' });
+      const at = t.require(await x.b1.waitForRequest({ method: 'BYE' }, T), 'TRF-NMP-ROUTE', { message: 'the new session between target and transferee does not work after the release' });
       t.checkCrossedSut('TRF-NMP-ROUTE', at, `the BYE of the new session at ${x.b1.name}`);
-      await x.b1.respond(at!, 200);
+      await x.b1.respond(at, 200);
       await finalWithin(tx, T);
     });
   },
@@ -156,7 +150,7 @@ export const transferNotInMediaPath: TestCase = {
 function refused(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[]): TestCase {
   return {
     id, title, requirements: ['TRF-NMP-ACCEPT'], spec: spec(NMP.accept), steps: NMP_STEPS, variants: variants(devices), applies,
-    async run(t) {
+    async run(t: TestContext) {
       const x = await sessionToTransfer(t);
       const { response: res } = await requestTransfer(t, x, target(t, x), 'TRF-NMP-ACCEPT');
       await t.step('T2', 'PF control refuses the transfer; nothing is sent to any device', 'TRF-NMP-ACCEPT', async () => {
@@ -179,7 +173,7 @@ export const nmpTargetDeclines: TestCase = {
   steps: NMP_STEPS,
   variants: variants([2, 1]),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const x = await sessionToTransfer(t);
     const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-RELEASE');
     t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
@@ -187,21 +181,19 @@ export const nmpTargetDeclines: TestCase = {
     await t.step('decline', 'The target declines the replacement notification (603)', 'TRF-NMP-RELEASE', async () => {
       const tx = await x.a2.waitForRequest({ method: 'REFER' }, t.timeoutMs);
       t.precondition(tx !== null, { message: 'no replacement notification reached the target' });
-      await x.a2.respond(tx!, 603, 'Decline');
+      await x.a2.respond(tx, 603, 'Decline');
     });
     await t.step('failure', 'The transferor is told the transfer failed', 'TRF-NMP-RELEASE', async () => {
-      const n = await x.a1.waitForRequest({ method: 'NOTIFY' }, t.timeoutMs);
-      t.check('TRF-NMP-RELEASE', n !== null, { message: 'the transferor was never told the transfer failed' });
-      await x.a1.respond(n!, 200);
-      t.check('TRF-NMP-RELEASE', notifyMismatches(n!.request, { state: 'terminated', status: (st) => st >= 300 }), { message: 'the final NOTIFY does not report the failure', actual: n!.request });
+      const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, t.timeoutMs), 'TRF-NMP-RELEASE', { message: 'the transferor was never told the transfer failed' });
+      await x.a1.respond(n, 200);
+      t.check('TRF-NMP-RELEASE', notifyMismatches(n.request, { state: 'terminated', status: (st) => st >= 300 }), { message: 'the final NOTIFY does not report the failure', actual: n.request });
     });
     await t.step('keep', 'The transferor keeps its session', 'TRF-NMP-RELEASE', async () => {
       const bye = x.s.uac.createRequest('BYE');
       const tx = x.a1.endpoint.request(bye, x.a1.nextHop(bye));
-      const at = await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs);
-      t.check('TRF-NMP-RELEASE', at !== null, { message: 'after the failed transfer the transferor\'s session no longer reaches the transferee' });
+      const at = t.require(await x.b1.waitForRequest({ method: 'BYE' }, t.timeoutMs), 'TRF-NMP-RELEASE', { message: 'after the failed transfer the transferor\'s session no longer reaches the transferee' });
       t.checkCrossedSut('TRF-NMP-RELEASE', at, `the transferor's BYE at ${x.b1.name}`);
-      await x.b1.respond(at!, 200);
+      await x.b1.respond(at, 200);
       await finalWithin(tx, t.timeoutMs);
     });
   },

@@ -75,7 +75,7 @@ async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Ses
   t.check('TRF-PULL', answer !== null && answer.status >= 200 && answer.status < 300, {
     message: `the pull by ${puller.name}, a device of the same user, was not accepted: ${answer ? labelOf(answer) : 'no answer'}`, actual: answer ?? 'nothing',
   });
-  const d = Dialog.fromUac(tx.request, answer!);
+  const d = Dialog.fromUac(tx.request, answer);
   await puller.ack(d, tx.request);
   return d;
 }
@@ -89,20 +89,19 @@ async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Sessio
     expected: '202 Accepted', actual: response ?? 'nothing',
   });
   // RFC 3515 §2.4.4: the REFER's dialog carries the implicit subscription the NOTIFYs come in.
-  const subscription = Dialog.fromUac(tx.request, response!);
-  const n = await takeRequest(puller, 'NOTIFY', T);
-  t.check('TRF-PULL', n !== null, { message: `no NOTIFY followed the Accepted response at ${puller.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
-  t.check('TRF-PULL', notifyMismatches(n!.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY of the pull is not the refer progress notification', actual: n!.request });
+  const subscription = Dialog.fromUac(tx.request, response);
+  const n = t.require(await takeRequest(puller, 'NOTIFY', T), 'TRF-PULL', { message: `no NOTIFY followed the Accepted response at ${puller.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
+  t.check('TRF-PULL', notifyMismatches(n.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY of the pull is not the refer progress notification', actual: n.request });
   // The CS leads the puller into the session: a REFER it follows, or an INVITE it answers.
-  const lead = await puller.waitForRequest({ where: [{ what: 'REFER or INVITE', test: (m) => m.kind === 'request' && (m.method === 'REFER' || m.method === 'INVITE') }] }, T);
-  t.check('TRF-PULL', lead !== null, { message: `after accepting the pull the CS did not lead ${puller.name} into the session within ${T} ms`, expected: `REFER or INVITE at ${puller.name}` });
-  if (lead!.request.method === 'INVITE') {
-    const dialog = await puller.answer(lead!, 200);
-    return { dialog: dialog!, subscription };
+  const lead = t.require(await puller.waitForRequest({ where: [{ what: 'REFER or INVITE', test: (m) => m.kind === 'request' && (m.method === 'REFER' || m.method === 'INVITE') }] }, T), 'TRF-PULL', { message: `after accepting the pull the CS did not lead ${puller.name} into the session within ${T} ms`, expected: `REFER or INVITE at ${puller.name}` });
+  if (lead.request.method === 'INVITE') {
+    const dialog = await puller.answer(lead, 200);
+    t.precondition(dialog !== null, { message: `${puller.name} could not answer the CS's INVITE 200 OK` });
+    return { dialog, subscription };
   }
-  t.check('TRF-PULL', referMismatches(lead!.request), { message: 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)', actual: lead!.request });
-  const how = joinInstruction(lead!.request)!;
-  const referDialog = await acceptRefer(puller, lead!);
+  t.check('TRF-PULL', referMismatches(lead.request), { message: 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)', actual: lead.request });
+  const how = joinInstruction(lead.request);
+  const referDialog = await acceptRefer(puller, lead);
   await sendReferNotify(puller, referDialog, 'active', 100, 'Trying');
   const invite = inviteFollowing(t, puller, how, s.invite);
   const dialog = await invitePulled(t, puller, peer, s, invite);
@@ -117,7 +116,7 @@ export const pullBySameUser: TestCase = {
   spec,
   variants: variants([2, 1]),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const { s, a1, a2, b1 } = await sessionToTransfer(t);
     const T = t.timeoutMs;
     const how = byRefer(t) ? 'REFER to the CS transfer URI' : 'INVITE with Replaces';
@@ -126,26 +125,23 @@ export const pullBySameUser: TestCase = {
       return { dialog: await invitePulled(t, a2, b1, s, pullInvite(a2, s)), subscription: null };
     });
     await t.step('release', `${a1.name}, which held the session, is released`, 'TRF-PULL', async () => {
-      const bye = await a1.waitForRequest({ method: 'BYE' }, T);
-      t.check('TRF-PULL', bye !== null, { message: `${a1.name} still holds the session after it was pulled (no BYE within ${T} ms)`, expected: `BYE at ${a1.name}` });
+      const bye = t.require(await a1.waitForRequest({ method: 'BYE' }, T), 'TRF-PULL', { message: `${a1.name} still holds the session after it was pulled (no BYE within ${T} ms)`, expected: `BYE at ${a1.name}` });
       t.checkCrossedSut('TRF-PULL', bye, `the release BYE at ${a1.name}`);
-      await a1.respond(bye!, 200);
+      await a1.respond(bye, 200);
     });
     if (pulled.subscription) {
       await t.step('notify', `The CS tells ${a2.name} the pull succeeded (NOTIFY terminated, sipfrag 200)`, 'TRF-PULL', async () => {
-        const n = await a2.waitForRequest({ method: 'NOTIFY', headers: { 'Call-ID': pulled.subscription!.callId } }, T);
-        t.check('TRF-PULL', n !== null, { message: `${a2.name}'s pull subscription was never ended with the outcome (RFC 3515 §2.4.7)`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
-        await a2.respond(n!, 200);
-        t.check('TRF-PULL', notifyMismatches(n!.request, { state: 'terminated', status: 200 }), { message: 'the final NOTIFY of the pull does not report success', actual: n!.request });
+        const n = t.require(await a2.waitForRequest({ method: 'NOTIFY', headers: { 'Call-ID': pulled.subscription.callId } }, T), 'TRF-PULL', { message: `${a2.name}'s pull subscription was never ended with the outcome (RFC 3515 §2.4.7)`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
+        await a2.respond(n, 200);
+        t.check('TRF-PULL', notifyMismatches(n.request, { state: 'terminated', status: 200 }), { message: 'the final NOTIFY of the pull does not report success', actual: n.request });
       });
     }
     await t.step('continue', `The session now goes on at ${a2.name}`, 'TRF-PULL', async () => {
       const bye = pulled.dialog.createRequest('BYE');
       const tx = a2.endpoint.request(bye, a2.nextHop(bye));
-      const at = await b1.waitForRequest({ method: 'BYE' }, T);
-      t.check('TRF-PULL', at !== null, { message: `the pulled session does not lead from ${a2.name} to the peer` });
+      const at = t.require(await b1.waitForRequest({ method: 'BYE' }, T), 'TRF-PULL', { message: `the pulled session does not lead from ${a2.name} to the peer` });
       t.checkCrossedSut('TRF-PULL', at, `${a2.name}'s BYE at ${b1.name}`);
-      await b1.respond(at!, 200);
+      await b1.respond(at, 200);
       await finalWithin(tx, T);
     });
   },
@@ -158,7 +154,7 @@ export const pullByOtherUserRefused: TestCase = {
   spec,
   variants: variants([2, 1, 1]),
   applies,
-  async run(t) {
+  async run(t: TestContext) {
     const { s, a1, b1 } = await sessionToTransfer(t);
     const c1 = t.topology.users[2].devices[0];
     await t.step('pull', `${c1.name} (another user) tries to pull the session of ${a1.name}`, 'TRF-PULL', async () => {

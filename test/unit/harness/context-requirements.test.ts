@@ -29,7 +29,7 @@ function stopOf(body: () => void): CaseStop {
 
 describe('a check names a requirement the case declares (docs/writing-cases.md ยง3)', () => {
   it('judges a declared requirement as before', () => {
-    const t = contextOf(['LEAVE-ORIG', 'LEAVE-OK']);
+    const t: TestContext = contextOf(['LEAVE-ORIG', 'LEAVE-OK']);
     t.check('LEAVE-ORIG', true, { message: 'fine' });
     t.should('LEAVE-OK', false, { message: 'not quite' });
     expect([...t.evaluated]).toEqual(['LEAVE-ORIG', 'LEAVE-OK']);
@@ -38,7 +38,7 @@ describe('a check names a requirement the case declares (docs/writing-cases.md ย
   });
 
   it('refuses a check on an undeclared requirement: verdict error naming the requirement and the case, no verdict for it', () => {
-    const t = contextOf(['LEAVE-ORIG']);
+    const t: TestContext = contextOf(['LEAVE-ORIG']);
     for (const judge of [
       () => t.check('LEAVE-TERM', true, { message: 'passes' }),
       () => t.should('LEAVE-TERM', true, { message: 'passes' }),
@@ -54,7 +54,7 @@ describe('a check names a requirement the case declares (docs/writing-cases.md ย
   });
 
   it('refuses an absence check on an undeclared requirement before waiting', async () => {
-    const t = contextOf(['LEAVE-ORIG']);
+    const t: TestContext = contextOf(['LEAVE-ORIG']);
     await expect(t.expectQuiet([], 'LEAVE-OK', 'nothing', 10_000)).rejects.toMatchObject({ finding: { verdict: 'error' } });
   });
 });
@@ -69,7 +69,7 @@ describe('an unexpected request is blamed on the step it arrived in (docs/writin
 
   it('names the running step and its requirement, an enclosing step\'s, the last step\'s after the flow, or none', async () => {
     const tap = new Tap();
-    const t = contextOf(['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK'], tap);
+    const t: TestContext = contextOf(['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK'], tap);
     const during: Record<string, ReturnType<TestContext['stepOfArrival']>> = {};
     const early = arrive(t, tap);
     await t.step('1', 'first', 'LEAVE-ORIG', async () => { during.one = t.stepOfArrival(arrive(t, tap)); });
@@ -92,7 +92,22 @@ describe('an unexpected request is blamed on the step it arrived in (docs/writin
   });
 
   it('refuses a step naming a requirement the case does not declare', async () => {
-    const t = contextOf(['LEAVE-ORIG']);
+    const t: TestContext = contextOf(['LEAVE-ORIG']);
     await expect(t.step('6', 'inner', 'LEAVE-TERM', async () => undefined)).rejects.toMatchObject({ finding: { verdict: 'error' } });
+  });
+});
+
+describe('t.require: the evidence a requirement needs, narrowed, or a FAIL (docs/writing-cases.md ยง3)', () => {
+  it('returns a present value (0 and empty text are present) and stops with fail, as t.check, on null or undefined', () => {
+    const t: TestContext = contextOf(['LEAVE-TERM']);
+    const got: { n: number } | null = { n: 1 };
+    expect(t.require(got, 'LEAVE-TERM', { message: 'no BYE' }).n).toBe(1);
+    expect(t.require(0, 'LEAVE-TERM', { message: 'zero' })).toBe(0);
+    expect(t.require('', 'LEAVE-TERM', { message: 'empty' })).toBe('');
+    for (const absent of [null, undefined]) {
+      const f = stopOf(() => t.require(absent, 'LEAVE-TERM', { message: 'the leaving request did not reach B1', expected: 'BYE at B1' })).finding;
+      expect(f).toMatchObject({ verdict: 'fail', requirement: 'LEAVE-TERM', message: 'the leaving request did not reach B1', expected: 'BYE at B1' });
+    }
+    expect(t.findings.map((f) => f.verdict)).toEqual(['fail', 'fail']);
   });
 });
