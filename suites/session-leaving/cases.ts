@@ -10,7 +10,8 @@ import { establishSession, finalWithin, registerAll } from '../../src/harness/se
 import { labelOf } from '../../src/harness/template';
 import { dialogCrossesSut } from '../../src/harness/evidence';
 import { CLAUSE, DOCUMENT, STEPS } from './spec';
-import { leaveAndJudge, sidesFor } from './leaving-flow';
+import { leaveAndJudge } from './leaving-flow';
+import { sidesFor } from './leaving-sides';
 
 const variants = variantsOf(['udp', 'tcp'], ['direct', 'core-emulation'], [1, 1]);
 const applies = (t: { ics: { sessionLeaving: boolean } }) => t.ics.sessionLeaving || 'ICS: the SUT does not claim CPM 1-1 session leaving (ics.sessionLeaving = false)';
