@@ -1,5 +1,5 @@
 /**
- * SIP/IP Core emulator (design §1, core-emulation topology). Plays the S-CSCF of one network:
+ * SIP/IP Core emulator (docs/architecture.md, core-emulation topology). Plays the S-CSCF of one network:
  * registrar for its own devices, and an RFC 3261 §16.11 stateless, record-routing proxy that
  * triggers the SUT's Participating Function with `Route: <pf;lr;orig>` (originating) or
  * `Route: <pf;lr>` (terminating) followed by its own route (TS 24.229 §5.4.3.1), takes back what

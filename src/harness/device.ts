@@ -158,7 +158,7 @@ export class Device {
     return `<${this.contactUri}>;+sip.instance="<${this.instanceId}>";${this.serviceTag}`;
   }
 
-  /** How a transfer names this device (design §2 knob): its contact, or its GRUU (undefined when the SUT gave none). */
+  /** How a transfer names this device (docs/cpm-sip-binding.md knob): its contact, or its GRUU (undefined when the SUT gave none). */
   addressFor(addressing: 'contact' | 'gruu' = 'contact'): string | undefined {
     return addressing === 'gruu' ? this.gruu : this.contactUri;
   }
@@ -295,7 +295,7 @@ export class Device {
     return response;
   }
 
-  /** A CPM Session Invitation (design §2): MSRP SDP, ICSI, Conversation-ID and Contribution-ID. */
+  /** A CPM Session Invitation (docs/cpm-sip-binding.md): MSRP SDP, ICSI, Conversation-ID and Contribution-ID. */
   inviteRequest(to: string, opts: { conversationId?: string; contributionId?: string; extra?: HeaderField[] } = {}): SipRequest {
     const body = this.sdp();
     return this.newRequest('INVITE', to, to, [

@@ -1,5 +1,5 @@
 /**
- * Local ports for every harness socket, inside the target config's `local.ports` (design §5): the
+ * Local ports for every harness socket, inside the target config's `local.ports` (docs/target-config.md): the
  * SIP socket of each device and core emulator, the MSRP port each device names in its SDP, and
  * the source port of each TCP/TLS connection the harness dials — so a lab firewall opened for that
  * range lets the whole run through.

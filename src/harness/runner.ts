@@ -1,7 +1,7 @@
 /**
  * Runs one case variant against a target and returns its verdict with the evidence: findings,
  * steps and the merged trace. Never throws: a SUT's garbage becomes a finding, a harness fault an
- * `error` verdict (design §4).
+ * `error` verdict (docs/architecture.md, Verdicts).
  */
 import { Tap, addressKey, type NetworkFaults, type TraceEntry } from '../sip/transport/tap';
 import { startLine } from '../sip/message';

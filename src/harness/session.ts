@@ -1,7 +1,7 @@
 /**
  * Preconditions shared by every suite: registering the devices and establishing a 1-1 CPM
  * session (INVITE / 200 / ACK through the SUT). A SUT that refuses a precondition makes the case
- * inconclusive, not failed: the requirement under test was never reached (design §4).
+ * inconclusive, not failed: the requirement under test was never reached (docs/architecture.md, Verdicts).
  */
 import type { SipRequest, SipResponse } from '../sip/message';
 import { Dialog } from '../sip/dialog';
@@ -71,7 +71,7 @@ export async function establishSession(t: TestContext, caller: Device, callee: D
  * Wait for a request to be delivered at its destinations — unless the SUT answers the sender with
  * a final non-2xx first (a 403, a challenge the device could not answer, a 404 for an unknown
  * user): then the case is inconclusive and says what the SUT answered, not that the request
- * "did not reach" the device (design §4: the precondition's own evidence).
+ * "did not reach" the device (docs/cpm-sip-binding.md, A test case: the precondition's own evidence).
  */
 export async function deliveredUnlessRefused<T>(t: TestContext, tx: ClientTransaction, sender: Device, deliveries: Array<Promise<T | null>>): Promise<Array<T | null>> {
   const all = Promise.all(deliveries);

@@ -66,7 +66,7 @@ export interface HarnessTarget {
     reasonOnCancel: 'required' | 'recommended' | 'ignore';
     releaseInitiator: 'either' | 'transferor' | 'transferee';
     referSuccessCode?: '202' | '200-or-202';
-    /** How the Join Notification leads the target into the session (design §2 knob; default target-dialog). */
+    /** How the Join Notification leads the target into the session (docs/cpm-sip-binding.md knob; default target-dialog). */
     joinCorrelation?: 'target-dialog' | 'replaces' | 'opaque-uri';
     /** How a transfer names a device: its registered contact (default) or its public GRUU (RFC 5627 §3.1). */
     deviceAddressing?: 'contact' | 'gruu';

@@ -1,5 +1,5 @@
 /**
- * Builds what a case variant needs (design §1): users with their devices and, in core-emulation,
+ * Builds what a case variant needs (docs/architecture.md): users with their devices and, in core-emulation,
  * SIP/IP Core A and B. Every case gets its own sockets, users and Call-IDs so cases can run in
  * parallel against one SUT. Every socket binds on the target's local host, on a port of its local
  * port range (a PortRange claim the topology gives back when it closes), and tells peers the
@@ -84,7 +84,7 @@ export class Topology {
     // Throws at once, naming local.ports, when this variant alone needs more ports than the range holds.
     const ports = new PortRange(target.localHost, target.localPorts).claim(portDemand(target, variant));
     const open = async (owner: string): Promise<Transport> => {
-      // TLS: verification stays on unless the target says insecure (design §5); cert/key let devices listen too.
+      // TLS: verification stays on unless the target says insecure (docs/target-config.md); cert/key let devices listen too.
       const t = await ports.bind((port) => createTransport({
         protocol: variant.transport, host: target.localHost, port, tap, owner,
         advertisedHost: target.advertisedHost, localPorts: ports.dialPorts,
@@ -120,7 +120,7 @@ export class Topology {
             outbound: core ? core.address : target.pfA,
             timers: target.ixit.timers,
             responseTimeoutMs: target.ixit.responseTimeoutMs,
-            // `either`: the SUT takes both, so the devices use the CPM ICSI (design §2).
+            // `either`: the SUT takes both, so the devices use the CPM ICSI (docs/cpm-sip-binding.md).
             service: target.binding.serviceIdentification === 'oma-sip-im' ? 'oma-sip-im' : 'cpm-icsi',
             userAgent: target.ixit.userAgent,
           }));

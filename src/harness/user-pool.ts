@@ -2,7 +2,7 @@
  * The users a target config provisions on the SUT, leased to cases so that cases can run at once
  * without two of them sharing a user: each case's devices register, fork and are cancelled on
  * their own AoR, so a second case on the same AoR would see the first one's invitations as
- * unexpected requests (design §4) and its bindings as extra branches. A case waits until the users
+ * unexpected requests (docs/cpm-sip-binding.md, A test case) and its bindings as extra branches. A case waits until the users
  * it needs are free; leases are granted first come, first served, so a case that needs the one
  * user with five devices is not starved by smaller ones. One user pool too small for two cases at
  * once simply runs them one at a time.

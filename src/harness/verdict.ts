@@ -1,5 +1,5 @@
 /**
- * Verdicts (design §4, TTCN-3 and Autobahn style). Worst wins:
+ * Verdicts (docs/architecture.md, Verdicts, TTCN-3 and Autobahn style). Worst wins:
  * pass < non-strict < inconclusive < fail; error = harness fault; n/a = not applicable per ICS.
  */
 export type Verdict = 'pass' | 'non-strict' | 'inconclusive' | 'fail' | 'error' | 'n/a';
@@ -21,7 +21,7 @@ export function applyStrict(v: Verdict, strict: boolean): Verdict {
   return strict && v === 'non-strict' ? 'fail' : v;
 }
 
-/** Process exit code of a run (design §4): 0 clean, 1 any fail, 3 inconclusive/error only. */
+/** Process exit code of a run (docs/architecture.md, Verdicts): 0 clean, 1 any fail, 3 inconclusive/error only. */
 export function exitCodeFor(verdicts: Iterable<Verdict>): number {
   let fail = false;
   let other = false;

@@ -2,7 +2,7 @@
  * TC-MLD-007-06: two devices accept the same CPM Session Invitation in the same instant. Both 2xx
  * leave before any CANCEL can arrive, so CPM-MLD-007 cannot stop the second acceptance; what it
  * requires then is that the user ends up with one session and that nothing dangles. Who resolves
- * the second 2xx depends on what the Participating Function is (design §2):
+ * the second 2xx depends on what the Participating Function is (docs/cpm-sip-binding.md):
  *  - a proxy forwards every 2xx (RFC 3261 §16.7 step 5: "Any 2xx responses MUST be forwarded
  *    immediately"); the caller, a UAC, ACKs each and BYEs all sessions but one (§13.2.2.4), along
  *    each dialog's route set, so through the PF that Record-Routed the INVITE;

@@ -1,5 +1,5 @@
 /**
- * Building blocks of the session-transfer suites (design §2 binding, RFC 3515 REFER / NOTIFY with
+ * Building blocks of the session-transfer suites (docs/cpm-sip-binding.md binding, RFC 3515 REFER / NOTIFY with
  * message/sipfrag, RFC 4538 Target-Dialog, RFC 3891 Replaces): what a device of the test system
  * does, and the checks on what the Conversation Server sends it.
  */
@@ -65,7 +65,7 @@ export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> 
  * 5.2.5.1.1 with the CS in the media path: "no signalling reaches the transferee" (SHOULD, design
  * §2). A re-INVITE of the transferee (arrived, or arriving within `waitMs`) is accepted, as a
  * device would, and marked non-strict unless the target config tolerates it (knob
- * allowReinviteToTransferee). In the other cases a re-INVITE stays unexpected (design §4).
+ * allowReinviteToTransferee). In the other cases a re-INVITE stays unexpected (docs/cpm-sip-binding.md, A test case).
  */
 export async function judgeReinvites(t: TestContext, x: TransferSetup, requirement: RequirementId, waitMs: number): Promise<void> {
   if (t.target.binding.allowReinviteToTransferee) return;
@@ -79,7 +79,7 @@ export async function judgeReinvites(t: TestContext, x: TransferSetup, requireme
 }
 
 /**
- * How a transfer names a device (design §2 knob `deviceAddressing`): its registered contact, or the
+ * How a transfer names a device (docs/cpm-sip-binding.md knob `deviceAddressing`): its registered contact, or the
  * public GRUU the SUT assigned it at registration (RFC 5627 §3.1). A SUT bound to GRUUs that gave
  * none leaves nothing to name the device by: the case is inconclusive, with the reason.
  */
@@ -99,7 +99,7 @@ export function unregisteredAddress(t: TestContext, device: Device): string {
 }
 
 /**
- * The Contribution-ID rule of the knob `contributionIdOnTransfer` (design §2) for an id the SUT
+ * The Contribution-ID rule of the knob `contributionIdOnTransfer` (docs/cpm-sip-binding.md) for an id the SUT
  * hands on (embedded in a Refer-To, or in the INVITE it routes): `keep` wants the transferred
  * session's, `new` any other. True, or what is wrong.
  */
@@ -193,7 +193,7 @@ export function joinInstruction(msg: SipMessage): JoinInstruction {
 }
 
 /**
- * The target's CPM Session Invitation built from the REFER it follows (design §2): to the Refer-To
+ * The target's CPM Session Invitation built from the REFER it follows (docs/cpm-sip-binding.md): to the Refer-To
  * URI, with the headers embedded in it (RFC 3515 §2.1: they become headers of the INVITE), the
  * option tag their extension needs when none was embedded (RFC 4538 tdialog, RFC 3891 replaces),
  * the session's Conversation-ID and the Contribution-ID the knob asks for.

@@ -61,7 +61,7 @@ export const transferInMediaPath: TestCase = {
       const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-MP-JOIN', { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
       t.check('TRF-MP-JOIN', referMismatches(tx.request), { message: 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx.request });
       const how = joinInstruction(tx.request);
-      // The binding knob says how the Refer-To names the existing session (design §2): Target-Dialog
+      // The binding knob says how the Refer-To names the existing session (docs/cpm-sip-binding.md): Target-Dialog
       // (RFC 4538, default), Replaces (RFC 3891), or an opaque one-time CS URI with nothing to check here.
       const correlation = t.target.binding.joinCorrelation ?? 'target-dialog';
       if (correlation !== 'opaque-uri') {

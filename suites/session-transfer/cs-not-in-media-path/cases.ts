@@ -1,7 +1,7 @@
 /**
  * Suite: session transfer with the CPM Conversation Server NOT in the media path (5.2.5.1.2).
  * User A: A1 transferor, A2 target; user B: B1 transferee; user C (C1) as a foreign target.
- * The transfer request goes to the CS transfer URI (IXIT) with Target-Dialog (design §2).
+ * The transfer request goes to the CS transfer URI (IXIT) with Target-Dialog (docs/cpm-sip-binding.md).
  */
 import { header } from '../../../src/sip/message';
 import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
@@ -94,7 +94,7 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-ROUTE', [
         ...(routed.conv !== sent.conv ? [{ field: 'Conversation-ID', expected: sent.conv ?? '(absent)', actual: routed.conv ?? '(absent)' }] : []),
         ...(routed.contrib !== sent.contrib ? [{ field: 'Contribution-ID', expected: sent.contrib ?? '(absent)', actual: routed.contrib ?? '(absent)' }] : []),
-      ], { message: 'the CS changed the CPM identifiers of the target\'s invitation on the way to the transferee (design §2: same Conversation-ID; Contribution-ID per binding contributionIdOnTransfer)', actual: inv });
+      ], { message: 'the CS changed the CPM identifiers of the target\'s invitation on the way to the transferee (docs/cpm-sip-binding.md: same Conversation-ID; Contribution-ID per binding contributionIdOnTransfer)', actual: inv });
       t.check('TRF-NMP-ROUTE', csOnPath, { message: 'the invitation reached the transferee without passing the CS (no Via / Record-Route of PF A)', actual: inv });
       await x.b1.answer(atB, 200, { ringing: true });
       const answer = await finalWithin(tx, T);

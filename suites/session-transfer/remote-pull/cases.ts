@@ -1,6 +1,6 @@
 /**
  * Suite: remote (pull) transfer (5.2.5.1 ¶1): a device pulls the session another device of the
- * same user holds onto itself. Two bindings (design §2, knob `pullMode`):
+ * same user holds onto itself. Two bindings (docs/cpm-sip-binding.md, knob `pullMode`):
  * - `invite-replaces` (default): the puller sends an INVITE with Replaces naming the held dialog
  *   (RFC 3891 §6.1);
  * - `refer-to-psi`: the puller asks the CS, with a REFER to the CS transfer URI naming the held
