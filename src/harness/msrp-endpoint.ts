@@ -11,7 +11,7 @@
  * puts no MSRP frame on its trace. Every frame either way is on the case's merged trace.
  * Everything is bounded and closed: each session at teardown, the listener with the device.
  */
-import type { SipRequest } from '../sip/message';
+import type { SipRequest, SipResponse } from '../sip/message';
 import type { Tap } from '../sip/transport/tap';
 import { MsrpConnection, type SendOptions, type SendResult } from '../msrp/connection';
 import { MsrpListener } from '../msrp/listener';
@@ -20,7 +20,6 @@ import { answerSetup, connectionRole, parseSetup, type ConnectionRole, type Setu
 import { onTap } from '../msrp/trace';
 import { formatMsrpUri, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
 import { msrpDescription } from './sdp';
-import type { Session } from './session';
 
 export interface DeviceMsrpOptions {
   /** The device's name: the owner of its frames on the trace. */
@@ -195,7 +194,7 @@ export class DeviceMsrp {
   }
 
   /** The MSRP session of a 1-1 session set up by session.ts establishSession, as its caller or its callee. */
-  of(s: Pick<Session, 'invite' | 'inviteAtCallee' | 'answer'>, side: 'caller' | 'callee'): MsrpMediaSession {
+  of(s: { invite: SipRequest; inviteAtCallee: SipRequest; answer: SipResponse }, side: 'caller' | 'callee'): MsrpMediaSession {
     if (side === 'caller') return this.session({ own: s.invite.body, peer: s.answer.body, weOffered: true });
     const own = this.answerTo(s.inviteAtCallee);
     if (!own) throw new Error(`${this.o.owner} did not answer this session's INVITE`);

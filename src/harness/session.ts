@@ -6,7 +6,8 @@
 import type { SipRequest, SipResponse } from '../sip/message';
 import { Dialog } from '../sip/dialog';
 import type { TestContext } from './context';
-import { finalWithin, type Device } from './device';
+import type { Device } from './device';
+import { finalWithin } from './final-within';
 import type { ClientTransaction } from '../sip/endpoint';
 import { labelOf } from './template';
 import { silenceHint, warningDetail } from './register-hints';
