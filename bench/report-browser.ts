@@ -79,6 +79,21 @@ export async function frameSizes(page: Page, names: string[]): Promise<FrameSize
     const frame = page.getByTestId('test-result-attachment').filter({ hasText: attachment }).first().locator('iframe[title="HTML attachment"]');
     // Allure sets the height attribute on load; give it the load (and, from disk, the srcdoc load).
     await frame.and(page.locator('iframe[height]')).waitFor({ timeout: 10_000 }).catch(() => undefined);
+    // From disk the page swaps the frame's content for a srcdoc copy (report-finish.ts) and Allure
+    // then sizes the frame: wait until a readable document is in and the frame has its height,
+    // bounded, so a loaded machine is not read early (the assertions judge what is there after).
+    for (const until = Date.now() + 10_000; Date.now() < until;) {
+      const ready = await frame.evaluate((f: HTMLIFrameElement) => {
+        try {
+          const doc = f.contentDocument;
+          return (doc?.body?.children.length ?? 0) > 0 && Math.round(f.getBoundingClientRect().height) === doc!.documentElement.scrollHeight;
+        } catch {
+          return false;
+        }
+      }).catch(() => false);
+      if (ready) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     out.push({ attachment, ...await frame.evaluate((f: HTMLIFrameElement) => {
       let doc: Document | null = null;
       try {

@@ -16,9 +16,9 @@ import type { Tap } from '../sip/transport/tap';
 import { MsrpConnection, type SendOptions, type SendResult } from '../msrp/connection';
 import { MsrpListener } from '../msrp/listener';
 import type { ReassembledMessage } from '../msrp/reassembly';
-import { answerSetup, connectionRole, parseSetup, type ConnectionRole, type SetupValue } from '../msrp/sdp';
+import { answerSetup, connectionRole, messageMedia, type ConnectionRole, type MessageMedia, type SetupValue } from '../msrp/sdp';
 import { onTap } from '../msrp/trace';
-import { formatMsrpUri, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
+import { formatMsrpUri, sameMsrpUri, type MsrpUri } from '../msrp/uri';
 import { msrpDescription } from './sdp';
 
 export interface DeviceMsrpOptions {
@@ -33,24 +33,11 @@ export interface DeviceMsrpOptions {
   timeoutMs: number;
 }
 
-/** What the SDP of an MSRP media line says (RFC 4975 §8.1, §8.2; RFC 6135 §4.2). */
-export interface MediaDescription {
-  path: MsrpUri[];
-  setup: SetupValue | undefined;
-}
+/** What the SDP of an MSRP media line says (src/msrp/sdp.ts). */
+export type MediaDescription = MessageMedia;
 
 /** The a=path and a=setup of the first `m=message` section of an SDP body, or null when there is none. */
-export function mediaDescription(sdp: Buffer | undefined): MediaDescription | null {
-  if (!sdp || sdp.length === 0) return null;
-  const lines = sdp.toString('utf8').split(/\r?\n/);
-  const m = lines.findIndex((l) => l.startsWith('m=message '));
-  if (m < 0) return null;
-  const end = lines.findIndex((l, i) => i > m && l.startsWith('m='));
-  const section = lines.slice(m, end < 0 ? undefined : end);
-  const value = (name: string) => section.find((l) => l.startsWith(`a=${name}:`))?.slice(name.length + 3).trim();
-  const path = parsePath(value('path') ?? '').uris;
-  return path.length > 0 ? { path, setup: parseSetup(value('setup')) } : null;
-}
+export const mediaDescription = messageMedia;
 
 /** What one SIP session needs to be an MSRP session too: the two SDP bodies and who offered. */
 export interface SessionSdp {

@@ -4,6 +4,7 @@
  * RFC 4145's values: which side opens the TCP connection). Pure functions: a device puts these
  * into its SDP and reads the peer's, then opens the connection with connection.ts / listener.ts.
  */
+import { parse as parseSdp } from 'sdp-transform';
 import { formatPath, parsePath, type MsrpUri } from './uri';
 
 export type SetupValue = 'active' | 'passive' | 'actpass' | 'holdconn';
@@ -53,4 +54,32 @@ export function connectionRole(weOffered: boolean, offer: SetupValue | undefined
   if (offerer === answerer || answerer === 'actpass') return null;
   const offererRole = offerer as ConnectionRole;
   return weOffered ? offererRole : (offererRole === 'active' ? 'passive' : 'active');
+}
+
+/** What the SDP of an MSRP media line says (RFC 4975 §8.1, §8.2; RFC 6135 §4.2). */
+export interface MessageMedia {
+  path: MsrpUri[];
+  setup: SetupValue | undefined;
+  /** a=accept-types (RFC 4975 §8.6), when present. */
+  acceptTypes?: string;
+}
+
+/**
+ * The a=path, a=setup and a=accept-types of the first `m=message` section of an SDP body; null
+ * when there is none or it names no MSRP URI. sdp-transform has no grammar for path and
+ * accept-types and keeps them as the section's unparsed attributes.
+ */
+export function messageMedia(sdp: Buffer | undefined): MessageMedia | null {
+  if (!sdp || sdp.length === 0) return null;
+  let media;
+  try {
+    media = parseSdp(sdp.toString('utf8')).media.find((m) => m.type === 'message');
+  } catch {
+    return null; // not SDP at all: no MSRP media line
+  }
+  if (!media) return null;
+  const attribute = (name: string) => media.invalid?.find((a) => a.value.startsWith(`${name}:`))?.value.slice(name.length + 1).trim();
+  const path = parsePath(attribute('path') ?? '').uris;
+  if (path.length === 0) return null;
+  return { path, setup: parseSetup(media.setup ?? attribute('setup')), acceptTypes: attribute('accept-types') };
 }

@@ -20,19 +20,13 @@ import { responseWanted } from '../msrp/build';
 import { MsrpConnection } from '../msrp/connection';
 import { transactionIdFor } from '../msrp/ids';
 import { MsrpListener } from '../msrp/listener';
-import { answerSetup, connectionRole, parseSetup, type ConnectionRole, type SetupValue } from '../msrp/sdp';
+import { answerSetup, connectionRole, messageMedia, type ConnectionRole, type SetupValue } from '../msrp/sdp';
 import { formatMsrpUri, formatPath, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
 
-/** The a=path and a=setup of the first `m=message` section of an SDP body (RFC 4975 §8.1). */
+/** The a=path, a=setup and a=accept-types of the first `m=message` section (RFC 4975 §8.1, §8.6). */
 function describeMedia(sdp: Buffer): { path: MsrpUri[]; setup: SetupValue | undefined; acceptTypes: string } | null {
-  const lines = sdp.toString('utf8').split(/\r?\n/);
-  const m = lines.findIndex((l) => l.startsWith('m=message '));
-  if (m < 0) return null;
-  const end = lines.findIndex((l, i) => i > m && l.startsWith('m='));
-  const section = lines.slice(m, end < 0 ? undefined : end);
-  const value = (name: string) => section.find((l) => l.startsWith(`a=${name}:`))?.slice(name.length + 3).trim();
-  const path = parsePath(value('path') ?? '').uris;
-  return path.length > 0 ? { path, setup: parseSetup(value('setup')), acceptTypes: value('accept-types') ?? 'message/cpim text/plain' } : null;
+  const media = messageMedia(sdp);
+  return media && { path: media.path, setup: media.setup, acceptTypes: media.acceptTypes ?? 'message/cpim text/plain' };
 }
 
 /** One leg's MSRP endpoint of the CS: our URI on the listener, the device's path, and its connection once open. */
