@@ -10,6 +10,7 @@
  * port just given back (its TCP connections possibly still in TIME_WAIT) is the last to be reused.
  * Without a range (the built-in reference server) the same code binds port 0: ephemeral ports.
  */
+import { randomInt } from 'node:crypto';
 import { isPortClash, type LocalPortSource, type PortLease } from '../sip/transport/local-ports';
 
 export type { PortLease } from '../sip/transport/local-ports';
@@ -41,6 +42,13 @@ interface HostState {
 }
 
 const hosts = new Map<string, HostState>();
+
+/**
+ * Where this process starts handing out a range: random, not its bottom. Two harness processes on
+ * one host with the same local.ports (two CI jobs, parallel test files) would otherwise take the
+ * same ports in the same order, and a port the other holds fails a connection from it.
+ */
+const START_OFFSET = randomInt(0, 65536);
 
 function hostState(host: string): HostState {
   const key = host.toLowerCase();
@@ -100,7 +108,7 @@ export class PortRange {
     const r = this.range;
     if (!r) throw new Error('take() needs a configured range');
     const size = this.size;
-    let p = this.state.cursor >= r.from && this.state.cursor <= r.to ? this.state.cursor : r.from;
+    let p = this.state.cursor >= r.from && this.state.cursor <= r.to ? this.state.cursor : r.from + (START_OFFSET % size);
     for (let i = 0; i < size; i++, p = p === r.to ? r.from : p + 1) {
       if (this.state.inUse.has(p) || skip.has(p)) continue;
       this.state.inUse.add(p);

@@ -42,8 +42,13 @@ export interface TargetOptions {
  * forbids a range containing the SUT's port on the same host, so pick one that does not.
  */
 export function localPorts(sutPort: number): { from: number; to: number } {
-  const ranges = [{ from: 20000, to: 29999 }, { from: 10000, to: 19999 }];
-  return ranges.find((r) => sutPort < r.from || sutPort > r.to)!;
+  // A slice of 2,000 ports per jest worker: the Kamailio files run in parallel processes, and each
+  // process hands out its range from the bottom, so two files on one range dialled from the same
+  // ports at once (a REGISTER never sent, the case INCONC).
+  const worker = Math.max(1, Number(process.env.JEST_WORKER_ID ?? '1')) - 1;
+  const slice = (from: number) => ({ from: from + (worker % 5) * 2000, to: from + (worker % 5) * 2000 + 1999 });
+  const ranges = [slice(20000), slice(10000)];
+  return ranges.find((r) => sutPort < r.from || sutPort > r.to) ?? ranges[0];
 }
 
 /** Where the SUT listens: a running Kamailio, or a placeholder to plan which cases apply. */
