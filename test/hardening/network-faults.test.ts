@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { changed, fullRun } from '../../bench/full-run';
+import { changed } from '../../bench/full-run';
 import { DelayLine, Tap } from '../../src/sip/transport/tap';
 import { settledResources } from './support/targets';
 
@@ -70,36 +70,8 @@ describe('tap fault injection', () => {
   });
 });
 
-describe('full suite against the reference under network faults: the verdicts of a conforming server', () => {
-  const rows: string[] = [];
-
-  afterAll(() => process.stdout.write(`network faults:\n${rows.join('\n')}\n`));
-
-  /**
-   * The IXIT a tester would give a lossy network: at 10% loss per datagram a 2.5 s wait leaves a
-   * multi-hop transaction too few T1-doubling retransmissions under CPU load; 6 s leaves enough.
-   */
-  const ixit = { responseTimeoutMs: 6000 };
-
-  const scenarios: Array<[string, Parameters<typeof fullRun>[0]['server'], Parameters<typeof fullRun>[0]['caseOptions']]> = [
-    ['reference: 10% loss', { lossRate: 0.1 }, undefined],
-    ['reference: 10% loss + 10% duplication + 25% reordering (30 ms) + 5 ms jitter', { network: { lossRate: 0.1, duplicateRate: 0.1, reorderRate: 0.25, reorderDelayMs: 30, jitterMs: 5 } }, undefined],
-    ['harness: 10% loss + 25% reordering + 5% duplication + 5 ms jitter on every device and core socket', undefined, { network: { lossRate: 0.1, reorderRate: 0.25, reorderDelayMs: 30, duplicateRate: 0.05, jitterMs: 5 }, seed: 0xc0ffee }],
-  ];
-
-  // The clean run these are compared with is the correct reference's (every applicable variant
-  // passes, the rest n/a: the selftest's "correct server" rows prove it on a clean network), so it
-  // is not run again here: each scenario's own run says which variants apply.
-  test.each(scenarios)('%s', async (name, server, caseOptions) => {
-    const [p, b] = await Promise.all([fullRun({ mode: 'proxy', server, caseOptions, concurrency: 3, ixit }), fullRun({ mode: 'b2bua', server, caseOptions, concurrency: 3, ixit })]);
-    const faulty = new Map([...p.verdicts, ...b.verdicts]);
-    const clean = new Map([...p.conforming, ...b.conforming]);
-    const diff = changed(clean, faulty);
-    rows.push(`  ${name}: ${faulty.size} variants (${[...clean.values()].filter((v) => v === 'pass').length} applicable), ${diff.length} verdict(s) differ from a conforming server's (${Math.max(p.durationMs, b.durationMs)} ms)${diff.map((k) => `\n    ${k}: ${clean.get(k)} → ${faulty.get(k)} ${p.reasons.get(k) ?? b.reasons.get(k) ?? ''}`).join('')}`);
-    expect([...clean.values()].filter((v) => v === 'pass').length).toBeGreaterThan(0);
-    expect(diff).toEqual([]);
-  });
-});
+// The whole suite under each fault scenario: network-faults-*.test.ts, one file per scenario so
+// jest spreads them over its workers (support/network-fault-run.ts).
 
 /** Can this machine run tc netem in a namespace of our own? Probed once, the probe namespace removed at once. */
 function netemSupport(): { ok: true } | { ok: false; reason: string } {

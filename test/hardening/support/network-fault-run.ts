@@ -1,0 +1,30 @@
+/**
+ * One network-fault scenario over the whole suite against the reference, both PF modes at once:
+ * the verdict of every case variant must be a conforming server's (pass where applicable, n/a
+ * elsewhere — what the correct reference earns on a clean network, which the selftest proves), so
+ * the clean run is not repeated here. One test file per scenario (network-faults-*.test.ts) lets
+ * jest run them on different workers.
+ */
+import { changed, fullRun } from '../../../bench/full-run';
+
+type Server = Parameters<typeof fullRun>[0]['server'];
+type CaseOptions = Parameters<typeof fullRun>[0]['caseOptions'];
+
+/**
+ * The IXIT a tester would give a lossy network: at 10% loss per datagram a 2.5 s wait leaves a
+ * multi-hop transaction too few T1-doubling retransmissions under CPU load; 6 s leaves enough.
+ */
+const IXIT = { responseTimeoutMs: 6000 };
+
+export function networkFaultScenario(name: string, server: Server, caseOptions: CaseOptions): void {
+  jest.setTimeout(10 * 60_000);
+  test(`full suite against the reference under ${name}: the verdicts of a conforming server`, async () => {
+    const [p, b] = await Promise.all([fullRun({ mode: 'proxy', server, caseOptions, concurrency: 2, ixit: IXIT }), fullRun({ mode: 'b2bua', server, caseOptions, concurrency: 2, ixit: IXIT })]);
+    const faulty = new Map([...p.verdicts, ...b.verdicts]);
+    const clean = new Map([...p.conforming, ...b.conforming]);
+    const diff = changed(clean, faulty);
+    process.stdout.write(`network faults: ${name}: ${faulty.size} variants (${[...clean.values()].filter((v) => v === 'pass').length} applicable), ${diff.length} verdict(s) differ from a conforming server's (${Math.max(p.durationMs, b.durationMs)} ms)${diff.map((k) => `\n    ${k}: ${clean.get(k)} → ${faulty.get(k)} ${p.reasons.get(k) ?? b.reasons.get(k) ?? ''}`).join('')}\n`);
+    expect([...clean.values()].filter((v) => v === 'pass').length).toBeGreaterThan(0);
+    expect(diff).toEqual([]);
+  });
+}
