@@ -70,6 +70,8 @@ export interface FrameSize {
   content: number | null;
   /** The lowest bottom edge of the document's body content (the ladder's scroll box, the exchange). */
   bodyBottom: number | null;
+  /** How the frame is filled: `srcdoc` (copied in, readable), `blob` (Allure's URL), and the copy's mark: shown when a check fails. */
+  filled: string;
 }
 
 /** The size of each expanded HTML attachment frame once Allure has measured it. */
@@ -103,7 +105,8 @@ export async function frameSizes(page: Page, names: string[]): Promise<FrameSize
       }
       const body = doc?.body;
       const bottom = body ? Math.max(0, ...[...body.children].map((c) => c.getBoundingClientRect().bottom)) + parseFloat(doc!.defaultView!.getComputedStyle(body).marginBottom) : null;
-      return { frame: f.getBoundingClientRect().height, content: doc ? doc.documentElement.scrollHeight : null, bodyBottom: bottom === null ? null : Math.ceil(bottom) };
+      const filled = `${f.hasAttribute('srcdoc') ? 'srcdoc' : f.src.slice(0, 5)}; mark: ${f.getAttribute('data-cpm-src')?.replace(f.src, 'src') ?? 'none'}`;
+      return { frame: f.getBoundingClientRect().height, content: doc ? doc.documentElement.scrollHeight : null, bodyBottom: bottom === null ? null : Math.ceil(bottom), filled };
     }) });
   }
   return out;

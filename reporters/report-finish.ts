@@ -84,14 +84,31 @@ export function embeddedRingWithoutNa(html: string): string {
 const FRAME_SCRIPT = `<script id="${FRAME_SCRIPT_ID}">(function () {
   // self.origin, not location.origin: Chromium says "file://" for the latter, "null" for the former.
   if (self.origin !== 'null') return;
+  // The frame's text is read from the Blob Allure made, kept here as it is made: Allure revokes the
+  // blob URL when the attachment re-renders or closes, and a copy fetched through a revoked URL
+  // fails (the frame then stayed cross-origin at 150 px on a loaded machine). Bounded: the newest 64.
+  var blobs = new Map();
+  var create = URL.createObjectURL;
+  URL.createObjectURL = function (o) {
+    var url = create.call(URL, o);
+    if (o instanceof Blob && o.type.toLowerCase().indexOf('text/html') === 0) {
+      blobs.set(url, o);
+      if (blobs.size > 64) blobs.delete(blobs.keys().next().value);
+    }
+    return url;
+  };
+  function read(src) {
+    var blob = blobs.get(src);
+    return blob ? blob.text() : fetch(src).then(function (r) { return r.text(); });
+  }
   function fix(f) {
     var sandbox = f.getAttribute('sandbox');
     if (sandbox === null || /allow-scripts/.test(sandbox) || f.src.indexOf('blob:') !== 0 || f.getAttribute('data-cpm-src') === f.src) return;
     var src = f.src;
     f.setAttribute('data-cpm-src', src);
-    fetch(src).then(function (r) { return r.text(); }).then(function (text) {
+    read(src).then(function (text) {
       if (f.src === src) f.setAttribute('srcdoc', text);
-    }).catch(function () { /* revoked: the frame was replaced meanwhile */ });
+    }).catch(function () { f.setAttribute('data-cpm-src', 'unreadable ' + src); });
   }
   function scan() { document.querySelectorAll('iframe').forEach(fix); }
   new MutationObserver(scan).observe(document.documentElement, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { CATEGORIES } from '../../reporters/categories';
 import { FRAME_SCRIPT_ID, MATRIX_LINK_ID, embeddedRingWithoutNa, finishReport, ringWithoutNa } from '../../reporters/report-finish';
 
@@ -51,6 +52,35 @@ describe('finishReport', () => {
     expect(fs.readFileSync(path.join(out, 'conformance', 'conformance-report.html'), 'utf8')).toContain('<td>LEAVE-OK</td>');
     expect(JSON.parse(fs.readFileSync(path.join(out, 'widgets', 'charts.json'), 'utf8')).general.a.data.total).toBe(14);
     expect(fs.existsSync(path.join(out, 'widgets', 'metrics.json'))).toBe(true);
+  });
+
+  it('gives a page script that parses and copies a blob frame from the Blob itself, even once its URL is revoked', async () => {
+    const out = path.join(tmp, 'report-script');
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'index.html'), '<html><head></head><body></body></html>');
+    finishReport(out, path.join(tmp, 'none'), true);
+    const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+    const body = new RegExp(`<script id="${FRAME_SCRIPT_ID}">([\\s\\S]*?)</script>`).exec(html)?.[1] ?? '';
+    // A syntax error here leaves every frame of a report opened from disk at 150 px, unreadable.
+    const script = new vm.Script(body);
+    const attrs = new Map<string, string>([['sandbox', 'allow-same-origin']]);
+    const frame = { src: '', getAttribute: (k: string) => attrs.get(k) ?? null, setAttribute: (k: string, v: string) => void attrs.set(k, v) };
+    let observed: (() => void) | undefined;
+    const revoked = new Set<string>();
+    const page = {
+      self: { origin: 'null' }, Blob,
+      URL: { createObjectURL: () => 'blob:null/1', revokeObjectURL: (u: string) => revoked.add(u) },
+      fetch: () => Promise.reject(new TypeError('revoked')),
+      document: { documentElement: {}, querySelectorAll: () => [frame] },
+      MutationObserver: class { constructor(f: () => void) { observed = f; } observe() { /* the page's DOM */ } },
+    };
+    script.runInNewContext(page);
+    frame.src = page.URL.createObjectURL(new Blob(['<p>ladder</p>'], { type: 'text/html; charset=utf-8' }) as never);
+    page.URL.revokeObjectURL(frame.src);
+    observed?.();
+    await new Promise((r) => setTimeout(r, 20));
+    expect([...revoked]).toEqual(['blob:null/1']);
+    expect(attrs.get('srcdoc')).toBe('<p>ladder</p>');
   });
 });
 
