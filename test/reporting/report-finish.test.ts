@@ -69,7 +69,7 @@ describe('finishReport', () => {
     const revoked = new Set<string>();
     const page = {
       self: { origin: 'null' }, Blob,
-      URL: { createObjectURL: () => 'blob:null/1', revokeObjectURL: (u: string) => revoked.add(u) },
+      URL: { createObjectURL: (blob: Blob) => `blob:null/${blob.size}`, revokeObjectURL: (u: string) => revoked.add(u) },
       fetch: () => Promise.reject(new TypeError('revoked')),
       document: { documentElement: {}, querySelectorAll: () => [frame] },
       MutationObserver: class { constructor(f: () => void) { observed = f; } observe() { /* the page's DOM */ } },
@@ -79,7 +79,7 @@ describe('finishReport', () => {
     page.URL.revokeObjectURL(frame.src);
     observed?.();
     await new Promise((r) => setTimeout(r, 20));
-    expect([...revoked]).toEqual(['blob:null/1']);
+    expect([...revoked]).toEqual(['blob:null/13']);
     expect(attrs.get('srcdoc')).toBe('<p>ladder</p>');
   });
 });
