@@ -13,7 +13,8 @@
  */
 import type { SipRequest, SipResponse } from '../sip/message';
 import type { Tap } from '../sip/transport/tap';
-import { MsrpConnection, type SendOptions, type SendResult } from '../msrp/connection';
+import type { Flow } from '../sip/transport/address';
+import { MsrpConnection, type ReceivedReport, type SendOptions, type SendResult } from '../msrp/connection';
 import { MsrpListener } from '../msrp/listener';
 import type { ReassembledMessage } from '../msrp/reassembly';
 import { answerSetup, connectionRole, messageMedia, type ConnectionRole, type MessageMedia, type SetupValue } from '../msrp/sdp';
@@ -96,6 +97,17 @@ export class MsrpMediaSession {
     const m = await conn.nextMessage(timeoutMs);
     this.kept.push(m);
     return m;
+  }
+
+  /** The REPORT (§7.1.2) for a message this session sent, within timeoutMs (rejects on timeout). */
+  async waitReport(messageId: string, timeoutMs = this.o.timeoutMs): Promise<ReceivedReport> {
+    const conn = await this.open();
+    return conn.waitReport(messageId, timeoutMs);
+  }
+
+  /** The TCP/TLS flow the session is bound to, once open: who the device really talks MSRP to. */
+  get flow(): Flow | undefined {
+    return this.conn?.flow;
   }
 
   /** Every complete message received so far, in order of completion. */

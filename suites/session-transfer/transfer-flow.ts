@@ -20,6 +20,7 @@ import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness
 import { establishSession, registerAll, type Session } from '../../src/harness/session';
 import { contributionId, conversationId } from '../../src/sip/headers/cpm';
 import { randomUUID } from 'node:crypto';
+import { chatInSession } from './media-delivery';
 
 const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
 const TOPOLOGIES: TopologyKind[] = ['direct', 'core-emulation'];
@@ -42,11 +43,12 @@ function reinviteOf(s: Session): MessageTemplate {
   return { method: 'INVITE', headers: { 'Call-ID': s.uas.callId, To: /;\s*tag=/i } };
 }
 
-/** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS. */
+/** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS, and a message went each way in it (media-delivery.ts). */
 export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> {
   const [a, b] = t.topology.users;
   await registerAll(t);
   const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+  await chatInSession(t, s);
   const b1 = b.devices[0];
   if (t.target.binding.allowReinviteToTransferee) {
     // The target config says the CS re-INVITEs the transferee by design: B1 accepts each re-INVITE
