@@ -1,0 +1,90 @@
+/**
+ * One flow of a load run: a case's own body (the suites' requirement checks, unchanged) on a load
+ * slot's registered devices, judged as src/harness/runner.ts judges a case — first failing check
+ * is the root cause, fail on unexpected, worst verdict wins — then the slot settles for the next
+ * flow. Only a flow that did not pass keeps its evidence (findings, steps, trace), and only when
+ * the caller asks (`keepEvidence`): the load run keeps the first few, so memory stays bounded.
+ */
+import type { TraceEntry } from '../../sip/transport/tap';
+import { startLine } from '../../sip/message';
+import { CaseStop, type Finding } from '../finding';
+import { TestContext, type StepRecord } from '../context';
+import { caseKey, type CaseVariant, type TestCase } from '../test-case';
+import type { HarnessTarget } from '../target';
+import { worst, type Verdict } from '../verdict';
+import type { LoadSlot } from './slot';
+
+export interface FlowResult {
+  key: string;
+  caseId: string;
+  verdict: Verdict;
+  /** The root cause of a verdict other than pass. */
+  reason?: Finding;
+  requirementVerdicts: Record<string, Verdict>;
+  startedAt: number;
+  durationMs: number;
+  slot: string;
+  /** Evidence of a flow that did not pass, when kept. */
+  evidence?: { findings: Finding[]; steps: StepRecord[]; trace: TraceEntry[] };
+}
+
+export interface FlowRunOptions {
+  /** Keep findings, steps and trace if the flow does not pass. */
+  keepEvidence: boolean;
+  /** Ends the flow early (Ctrl-C): inconclusive, and the slot still settles. */
+  signal?: AbortSignal;
+  /** Hard cap on the flow (a SUT that hangs it). */
+  capMs: number;
+}
+
+export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseVariant, target: HarnessTarget, opts: FlowRunOptions): Promise<FlowResult> {
+  const startedAt = Date.now();
+  slot.reset();
+  const ctx = new TestContext(testCase, variant, target, slot.tap, slot.topology);
+  const extra: Finding[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`flow did not finish within ${opts.capMs} ms`)), opts.capMs);
+    onAbort = () => reject(new CaseStop({ verdict: 'inconclusive', message: 'the load run was interrupted (Ctrl-C / SIGTERM) before this flow ended' }));
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([testCase.run(ctx), stop]);
+    failOnUnexpected(ctx, slot);
+  } catch (err) {
+    if (err instanceof CaseStop && !ctx.findings.includes(err.finding)) extra.push(err.finding);
+    if (!(err instanceof CaseStop)) ctx.recordError(err);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+  }
+  const judged = slot.tap.entries.filter((e) => !e.dropped);
+  await slot.settle(target.ixit.responseTimeoutMs);
+  slot.flows++;
+  const findings = [...ctx.findings, ...extra];
+  const verdict = worst(findings.map((f) => f.verdict), 'pass');
+  const requirementVerdicts: Record<string, Verdict> = {};
+  for (const r of ctx.evaluated) requirementVerdicts[r] = 'pass';
+  for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
+  const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
+  const keep = opts.keepEvidence && verdict !== 'pass' && verdict !== 'non-strict';
+  return {
+    key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id,
+    ...(keep ? { evidence: { findings, steps: ctx.steps, trace: judged } } : {}),
+  };
+}
+
+/**
+ * Fail on unexpected (docs/cpm-sip-binding.md, A test case), as the runner does: a request a
+ * device received that no expectation took, blamed on the step it arrived in.
+ */
+function failOnUnexpected(ctx: TestContext, slot: LoadSlot): void {
+  for (const d of slot.devices) {
+    const tx = d.inbox[0];
+    if (!tx) continue;
+    const { step, requirement } = ctx.stepOfArrival(tx.request);
+    ctx.fail(requirement, { message: `unexpected request at ${d.name}: ${startLine(tx.request)}`, expected: 'no further request at this device', actual: tx.request, step: step?.id });
+  }
+}
