@@ -47,9 +47,17 @@ export class Trace {
   /** Entries by owner, so per-device lookups stay O(that device's traffic) with hundreds of devices. */
   private readonly byOwner = new Map<string, TraceEntry[]>();
 
+  private readonly unsubscribe: () => void;
+
   constructor(private readonly tap: Tap) {
     for (const e of tap.entries) this.index(e);
-    tap.subscribe((e) => this.index(e));
+    this.unsubscribe = tap.subscribe((e) => this.index(e));
+  }
+
+  /** Stop indexing the tap (a load slot's tap outlives each flow's trace: docs/load.md). */
+  dispose(): void {
+    this.unsubscribe();
+    this.byOwner.clear();
   }
 
   private index(e: TraceEntry): void {
@@ -77,7 +85,9 @@ export class Trace {
 
   /** Current end of the trace, to look only at what happens next. */
   mark(): number {
-    return this.tap.entries.length - 1;
+    // The last entry's seq, not its index: `after` compares seqs, and a tap that was cleared or
+    // trimmed (Tap.retain; a load slot's tap between flows) no longer starts at seq 0.
+    return this.tap.entries.at(-1)?.seq ?? -1;
   }
 
   find(q: TemplateQuery): SipEntry[];

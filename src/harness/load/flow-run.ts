@@ -60,8 +60,10 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
     clearTimeout(timer);
     if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
   }
-  const judged = slot.tap.entries.filter((e) => !e.dropped);
+  const judgedUntil = slot.tap.entries.length;
   await slot.settle(target.ixit.responseTimeoutMs);
+  // The flow's trace index stops here: the slot's tap goes on with the next flow.
+  ctx.trace.dispose();
   slot.flows++;
   const findings = [...ctx.findings, ...extra];
   const verdict = worst(findings.map((f) => f.verdict), 'pass');
@@ -72,7 +74,7 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
   const keep = opts.keepEvidence && verdict !== 'pass' && verdict !== 'non-strict';
   return {
     key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id,
-    ...(keep ? { evidence: { findings, steps: ctx.steps, trace: judged } } : {}),
+    ...(keep ? { evidence: { findings, steps: ctx.steps, trace: slot.tap.entries.slice(0, judgedUntil).filter((e) => !e.dropped) } } : {}),
   };
 }
 
