@@ -78,5 +78,7 @@ export interface HarnessTarget {
     serviceIdentification?: 'cpm-icsi' | 'oma-sip-im' | 'either';
     /** A re-INVITE of the transferee during an in-path transfer is answered and tolerated (default false: judged). */
     allowReinviteToTransferee?: boolean;
+    /** How the CS stays in the MSRP path (5.2.5.1.1 ¶5): the endpoint of each leg (default b2bua) or an RFC 4976 relay. */
+    csMsrpRole?: 'b2bua' | 'relay';
   };
 }

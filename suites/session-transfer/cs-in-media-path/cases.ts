@@ -17,6 +17,7 @@ import {
   sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, referAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
+import { mediaAfterJoin } from '../media-after-transfer';
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
@@ -85,16 +86,18 @@ export const transferInMediaPath: TestCase = {
       });
       const d = Dialog.fromUac(tx.request, answer);
       await x.a2.ack(d, tx.request);
-      return { dialog: d, answer: answer };
+      return { dialog: d, answer: answer, invite: tx.request };
     });
-    await t.step('T5', MP_STEPS.T5, 'TRF-MP-MEDIA', async () => {
+    const inPathBySdp = await t.step('T5', MP_STEPS.T5, 'TRF-MP-MEDIA', async () => {
       await judgeReinvites(t, x, 'TRF-MP-MEDIA', t.quietMs);
       const transfereePath = msrpPath(t.trace.first({ owner: x.b1.name, direction: 'sent', template: { status: 200 } })?.message?.body ?? Buffer.alloc(0));
       const got = msrpPath(joined.answer.body);
-      t.should('TRF-MP-MEDIA', got !== null && got.path !== transfereePath?.path && (t.target.ixit.csMsrpHosts ?? [got.host]).includes(got.host), {
+      const ok = got !== null && got.path !== transfereePath?.path && (t.target.ixit.csMsrpHosts ?? [got.host]).includes(got.host);
+      t.should('TRF-MP-MEDIA', ok, {
         message: `the target was answered with ${got ? `a=path ${got.path}` : 'no MSRP a=path'}, ${got && got.path === transfereePath?.path ? 'the transferee\'s own path: the CS left the media path' : 'not a CS MSRP address'}`,
         expected: 'the CS\'s own MSRP a=path', actual: joined.answer,
       });
+      return ok;
     });
     await t.step('T6', MP_STEPS.T6, 'TRF-MP-RELEASE', async () => {
       const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');
@@ -118,6 +121,8 @@ export const transferInMediaPath: TestCase = {
       await t.expectQuiet([x.b1], 'TRF-MP-RELEASE', 'the transferor\'s release must not reach the transferee');
     });
     await t.step('T9', MP_STEPS.T9, 'TRF-MP-ESTABLISH', async () => {
+      // The session goes on: a message each way between transferee and target, judged on the wire (media-after-transfer.ts).
+      await mediaAfterJoin(t, x.s, { a1: x.a1, a2: x.a2, a2Exchange: { offered: joined.invite, answer: joined.answer }, leftInSdp: !inPathBySdp });
       const bye = x.s.uas.createRequest('BYE');
       const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
       const at = t.require(await x.a2.waitForRequest({ method: 'BYE' }, T), 'TRF-MP-ESTABLISH', { message: `the transferee's session does not lead to the target ${x.a2.name} after the transfer`, expected: `B1's BYE at ${x.a2.name}` });

@@ -21,6 +21,7 @@ import {
   sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, transferUri, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
+import { mediaAfterReplace } from '../media-after-transfer';
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
@@ -109,7 +110,7 @@ export const transferNotInMediaPath: TestCase = {
       await x.a2.ack(d, tx.request);
       // The new session is confirmed when its ACK reaches the transferee (the Release Notification must not precede it).
       const ackAtTransferee = t.require(await t.trace.waitFor({ owner: x.b1.name, direction: 'received', template: { method: 'ACK', headers: { 'Call-ID': d.callId } } }, T), 'TRF-NMP-ROUTE', { message: 'the target\'s ACK did not reach the transferee: the new session is not confirmed end to end' });
-      return { dialog: d, ackAtTransferee: ackAtTransferee };
+      return { dialog: d, ackAtTransferee: ackAtTransferee, a2Exchange: { offered: tx.request, answer }, b1Exchange: { answered: inv } };
     });
     await t.step('T5', NMP_STEPS.T5, 'TRF-NMP-RELEASE', async () => {
       const { response } = await sendReferNotify(x.a2, how.dialog, 'terminated', 200, 'OK');
@@ -137,6 +138,8 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-RELEASE', ok?.status === 200, { message: `the release request was answered ${ok ? labelOf(ok) : 'with nothing'}`, actual: ok ?? 'nothing' });
     });
     await t.step('T8', NMP_STEPS.T8, 'TRF-NMP-ROUTE', async () => {
+      // The new session carries the chat, directly between target and transferee (media-after-transfer.ts).
+      await mediaAfterReplace(t, x.s, { a1: x.a1, a2: x.a2, a2Exchange: next.a2Exchange, b1Exchange: next.b1Exchange });
       const bye = next.dialog.createRequest('BYE');
       const tx = x.a2.endpoint.request(bye, x.a2.nextHop(bye));
       const at = t.require(await x.b1.waitForRequest({ method: 'BYE' }, T), 'TRF-NMP-ROUTE', { message: 'the new session between target and transferee does not work after the release' });

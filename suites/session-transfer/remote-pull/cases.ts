@@ -22,6 +22,15 @@ import {
 } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
+import { mediaAfterPull } from '../media-after-transfer';
+import type { Exchange } from '../media-delivery';
+
+/** The puller's new dialog, and the SDP exchanges its chat runs on: the puller's, and the peer's when it answered a new one. */
+interface Pulled {
+  dialog: Dialog;
+  a2Exchange: Exchange;
+  b1Exchange: Exchange | null;
+}
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
@@ -60,9 +69,9 @@ function pullRefer(t: TestContext, puller: Device, s: Session) {
 /**
  * The puller's INVITE (with Replaces or as a REFER told it): not in the media path the CS routes it
  * to the peer, which accepts it and releases the replaced dialog itself (RFC 3891 §3); in the media
- * path the CS answers it. Returns the puller's new dialog, or null after a failed check.
+ * path the CS answers it. Returns the puller's new dialog and the SDP exchanges (a failed check stops the case).
  */
-async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Session, invite: ReturnType<Device['inviteRequest']>): Promise<Dialog> {
+async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Session, invite: ReturnType<Device['inviteRequest']>): Promise<Pulled> {
   const T = t.timeoutMs;
   const tx = puller.endpoint.request(invite, puller.nextHop(invite));
   const atPeer = await peer.waitForRequest({ method: 'INVITE', headers: { Replaces: () => true } }, t.target.pfMode === 'proxy' ? T : t.quietMs);
@@ -77,11 +86,11 @@ async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Ses
   });
   const d = Dialog.fromUac(tx.request, answer);
   await puller.ack(d, tx.request);
-  return d;
+  return { dialog: d, a2Exchange: { offered: tx.request, answer }, b1Exchange: atPeer ? { answered: atPeer.request } : null };
 }
 
 /** refer-to-psi: the pull request, Accepted, and the CS leading the puller into the session. */
-async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Session): Promise<{ dialog: Dialog; subscription: Dialog }> {
+async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Session): Promise<Pulled & { subscription: Dialog }> {
   const T = t.timeoutMs;
   const { tx, response } = await puller.send(pullRefer(t, puller, s));
   t.check('TRF-PULL', response !== null && referAccepted(t, response.status), {
@@ -97,16 +106,16 @@ async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Sessio
   if (lead.request.method === 'INVITE') {
     const dialog = await puller.answer(lead, 200);
     t.precondition(dialog !== null, { message: `${puller.name} could not answer the CS's INVITE 200 OK` });
-    return { dialog, subscription };
+    return { dialog, subscription, a2Exchange: { answered: lead.request }, b1Exchange: null };
   }
   t.check('TRF-PULL', referMismatches(lead.request), { message: 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)', actual: lead.request });
   const how = joinInstruction(lead.request);
   const referDialog = await acceptRefer(puller, lead);
   await sendReferNotify(puller, referDialog, 'active', 100, 'Trying');
   const invite = inviteFollowing(t, puller, how, s.invite);
-  const dialog = await invitePulled(t, puller, peer, s, invite);
+  const pulled = await invitePulled(t, puller, peer, s, invite);
   await sendReferNotify(puller, referDialog, 'terminated', 200, 'OK');
-  return { dialog, subscription };
+  return { ...pulled, subscription };
 }
 
 export const pullBySameUser: TestCase = {
@@ -122,7 +131,7 @@ export const pullBySameUser: TestCase = {
     const how = byRefer(t) ? 'REFER to the CS transfer URI' : 'INVITE with Replaces';
     const pulled = await t.step('pull', `${a2.name} pulls the session of ${a1.name} (${how})`, 'TRF-PULL', async () => {
       if (byRefer(t)) return pullViaCs(t, a2, b1, s);
-      return { dialog: await invitePulled(t, a2, b1, s, pullInvite(a2, s)), subscription: null };
+      return { ...(await invitePulled(t, a2, b1, s, pullInvite(a2, s))), subscription: null };
     });
     await t.step('release', `${a1.name}, which held the session, is released`, 'TRF-PULL', async () => {
       const bye = t.require(await a1.waitForRequest({ method: 'BYE' }, T), 'TRF-PULL', { message: `${a1.name} still holds the session after it was pulled (no BYE within ${T} ms)`, expected: `BYE at ${a1.name}` });
@@ -136,7 +145,8 @@ export const pullBySameUser: TestCase = {
         t.check('TRF-PULL', notifyMismatches(n.request, { state: 'terminated', status: 200 }), { message: 'the final NOTIFY of the pull does not report success', actual: n.request });
       });
     }
-    await t.step('continue', `The session now goes on at ${a2.name}`, 'TRF-PULL', async () => {
+    await t.step('continue', `The session now goes on at ${a2.name}: a message each way with ${b1.name}, none to ${a1.name}`, 'TRF-PULL', async () => {
+      await mediaAfterPull(t, s, { a1, a2, a2Exchange: pulled.a2Exchange, b1Exchange: pulled.b1Exchange });
       const bye = pulled.dialog.createRequest('BYE');
       const tx = a2.endpoint.request(bye, a2.nextHop(bye));
       const at = t.require(await b1.waitForRequest({ method: 'BYE' }, T), 'TRF-PULL', { message: `the pulled session does not lead from ${a2.name} to the peer` });
