@@ -200,6 +200,42 @@ const CATALOGUE = [
     description: 'the Accepted NOTIFY to the transferor carries `Event: presence` and no Subscription-State (RFC 3515 §2.4.4, RFC 6665 §8.2.3)',
   },
   {
+    name: 'trf-mp-msrp-dropped',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A answers the transferee\'s MSRP SENDs 200 (RFC 4975 §7.2, hop by hop) but relays none of them to the target: the session is established in SIP only',
+  },
+  {
+    name: 'trf-mp-msrp-to-old-device',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A keeps the transferor\'s MSRP leg open and relays the transferee\'s messages there, not to the target',
+  },
+  {
+    name: 'trf-mp-msrp-message-id-rewritten',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays each SEND with a Message-ID of its own instead of the sender\'s, so REPORTs no longer name the message sent (RFC 4975 §7.1.1)',
+  },
+  {
+    name: 'trf-mp-msrp-content-rewritten',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays each SEND with its text altered (ASCII letters upper-cased, Byte-Range unchanged): the message is not delivered as sent',
+  },
+  {
+    name: 'trf-mp-msrp-report-not-relayed',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays SENDs but no REPORT: a sender that asked for a success REPORT (Success-Report: yes) never gets one (RFC 4975 §7.1.2)',
+  },
+  {
+    name: 'trf-mp-msrp-leaves-path',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A keeps its own a=path in the SDP but leaves the MSRP path: it passes frames between the legs with the path headers the far device wrote (From-Path its URI alone, REPORTs to it accepted), so no MSRP hop names the CS (RFC 4975 §7.1.1; an RFC 4976 relay would name itself)',
+  },
+  {
     name: 'trf-nmp-accept-foreign-target',
     requirement: 'TRF-NMP-ACCEPT',
     mode: 'proxy',

@@ -22,6 +22,8 @@ import { transactionIdFor } from '../msrp/ids';
 import { MsrpListener } from '../msrp/listener';
 import { answerSetup, connectionRole, messageMedia, type ConnectionRole, type SetupValue } from '../msrp/sdp';
 import { formatMsrpUri, formatPath, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
+import type { FaultSet } from './faults';
+import { afterJoin } from './msrp-relay-faults';
 
 /** The a=path, a=setup and a=accept-types of the first `m=message` section (RFC 4975 §8.1, §8.6). */
 function describeMedia(sdp: Buffer): { path: MsrpUri[]; setup: SetupValue | undefined; acceptTypes: string } | null {
@@ -81,6 +83,10 @@ export class MsrpBridge {
   readonly offer: Buffer;
   /** The caller's side; a transfer target or a puller that joins takes it over (`rejoin`). */
   private in: RelayLeg;
+  /** Another device took the caller's side (a transfer or pull): the `trf-mp-msrp-*` faults act from then on. */
+  private joined = false;
+  /** The caller's leg a rejoin replaced, kept open only under `trf-mp-msrp-to-old-device`. */
+  private oldIn: RelayLeg | undefined;
   private readonly out: RelayLeg;
   private readonly callerSetup: SetupValue | undefined;
   private readonly acceptTypes: string;
@@ -121,18 +127,20 @@ export class MsrpBridge {
     const media = describeMedia(offer);
     if (!media || this.closed) return null;
     const old = this.in;
+    this.joined = true;
     this.in = new RelayLeg(this.relay.listener.expect({ localUri: this.relay.uri(), remotePath: media.path, autoRespond: false, transactionTimeoutMs: this.relay.timeoutMs }), this.relay.timeoutMs, (leg, req) => this.onRequest(leg, req));
     this.in.remotePath = media.path;
     const ours = answerSetup(media.setup, 'passive');
     this.in.role = connectionRole(false, media.setup, ours) ?? 'passive';
-    void old.close();
+    if (this.relay.faults?.has('trf-mp-msrp-to-old-device')) this.oldIn = old;
+    else void old.close();
     return this.relay.sdp(this.in.localUri, ours, media.acceptTypes);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.relay.forget(this);
-    await Promise.allSettled([this.in.close(), this.out.close()]);
+    await Promise.allSettled([this.in.close(), this.out.close(), this.oldIn?.close()]);
   }
 
   private onRequest(from: RelayLeg, req: MsrpRequest): void {
@@ -142,8 +150,12 @@ export class MsrpBridge {
     const to = parsePath(header(req, H.toPath) ?? '').uris;
     const last = to[to.length - 1];
     const answer = (status: number) => void from.ready().then((c) => c.respond(req, status)).catch(() => undefined);
-    // §7.3: a request whose To-Path does not end in our URI of this leg is not for this session.
-    if (!last || !sameMsrpUri(last, from.localUri)) {
+    const fault = this.joined ? afterJoin(this.relay.faults) : null;
+    const farEnd = (from === this.in ? this.out : this.in).remotePath;
+    // §7.3: a request whose To-Path does not end in our URI of this leg is not for this session
+    // (out of the MSRP path, a CS takes what is addressed to the far device too).
+    const forUs = last !== undefined && (sameMsrpUri(last, from.localUri) || (fault?.leavesPath === true && farEnd.length > 0 && sameMsrpUri(last, farEnd[farEnd.length - 1]!)));
+    if (!forUs) {
       if (responseWanted(req, 481)) answer(481);
       return;
     }
@@ -158,11 +170,13 @@ export class MsrpBridge {
       this.openOther(from);
       return;
     }
-    const other = from === this.in ? this.out : this.in;
+    if (fault?.drops(req, from === this.out)) return;
+    const other = from === this.in ? this.out : fault?.toOldDevice && this.oldIn ? this.oldIn : this.in;
     const previous = this.queues.get(other) ?? Promise.resolve();
     const next = previous.then(async () => {
       const c = await other.ready();
-      await c.write(this.rewritten(req, other));
+      const frame = this.rewritten(req, other);
+      await c.write(fault ? fault.alter(frame, req) : frame);
     }).catch(() => undefined);
     this.queues.set(other, next);
   }
@@ -188,6 +202,8 @@ export class MsrpBridge {
 export interface MsrpRelayOptions {
   /** IP literal the listener binds and our URIs name (the CS's MSRP host). */
   host: string;
+  /** The server's faults: the `trf-mp-msrp-*` ones act on the media after a transfer or pull (msrp-relay-faults.ts). */
+  faults?: FaultSet;
   /** Bound on connecting, on waiting for a leg, and on transactions. */
   timeoutMs?: number;
 }
@@ -197,13 +213,13 @@ export class MsrpRelay {
   readonly timeoutMs: number;
   private readonly bridges = new Set<MsrpBridge>();
 
-  private constructor(readonly listener: MsrpListener, private readonly host: string, timeoutMs: number) {
+  private constructor(readonly listener: MsrpListener, private readonly host: string, timeoutMs: number, readonly faults: FaultSet | undefined) {
     this.timeoutMs = timeoutMs;
   }
 
   static async open(o: MsrpRelayOptions): Promise<MsrpRelay> {
     const listener = await MsrpListener.open({ host: o.host, port: 0, bindTimeoutMs: o.timeoutMs ?? 10_000 });
-    return new MsrpRelay(listener, o.host, o.timeoutMs ?? 10_000);
+    return new MsrpRelay(listener, o.host, o.timeoutMs ?? 10_000, o.faults);
   }
 
   /** A bridge for a session whose offer (the caller's SDP) names an MSRP path; null when it names none. */

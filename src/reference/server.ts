@@ -64,7 +64,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   // B2BUA mode: the CS terminates MSRP on each leg (5.2.5.1.1 ¶5, RFC 4975 §8.2), at PF A, where the transfer logic keeps it in the path.
   let msrp: MsrpRelay | undefined;
   try {
-    if (mode === 'b2bua') msrp = await MsrpRelay.open({ host, timeoutMs: 10_000 });
+    if (mode === 'b2bua') msrp = await MsrpRelay.open({ host, timeoutMs: 10_000, faults });
   } catch (err) {
     await Promise.all([...aTransports, ...bTransports].map((t) => t.close()));
     throw err;
