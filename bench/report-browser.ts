@@ -84,7 +84,8 @@ export async function frameSizes(page: Page, names: string[]): Promise<FrameSize
     // From disk the page swaps the frame's content for a srcdoc copy (report-finish.ts) and Allure
     // then sizes the frame: wait until a readable document is in and the frame has its height,
     // bounded, so a loaded machine is not read early (the assertions judge what is there after).
-    for (const until = Date.now() + 10_000; Date.now() < until;) {
+    // 30 s: under a full npm test beside other work a srcdoc copy was in yet not loaded after 10 s.
+    for (const until = Date.now() + 30_000; Date.now() < until;) {
       const ready = await frame.evaluate((f: HTMLIFrameElement) => {
         try {
           const doc = f.contentDocument;

@@ -10,7 +10,7 @@ import { headerValues, startLine, type SipMessage } from '../sip/message';
 const IDENTITY = ['Call-ID', 'CSeq', 'Via', 'From', 'To', 'Max-Forwards'];
 import type { Tap, TraceEntry } from '../sip/transport/tap';
 import { CaseStop, type Finding } from './finding';
-import { formatMismatches, type Mismatch } from './template';
+import { formatMismatches, matchMessage, renderTemplate, templateFields, type MessageTemplate, type Mismatch } from './template';
 import type { CaseDeclaration, CaseVariant } from './types';
 import type { RequirementId } from './requirements';
 import type { HarnessTarget } from './target';
@@ -216,6 +216,21 @@ export class TestContext {
     this.noteCheck(requirement, why === null ? 'pass' : 'non-strict', ok, failure);
     if (why === null) return;
     this.record('non-strict', requirement, { ...failure, message: why ? `${failure.message}: ${why}` : failure.message, fields: mismatchFields(ok, failure.fields) });
+  }
+
+  /**
+   * Template-first judging (docs/writing-cases.md, Judging a message): `actual` against `template`
+   * for `requirement`, a SHALL (stops the case on a miss) unless `strength` says SHOULD. The same
+   * template decides and is rendered as the finding's expected side, so they cannot differ; the
+   * fields it names are the ones the report highlights.
+   */
+  expect(requirement: RequirementId, actual: TraceEntry | SipMessage, template: MessageTemplate, message: string, strength: 'shall' | 'should' = 'shall'): void {
+    const entry = 'raw' in actual && 'flow' in actual ? actual : undefined;
+    const msg = entry ? entry.message : (actual as SipMessage);
+    const misses = msg ? matchMessage(msg, template, entry) : [{ field: 'message', expected: 'a SIP message', actual: 'octets that do not parse' }];
+    const failure: CheckFailure = { message, expected: renderTemplate(template), actual, fields: templateFields(template) };
+    if (strength === 'should') this.should(requirement, misses, failure);
+    else this.check(requirement, misses, failure);
   }
 
   /**

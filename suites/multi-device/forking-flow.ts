@@ -12,11 +12,9 @@ import { parseReason } from '../../src/sip/headers/reason';
 import type { ClientTransaction, ServerTransaction } from '../../src/sip/endpoint';
 import type { TraceEntry } from '../../src/sip/transport/tap';
 import type { SipEntry } from '../../src/harness/trace';
-import { sameAddress } from '../../src/sip/transport/address';
 import type { TestContext } from '../../src/harness/context';
 import type { Device } from '../../src/harness/device';
-import type { Mismatch } from '../../src/harness/template';
-import { labelOf } from '../../src/harness/template';
+import { labelOf, type MessageTemplate } from '../../src/harness/template';
 import { deliveredUnlessRefused } from '../../src/harness/session';
 
 export interface Branch {
@@ -84,70 +82,65 @@ export async function cancelAt(t: TestContext, b: Branch, timeoutMs: number): Pr
   return e && sutHop(t, b.device, e);
 }
 
-/** RFC 3261 §9.1: the CANCEL mirrors the INVITE it cancels, on this hop. */
-export function cancelMismatches(invite: TraceEntry, cancel: TraceEntry): Mismatch[] {
+/** The INVITE's fields a request of the same transaction repeats (RFC 3261 §9.1, §17.1.1.3). */
+function inviteFields(invite: TraceEntry): { uri: string; callId: string; from: string; cseqNumber: string; topVia: string; routes: string[] } {
   const inv = invite.message as SipRequest;
-  const can = cancel.message as SipRequest;
-  const out: Mismatch[] = [];
-  if (can.uri !== inv.uri) out.push({ field: 'Request-URI', expected: inv.uri, actual: can.uri });
-  for (const h of ['Call-ID', 'From', 'To']) {
-    if (header(can, h) !== header(inv, h)) out.push({ field: h, expected: header(inv, h) ?? '(absent)', actual: header(can, h) ?? '(absent)' });
-  }
-  const ic = header(inv, 'CSeq')?.split(/\s+/) ?? [];
-  const cc = header(can, 'CSeq')?.split(/\s+/) ?? [];
-  if (cc[0] !== ic[0] || cc[1] !== 'CANCEL') out.push({ field: 'CSeq', expected: `${ic[0]} CANCEL`, actual: header(can, 'CSeq') ?? '(absent)' });
-  const cv = headerValues(can, 'Via');
-  const iv = headerValues(inv, 'Via');
-  if (cv.length !== 1 || cv[0] !== iv[0]) out.push({ field: 'Via', expected: `exactly one Via equal to the INVITE's top Via: ${iv[0]}`, actual: cv.join(' | ') || '(absent)' });
-  const ir = headerValues(inv, 'Route').join(', ');
-  const cr = headerValues(can, 'Route').join(', ');
-  if (ir !== cr) out.push({ field: 'Route', expected: ir || '(absent)', actual: cr || '(absent)' });
-  for (const h of ['Require', 'Proxy-Require']) {
-    const value = header(can, h);
-    if (value !== undefined) out.push({ field: h, expected: 'absent (§9.1 MUST NOT)', actual: value });
-  }
-  if (cancel.flow.protocol !== invite.flow.protocol || !sameAddress(cancel.flow.remote, invite.flow.remote)) {
-    // Over TCP the peer may open another connection; the address the INVITE came from is its listening one only on UDP.
-    if (cancel.flow.protocol === 'udp') out.push({ field: 'source', expected: `${invite.flow.remote.host}:${invite.flow.remote.port} (where the INVITE came from)`, actual: `${cancel.flow.remote.host}:${cancel.flow.remote.port}` });
-  }
-  return out;
+  return {
+    uri: inv.uri, callId: header(inv, 'Call-ID') ?? '(absent)', from: header(inv, 'From') ?? '(absent)',
+    cseqNumber: header(inv, 'CSeq')?.split(/\s+/)[0] ?? '(absent)', topVia: headerValues(inv, 'Via')[0] ?? '(absent)', routes: headerValues(inv, 'Route'),
+  };
 }
 
-/** The INVITE fields a CANCEL must repeat (§9.1), as the expected side of a finding. */
-export function cancelTemplateOf(invite: TraceEntry): string {
-  const inv = invite.message as SipRequest;
-  const cs = header(inv, 'CSeq')?.split(/\s+/)[0];
-  return [`CANCEL ${inv.uri}`, `Via: ${headerValues(inv, 'Via')[0]}`, `From: ${header(inv, 'From')}`, `To: ${header(inv, 'To')}`,
-    `Call-ID: ${header(inv, 'Call-ID')}`, `CSeq: ${cs} CANCEL`, ...headerValues(inv, 'Route').map((r) => `Route: ${r}`)].join('\n');
+/** Where a message came from, as `protocol host:port` (its trace entry's flow). */
+function source(_msg: SipMessage, entry: TraceEntry | undefined): string | undefined {
+  return entry && `${entry.flow.protocol} ${entry.flow.remote.host.toLowerCase()}:${entry.flow.remote.port}`;
 }
 
-/** RFC 3326: `Reason: SIP;cause=200;text="Call completed elsewhere"`. */
-export function reasonMismatch(cancel: SipMessage): string | true {
-  const values = headerValues(cancel, 'Reason');
-  if (values.length === 0) return 'no Reason header';
-  const ok = values.some((v) => {
-    const r = parseReason(v);
-    return r !== null && r.protocol.toUpperCase() === 'SIP' && r.cause === 200;
-  });
-  return ok ? true : `Reason is ${values.join(', ')}`;
+/**
+ * RFC 3261 §9.1: the CANCEL mirrors the INVITE it cancels on this hop: its Request-URI, Call-ID,
+ * To, From, the CSeq number with method CANCEL, exactly one Via equal to the INVITE's top Via, its
+ * Route set; no Require or Proxy-Require ("MUST NOT"). Over UDP it comes from where the INVITE came
+ * from (over TCP the peer may open another connection, §18.1.1).
+ */
+export function cancelTemplate(invite: TraceEntry): MessageTemplate {
+  const f = inviteFields(invite);
+  const from = `${invite.flow.protocol} ${invite.flow.remote.host.toLowerCase()}:${invite.flow.remote.port}`;
+  return {
+    method: 'CANCEL',
+    uri: f.uri,
+    headers: {
+      Via: { values: [f.topVia] }, 'Call-ID': f.callId, From: f.from, To: header(invite.message as SipRequest, 'To') ?? '(absent)',
+      CSeq: `${f.cseqNumber} CANCEL`, Route: { values: f.routes }, Require: { absent: true }, 'Proxy-Require': { absent: true },
+    },
+    derived: [{
+      field: 'source', of: source,
+      is: { rule: `${from} (where the INVITE came from; over a stream any connection)`, test: (v: string | undefined) => v === undefined || !v.startsWith('udp ') || v === from },
+    }],
+  };
 }
 
-/** RFC 3261 §17.1.1.3: the ACK of a 487 mirrors the INVITE, with the 487's To. */
-export function ackMismatches(invite: TraceEntry, final: SipResponse | SipMessage, ack: TraceEntry): Mismatch[] {
-  const inv = invite.message as SipRequest;
-  const a = ack.message as SipRequest;
-  const out: Mismatch[] = [];
-  if (a.uri !== inv.uri) out.push({ field: 'Request-URI', expected: inv.uri, actual: a.uri });
-  for (const h of ['Call-ID', 'From']) if (header(a, h) !== header(inv, h)) out.push({ field: h, expected: header(inv, h) ?? '', actual: header(a, h) ?? '(absent)' });
-  if (header(a, 'To') !== header(final, 'To')) out.push({ field: 'To', expected: `${header(final, 'To')} (the 487's To)`, actual: header(a, 'To') ?? '(absent)' });
-  const ic = header(inv, 'CSeq')?.split(/\s+/) ?? [];
-  if (header(a, 'CSeq') !== `${ic[0]} ACK`) out.push({ field: 'CSeq', expected: `${ic[0]} ACK`, actual: header(a, 'CSeq') ?? '(absent)' });
-  const av = headerValues(a, 'Via');
-  const iv = headerValues(inv, 'Via');
-  if (av.length !== 1 || av[0] !== iv[0]) out.push({ field: 'Via', expected: `one Via equal to the INVITE's top Via: ${iv[0]}`, actual: av.join(' | ') || '(absent)' });
-  const ir = headerValues(inv, 'Route').join(', ');
-  if (headerValues(a, 'Route').join(', ') !== ir) out.push({ field: 'Route', expected: ir || '(absent)', actual: headerValues(a, 'Route').join(', ') || '(absent)' });
-  return out;
+/** RFC 3326: `Reason: SIP;cause=200;text="Call completed elsewhere"` (CPM-MLD-007). */
+export const REASON_COMPLETED_ELSEWHERE: MessageTemplate = {
+  method: 'CANCEL',
+  headers: {
+    Reason: {
+      rule: 'SIP;cause=200;text="Call completed elsewhere" (RFC 3326: protocol SIP, cause 200)',
+      test: (_v, msg) => headerValues(msg, 'Reason').some((v) => {
+        const r = parseReason(v);
+        return r !== null && r.protocol.toUpperCase() === 'SIP' && r.cause === 200;
+      }),
+    },
+  },
+};
+
+/** RFC 3261 §17.1.1.3: the ACK of a 487 mirrors the INVITE, with the 487's To (its tag). */
+export function ackTemplate(invite: TraceEntry, final: SipResponse | SipMessage): MessageTemplate {
+  const f = inviteFields(invite);
+  return {
+    method: 'ACK',
+    uri: f.uri,
+    headers: { Via: { values: [f.topVia] }, 'Call-ID': f.callId, From: f.from, To: header(final, 'To') ?? '(absent)', CSeq: `${f.cseqNumber} ACK`, Route: { values: f.routes } },
+  };
 }
 
 /** Distinct 2xx answers (by To tag) the caller received for its INVITE. */

@@ -12,7 +12,7 @@ import { hasSipMessage, type SipEntry } from '../../src/harness/trace';
 import type { Device } from '../../src/harness/device';
 import { finalWithin } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
-import { relayedResponseMismatches, viaList } from './hop-checks';
+import { relayedResponseTemplate, viaList } from './hop-checks';
 import type { LeavingSides } from './leaving-sides';
 
 const isBye = (m: SipMessage | null) => m !== null && cseq(m)?.method === 'BYE';
@@ -52,10 +52,6 @@ export async function step14ClientAReceivesOk(t: TestContext, x: LeavingSides, t
     });
   }
   t.check('LEAVE-OK', ok.status === 200, { message: `step 14: the leaving request was answered ${labelOf(ok)}, not OK`, actual: ok });
-  t.check('LEAVE-OK', relayedResponseMismatches(bye, ok), {
-    message: `step 14: the OK at ${x.leaver.name} does not match its leaving request`,
-    expected: `Via ${viaList(bye).join(' | ')}; CSeq ${header(bye, 'CSeq')}`,
-    actual: ok,
-  });
+  t.expect('LEAVE-OK', ok, relayedResponseTemplate(bye, 200), `step 14: the OK at ${x.leaver.name} does not match its leaving request`);
   return ok;
 }

@@ -4,7 +4,7 @@
  * does, and the checks on what the Conversation Server sends it.
  */
 import type { SipMessage, SipRequest } from '../../src/sip/message';
-import { addHeader, header, headerValues } from '../../src/sip/message';
+import { addHeader, headerValues } from '../../src/sip/message';
 import { Dialog } from '../../src/sip/dialog';
 import { createResponse } from '../../src/sip/request-builder';
 import { sipfrag, sipfragStatus } from '../../src/sip/sipfrag';
@@ -13,7 +13,7 @@ import { embeddedHeader, parseReferTo } from '../../src/sip/headers/refer-to';
 import { parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
 import type { ServerTransaction } from '../../src/sip/endpoint';
 import type { Device } from '../../src/harness/device';
-import { matchMessage, type Mismatch, type MessageTemplate } from '../../src/harness/template';
+import { matchMessage, type MessageTemplate } from '../../src/harness/template';
 import type { TestContext } from '../../src/harness/context';
 import type { RequirementId } from '../../src/harness/requirements';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
@@ -133,36 +133,59 @@ export function transferUri(t: TestContext): string {
   return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
 }
 
-/** RFC 3515 §2.4.5 / §2.4.7: a NOTIFY of the refer event package, active or terminated, carrying a sipfrag. */
-export function notifyMismatches(msg: SipMessage, want: { state: 'active' | 'terminated'; status?: number | ((s: number) => boolean) }): Mismatch[] {
-  const out: Mismatch[] = [];
-  const ev = event(msg);
-  if (!ev || ev.package.toLowerCase() !== 'refer') out.push({ field: 'Event', expected: 'refer', actual: header(msg, 'Event') ?? '(absent)' });
-  const ss = subscriptionState(msg);
-  if (!ss || ss.state.toLowerCase() !== want.state) out.push({ field: 'Subscription-State', expected: want.state, actual: header(msg, 'Subscription-State') ?? '(absent)' });
-  const ct = header(msg, 'Content-Type') ?? '';
-  if (!/^message\/sipfrag\b/i.test(ct)) out.push({ field: 'Content-Type', expected: 'message/sipfrag', actual: ct || '(absent)' });
-  const st = sipfragStatus(msg.body)?.status ?? null;
-  if (want.status !== undefined) {
-    const ok = st !== null && (typeof want.status === 'number' ? st === want.status : want.status(st));
-    if (!ok) out.push({ field: 'sipfrag status line', expected: typeof want.status === 'number' ? `SIP/2.0 ${want.status}` : 'the failure status', actual: msg.body.toString('utf8').split('\r\n')[0] || '(empty body)' });
-  }
-  return out;
+/**
+ * RFC 3515 §2.4.5 / §2.4.7: a NOTIFY of the refer event package (Event: refer), active while the
+ * transfer runs and terminated with its outcome, carrying a message/sipfrag whose status line is
+ * the outcome (a 1xx while active; 200 or the failure when terminated).
+ */
+export function notifyTemplate(want: { state: 'active' | 'terminated'; status?: number | { rule: string; test: (status: number) => boolean } }): MessageTemplate {
+  const status = want.status;
+  const derived: MessageTemplate['derived'] = status === undefined ? [] : [{
+    field: 'sipfrag status line',
+    of: (m) => m.body.toString('utf8').split('\r\n')[0] || undefined,
+    is: {
+      rule: typeof status === 'number' ? `SIP/2.0 ${status}` : status.rule,
+      test: (_v: string | undefined, m: SipMessage) => {
+        const st = sipfragStatus(m.body)?.status;
+        return st !== undefined && (typeof status === 'number' ? st === status : status.test(st));
+      },
+    },
+  }];
+  return {
+    method: 'NOTIFY',
+    headers: {
+      Event: { rule: 'refer', test: (_v, m) => event(m)?.package.toLowerCase() === 'refer' },
+      'Subscription-State': { rule: `${want.state}${want.state === 'active' ? ';expires=…' : ';reason=…'}`, test: (_v, m) => subscriptionState(m)?.state.toLowerCase() === want.state },
+      'Content-Type': /^message\/sipfrag\b/i,
+    },
+    derived,
+  };
 }
 
-/** RFC 3515 §2.1: exactly one Refer-To; in angle brackets when it carries URI headers; a Referred-By. */
-export function referMismatches(msg: SipMessage): Mismatch[] {
-  const out: Mismatch[] = [];
-  const values = headerValues(msg, 'Refer-To');
-  if (values.length !== 1) out.push({ field: 'Refer-To', expected: 'exactly one', actual: `${values.length}: ${values.join(' | ')}` });
-  const raw = values[0] ?? '';
-  if (raw.includes('?') && !/^\s*("[^"]*"\s*)?<[^>]*\?[^>]*>/.test(raw)) {
-    out.push({ field: 'Refer-To', expected: 'a name-addr in <> (the URI carries headers)', actual: raw });
-  }
-  if (values.length === 1 && !parseReferTo(raw)) out.push({ field: 'Refer-To', expected: 'a parseable name-addr', actual: raw });
-  if (headerValues(msg, 'Referred-By').length === 0) out.push({ field: 'Referred-By', expected: 'present (the transferor)', actual: '(absent)' });
-  return out;
-}
+/** A provisional sipfrag status: the transfer is under way (RFC 3515 §2.4.5). */
+export const PROGRESS = { rule: 'SIP/2.0 1xx (the transfer is under way)', test: (st: number) => st >= 100 && st < 200 };
+/** A failure sipfrag status: the transfer failed (RFC 3515 §2.4.7). */
+export const FAILURE = { rule: 'SIP/2.0 3xx-6xx (the transfer failed)', test: (st: number) => st >= 300 };
+
+/**
+ * RFC 3515 §2.1: exactly one Refer-To, a parseable name-addr (in angle brackets when its URI
+ * carries headers, RFC 3261 §20: a URI with `?` is only allowed in name-addr form), and a
+ * Referred-By naming the transferor (RFC 3892, as the CR's REFER carries it).
+ */
+export const REFER_TEMPLATE: MessageTemplate = {
+  method: 'REFER',
+  headers: {
+    'Refer-To': {
+      rule: 'exactly one name-addr, in <> when its URI carries headers',
+      test: (_v, m) => {
+        const values = headerValues(m, 'Refer-To');
+        const raw = values[0] ?? '';
+        return values.length === 1 && parseReferTo(raw) !== null && (!raw.includes('?') || /^\s*("[^"]*"\s*)?<[^>]*\?[^>]*>/.test(raw));
+      },
+    },
+    'Referred-By': { present: true },
+  },
+};
 
 export interface JoinInstruction {
   /** The URI to send the CPM Session Invitation to (the Refer-To URI without its headers). */
@@ -177,7 +200,7 @@ export interface JoinInstruction {
 /**
  * What a Refer-To tells the target to do (RFC 3515 §2.1: headers in the URI become headers of the
  * INVITE). A Refer-To that does not parse tells it nothing but its own text as the URI: a case judges
- * the REFER with referMismatches first, which fails on exactly that.
+ * the REFER with REFER_TEMPLATE first, which fails on exactly that.
  */
 export function joinInstruction(msg: SipMessage): JoinInstruction {
   const raw = headerValues(msg, 'Refer-To')[0] ?? '';

@@ -17,7 +17,7 @@ import { uriAddress } from '../../../src/harness/addressing';
 import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
-  acceptRefer, joinInstruction, notifyMismatches, referMismatches, replacesNames, sendReferNotify, takeRequest,
+  acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
   sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, transferUri, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
@@ -64,11 +64,11 @@ export const transferNotInMediaPath: TestCase = {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
       });
       const n = t.require(await takeRequest(x.a1, 'NOTIFY', T), 'TRF-NMP-ACCEPT', { message: `no NOTIFY followed the Accepted response at ${x.a1.name}`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
-      t.check('TRF-NMP-ACCEPT', notifyMismatches(n.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY is not the refer progress notification', actual: n.request });
+      t.expect('TRF-NMP-ACCEPT', n.request, notifyTemplate({ state: 'active', status: PROGRESS }), 'the first NOTIFY is not the refer progress notification');
     });
     const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-REPLACE', async () => {
       const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-NMP-REPLACE', { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
-      t.check('TRF-NMP-REPLACE', referMismatches(tx.request), { message: 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)', actual: tx.request });
+      t.expect('TRF-NMP-REPLACE', tx.request, REFER_TEMPLATE, 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)');
       const h = joinInstruction(tx.request);
       t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx.request });
       t.check('TRF-NMP-REPLACE', contributionIdFollows(t, h.contributionId, contributionId(x.s.invite) ?? undefined), { message: 'the replacement notification hands the target the wrong Contribution-ID for its session', actual: tx.request });
@@ -119,7 +119,7 @@ export const transferNotInMediaPath: TestCase = {
     await t.step('T6', NMP_STEPS.T6, 'TRF-NMP-RELEASE', async () => {
       const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, T), 'TRF-NMP-RELEASE', { message: `the transferor received no Release Notification within ${T} ms`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
       await x.a1.respond(n, 200);
-      t.check('TRF-NMP-RELEASE', notifyMismatches(n.request, { state: 'terminated', status: 200 }), { message: 'the Release Notification is not a final refer NOTIFY reporting success', actual: n.request });
+      t.expect('TRF-NMP-RELEASE', n.request, notifyTemplate({ state: 'terminated', status: 200 }), 'the Release Notification is not a final refer NOTIFY reporting success');
       const ack = next.ackAtTransferee;
       const release = t.trace.find({ owner: x.a1.name, direction: 'received', template: { method: 'NOTIFY', headers: { 'Subscription-State': /^terminated/ } } })[0];
       if (ack && release) {
@@ -189,7 +189,7 @@ export const nmpTargetDeclines: TestCase = {
     await t.step('failure', 'The transferor is told the transfer failed', 'TRF-NMP-RELEASE', async () => {
       const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, t.timeoutMs), 'TRF-NMP-RELEASE', { message: 'the transferor was never told the transfer failed' });
       await x.a1.respond(n, 200);
-      t.check('TRF-NMP-RELEASE', notifyMismatches(n.request, { state: 'terminated', status: (st) => st >= 300 }), { message: 'the final NOTIFY does not report the failure', actual: n.request });
+      t.expect('TRF-NMP-RELEASE', n.request, notifyTemplate({ state: 'terminated', status: FAILURE }), 'the final NOTIFY does not report the failure');
     });
     await t.step('keep', 'The transferor keeps its session', 'TRF-NMP-RELEASE', async () => {
       const bye = x.s.uac.createRequest('BYE');

@@ -17,7 +17,7 @@ import type { HarnessTarget } from '../../../src/harness/target';
 import type { Device } from '../../../src/harness/device';
 import { finalWithin, type Session } from '../../../src/harness/session';
 import {
-  acceptRefer, addressOf, joinInstruction, notifyMismatches, referMismatches, sendReferNotify, sessionToTransfer, takeRequest,
+  acceptRefer, addressOf, joinInstruction, PROGRESS, REFER_TEMPLATE, notifyTemplate, sendReferNotify, sessionToTransfer, takeRequest,
   inviteFollowing, referAccepted, transferUri, transferVariants,
 } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
@@ -100,7 +100,7 @@ async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Sessio
   // RFC 3515 §2.4.4: the REFER's dialog carries the implicit subscription the NOTIFYs come in.
   const subscription = Dialog.fromUac(tx.request, response);
   const n = t.require(await takeRequest(puller, 'NOTIFY', T), 'TRF-PULL', { message: `no NOTIFY followed the Accepted response at ${puller.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
-  t.check('TRF-PULL', notifyMismatches(n.request, { state: 'active', status: (st) => st >= 100 && st < 200 }), { message: 'the first NOTIFY of the pull is not the refer progress notification', actual: n.request });
+  t.expect('TRF-PULL', n.request, notifyTemplate({ state: 'active', status: PROGRESS }), 'the first NOTIFY of the pull is not the refer progress notification');
   // The CS leads the puller into the session: a REFER it follows, or an INVITE it answers.
   const lead = t.require(await puller.waitForRequest({ where: [{ what: 'REFER or INVITE', test: (m) => m.kind === 'request' && (m.method === 'REFER' || m.method === 'INVITE') }] }, T), 'TRF-PULL', { message: `after accepting the pull the CS did not lead ${puller.name} into the session within ${T} ms`, expected: `REFER or INVITE at ${puller.name}` });
   if (lead.request.method === 'INVITE') {
@@ -108,7 +108,7 @@ async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Sessio
     t.precondition(dialog !== null, { message: `${puller.name} could not answer the CS's INVITE 200 OK` });
     return { dialog, subscription, a2Exchange: { answered: lead.request }, b1Exchange: null };
   }
-  t.check('TRF-PULL', referMismatches(lead.request), { message: 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)', actual: lead.request });
+  t.expect('TRF-PULL', lead.request, REFER_TEMPLATE, 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)');
   const how = joinInstruction(lead.request);
   const referDialog = await acceptRefer(puller, lead);
   await sendReferNotify(puller, referDialog, 'active', 100, 'Trying');
@@ -142,7 +142,7 @@ export const pullBySameUser: TestCase = {
       await t.step('notify', `The CS tells ${a2.name} the pull succeeded (NOTIFY terminated, sipfrag 200)`, 'TRF-PULL', async () => {
         const n = t.require(await a2.waitForRequest({ method: 'NOTIFY', headers: { 'Call-ID': pulled.subscription.callId } }, T), 'TRF-PULL', { message: `${a2.name}'s pull subscription was never ended with the outcome (RFC 3515 §2.4.7)`, expected: 'NOTIFY terminated, sipfrag SIP/2.0 200 OK' });
         await a2.respond(n, 200);
-        t.check('TRF-PULL', notifyMismatches(n.request, { state: 'terminated', status: 200 }), { message: 'the final NOTIFY of the pull does not report success', actual: n.request });
+        t.expect('TRF-PULL', n.request, notifyTemplate({ state: 'terminated', status: 200 }), 'the final NOTIFY of the pull does not report success');
       });
     }
     await t.step('continue', `The session now goes on at ${a2.name}: a message each way with ${b1.name}, none to ${a1.name}`, 'TRF-PULL', async () => {

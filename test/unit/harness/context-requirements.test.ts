@@ -111,3 +111,27 @@ describe('t.require: the evidence a requirement needs, narrowed, or a FAIL (docs
     expect(t.findings.map((f) => f.verdict)).toEqual(['fail', 'fail']);
   });
 });
+
+describe('t.expect: one template decides and is the expected side (docs/writing-cases.md, templates first)', () => {
+  const ok: SipMessage = { kind: 'response', version: 'SIP/2.0', status: 200, reason: 'OK', headers: [{ name: 'CSeq', value: '4 BYE' }], body: Buffer.alloc(0) };
+  const tpl = { status: 200, headers: { CSeq: '3 BYE' } };
+
+  it('a SHALL miss stops the case naming each field, with the rendered template as expected and its fields highlighted', () => {
+    const t: TestContext = contextOf(['LEAVE-OK']);
+    const f = stopOf(() => t.expect('LEAVE-OK', ok, tpl, 'the OK does not match its leaving request')).finding;
+    expect(f).toMatchObject({ verdict: 'fail', requirement: 'LEAVE-OK', message: 'the OK does not match its leaving request: CSeq: expected 3 BYE, got 4 BYE', expected: 'SIP/2.0 200\nCSeq: 3 BYE', fields: ['CSeq'] });
+  });
+
+  it('a SHOULD miss is non-strict and the case goes on; a match records nothing', () => {
+    const t: TestContext = contextOf(['RFC3326-REASON']);
+    t.expect('RFC3326-REASON', ok, tpl, 'recommended', 'should');
+    t.expect('RFC3326-REASON', ok, { status: 200, headers: { CSeq: '4 BYE' } }, 'matches');
+    expect(t.findings.map((f) => [f.verdict, f.expected])).toEqual([['non-strict', 'SIP/2.0 200\nCSeq: 3 BYE']]);
+    expect(t.evaluated.has('RFC3326-REASON')).toBe(true);
+  });
+
+  it('refuses an undeclared requirement like every check', () => {
+    const t: TestContext = contextOf(['LEAVE-ORIG']);
+    expect(stopOf(() => t.expect('LEAVE-OK', ok, tpl, 'x')).finding.verdict).toBe('error');
+  });
+});
