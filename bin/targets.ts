@@ -84,7 +84,7 @@ export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'm
 export const REFERENCE_BINDING: HarnessTarget['binding'] = {
   reasonOnCancel: 'required', releaseInitiator: 'either', referSuccessCode: '202', joinCorrelation: 'target-dialog',
   deviceAddressing: 'contact', pullMode: 'invite-replaces', contributionIdOnTransfer: 'keep', serviceIdentification: 'cpm-icsi',
-  allowReinviteToTransferee: false,
+  allowReinviteToTransferee: false, csMsrpRole: 'b2bua',
 };
 
 /** A target with some binding knobs switched (a reference run trying another vendor binding). */

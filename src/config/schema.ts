@@ -157,6 +157,7 @@ export const targetSchema = {
       contributionIdOnTransfer: oneOf('Contribution-ID of the target\'s session: the transferred one, or a new one.', ['keep', 'new']),
       serviceIdentification: oneOf('Service identification the SUT expects: CPM ICSI, legacy OMA SIMPLE IM, or either.', ['cpm-icsi', 'oma-sip-im', 'either']),
       allowReinviteToTransferee: bool('Tolerate a re-INVITE from the CS to the transferee during transfer.', false),
+      csMsrpRole: oneOf('How the CS stays in the MSRP path (5.2.5.1.1): the MSRP endpoint of each leg (B2BUA: its own a=path, From-Path its URI), or an RFC 4976 relay (its URI first, the far device\'s last).', ['b2bua', 'relay']),
     }),
   },
 } as const;

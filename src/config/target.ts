@@ -99,6 +99,7 @@ export interface TargetBinding {
   contributionIdOnTransfer: 'keep' | 'new';
   serviceIdentification: 'cpm-icsi' | 'oma-sip-im' | 'either';
   allowReinviteToTransferee: boolean;
+  csMsrpRole: 'b2bua' | 'relay';
 }
 
 export interface Target {

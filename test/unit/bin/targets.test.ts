@@ -11,7 +11,7 @@ describe('targetFromConfig', () => {
     const binding = {
       reasonOnCancel: 'ignore', deviceAddressing: 'gruu', releaseInitiator: 'transferee', referSuccessCode: '200-or-202',
       joinCorrelation: 'replaces', pullMode: 'refer-to-psi', contributionIdOnTransfer: 'new', serviceIdentification: 'oma-sip-im',
-      allowReinviteToTransferee: true,
+      allowReinviteToTransferee: true, csMsrpRole: 'relay',
     };
     const base = minimalConfig();
     const users = base.users.map((u: { devices?: number }, i: number) => ({ ...u, devices: i === 0 ? 2 : 1 }));

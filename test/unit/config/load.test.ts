@@ -30,6 +30,7 @@ describe('defaults', () => {
         contributionIdOnTransfer: 'keep',
         serviceIdentification: 'cpm-icsi',
         allowReinviteToTransferee: false,
+        csMsrpRole: 'b2bua',
       },
     };
     expect(t).toEqual(expected);
