@@ -52,7 +52,7 @@ local: { host: 127.0.0.1, ports: { from: 20000, to: 29999 } }
 participatingFunction: { mode: proxy, a: "${k.address}", b: "${k.address}" }
 users:
 ${users}
-ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } }
+ics: { sessionLeaving: true, multiDevice: false, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } }
 ixit: { responseTimeoutMs: 5000, quietPeriodMs: 100 }
 binding: { reasonOnCancel: required }
 `);
@@ -75,7 +75,7 @@ async function oursAt(target: string, dir: string, rate: number): Promise<Step> 
 
 async function sippAt(k: Kamailio, rate: number): Promise<Step> {
   const uasPort = await freePort();
-  const uas = new SampledPeer(spawn('sipp', ['-sf', join(SCENARIOS, 'uas-call.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-t', 'u1', '-nostdin'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const uas = new SampledPeer(spawn('sipp', ['-sf', join(ROOT, 'bench', 'scenarios', 'uas-record-route.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-t', 'u1', '-nostdin'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     await new Promise((r) => setTimeout(r, 300));
     const reg = await register(k, DOMAIN, 'service', uasPort, 300);
