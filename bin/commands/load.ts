@@ -5,6 +5,7 @@
  * requirement checks; the users' devices registered once up front and removed at the end.
  * Writes load-summary.json, load-latency.svg and an Allure result per failing flow kept.
  */
+import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -79,7 +80,8 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
       }
     } else {
       const mode = args.mode ?? flow.referenceMode ?? FAULTS.find((f) => faults.includes(f.name) && f.mode)?.mode ?? 'proxy';
-      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: REFERENCE_IXIT.timers, faults });
+      // A short trace on the server's side: at rate its default (20,000 entries) would be most of the memory.
+      server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: REFERENCE_IXIT.timers, faults, traceRetain: 2000 });
       target = referenceTarget(server);
       process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
     }
@@ -113,6 +115,8 @@ async function runAndReport(args: LoadArgs, flowName: FlowName, cases: ReturnTyp
   fs.mkdirSync(resultsDir, { recursive: true });
   const stopArrivals = new AbortController();
   const abortFlows = new AbortController();
+  // Every flow in flight listens for the interrupt (bounded by --max-concurrent).
+  setMaxListeners(args['max-concurrent'] + 16, abortFlows.signal, stopArrivals.signal);
   let signals = 0;
   const onSignal = () => {
     signals++;

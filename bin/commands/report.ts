@@ -9,11 +9,24 @@ import { generateReport, ReportError } from '../../reporters/html-report';
 import { serveStatic } from '../../reporters/static-server';
 import { EXIT_USAGE } from '../exit-codes';
 import { mergeResults, MergeError } from '../../reporters/merge-results';
+import { areLoadResults, formatSummary, mergeLoadResults, SummaryError } from '../load/merge-load';
 
 /** The one results directory to report on: the given one, or the shards' results merged (issue 14). */
 async function mergedResults(args: ReportArgs, out: string): Promise<string> {
   const dirs = (args.results ?? []).map(String);
   if (dirs.length <= 1 && args.merge === undefined) return dirs[0] ?? 'allure-results';
+  if (areLoadResults(dirs)) {
+    // The shards of a `load --shard i/n` (docs/load.md): summaries merged exactly, then the report of their failing flows.
+    try {
+      const m = mergeLoadResults(dirs, args.merge || `${out}-results`);
+      process.stdout.write(`merged ${dirs.length} load summaries into ${args.merge || `${out}-results`}\n${formatSummary(m)}\n`);
+      return args.merge || `${out}-results`;
+    } catch (e) {
+      if (!(e instanceof SummaryError)) throw e;
+      process.stderr.write(`cpm-conformance report: ${e.message}\n`);
+      return process.exit(EXIT_USAGE);
+    }
+  }
   try {
     const m = mergeResults(dirs, args.merge || `${out}-results`);
     const t = m.reports.matrix.totals.byRequirementVerdict;

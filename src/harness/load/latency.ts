@@ -80,6 +80,8 @@ export class LatencyRecorder {
     /** Only these owners' messages count (the devices: not the cores, whose hops are the SUT's). */
     private readonly counts: (owner: string) => boolean = () => true,
     private readonly maxPending = 100_000,
+    /** Every sample as it is recorded (µs): lets a test hold the raw samples beside the histogram. */
+    private readonly onSample?: (kind: KeyTransaction, us: number) => void,
   ) {}
 
   /** A trace entry of one slot (`scope`): a request a device sent, or the response that answers it. */
@@ -116,6 +118,7 @@ export class LatencyRecorder {
     const us = Math.max(LOWEST, Math.min(HIGHEST, Number((at - p.at) / 1000n)));
     this.total.get(p.kind)!.recordValue(us);
     this.interval.get(p.kind)!.recordValue(us);
+    this.onSample?.(p.kind, us);
   }
 
   /** Drop what one slot's devices still await (its flow ended): no request outlives its flow here. */

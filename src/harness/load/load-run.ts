@@ -38,6 +38,8 @@ export interface LoadPlan {
   abortFlows: AbortSignal;
   onProgress?: (p: LoadProgress) => void;
   onFailure?: (r: FlowResult) => void;
+  /** Every latency sample (µs) as recorded. */
+  onSample?: (kind: KeyTransaction, us: number) => void;
 }
 
 export interface LoadProgress {
@@ -79,7 +81,7 @@ async function openSlots(plan: LoadPlan, userSets: Array<TargetUser[] | undefine
 export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
-  const recorder = new LatencyRecorder((owner) => !owner.startsWith('Core'));
+  const recorder = new LatencyRecorder((owner) => !owner.startsWith('Core'), 100_000, plan.onSample);
   const slotCount = Math.max(1, Math.min(plan.maxConcurrent, Math.floor(plan.users / plan.variant.devices.length)));
   const userSets = assignUsers(plan.target, plan.variant, slotCount, plan.shard);
   const counts: OpenLoopCounts = { due: 0, started: 0, shed: 0, done: 0 };

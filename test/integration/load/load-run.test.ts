@@ -1,0 +1,77 @@
+/**
+ * `load` in process against the reference server (issue 19, docs/load.md): every flow judged by
+ * its case's own checks, the devices registered once and every binding removed at the end, the
+ * latency histograms fed by the flows' own transactions; and with a fault of the catalogue on,
+ * every flow of the case that checks it fails for the fault's requirement, as in the selftest.
+ */
+import { startReferenceServer, FAULTS, type ReferenceServer } from '../../../src/reference';
+import { REFERENCE_IXIT, referenceTarget } from '../../../bin/targets';
+import { runLoad, type LoadPlan } from '../../../src/harness/load/load-run';
+import { countBindings } from '../../../src/harness/registrations';
+import { FLOWS, flowCases } from '../../../bin/load/flows';
+import type { HarnessTarget } from '../../../src/harness/target';
+
+jest.setTimeout(60_000);
+
+const servers: ReferenceServer[] = [];
+afterAll(async () => { await Promise.all(servers.map((s) => s.stop())); });
+
+async function reference(faults: string[] = []): Promise<HarnessTarget> {
+  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: 'proxy', timers: REFERENCE_IXIT.timers, faults, traceRetain: 2000 });
+  servers.push(server);
+  return referenceTarget(server);
+}
+
+function plan(target: HarnessTarget, over: Partial<LoadPlan> = {}): LoadPlan {
+  return {
+    flow: 'leave', cases: flowCases(FLOWS.leave), variant: { transport: 'udp', topology: 'direct', devices: [1, 1], pfMode: 'proxy' }, target,
+    rate: 10, durationS: 2, rampS: 0, maxConcurrent: 6, users: 12, judgeEvery: 1, keepEvidence: 2,
+    stopArrivals: new AbortController().signal, abortFlows: new AbortController().signal, ...over,
+  };
+}
+
+test('a clean reference at 10 flows/s: every flow passes, latencies recorded per transaction, registered once, nothing left', async () => {
+  const base = await reference();
+  // The users named, so the registrar can be asked afterwards what it still holds (RFC 3261 §10.2.3).
+  const users = Array.from({ length: 12 }, (_, i) => ({ aor: `sip:load${i}@cpm.example.com`, username: `load${i}`, devices: 1 }));
+  const target: HarnessTarget = { ...base, isReference: false, users };
+  const s = await runLoad(plan(target));
+  // Registered once up front and removed once at the end: two REGISTERs per device at the SUT, not two per flow.
+  const server = servers[servers.length - 1];
+  const registers = server.tap.entries.filter((e) => e.direction === 'received' && e.message?.kind === 'request' && e.message.method === 'REGISTER');
+  expect(registers).toHaveLength(2 * 12);
+  expect(s.arrivals).toEqual({ due: 20, started: 20, shed: 0, done: 20 });
+  expect(s.verdicts.pass).toBe(20);
+  expect(s.verdicts.fail + s.verdicts.inconclusive + s.verdicts.error).toBe(0);
+  expect(s.byRequirement['LEAVE-OK']).toEqual({ pass: 20 });
+  // One INVITE and one BYE answered per flow, no more (the settling between flows sends nothing here).
+  expect(s.latency['INVITE→200'].count).toBe(20);
+  expect(s.latency['BYE→200'].count).toBe(20);
+  expect(s.latency['INVITE→200'].p99).toBeGreaterThan(0);
+  expect(s.setup).toEqual({ slots: 6, devicesRegistered: 12, bindingsRemoved: 12, problems: [] });
+  const after = await countBindings(target);
+  expect(after.map((b) => b.count)).toEqual(users.map(() => 0));
+});
+
+test('with a fault on, the failing flows name the fault\'s requirement (as the selftest does) and keep their evidence', async () => {
+  const fault = FAULTS.find((f) => f.name === 'leave-ok-wrong-cseq')!;
+  const target = await reference([fault.name]);
+  const failing: string[] = [];
+  const s = await runLoad(plan(target, { onFailure: (r) => failing.push(`${r.reason?.requirement} ${r.evidence?.trace.length ? 'with trace' : 'no trace'}`) }));
+  expect(s.verdicts.fail).toBe(s.arrivals.started);
+  expect(Object.keys(s.byRequirement).filter((r) => (s.byRequirement[r].fail ?? 0) > 0)).toEqual([fault.requirement]);
+  expect(s.failures.every((f) => f.requirement === fault.requirement)).toBe(true);
+  // Only the first --keep-failures flows hand over their messages.
+  expect(failing).toEqual([`${fault.requirement} with trace`, `${fault.requirement} with trace`]);
+});
+
+test('a dead SUT: no slot opens, the run ends within the response timeout, nothing is counted as a verdict', async () => {
+  const base = await reference();
+  const dead: HarnessTarget = { ...base, pfA: { host: '127.0.0.1', port: 9 }, pfB: { host: '127.0.0.1', port: 9 }, ixit: { ...base.ixit, responseTimeoutMs: 500 } };
+  const t0 = Date.now();
+  const s = await runLoad(plan(dead, { maxConcurrent: 2, users: 4 }));
+  expect(Date.now() - t0).toBeLessThan(5000);
+  expect(s.setup.slots).toBe(0);
+  expect(s.setup.problems[0]).toMatch(/did not answer within 500 ms the REGISTER of A1/);
+  expect(s.arrivals.started).toBe(0);
+});
