@@ -209,7 +209,7 @@ const CATALOGUE = [
     name: 'trf-mp-msrp-to-old-device',
     requirement: 'TRF-MP-ESTABLISH',
     mode: 'b2bua',
-    description: 'once the target joined, PF A keeps the transferor\'s MSRP leg open and relays the transferee\'s messages there, not to the target',
+    description: 'once the target joined, PF A keeps the transferor\'s MSRP leg open and relays the transferee\'s messages there too, beside the target: the device that left still gets the chat',
   },
   {
     name: 'trf-mp-msrp-message-id-rewritten',
@@ -228,6 +228,12 @@ const CATALOGUE = [
     requirement: 'TRF-MP-ESTABLISH',
     mode: 'b2bua',
     description: 'once the target joined, PF A relays SENDs but no REPORT: a sender that asked for a success REPORT (Success-Report: yes) never gets one (RFC 4975 §7.1.2)',
+  },
+  {
+    name: 'trf-mp-msrp-target-unbound',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A binds the target\'s MSRP connection (200 to its bodiless SEND) but answers each of its messages 481 No Such Session (RFC 4975 §7.3) and relays none to the transferee',
   },
   {
     name: 'trf-mp-msrp-leaves-path',

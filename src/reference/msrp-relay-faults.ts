@@ -12,8 +12,10 @@ import type { FaultSet } from './faults';
 export interface AfterJoinFaults {
   /** `trf-mp-msrp-leaves-path`: frames keep the far device's path headers, and what is addressed to the far device is taken. */
   leavesPath: boolean;
-  /** `trf-mp-msrp-to-old-device`: the transferee's frames go to the leg of the device that left. */
+  /** `trf-mp-msrp-to-old-device`: the transferee's frames go to the leg of the device that left too. */
   toOldDevice: boolean;
+  /** The status a SEND is answered with instead of 200 (and then not relayed), or null. */
+  refuses(req: MsrpRequest, fromTransferee: boolean): number | null;
   /** The frame, already answered hop by hop (RFC 4975 §7.2), is not relayed. */
   drops(req: MsrpRequest, fromTransferee: boolean): boolean;
   /** The frame as relayed (path headers already rewritten for the other leg), altered as the faults say. */
@@ -47,11 +49,13 @@ export function afterJoin(faults: FaultSet | undefined): AfterJoinFaults | null 
     content: faults.has('trf-mp-msrp-content-rewritten'),
     report: faults.has('trf-mp-msrp-report-not-relayed'),
     leavesPath: faults.has('trf-mp-msrp-leaves-path'),
+    unbound: faults.has('trf-mp-msrp-target-unbound'),
   };
   if (!Object.values(on).some(Boolean)) return null;
   return {
     leavesPath: on.leavesPath,
     toOldDevice: on.toOldDevice,
+    refuses: (req, fromTransferee) => (on.unbound && !fromTransferee && req.method === 'SEND' && req.body !== null ? 481 : null),
     drops: (req, fromTransferee) => (on.dropped && fromTransferee && req.method === 'SEND') || (on.report && req.method === 'REPORT'),
     alter: (frame, original) => {
       let f = frame;

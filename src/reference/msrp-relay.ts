@@ -23,7 +23,7 @@ import { MsrpListener } from '../msrp/listener';
 import { answerSetup, connectionRole, messageMedia, type ConnectionRole, type SetupValue } from '../msrp/sdp';
 import { formatMsrpUri, formatPath, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
 import type { FaultSet } from './faults';
-import { afterJoin } from './msrp-relay-faults';
+import { afterJoin, type AfterJoinFaults } from './msrp-relay-faults';
 
 /** The a=path, a=setup and a=accept-types of the first `m=message` section (RFC 4975 §8.1, §8.6). */
 function describeMedia(sdp: Buffer): { path: MsrpUri[]; setup: SetupValue | undefined; acceptTypes: string } | null {
@@ -163,6 +163,11 @@ export class MsrpBridge {
       if (responseWanted(req, 501)) answer(501);
       return;
     }
+    const refused = fault?.refuses(req, from === this.out) ?? null;
+    if (refused !== null) {
+      if (responseWanted(req, refused)) answer(refused);
+      return;
+    }
     // §7.2: the transaction response is this hop's; the far device's own answers stay on its leg.
     if (req.method === 'SEND' && responseWanted(req, 200)) answer(200);
     // The bodiless SEND that bound this leg (§5.4) binds nothing on the other: it is not relayed.
@@ -171,7 +176,14 @@ export class MsrpBridge {
       return;
     }
     if (fault?.drops(req, from === this.out)) return;
-    const other = from === this.in ? this.out : fault?.toOldDevice && this.oldIn ? this.oldIn : this.in;
+    const other = from === this.in ? this.out : this.in;
+    this.relayTo(other, req, fault);
+    // The transferor's leg, kept under trf-mp-msrp-to-old-device, gets the transferee's frames too.
+    if (from === this.out && fault?.toOldDevice && this.oldIn) this.relayTo(this.oldIn, req, fault);
+  }
+
+  /** Write the frame on the other leg, after what that leg was sent before (§7.1.1: chunks in order on each hop). */
+  private relayTo(other: RelayLeg, req: MsrpRequest, fault: AfterJoinFaults | null): void {
     const previous = this.queues.get(other) ?? Promise.resolve();
     const next = previous.then(async () => {
       const c = await other.ready();

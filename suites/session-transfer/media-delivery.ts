@@ -113,6 +113,12 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
   }
   const m = await got;
   judge(t, how, typeof sent !== 'string', { message: `${from.device.name} could not send a message over MSRP: ${String(sent)}`, expected: 'an MSRP connection to the a=path its SDP exchange names (RFC 4975 §5.4)' });
+  // §7.2: each SEND's transaction response is the next hop's word on it; a refusal says more than a message that never came.
+  const nok = sent.outcomes.find((x) => x.status !== 200);
+  judge(t, how, nok === undefined, {
+    message: `a SEND of ${what} (Message-ID ${sent.messageId}) was answered ${nok?.response ? `${nok.status} ${nok.response.comment ?? ''}`.trim() : `with nothing within ${T} ms`} by the next hop (RFC 4975 §7.2)`,
+    expected: '200 to every SEND', actual: t.trace.find({ protocol: 'msrp', owner: from.device.name, direction: 'received', after: mark }).find((e) => e.msrp?.kind === 'response' && e.msrp.status !== 200) ?? 'nothing',
+  });
   const elsewhere = (o.notAt ?? []).flatMap((d) => sendsReceived(t, d, mark).slice(0, 1).map((e) => ({ d, e })))[0];
   if (m === null) {
     const why = `${what} (Message-ID ${sent.messageId}) did not reach ${to.device.name} within ${T} ms` +
@@ -127,8 +133,6 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
   // The reassembled message came off these frames, so the trace has them; a missing entry is the trace's fault, not the SUT's.
   t.precondition(entry !== undefined, { message: `${to.device.name} has ${what} but no SEND of it on the trace` });
   const actual = entry;
-  const nok = sent.outcomes.find((x) => x.status !== 200);
-  judge(t, how, nok === undefined, { message: `a SEND of ${what} was answered ${nok?.status ?? ''} by the next hop${nok?.response ? '' : ' (no response in time)'} (RFC 4975 §7.2)`, expected: '200 to every SEND', actual });
   judge(t, how, m.body.equals(Buffer.from(text, 'utf8')) && (m.contentType ?? '').toLowerCase() === 'text/plain', {
     message: `${what} arrived at ${to.device.name} changed: ${m.contentType ?? '(no Content-Type)'} "${m.body.toString('utf8').slice(0, 80)}"`,
     expected: `text/plain "${text}", octet for octet`, actual, fields: ['Content-Type'],
