@@ -95,7 +95,11 @@ describe.each([['TC-TRF-MP-01', 'T9'], ['TC-TRF-PULL-01', 'continue']])('%s thro
     const devicePorts = new Set([ports.a1, ports.a2, ports.b1]);
     // Every MSRP frame is on a connection between one device and the CS.
     for (const e of msrp) expect(devicePorts.has(e.flow.remote.port)).toBe(false);
-    expect(msrp.filter((e) => e.owner === 'A1')).toEqual([]);
+    // A1's one message is the precondition's, in the session before the transfer (media-delivery.ts); after A2 joined, A1 is sent nothing.
+    const a1Sends = msrp.filter((e) => e.owner === 'A1' && e.direction === 'received' && e.msrp?.kind === 'request' && e.msrp.method === 'SEND' && e.msrp.body !== null);
+    const joined = msrp.find((e) => e.owner === 'A2')!;
+    expect(a1Sends).toHaveLength(1);
+    expect(a1Sends.filter((e) => e.at > joined.at)).toEqual([]);
     expect(msrp.some((e) => e.owner === 'A2' && e.direction === 'received')).toBe(true);
   });
 });
