@@ -20,7 +20,7 @@ export const MP_STEPS: Record<string, string> = {
   T6: 'The target sends the CPM Session Replaced Notification (NOTIFY 200, terminated).',
   T7: 'The CS sends the CPM Session Release Notification to the transferor (NOTIFY 200, terminated).',
   T8: 'The transferor sends the CPM Session Release request (BYE); the CS releases the transferor\u2019s session only.',
-  T9: 'The session goes on between the target and the transferee.',
+  T9: 'The session goes on between the target and the transferee: a message each way over MSRP, through the CS (the target\u2019s MSRP peer is the CS), none to the transferor.',
 };
 
 export const NMP = {
@@ -39,7 +39,7 @@ export const NMP_STEPS: Record<string, string> = {
   T5: 'The target sends the CPM Session Replaced Notification (NOTIFY 200, terminated).',
   T6: 'The CS sends the CPM Session Release Notification to the transferor (NOTIFY 200, terminated).',
   T7: 'The transferor\u2019s CPM Session Release request (BYE) is routed by the CS to the transferee.',
-  T8: 'The new session between target and transferee is untouched.',
+  T8: 'The new session between target and transferee is untouched: a message each way over MSRP, directly between them, none to the transferor.',
 };
 
 export const PULL = {
