@@ -14,7 +14,7 @@ import { FAULTS, startReferenceServer, unknownFaults, type ReferenceServer } fro
 import type { HarnessTarget } from '../../src/harness/target';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
 import { notApplicable } from '../../src/harness/runner';
-import { runLoad } from '../../src/harness/load/load-run';
+import { runLoad, type LoadProgress } from '../../src/harness/load/load-run';
 import { SUMMARY_FILE, formatSummary, loadExitCode, type LoadSummary } from '../../src/harness/load/summary';
 import { UserSliceError } from '../../src/harness/load/user-slices';
 import { LoadAllureWriter } from '../../reporters/load-allure';
@@ -143,7 +143,7 @@ async function runAndReport(args: LoadArgs, flowName: FlowName, cases: ReturnTyp
       users: args.users ?? args['max-concurrent'] * variant.devices.length,
       judgeEvery: args['judge-every'], keepEvidence: args['keep-failures'], shard,
       stopArrivals: stopArrivals.signal, abortFlows: abortFlows.signal,
-      onProgress: (p) => progress.draw(progressLine(p, args.duration)),
+      ...(progress.enabled ? { onProgress: (p: LoadProgress) => progress.draw(progressLine(p, args.duration)) } : {}),
       onFailure: (r) => allure.write(r, ++failIndex),
     });
   } finally {
