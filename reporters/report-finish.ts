@@ -107,7 +107,18 @@ const FRAME_SCRIPT = `<script id="${FRAME_SCRIPT_ID}">(function () {
     var src = f.src;
     f.setAttribute('data-cpm-src', src);
     read(src).then(function (text) {
-      if (f.src === src) f.setAttribute('srcdoc', text);
+      if (f.src !== src) return;
+      f.setAttribute('srcdoc', text);
+      // A blob load still under way may commit after the srcdoc one on a busy machine, leaving the
+      // srcdoc attribute set over an unreadable document: load the copy again (at most 3 times).
+      var tries = 0;
+      f.addEventListener('load', function again() {
+        var readable = false;
+        try { readable = f.contentDocument !== null; } catch (e) { readable = false; }
+        if (readable || f.src !== src || ++tries > 3) return f.removeEventListener('load', again);
+        f.removeAttribute('srcdoc');
+        f.setAttribute('srcdoc', text);
+      });
     }).catch(function () { f.setAttribute('data-cpm-src', 'unreadable ' + src); });
   }
   function scan() { document.querySelectorAll('iframe').forEach(fix); }

@@ -327,8 +327,11 @@ export class TestContext {
   }
 }
 
-/** The fields a failed check compared: the ones it was told about plus every mismatching one. */
+/**
+ * The fields a failed check compared: every mismatching one first (the report shows the first as
+ * "actual" and the rest as "also compared"), then the others it was told about.
+ */
 function mismatchFields(ok: boolean | Mismatch[] | string, fields: string[] | undefined): string[] | undefined {
-  const all = [...(fields ?? []), ...(Array.isArray(ok) ? ok.map((m) => m.field) : [])];
+  const all = [...(Array.isArray(ok) ? ok.map((m) => m.field) : []), ...(fields ?? [])];
   return all.length ? [...new Set(all)] : undefined;
 }

@@ -64,7 +64,12 @@ describe('finishReport', () => {
     // A syntax error here leaves every frame of a report opened from disk at 150 px, unreadable.
     const script = new vm.Script(body);
     const attrs = new Map<string, string>([['sandbox', 'allow-same-origin']]);
-    const frame = { src: '', getAttribute: (k: string) => attrs.get(k) ?? null, setAttribute: (k: string, v: string) => void attrs.set(k, v) };
+    const loads: Array<() => void> = [];
+    const frame = {
+      src: '', contentDocument: null as object | null,
+      getAttribute: (k: string) => attrs.get(k) ?? null, setAttribute: (k: string, v: string) => void attrs.set(k, v), removeAttribute: (k: string) => void attrs.delete(k),
+      addEventListener: (_e: string, f: () => void) => void loads.push(f), removeEventListener: (_e: string, f: () => void) => void loads.splice(loads.indexOf(f), 1),
+    };
     let observed: (() => void) | undefined;
     const revoked = new Set<string>();
     const page = {
@@ -81,6 +86,14 @@ describe('finishReport', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect([...revoked]).toEqual(['blob:null/13']);
     expect(attrs.get('srcdoc')).toBe('<p>ladder</p>');
+    expect(attrs.get('data-cpm-src')).toBe(frame.src);
+    // The blob load committed after the copy (unreadable document): the copy is loaded again, then left alone once readable.
+    attrs.delete('srcdoc');
+    loads[0]();
+    expect(attrs.get('srcdoc')).toBe('<p>ladder</p>');
+    frame.contentDocument = {};
+    loads[0]();
+    expect(loads).toEqual([]);
   });
 });
 
