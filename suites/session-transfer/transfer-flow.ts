@@ -10,7 +10,7 @@ import { createResponse } from '../../src/sip/request-builder';
 import { sipfrag, sipfragStatus } from '../../src/sip/sipfrag';
 import { event, subscriptionState } from '../../src/sip/headers/event';
 import { embeddedHeader, parseReferTo } from '../../src/sip/headers/refer-to';
-import { parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
+import { formatReplaces, formatTargetDialog, parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
 import type { ServerTransaction } from '../../src/sip/endpoint';
 import type { Device } from '../../src/harness/device';
 import { matchMessage, type MessageTemplate } from '../../src/harness/template';
@@ -131,6 +131,30 @@ export function transferUri(t: TestContext): string {
   // The cases that send to it are not applicable without one (their applies()); this names why if one did.
   t.precondition(u !== undefined, { message: 'IXIT: no CS transfer URI (ixit.transferUri) to send the transfer request to' });
   return t.variant.transport === 'udp' || /;transport=/i.test(u) ? u : `${u};transport=${t.variant.transport}`;
+}
+
+/** The dialog a device holds, as the headers that name it need it. */
+interface HeldDialog { callId: string; localTag: string; remoteTag: string }
+
+/**
+ * The out-of-dialog REFER a device sends to the CS transfer URI about a session it holds (the CR's
+ * transfer request, and the pull where the binding says refer-to-psi): Target-Dialog naming that
+ * dialog (RFC 4538 §7) with the tdialog option tag its §4 asks for, Refer-To the device that is to
+ * join (RFC 3515 §2.1), Referred-By the sender (RFC 3892).
+ */
+export function transferRefer(t: TestContext, from: Device, d: HeldDialog, referTo: string): SipRequest {
+  const uri = transferUri(t);
+  return from.newRequest('REFER', uri, uri, [
+    { name: 'Target-Dialog', value: formatTargetDialog({ callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag, params: {} }) },
+    { name: 'Require', value: 'tdialog' },
+    { name: 'Refer-To', value: `<${referTo}>` },
+    { name: 'Referred-By', value: `<${from.aor}>` },
+  ]);
+}
+
+/** Replaces naming a dialog the sender holds (RFC 3891 §6.1: to-tag is the peer's tag, from-tag its own). */
+export function replacesOf(d: HeldDialog): string {
+  return formatReplaces({ callId: d.callId, toTag: d.remoteTag, fromTag: d.localTag, earlyOnly: false, params: {} });
 }
 
 /**

@@ -18,7 +18,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, transferUri, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterReplace } from '../media-after-transfer';
@@ -35,15 +35,7 @@ type Setup = TransferSetup;
 /** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538), as a step of the case's requirement. */
 async function requestTransfer(t: TestContext, x: Setup, target: string, requirement: RequirementId) {
   return t.step('T1', NMP_STEPS.T1, requirement, async () => {
-    const d = x.s.uac;
-    const uri = transferUri(t);
-    const req = x.a1.newRequest('REFER', uri, uri, [
-      { name: 'Target-Dialog', value: `${d.callId};local-tag=${d.localTag};remote-tag=${d.remoteTag}` },
-      { name: 'Require', value: 'tdialog' },
-      { name: 'Refer-To', value: `<${target}>` },
-      { name: 'Referred-By', value: `<${x.a1.aor}>` },
-    ]);
-    return x.a1.send(req);
+    return x.a1.send(transferRefer(t, x.a1, x.s.uac, target));
   });
 }
 

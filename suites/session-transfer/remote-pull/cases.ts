@@ -18,7 +18,7 @@ import type { Device } from '../../../src/harness/device';
 import { finalWithin, type Session } from '../../../src/harness/session';
 import {
   acceptRefer, addressOf, joinInstruction, PROGRESS, REFER_TEMPLATE, notifyTemplate, sendReferNotify, sessionToTransfer, takeRequest,
-  inviteFollowing, referAccepted, transferUri, transferVariants,
+  inviteFollowing, referAccepted, replacesOf, transferRefer, transferVariants,
 } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
@@ -48,7 +48,7 @@ function pullInvite(puller: Device, s: Session) {
     conversationId: conversationId(s.invite) ?? undefined,
     contributionId: contributionId(s.invite) ?? undefined,
     extra: [
-      { name: 'Replaces', value: `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}` },
+      { name: 'Replaces', value: replacesOf(d) },
       { name: 'Require', value: 'replaces' },
     ],
   });
@@ -56,14 +56,7 @@ function pullInvite(puller: Device, s: Session) {
 
 /** The pulling REFER: to the CS transfer URI, Target-Dialog naming the held dialog, the puller itself as Refer-To. */
 function pullRefer(t: TestContext, puller: Device, s: Session) {
-  const d = s.uac;
-  const uri = transferUri(t);
-  return puller.newRequest('REFER', uri, uri, [
-    { name: 'Target-Dialog', value: `${d.callId};local-tag=${d.localTag};remote-tag=${d.remoteTag}` },
-    { name: 'Require', value: 'tdialog' },
-    { name: 'Refer-To', value: `<${addressOf(t, puller)}>` },
-    { name: 'Referred-By', value: `<${puller.aor}>` },
-  ]);
+  return transferRefer(t, puller, s.uac, addressOf(t, puller));
 }
 
 /**
