@@ -5,6 +5,7 @@
  * The JSON Schema in ./schema.ts describes the *input*; keep the two in step (a unit test checks
  * that a defaulted minimal config carries exactly the schema's keys).
  */
+import type { TargetBinding } from '../harness/target';
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 export type TopologyName = 'direct' | 'core-emulation';
@@ -88,19 +89,8 @@ export interface TargetIxit {
   userAgent: string;
 }
 
-/** Per-vendor knobs of docs/cpm-sip-binding.md. */
-export interface TargetBinding {
-  reasonOnCancel: 'required' | 'recommended' | 'ignore';
-  deviceAddressing: 'contact' | 'gruu';
-  releaseInitiator: 'either' | 'transferor' | 'transferee';
-  referSuccessCode: '202' | '200-or-202';
-  joinCorrelation: 'target-dialog' | 'replaces' | 'opaque-uri';
-  pullMode: 'invite-replaces' | 'refer-to-psi';
-  contributionIdOnTransfer: 'keep' | 'new';
-  serviceIdentification: 'cpm-icsi' | 'oma-sip-im' | 'either';
-  allowReinviteToTransferee: boolean;
-  csMsrpRole: 'b2bua' | 'relay';
-}
+/** Per-vendor knobs of docs/cpm-sip-binding.md: the one type the suites read, every knob resolved by the loader (schema defaults). */
+export type { TargetBinding };
 
 export interface Target {
   sut: TargetSut;

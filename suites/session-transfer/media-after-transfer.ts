@@ -44,7 +44,7 @@ export async function mediaAfterJoin(t: TestContext, s: Session, o: { a1: Device
   if (!d) return;
   t.should('TRF-MP-MEDIA', csInMsrpPath(t, d, a2, b1), {
     message: `the CS did not stay in the MSRP path of the transferred session (5.2.5.1.1 ¶5 "The CPM Conversation Server SHOULD remains in the media path for this session.")`,
-    expected: `${o.a2.name}'s MSRP connection to the CS, the SEND From-Path naming the CS (binding csMsrpRole: ${t.target.binding.csMsrpRole ?? 'b2bua'})`, actual: d.entry, fields: ['From-Path'],
+    expected: `${o.a2.name}'s MSRP connection to the CS, the SEND From-Path naming the CS (binding csMsrpRole: ${t.target.binding.csMsrpRole})`, actual: d.entry, fields: ['From-Path'],
   });
   await deliver(t, 'TRF-MP-ESTABLISH', a2, b1, `${o.a2.name} answering`);
 }

@@ -37,7 +37,7 @@ function listenerOf(uri: MsrpUri): Address {
 export function csInMsrpPath(t: TestContext, d: Delivery, receiver: ChatEnd, transferee: ChatEnd): true | string {
   const { fromPath, peer } = hop(d);
   const own = transferee.session.localUri;
-  const role = t.target.binding.csMsrpRole ?? 'b2bua';
+  const role = t.target.binding.csMsrpRole;
   const csPath = receiver.session.peerPath;
   if (sameAddress(peer, listenerOf(own))) return `${receiver.device.name}'s MSRP connection goes to the transferee ${transferee.device.name}'s own listener ${formatHostPort(peer)}: the media goes device to device`;
   const hosts = t.target.ixit.csMsrpHosts;

@@ -86,7 +86,7 @@ export async function judgeReinvites(t: TestContext, x: TransferSetup, requireme
  * none leaves nothing to name the device by: the case is inconclusive, with the reason.
  */
 export function addressOf(t: TestContext, device: Device): string {
-  const how = t.target.binding.deviceAddressing ?? 'contact';
+  const how = t.target.binding.deviceAddressing;
   const uri = device.addressFor(how);
   t.precondition(uri !== undefined, {
     message: `binding.deviceAddressing is gruu, but the SUT assigned ${device.name} no GRUU: its REGISTER's 200 carried no pub-gruu for +sip.instance ${device.instanceId} (RFC 5627 §5)`,
@@ -107,7 +107,7 @@ export function unregisteredAddress(t: TestContext, device: Device): string {
  */
 export function contributionIdFollows(t: TestContext, got: string | undefined, original: string | undefined): true | string {
   if (got === undefined || original === undefined) return true;
-  const keep = (t.target.binding.contributionIdOnTransfer ?? 'keep') === 'keep';
+  const keep = t.target.binding.contributionIdOnTransfer === 'keep';
   if (keep && got !== original) return `Contribution-ID ${got} is not the transferred session's ${original} (binding contributionIdOnTransfer: keep)`;
   if (!keep && got === original) return `Contribution-ID ${got} is the transferred session's, but binding contributionIdOnTransfer is new`;
   return true;
@@ -116,7 +116,7 @@ export function contributionIdFollows(t: TestContext, got: string | undefined, o
 /** The Contribution-ID the target's CPM Session Invitation carries, per the knob: the session's, or a fresh one. */
 function targetContributionId(t: TestContext, embedded: string | undefined, original: SipMessage): string {
   if (embedded !== undefined) return embedded; // RFC 3515 §2.1: headers of the Refer-To become the INVITE's
-  const keep = (t.target.binding.contributionIdOnTransfer ?? 'keep') === 'keep';
+  const keep = t.target.binding.contributionIdOnTransfer === 'keep';
   return (keep ? contributionId(original) : null) ?? randomUUID();
 }
 

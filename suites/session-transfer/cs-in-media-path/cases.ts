@@ -62,7 +62,7 @@ export const transferInMediaPath: TestCase = {
       const how = joinInstruction(tx.request);
       // The binding knob says how the Refer-To names the existing session (docs/cpm-sip-binding.md): Target-Dialog
       // (RFC 4538, default), Replaces (RFC 3891), or an opaque one-time CS URI with nothing to check here.
-      const correlation = t.target.binding.joinCorrelation ?? 'target-dialog';
+      const correlation = t.target.binding.joinCorrelation;
       if (correlation !== 'opaque-uri') {
         t.check('TRF-MP-JOIN', correlation === 'replaces' ? replacesNames(how.replaces, x.s.uac) : targetDialogNames(how.targetDialog, x.s.uac), {
           message: `the Join Notification does not lead the target into the existing session (${correlation === 'replaces' ? 'Replaces, RFC 3891' : 'Target-Dialog, RFC 4538'})`, actual: tx.request,

@@ -1,5 +1,6 @@
 /** HarnessTargets for the hardening tests: a plain SUT address with a pool of provisioned users. */
 import type { HarnessTarget } from '../../../src/harness/target';
+import { REFERENCE_BINDING } from '../../../bin/targets';
 import type { CaseVariant, TestCase, TransportName } from '../../../src/harness/test-case';
 
 export function plainTarget(host: string, port: number, transports: TransportName[], over: Partial<HarnessTarget> = {}): HarnessTarget {
@@ -16,7 +17,7 @@ export function plainTarget(host: string, port: number, transports: TransportNam
     users: ['alice', 'bob', 'carol', 'dave'].map((n) => ({ aor: `sip:${n}@cpm.example.com`, username: n, password: `pw-${n}`, devices: 4 })),
     ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: true, csNotInMediaPath: true, pull: true } },
     ixit: { timers: { t1: 100, t2: 400, t4: 500 }, responseTimeoutMs: 700, quietPeriodMs: 100, registrationExpires: 600 },
-    binding: { reasonOnCancel: 'required', releaseInitiator: 'either' },
+    binding: { ...REFERENCE_BINDING },
     ...over,
   };
 }
