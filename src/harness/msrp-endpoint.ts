@@ -14,6 +14,7 @@
 import type { SipRequest, SipResponse } from '../sip/message';
 import type { Tap } from '../sip/transport/tap';
 import type { Flow } from '../sip/transport/address';
+import type { LocalPortSource } from '../sip/transport/local-ports';
 import { MsrpConnection, type ReceivedReport, type SendOptions, type SendResult } from '../msrp/connection';
 import { MsrpListener } from '../msrp/listener';
 import type { ReassembledMessage } from '../msrp/reassembly';
@@ -32,6 +33,8 @@ export interface DeviceMsrpOptions {
   tap: Tap;
   /** Bound on connecting and on each transaction (IXIT response timeout). */
   timeoutMs: number;
+  /** Source ports of the connections the device dials (the target's local.ports); ephemeral when absent. */
+  localPorts?: LocalPortSource;
 }
 
 /** What the SDP of an MSRP media line says (src/msrp/sdp.ts). */
@@ -79,7 +82,7 @@ export class MsrpMediaSession {
       await this.expected.close();
       return (this.conn = await MsrpConnection.connect({
         localUri: this.localUri, remotePath: this.peerPath, onTrace: onTap(this.o.tap), owner: this.o.owner,
-        localHost: this.o.host, connectTimeoutMs: this.o.timeoutMs, transactionTimeoutMs: this.o.timeoutMs,
+        localHost: this.o.host, localPorts: this.o.localPorts, connectTimeoutMs: this.o.timeoutMs, transactionTimeoutMs: this.o.timeoutMs,
       }));
     })();
     return this.opening;

@@ -33,15 +33,16 @@ const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi
  * The most local ports one variant holds at once, for the "local.ports too small" error: a SIP
  * socket per device and core, an MSRP port per device (when ports come from a range), and over
  * TCP/TLS the connections the harness dials (each device to its outbound and at most one peer,
- * each core to PF A, PF B and the peer core).
+ * each core to PF A, PF B and the peer core), and the MSRP connections a device dials (one per
+ * session it is the active side of; a device of the suites dials at most one: RFC 6135 a=setup).
  */
 export function portDemand(target: HarnessTarget, variant: CaseVariant): PortDemand {
   const devices = variant.devices.reduce((a, b) => a + b, 0);
   const cores = variant.topology === 'core-emulation' ? 2 : 0;
   const msrp = target.localPorts ? devices : 0;
   const dials = variant.transport === 'udp' ? 0 : 2 * devices + 3 * cores;
-  const parts = [`${devices + cores} SIP sockets`, ...(msrp ? [`${msrp} MSRP ports`] : []), ...(dials ? [`up to ${dials} dialled ${variant.transport.toUpperCase()} connections`] : [])];
-  return { label: variantLabel(variant), ports: devices + cores + msrp + dials, detail: parts.join(', ') };
+  const parts = [`${devices + cores} SIP sockets`, ...(msrp ? [`${msrp} MSRP ports`, `up to ${msrp} dialled MSRP connections`] : []), ...(dials ? [`up to ${dials} dialled ${variant.transport.toUpperCase()} connections`] : [])];
+  return { label: variantLabel(variant), ports: devices + cores + 2 * msrp + dials, detail: parts.join(', ') };
 }
 
 export class Topology {
@@ -112,7 +113,7 @@ export class Topology {
           const name = `${label}${d}`;
           const transport = await open(name);
           // Its MSRP listener (RFC 4975 §8.2: the a=path its SDP names), on a port of local.ports too.
-          const msrp = await DeviceMsrp.open({ owner: name, host: target.localHost, advertisedHost: sentBy(transport).host, tap, timeoutMs: target.ixit.responseTimeoutMs }, (o) => ports.bind(o));
+          const msrp = await DeviceMsrp.open({ owner: name, host: target.localHost, advertisedHost: sentBy(transport).host, tap, timeoutMs: target.ixit.responseTimeoutMs, localPorts: ports.dialPorts }, (o) => ports.bind(o));
           media.push(msrp);
           devices.push(new Device({
             name, aor: u.aor, username: u.username, password: u.password, realm: u.realm,

@@ -14,7 +14,8 @@ import type { TlsSettings } from '../sip/transport/tls-settings';
 import { H, STATUS_COMMENT, header, type MsrpFrame, type MsrpRequest, type MsrpResponse } from './message';
 import { bindingSend, buildReport, buildResponse, responseWanted, successReportWanted } from './build';
 import { chunkMessage } from './chunker';
-import { dial } from './dial';
+import { dialFrom } from './dial';
+import type { LocalPortSource } from '../sip/transport/local-ports';
 import { parseByteRange, parseStatus, type ByteRange, type FailureReport, type MsrpStatus, type SuccessReport } from './headers';
 import { Inbox } from './inbox';
 import { resolveMsrpLimits, type MsrpLimits } from './limits';
@@ -46,6 +47,8 @@ export interface MsrpConnectOptions extends MsrpEndpointOptions {
   tls?: TlsSettings;
   /** Source IP to dial from. */
   localHost?: string;
+  /** Source ports to dial from (the target's local.ports); ephemeral when absent. */
+  localPorts?: LocalPortSource;
   /** Bound on opening the TCP/TLS connection. Default 5000 ms. */
   connectTimeoutMs?: number;
 }
@@ -122,7 +125,7 @@ export class MsrpConnection {
     const first = o.remotePath[0];
     if (!first) throw new Error('the peer\'s MSRP path is empty: nothing to connect to');
     const conn = new MsrpConnection(o);
-    const socket = await dial({ remote: uriAddress(first), secure: first.secure, tls: o.tls, localHost: o.localHost, timeoutMs: o.connectTimeoutMs ?? 5000 });
+    const socket = await dialFrom({ remote: uriAddress(first), secure: first.secure, tls: o.tls, localHost: o.localHost, timeoutMs: o.connectTimeoutMs ?? 5000 }, o.localPorts);
     conn.attach(new MsrpSocket(socket, first.secure ? 'tls' : 'tcp', conn.limits, new MsrpTraceRecorder(o.onTrace, o.owner)));
     try {
       const outcome = await conn.request(bindingSend(conn.remote, [conn.localUri]));

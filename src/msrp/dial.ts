@@ -8,6 +8,10 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { formatHostPort, type Address } from '../sip/transport/address';
 import { loadTlsMaterial, type TlsSettings } from '../sip/transport/tls-settings';
+import { isPortClash, type LocalPortSource } from '../sip/transport/local-ports';
+
+/** Source ports tried from a range before a clash is reported (as the SIP stream transport does). */
+const DIAL_PORT_TRIES = 4;
 
 export interface DialOptions {
   remote: Address;
@@ -16,14 +20,39 @@ export interface DialOptions {
   tls?: TlsSettings;
   /** Source address to bind (IP literal). */
   localHost?: string;
+  /** Source port to bind (one leased from the target's local.ports); ephemeral when absent. */
+  localPort?: number;
   timeoutMs: number;
+}
+
+/**
+ * Dial from a port of the target's local.ports when there is a range (a lab firewall opened for it
+ * sees the MSRP connections come from it too): a port that clashes (held, or the same 4-tuple in
+ * TIME_WAIT) is given back and the next one tried, a bounded number of times. The lease goes back
+ * when the socket closes, whoever closes it.
+ */
+export async function dialFrom(o: DialOptions, ports: LocalPortSource | undefined): Promise<net.Socket> {
+  if (!ports) return dial(o);
+  const clashed = new Set<number>();
+  for (let attempt = 1; ; attempt++) {
+    const lease = ports.lease(clashed);
+    try {
+      const socket = await dial({ ...o, localPort: lease.port });
+      socket.once('close', () => lease.release());
+      return socket;
+    } catch (err) {
+      lease.release();
+      if (!isPortClash(err, true) || attempt >= DIAL_PORT_TRIES) throw err;
+      clashed.add(lease.port);
+    }
+  }
 }
 
 export function dial(o: DialOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
     let ready: 'connect' | 'secureConnect';
-    const base = { host: o.remote.host, port: o.remote.port, ...(o.localHost ? { localAddress: o.localHost } : {}) };
+    const base = { host: o.remote.host, port: o.remote.port, ...(o.localHost ? { localAddress: o.localHost } : {}), ...(o.localPort ? { localPort: o.localPort } : {}) };
     try {
       if (o.secure) {
         const settings = o.tls ?? {};
