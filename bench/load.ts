@@ -21,7 +21,7 @@ import { SampledPeer, measure, register } from './load-peers';
 const STEP_S = Number(process.env.BENCH_LOAD_STEP_S ?? 5);
 const START = Number(process.env.BENCH_LOAD_START ?? 20);
 const MAX_RATE = Number(process.env.BENCH_LOAD_MAX ?? 1500);
-const SLOTS = Number(process.env.BENCH_LOAD_SLOTS ?? 300);
+const SLOTS = Number(process.env.BENCH_LOAD_SLOTS ?? 500);
 const ROOT = resolve(__dirname, '..', '..'); // dist/bench → the repository
 const CLI = join(ROOT, 'dist', 'bin', 'cpm-conformance.js');
 const SCENARIOS = join(ROOT, 'test', 'interop', 'scenarios');

@@ -56,7 +56,8 @@ const memory = (atS: number): MemorySample => {
   // With node --expose-gc the figure is what the run retains, not where the collector happens to be.
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { atS, rssMB: Math.round((m.rss / MB) * 10) / 10, heapUsedMB: Math.round((m.heapUsed / MB) * 10) / 10 };
+  const mb = (n: number) => Math.round((n / MB) * 10) / 10;
+  return { atS, rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external) };
 };
 
 /** Open `n` slots, at most `parallel` registering at once (the registration burst is bounded too). */

@@ -40,6 +40,8 @@ export interface MemorySample {
   atS: number;
   rssMB: number;
   heapUsedMB: number;
+  /** Memory of Buffers and other objects outside the JS heap (the datagrams' octets). */
+  externalMB?: number;
 }
 
 export interface LoadSummary {
@@ -174,7 +176,7 @@ export function formatSummary(s: LoadSummary): string {
   const failing = Object.entries(s.byRequirement).filter(([, c]) => (c.fail ?? 0) + (c.inconclusive ?? 0) + (c.error ?? 0) > 0);
   if (failing.length) lines.push(`requirements not met: ${failing.map(([r, c]) => `${r} (${c.fail ?? 0} fail${c.inconclusive ? `, ${c.inconclusive} inconclusive` : ''})`).join(', ')}`);
   for (const f of s.failures.slice(0, 5)) lines.push(`  ${f.verdict.toUpperCase()} ${f.key} at ${f.atS.toFixed(1)} s${f.requirement ? ` ${f.requirement}` : ''}${f.step ? ` step ${f.step}` : ''}: ${f.message.slice(0, 300)}`);
-  if (s.memory.length) lines.push(`memory: ${s.memory.map((m) => `${m.atS} s rss ${m.rssMB} MB heap ${m.heapUsedMB} MB`).join('; ')}`);
+  if (s.memory.length) lines.push(`memory: ${s.memory.map((m) => `${m.atS} s rss ${m.rssMB} MB heap ${m.heapUsedMB} MB${m.externalMB !== undefined ? ` external ${m.externalMB} MB` : ''}`).join('; ')}`);
   lines.push(`setup: ${s.setup.slots} slot(s), ${s.setup.devicesRegistered} device(s) registered once, ${s.setup.bindingsRemoved} binding(s) removed at the end${s.setup.problems.length ? `; problems: ${s.setup.problems.slice(0, 3).join('; ')}` : ''}`);
   return lines.join('\n');
 }
