@@ -143,11 +143,12 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
   });
   const report = await from.session.waitReport(sent.messageId, T).catch(() => null);
   const range = report?.byteRange;
-  judge(t, how, report !== null && report.status?.code === 200 && range?.start === 1 && range.end === m.body.length, {
+  const size = Buffer.byteLength(text, 'utf8');
+  judge(t, how, report !== null && report.status?.code === 200 && range?.start === 1 && range.end === size, {
     message: report
       ? `the success REPORT for ${what} says ${report.status ? `${report.status.namespace} ${report.status.code}` : '(no Status)'}, Byte-Range ${range ? `${range.start}-${range.end}/${range.total}` : '(none)'}`
       : `${from.device.name} asked for a success REPORT (Success-Report: yes) and got none within ${T} ms`,
-    expected: `REPORT Message-ID ${sent.messageId}, Status 000 200, Byte-Range 1-${m.body.length}/${m.body.length} (RFC 4975 §7.1.2)`,
+    expected: `REPORT Message-ID ${sent.messageId}, Status 000 200, Byte-Range 1-${size}/${size} (RFC 4975 §7.1.2)`,
     actual: reportEntry(t, from.device, mark, sent.messageId) ?? 'nothing',
   });
   if (o.notAt?.length) await nothingAt(t, how, o.notAt, mark, `${what} after the transfer`);
