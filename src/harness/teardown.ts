@@ -34,6 +34,18 @@ export interface TeardownReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Bindings removed at once at most; every case of the suites has fewer devices, so all of theirs go at once. */
+const REMOVALS_IN_FLIGHT = 32;
+
+/** `fn` over `items`, at most `limit` running at once, in order. */
+async function pooled<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** Settle `p` or give up after `ms` (the phase goes on without it). */
 function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -99,6 +111,18 @@ export function openDialogs(device: Device, entries: TraceEntry[], role: 'uac' |
   return out;
 }
 
+/** The entries of each owner, in trace order: what openDialogs reads of one device. */
+export function entriesByOwner(entries: TraceEntry[]): Map<string, TraceEntry[]> {
+  const out = new Map<string, TraceEntry[]>();
+  for (const e of entries) {
+    if (e.owner === undefined) continue;
+    const list = out.get(e.owner);
+    if (list) list.push(e);
+    else out.set(e.owner, [e]);
+  }
+  return out;
+}
+
 /** Close what the devices left open and remove their bindings; `boundMs` bounds each phase. */
 export async function teardownDevices(devices: Device[], entries: () => TraceEntry[], boundMs: number): Promise<TeardownReport> {
   const report: TeardownReport = { sessionsClosed: 0, invitesCancelled: 0, transactionsCompleted: 0, bindingsRemoved: 0, problems: [] };
@@ -132,7 +156,10 @@ export async function teardownDevices(devices: Device[], entries: () => TraceEnt
     }))), boundMs);
   // The caller's side first, so a session between two harness devices is closed once, not twice.
   for (const role of ['uac', 'uas'] as const) {
-    await bounded(Promise.all(devices.flatMap((d) => openDialogs(d, entries(), role).map(async ({ dialog, unackedInvite }) => {
+    // One pass over the trace per role, not one per device: with a thousand devices the trace holds
+    // thousands of entries, and reading all of it for each device made teardown quadratic.
+    const byOwner = entriesByOwner(entries());
+    await bounded(Promise.all(devices.flatMap((d) => openDialogs(d, byOwner.get(d.name) ?? [], role).map(async ({ dialog, unackedInvite }) => {
       if (unackedInvite) await d.ack(dialog, unackedInvite);
       const { response } = await d.inDialog(dialog, 'BYE');
       if (response && ((response.status >= 200 && response.status < 300) || response.status === 481)) report.sessionsClosed++;
@@ -143,11 +170,13 @@ export async function teardownDevices(devices: Device[], entries: () => TraceEnt
   }
   // The sessions are over, so is their media (RFC 4975 §5.4: a connection lives with its sessions).
   await bounded(Promise.all(devices.map((d) => d.msrp?.closeSessions())), boundMs);
-  await bounded(Promise.all(devices.filter((d) => d.registered).map(async (d) => {
+  // A bounded number of removals in flight: each 200 lists every binding left (RFC 3261 §10.3
+  // step 8), and a thousand at once piled up a thousand of those at the SUT's sockets and ours.
+  await bounded(pooled(devices.filter((d) => d.registered), REMOVALS_IN_FLIGHT, async (d) => {
     const res = await d.unregister();
     if (res && res.status >= 200 && res.status < 300) report.bindingsRemoved++;
     else report.problems.push(`${d.name}'s binding (${d.contactUri}) could not be removed: its REGISTER with Expires: 0 was answered ${res ? labelOf(res) : 'with nothing'}${res ? '' : ` within ${boundMs} ms`}`);
-  })), boundMs + 500);
+  }), boundMs + 500);
   for (const d of devices.filter((x) => x.registered)) {
     if (!report.problems.some((p) => p.startsWith(`${d.name}'s binding`))) report.problems.push(`${d.name}'s binding (${d.contactUri}) was not removed within ${boundMs} ms`);
   }

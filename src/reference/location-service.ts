@@ -39,8 +39,23 @@ export function aorKey(uri: string): string {
   return `${scheme}:${u.user ?? ''}@${u.host.toLowerCase()}`;
 }
 
+/** An AoR's bindings by contact comparison key (contactKey), in the order they were last updated. */
+type Bindings = Map<string, Binding>;
+
+/** What snapshot() returns and restore() puts back. */
+export interface LocationSnapshot {
+  key: string;
+  bindings: Bindings | undefined;
+  known: boolean;
+}
+
 export class LocationService {
-  private readonly table = new Map<string, Binding[]>();
+  /**
+   * AoR key → its bindings by contact key. An update finds the binding it replaces by one map
+   * lookup (§10.3 step 7) instead of comparing its contact with every binding's (K devices cost K²
+   * URI comparisons); a refresh is deleted and set again, so it moves last, as a fresh binding.
+   */
+  private readonly table = new Map<string, Bindings>();
   /** AoRs that registered at least once: lets terminating control tell 404 (unknown) from 480 (no device now). */
   private readonly known = new Set<string>();
 
@@ -48,11 +63,21 @@ export class LocationService {
 
   /** Live bindings of an AoR (expired ones are purged first). */
   lookup(aor: string): Binding[] {
-    const key = aorKey(aor);
-    const live = (this.table.get(key) ?? []).filter((b) => b.expiresAt > this.now());
-    if (live.length > 0) this.table.set(key, live);
-    else this.table.delete(key);
-    return live;
+    return this.live(aorKey(aor));
+  }
+
+  /** Live bindings under an AoR key, purging the expired ones. */
+  private live(key: string): Binding[] {
+    const bindings = this.table.get(key);
+    if (!bindings) return [];
+    const now = this.now();
+    const out: Binding[] = [];
+    for (const [contact, b] of bindings) {
+      if (b.expiresAt > now) out.push(b);
+      else bindings.delete(contact);
+    }
+    if (bindings.size === 0) this.table.delete(key);
+    return out;
   }
 
   isKnown(aor: string): boolean {
@@ -63,12 +88,15 @@ export class LocationService {
   update(b: Omit<Binding, 'aor' | 'expiresAt' | 'path'> & { aor: string; expires: number; path?: string[] }): void {
     const key = aorKey(b.aor);
     this.known.add(key);
-    const list = this.lookup(key).filter((x) => !sameContact(x.contact, b.contact));
+    this.live(key);
+    const bindings = this.table.get(key) ?? new Map<string, Binding>();
+    const contact = contactKey(b.contact);
+    bindings.delete(contact);
     if (b.expires > 0) {
       const { expires, path, ...rest } = b;
-      list.push({ ...rest, path: path ?? [], aor: key, expiresAt: this.now() + expires * 1000 });
+      bindings.set(contact, { ...rest, path: path ?? [], aor: key, expiresAt: this.now() + expires * 1000 });
     }
-    if (list.length > 0) this.table.set(key, list);
+    if (bindings.size > 0) this.table.set(key, bindings);
     else this.table.delete(key);
   }
 
@@ -77,9 +105,10 @@ export class LocationService {
    * transport), whatever its AoR: a session transfer names the target device by its contact.
    */
   findByContact(uri: string): Binding | undefined {
-    const want = uri.trim().replace(/^<|>$/g, '');
+    const want = contactKey(uri.trim().replace(/^<|>$/g, ''));
     for (const key of [...this.table.keys()]) {
-      const b = this.lookup(key).find((x) => sameContact(x.contact, want));
+      this.live(key);
+      const b = this.table.get(key)?.get(want);
       if (b) return b;
     }
     return undefined;
@@ -100,14 +129,14 @@ export class LocationService {
    * The AoR's bindings as they stand, to undo a REGISTER whose processing then fails: §10.3 step 7,
    * "all tentative binding updates MUST be removed". Pass the result to restore().
    */
-  snapshot(aor: string): { key: string; list: Binding[] | undefined; known: boolean } {
+  snapshot(aor: string): LocationSnapshot {
     const key = aorKey(aor);
-    const list = this.table.get(key);
-    return { key, list: list ? [...list] : undefined, known: this.known.has(key) };
+    const bindings = this.table.get(key);
+    return { key, bindings: bindings ? new Map(bindings) : undefined, known: this.known.has(key) };
   }
 
-  restore(s: { key: string; list: Binding[] | undefined; known: boolean }): void {
-    if (s.list) this.table.set(s.key, s.list);
+  restore(s: LocationSnapshot): void {
+    if (s.bindings) this.table.set(s.key, new Map(s.bindings));
     else this.table.delete(s.key);
     if (!s.known) this.known.delete(s.key);
   }
@@ -125,10 +154,15 @@ export class LocationService {
 
 /** Contact URI equality for binding updates (§10.3 step 7 uses §19.1.4 URI comparison; host case-insensitive). */
 export function sameContact(a: string, b: string): boolean {
-  const ua = parseUri(a);
-  const ub = parseUri(b);
-  if (!ua || !ub) return a === b;
-  return ua.scheme.toLowerCase() === ub.scheme.toLowerCase() && (ua.user ?? '') === (ub.user ?? '') &&
-    ua.host.toLowerCase() === ub.host.toLowerCase() && (ua.port ?? 5060) === (ub.port ?? 5060) &&
-    (ua.params['transport'] ?? 'udp').toLowerCase() === (ub.params['transport'] ?? 'udp').toLowerCase();
+  return contactKey(a) === contactKey(b);
+}
+
+/**
+ * What sameContact compares, as one string: scheme, user, host, port and transport of a parseable
+ * URI (§19.1.4), else the text itself (an unparseable contact equals only the same text).
+ */
+export function contactKey(uri: string): string {
+  const u = parseUri(uri);
+  if (!u) return JSON.stringify(['text', uri]);
+  return JSON.stringify([u.scheme.toLowerCase(), u.user ?? '', u.host.toLowerCase(), u.port ?? 5060, (u.params['transport'] ?? 'udp').toLowerCase()]);
 }

@@ -27,12 +27,32 @@ import { createResponse } from '../sip/request-builder';
 import { serializeMessage } from '../sip/codec/serialize';
 import { MAX_UDP_PAYLOAD } from '../sip/transport/udp';
 import { newTag } from '../sip/ids';
-import { LocationService } from './location-service';
+import { LocationService, type Binding } from './location-service';
 import { createChallenge, verify } from '../sip/digest';
 import type { RegistrarAuth } from './options';
 
 /** Default registration interval when the REGISTER names none (§10.2.1.1 suggests 3600 s). */
 const DEFAULT_EXPIRES = 3600;
+
+/**
+ * A binding's Contact value in the 200 (OK) without its `expires` (which counts down): the URI in
+ * angle brackets, then the instance and pub-gruu parameters. Formatted once per binding, not once
+ * per 200: registering K devices lists 1 + 2 + … + K bindings.
+ */
+interface ContactParts {
+  /** The AoR text the pub-gruu was made from (the REGISTER's To URI), so a differently spelled To gets its own. */
+  aor: string;
+  head: string;
+  instance: string;
+  pubGruu: string;
+  /** The last whole value built, for this `expires` and GRUU choice. */
+  value?: string;
+  expires?: number;
+  gruu?: boolean;
+}
+
+/** Where a binding keeps its formatted parts; a refresh stores a new Binding object, so none goes stale. */
+const CONTACT_PARTS = Symbol('contact parts');
 
 export class Registrar {
   constructor(
@@ -53,18 +73,17 @@ export class Registrar {
     const seq = cseq(req)?.seq ?? 0;
     // RFC 3327 §5.3: the Path vector, in order (first = the proxy nearest the registrar).
     const path = headerValues(req, 'Path');
-    const before = this.location.snapshot(aor);
-    if (isContactStar(req)) {
-      // §10.3 step 6: `*` is only valid with Expires: 0.
-      if (headerExpires !== 0) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
-      this.location.removeAll(aor);
-    }
-    for (const c of contacts(req)) {
-      const uri = parseUri(c.uri);
-      if (!uri) {
-        this.location.restore(before);
-        return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
-      }
+    // §10.3 step 6: `*` is only valid with Expires: 0.
+    if (isContactStar(req) && headerExpires !== 0) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
+    // Every Contact is checked before any binding changes, so a bad one leaves the bindings as they were.
+    const updates = contacts(req).map((c) => ({ c, uri: parseUri(c.uri) }));
+    if (updates.some((u) => !u.uri)) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
+    // Only a UDP update may still be undone below (its 200 might not fit a datagram); a snapshot per
+    // REGISTER copies every binding of the AoR, which over TCP would be K copies of K for K devices.
+    const before = flow.protocol === 'udp' ? this.location.snapshot(aor) : undefined;
+    if (isContactStar(req)) this.location.removeAll(aor);
+    for (const { c, uri } of updates) {
+      if (!uri) continue;
       const protocol = (uri.params['transport']?.toLowerCase() ?? flow.protocol) as TransportProtocol;
       this.location.update({
         aor,
@@ -84,9 +103,15 @@ export class Registrar {
     const gruu = supportedTags(req).some((t) => t.toLowerCase() === 'gruu');
     const bindings = this.location.lookup(aor);
     const values = bindings.map((b) => {
-      const instance = b.instanceId ? `;+sip.instance="<${b.instanceId}>"` : '';
-      const pub = gruu && b.instanceId ? `;pub-gruu="${publicGruu(aor, b.instanceId)}"` : '';
-      return `<${b.contact}>;expires=${this.location.remaining(b)}${instance}${pub}`;
+      const p = this.contactParts(b, aor);
+      const expires = this.location.remaining(b);
+      // Within the same second of a registration burst the whole value repeats: reuse it.
+      if (p.value === undefined || p.expires !== expires || p.gruu !== gruu) {
+        p.value = `${p.head};expires=${expires}${p.instance}${gruu ? p.pubGruu : ''}`;
+        p.expires = expires;
+        p.gruu = gruu;
+      }
+      return p.value;
     });
     if (values.length > 0) {
       // One field placed by addHeader, the rest right after it: not a scan of the header list per binding.
@@ -94,7 +119,7 @@ export class Registrar {
       const at = res.headers.findIndex((h) => h.name === 'Contact');
       res.headers.splice(at + 1, 0, ...values.slice(1).map((value) => ({ name: 'Contact', value })));
     }
-    if (flow.protocol !== 'udp') return res;
+    if (!before) return res;
     const size = serializeMessage(res).length;
     if (size <= MAX_UDP_PAYLOAD) return res;
     // §10.3 step 8: the 200 MUST list every current binding, so a shorter 200 is no option, and one
@@ -105,6 +130,21 @@ export class Registrar {
     addHeader(fail, 'Warning', `399 cpm-reference "the 200 (OK) listing all ${bindings.length} bindings of this AoR would be ${size} octets, ` +
       `over the ${MAX_UDP_PAYLOAD}-octet UDP datagram limit; REGISTER over TCP (RFC 3261 sections 10.3, 18.1.1)"`);
     return fail;
+  }
+
+  /** The binding's Contact value parts for the 200 (OK) (§10.3 step 8; pub-gruu: RFC 5627 §5). */
+  private contactParts(b: Binding, aor: string): ContactParts {
+    const held = b as Binding & { [CONTACT_PARTS]?: ContactParts };
+    const cached = held[CONTACT_PARTS];
+    if (cached && cached.aor === aor) return cached;
+    const p: ContactParts = {
+      aor,
+      head: `<${b.contact}>`,
+      instance: b.instanceId ? `;+sip.instance="<${b.instanceId}>"` : '',
+      pubGruu: b.instanceId ? `;pub-gruu="${publicGruu(aor, b.instanceId)}"` : '',
+    };
+    held[CONTACT_PARTS] = p;
+    return p;
   }
 
   /** 401 with a fresh nonce unless the REGISTER carries valid credentials (RFC 3261 §22.2, §22.4); null = go on. */

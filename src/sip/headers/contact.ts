@@ -3,7 +3,7 @@
  * contact-params `expires`, `q`, and RFC 5626 `+sip.instance`.
  */
 import type { SipMessage } from '../message';
-import { headerValues } from '../message';
+import { headerFields, headerValues } from '../message';
 import { unquote } from './lex';
 import { parseNameAddr, type NameAddr } from './name-addr';
 
@@ -42,7 +42,11 @@ export function contactExpires(c: NameAddr): number | null {
  * the Contact in the REGISTER's 2xx that carries that `+sip.instance`; undefined when none.
  */
 export function contactPubGruu(msg: Pick<SipMessage, 'headers'>, instanceId: string): string | undefined {
-  for (const c of contacts(msg)) {
+  // Only a field holding the instance id (or a quoted-pair that may spell it) can carry this
+  // device's Contact: the 200 lists every binding of the AoR (RFC 3261 §10.3 step 8), so splitting
+  // and parsing each of a thousand devices' Contacts per REGISTER made registering them quadratic.
+  const fields = headerFields(msg, 'contact').filter((f) => f.value.includes(instanceId) || f.value.includes('\\'));
+  for (const c of contacts({ headers: fields })) {
     if (contactInstance(c) !== instanceId) continue;
     const g = c.params['pub-gruu'];
     if (typeof g === 'string' && g.length > 0) return unquote(g);

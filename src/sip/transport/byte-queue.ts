@@ -3,17 +3,25 @@
  * when full), so a peer that trickles a message one octet per segment costs linear time, not the
  * quadratic cost of Buffer.concat on every chunk.
  */
+/** Capacity an empty queue keeps; above it the store is dropped once emptied. */
+const RETAINED_CAPACITY = 64 * 1024;
+
 export class ByteQueue {
   private store: Buffer;
   private start = 0;
   private end = 0;
 
-  constructor(initialCapacity = 4096) {
+  constructor(private readonly initialCapacity = 4096) {
     this.store = Buffer.allocUnsafe(initialCapacity);
   }
 
   get length(): number {
     return this.end - this.start;
+  }
+
+  /** Octets of memory held (for tests proving a large message's memory is given back). */
+  get capacity(): number {
+    return this.store.length;
   }
 
   append(chunk: Buffer): void {
@@ -62,7 +70,13 @@ export class ByteQueue {
 
   skip(n: number): void {
     this.start += Math.min(n, this.length);
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      // Emptied after a large message: give the memory back rather than hold it for the
+      // connection's life (a thousand devices' connections each once grew to a 200 (OK) to
+      // REGISTER listing every binding, RFC 3261 §10.3 step 8).
+      if (this.store.length > RETAINED_CAPACITY) this.store = Buffer.allocUnsafe(this.initialCapacity);
+    }
   }
 
   /** Drop everything and give the memory back (connection closed). */

@@ -41,12 +41,13 @@ type ContentLength = { ok: true; value: number | null } | { ok: false; diagnosti
  * optional whitespace before the colon (HCOLON, §25.1); folded lines are unfolded first (§7.3.1).
  */
 function readContentLength(head: string, maxBody: number): ContentLength {
-  const lines = head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).slice(1);
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
   const values: string[] = [];
-  for (const line of lines) {
-    const m = /^(content-length|l)[ \t]*:(.*)$/i.exec(line);
-    if (m) values.push(m[2].trim());
-  }
+  // A field line starts after a line feed (so never the start line); its value runs to the line's
+  // end, and a bare CR inside it makes it no Content-Length line at all. One scan of the section,
+  // not a string per line: a 200 (OK) to REGISTER may carry thousands of Contact lines (§10.3 step 8).
+  const field = /\n(?:content-length|l)[ \t]*:([^\r\n]*)(?=\r?\n|$)/gi;
+  for (let m = field.exec(unfolded); m !== null; m = field.exec(unfolded)) values.push(m[1].trim());
   if (values.length === 0) return { ok: true, value: null };
   const distinct = new Set(values);
   if (distinct.size > 1) {
@@ -197,16 +198,20 @@ export class StreamFramer {
    * hanging the connection.
    */
   private findEmptyLine(): number {
-    let i = this.queue.indexOf('\n', this.scanFrom);
+    // One view of what is held, searched line feed by line feed, never past the first empty line
+    // (pipelined messages behind it are not scanned); no view per line: a header section of
+    // thousands of lines (a 200 to REGISTER listing every binding, §10.3 step 8) made one each.
+    const held = this.queue.peek(this.queue.length);
+    let i = held.indexOf(LF, this.scanFrom);
     while (i >= 0) {
-      const next = this.queue.at(i + 1);
+      const next = held[i + 1];
       if (next === LF) return i + 2;
       if (next === CR) {
-        const after = this.queue.at(i + 2);
+        const after = held[i + 2];
         if (after === LF) return i + 3;
         if (after === undefined) break;
       } else if (next === undefined) break;
-      i = this.queue.indexOf('\n', i + 1);
+      i = held.indexOf(LF, i + 1);
     }
     // Resume a little before the tail so an empty line split across chunks is still found.
     this.scanFrom = Math.max(0, this.queue.length - 3);

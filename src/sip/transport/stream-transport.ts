@@ -65,6 +65,11 @@ export class StreamTransport implements Transport {
   private readonly recorder: TraceRecorder;
   private readonly limits: StreamLimits;
   private readonly connections = new Set<StreamConnection>();
+  /**
+   * The same connections by peer (remoteKey), oldest first: a send finds its connection without
+   * scanning all of them (a registrar with a thousand devices on TCP holds a thousand).
+   */
+  private readonly byPeer = new Map<string, StreamConnection[]>();
   /** Sockets still dialling, so close() can abort them. */
   private readonly dialling = new Set<net.Socket>();
   private readonly pendingDials = new Map<string, Promise<StreamConnection | null>>();
@@ -168,10 +173,9 @@ export class StreamTransport implements Transport {
 
   /** The newest usable connection with this peer, whoever opened it. */
   private findConnection(remote: Address): StreamConnection | undefined {
-    const key = remoteKey(remote);
-    let found: StreamConnection | undefined;
-    for (const c of this.connections) if (c.usable && remoteKey(c.remote) === key) found = c;
-    return found;
+    const list = this.byPeer.get(remoteKey(remote)) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].usable) return list[i];
+    return undefined;
   }
 
   /** One dial per peer at a time: concurrent sends to a new peer share the connection. */
@@ -269,7 +273,16 @@ export class StreamTransport implements Transport {
       return conn;
     }
     this.connections.add(conn);
-    void conn.closed.then(() => this.connections.delete(conn));
+    const key = remoteKey(conn.remote);
+    const peers = this.byPeer.get(key);
+    if (peers) peers.push(conn);
+    else this.byPeer.set(key, [conn]);
+    void conn.closed.then(() => {
+      this.connections.delete(conn);
+      const left = (this.byPeer.get(key) ?? []).filter((c) => c !== conn);
+      if (left.length > 0) this.byPeer.set(key, left);
+      else this.byPeer.delete(key);
+    });
     return conn;
   }
 }

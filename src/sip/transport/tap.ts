@@ -176,8 +176,9 @@ export class Tap {
     return { drop: false, delays };
   }
 
+  /** Numbers the entry in place (it becomes the trace's): a copy would read a lazily parsed message at once. */
   record(entry: Omit<TraceEntry, 'seq'>): TraceEntry {
-    const full: TraceEntry = { ...entry, seq: this.nextSeq++ };
+    const full = Object.assign(entry, { seq: this.nextSeq++ });
     this.entries.push(full);
     if (this.retain !== undefined && this.entries.length > this.retain) {
       // Drop the older half in one go: amortised O(1) per entry.

@@ -22,3 +22,20 @@ describe('ByteQueue', () => {
     expect(q.at(5)).toBeUndefined();
   });
 });
+
+describe('ByteQueue memory', () => {
+  it('gives a large message\'s memory back once emptied, and keeps order across it', () => {
+    const q = new ByteQueue();
+    const big = Buffer.alloc(300 * 1024, 0x41);
+    q.append(big);
+    q.append(Buffer.from('tail'));
+    expect(q.capacity).toBeGreaterThanOrEqual(big.length);
+    expect(q.take(big.length).equals(big)).toBe(true);
+    // Not yet empty: the store is kept with what it holds.
+    expect(q.take(4).toString()).toBe('tail');
+    expect(q.length).toBe(0);
+    expect(q.capacity).toBeLessThanOrEqual(64 * 1024);
+    q.append(Buffer.from('next'));
+    expect(q.take(4).toString()).toBe('next');
+  });
+});

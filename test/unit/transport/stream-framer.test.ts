@@ -166,6 +166,53 @@ describe('StreamFramer (RFC 3261 §18.3 framing by Content-Length)', () => {
   });
 });
 
+describe('StreamFramer on large header sections (issue 14)', () => {
+  it('frames a 200 listing a thousand Contacts, in 64 KiB chunks, with its Content-Length after them', () => {
+    const contacts = Array.from({ length: 1000 }, (_, i) => `Contact: <sip:b${i}@127.0.0.1:${7000 + i};transport=tcp>;expires=3600;+sip.instance="<urn:uuid:${i}>"`);
+    const head = ['SIP/2.0 200 OK', 'Via: SIP/2.0/TCP 127.0.0.1:7000;branch=z9hG4bK1', 'CSeq: 1 REGISTER', ...contacts, 'Content-Length: 5'].join('\r\n');
+    const msg = Buffer.from(`${head}\r\n\r\nhello`);
+    const framer = new StreamFramer(limits({ maxHeaderBytes: 512 * 1024 }));
+    const out: FramedUnit[] = [];
+    for (let pos = 0; pos < msg.length * 2; pos += 65536) out.push(...framer.push(Buffer.concat([msg, msg]).subarray(pos, pos + 65536)));
+    expect(messages(out)).toEqual([msg, msg]);
+    expect(framer.buffered).toBe(0);
+  });
+
+  // What the framer did before it read Content-Length in one scan: line by line after unfolding.
+  function contentLengthsLineByLine(head: string): string[] {
+    const lines = head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).slice(1);
+    return lines.flatMap((line) => {
+      const m = /^(content-length|l)[ \t]*:(.*)$/i.exec(line);
+      return m ? [m[2].trim()] : [];
+    });
+  }
+
+  it('reads Content-Length exactly as a line-by-line reading does, whatever the header octets (property)', () => {
+    const piece = fc.constantFrom('Content-Length', 'content-length', 'l', 'L', 'X-l', ':', ': ', ' ', '\t', '\r', '\n', '\r\n', '\r\n ', '0', '7', '12', 'x', ',');
+    fc.assert(
+      fc.property(fc.array(fc.array(piece, { maxLength: 8 }).map((a) => a.join('')), { maxLength: 12 }), (lines) => {
+        const head = ['MESSAGE sip:bob@example.com SIP/2.0', ...lines].join('\r\n');
+        // Only header sections the framer reaches Content-Length for: one empty line, at the end.
+        fc.pre(!/\n\r?\n/.test(head) && !head.endsWith('\r') && !head.endsWith('\n'));
+        const octets = Buffer.from(`${head}\r\n\r\n`, 'latin1');
+        const values = contentLengthsLineByLine(`${head}\r\n\r\n`);
+        const distinct = [...new Set(values)];
+        fc.pre(distinct.length !== 1 || !/^\d+$/.test(distinct[0]) || Number(distinct[0]) <= 2000);
+        // Body octets enough for any length that frames; the message ends where Content-Length says.
+        const out = new StreamFramer(limits()).push(Buffer.concat([octets, Buffer.alloc(2000, 0x61)]));
+        if (distinct.length > 1) expect(out[0]).toMatchObject({ kind: 'error', diagnostic: { rule: 'RFC3261-18.3-conflicting-content-length' } });
+        else if (distinct.length === 1 && !/^\d+$/.test(distinct[0])) expect(out[0]).toMatchObject({ kind: 'error', diagnostic: { rule: 'RFC3261-20.14-content-length-not-a-number' } });
+        else {
+          const length = distinct.length === 0 ? 0 : Number(distinct[0]);
+          expect(out[0]).toMatchObject({ kind: 'message' });
+          expect(out[0].octets.length).toBe(octets.length + length);
+        }
+      }),
+      { seed: 20261207, numRuns: 3000 },
+    );
+  });
+});
+
 describe('resolveStreamLimits', () => {
   it('fills defaults and rejects nonsense', () => {
     expect(resolveStreamLimits()).toEqual(DEFAULT_STREAM_LIMITS);
