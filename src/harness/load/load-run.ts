@@ -146,9 +146,12 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
         async (slot, index) => {
           const testCase = plan.cases[index % plan.cases.length];
           const judged = index % plan.judgeEvery === 0;
-          const r = await runFlow(slot, testCase, plan.variant, plan.target, { keepEvidence: judged && kept < plan.keepEvidence, signal: plan.abortFlows, capMs });
+          // A place among the kept failures is reserved at the start (flows end in any order) and given back on a pass.
+          const reserve = judged && kept < plan.keepEvidence;
+          if (reserve) kept++;
+          const r = await runFlow(slot, testCase, plan.variant, plan.target, { keepEvidence: reserve, signal: plan.abortFlows, capMs });
           recorder.forget(slot.id);
-          if (r.evidence) kept++;
+          if (reserve && !r.evidence) kept--;
           onDone(r, judged);
         },
         counts, plan.stopArrivals,

@@ -10,7 +10,7 @@
  * inboxes and ACK records. Nothing a flow did outlives it, so memory stays flat with the run.
  */
 import { Tap, addressKey, type TraceEntry } from '../../sip/transport/tap';
-import type { SipResponse } from '../../sip/message';
+import type { SipRequest, SipResponse } from '../../sip/message';
 import { createResponse } from '../../sip/request-builder';
 import { Topology } from '../topology';
 import type { Device } from '../device';
@@ -31,9 +31,20 @@ function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 /** What the SUT refused while a slot registered, named so the CLI can say which device and why. */
 export class SlotRegistrationError extends Error {}
 
+/** What a device answers between flows (as teardown.ts): nothing more is expected, every transaction gets its final. */
+function idleAnswer(req: SipRequest): SipResponse {
+  return createResponse(req, req.method === 'INVITE' ? 480 : req.method === 'REFER' ? 603 : 200);
+}
+
 export class LoadSlot {
   /** Flows this slot has run. */
   flows = 0;
+  /**
+   * No flow runs: from the start of settling to the next flow. A request arriving then (the peer
+   * device's BYE while the slot closes a session, a late request of the SUT) is answered at once,
+   * never left for the next flow to find as unexpected.
+   */
+  private idle = true;
 
   private constructor(
     readonly id: string,
@@ -55,6 +66,13 @@ export class LoadSlot {
     const topology = await Topology.build(target, variant, tap, users ?? Topology.pickUsers(target, variant, undefined));
     for (const a of topology.localAddresses) tap.internal.add(addressKey(a));
     const slot = new LoadSlot(id, tap, topology);
+    for (const d of topology.devices) {
+      d.handle((tx) => {
+        if (!slot.idle) return false;
+        if (tx.request.method !== 'ACK') void tx.respond(idleAnswer(tx.request)).catch(() => undefined);
+        return true;
+      });
+    }
     try {
       for (const d of topology.devices) {
         const res = await d.register(target.domain, target.ixit.registrationExpires);
@@ -73,6 +91,7 @@ export class LoadSlot {
 
   /** Forget the last flow's evidence before the next one starts on these devices. */
   reset(): void {
+    this.idle = false;
     for (const d of this.devices) {
       d.inbox.length = 0;
       d.received.length = 0;
@@ -91,15 +110,13 @@ export class LoadSlot {
    * dialogs with a BYE (§15), close MSRP sessions. Each phase bounded by `boundMs`.
    */
   async settle(boundMs: number): Promise<string[]> {
+    this.idle = true;
     const problems: string[] = [];
     const devices = this.devices;
     for (const d of devices) {
       for (const tx of d.received) {
         const done = tx.responses.some((r) => r.status >= 200) || tx.state === 'terminated' || (tx.request.method === 'INVITE' && tx.cancelled);
-        if (done) continue;
-        const req = tx.request;
-        const status = req.method === 'INVITE' ? 480 : req.method === 'REFER' ? 603 : 200;
-        void tx.respond(createResponse(req, status)).catch(() => undefined);
+        if (!done) void tx.respond(idleAnswer(tx.request)).catch(() => undefined);
       }
     }
     await bounded(Promise.all(devices.flatMap((d) => d.endpoint.liveClientTransactions()

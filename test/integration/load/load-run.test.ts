@@ -78,3 +78,20 @@ test('a dead SUT: no slot opens, the run ends within the response timeout, nothi
   expect(s.setup.problems[0]).toMatch(/did not answer within 500 ms the REGISTER of A1/);
   expect(s.arrivals.started).toBe(0);
 });
+
+test('mld with a fault only some cases see: exactly those flows fail, for the fault\'s requirement; the others pass (a failing flow settles at once)', async () => {
+  const fault = FAULTS.find((f) => f.name === 'mld-cancel-missing-reason')!;
+  const target = await reference([fault.name]);
+  const s = await runLoad(plan(target, {
+    flow: 'mld', cases: flowCases(FLOWS.mld), variant: { transport: 'udp', topology: 'direct', devices: [1, 3], pfMode: 'proxy' }, maxConcurrent: 8, users: 16, keepEvidence: 0,
+  }));
+  // Flow n runs case n mod 3: TC-MLD-007-03 (the Reason) is every third flow from the second.
+  const reasonFlows = Array.from({ length: s.arrivals.started }, (_, i) => i).filter((i) => i % 3 === 1).length;
+  expect(s.arrivals.shed).toBe(0);
+  expect(s.verdicts.fail).toBe(reasonFlows);
+  expect(s.verdicts.pass).toBe(s.arrivals.started - reasonFlows);
+  expect(s.verdicts.inconclusive + s.verdicts.error).toBe(0);
+  expect(s.byRequirement[fault.requirement]).toEqual({ fail: reasonFlows });
+  expect(s.latency['CANCEL→487'].count).toBeGreaterThan(0);
+});
+
