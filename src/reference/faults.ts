@@ -117,6 +117,12 @@ const CATALOGUE = [
     description: 'PF B never ACKs the 487 (Request Terminated) of a branch it cancelled after another device accepted (RFC 3261 §17.1.1.3)',
   },
   {
+    name: 'mld-decline-forwarded',
+    requirement: 'RFC3261-16.7',
+    description: 'PF B forwards the first non-2xx final of a device (e.g. 486 Busy Here) to the caller at once, while the user\'s other devices still ring (RFC 3261 §16.7 step 5: a stateful proxy MUST NOT immediately forward it)',
+    mode: 'proxy',
+  },
+  {
     name: 'mld-second-2xx-dangling',
     requirement: 'CPM-MLD-007',
     description: 'a second 2xx from another device that raced the CANCEL is absorbed by PF B and neither ACKed nor released with BYE: that device\'s session dangles (proxy: the 2xx is not forwarded, RFC 3261 §16.7 step 5, so the caller cannot ACK it either; B2BUA: the UAC of that leg never ACKs or BYEs it, §13.2.2.4)',
@@ -270,6 +276,12 @@ const CATALOGUE = [
     requirement: 'TRF-NMP-ROUTE',
     mode: 'proxy',
     description: 'PF A routes the target\'s INVITE but rewrites the SDP a=path (offer and answer) to its own MSRP address: the CS puts itself in the media path',
+  },
+  {
+    name: 'trf-nmp-msrp-relay-inserted',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A puts an RFC 4976 MSRP relay of its own into the target\'s session with the transferee (its URI before the device\'s in each a=path, the device\'s own URI still last) and relays the chat: the media no longer flows directly, as 5.2.5.1.2 has it (the CS not in the media path)',
   },
   {
     name: 'trf-nmp-contribution-id-rewritten',

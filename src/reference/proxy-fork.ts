@@ -135,6 +135,15 @@ export class ProxyFork {
     if (res.status >= 600 && !this.finalSent) {
       for (const o of this.branches) if (o !== b) this.cancel(o, 'global-failure', []);
     }
+    if (!this.finalSent && this.ctx.faults.has('mld-decline-forwarded')) {
+      // The fault skips §16.7 step 6: the first decline goes upstream as the final, the other branches ring on.
+      this.ctx.log(`${this.ctx.name}: fault mld-decline-forwarded: ${describe(res)} of branch ${b.client.id} forwarded while other branches are pending`);
+      this.finalSent = true;
+      this.hooks.onResponse?.(res);
+      this.hooks.onFinal?.(res);
+      this.upstream.relay(res);
+      return;
+    }
     this.maybeBest();
   }
 

@@ -3,36 +3,21 @@
  * rules it rests on. User A has one device; user B has several, all registered with their own
  * +sip.instance. Every case runs over UDP and TCP, in the direct and core-emulation topologies.
  */
-import type { SipResponse } from '../../src/sip/message';
-import { Dialog } from '../../src/sip/dialog';
 import type { TestCase } from '../../src/harness/test-case';
 import type { TestContext } from '../../src/harness/context';
-import type { Device } from '../../src/harness/device';
 import { finalWithin } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
 import { vias } from '../../src/sip/headers/via';
 import {
   REASON_COMPLETED_ELSEWHERE, ackTemplate, callerAnswers, cancelAt, cancelTemplate, sutHop, type Branch, type ForkedCall,
 } from './forking-flow';
-import { applies, callerGetsAnswer, expectCancelled, ringAll, sleep, spec, variants } from './common';
+import { applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, sleep, spec, variants } from './common';
 import { simultaneousAcceptance } from './simultaneous-acceptance';
+import { declineHeldWhileOthersRing } from './decline-elsewhere';
 import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
 
 /** The accepting device: the middle one, so acceptance is not always on the first registered device. */
 const acceptorIndex = (call: ForkedCall) => Math.floor(call.branches.length / 2);
-
-/** Caller ACKs the answer and closes the session, so nothing is left behind (not judged). */
-async function closeFromCaller(t: TestContext, call: ForkedCall, answer: SipResponse, callee: Device): Promise<void> {
-  const dialog = Dialog.fromUac(call.tx.request, answer);
-  await call.caller.ack(dialog, call.tx.request);
-  await t.step('teardown', `${call.caller.name} closes the session`, async () => {
-    const bye = dialog.createRequest('BYE');
-    const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
-    const at = await callee.waitForRequest({ method: 'BYE' }, t.timeoutMs);
-    if (at) await callee.respond(at, 200, 'OK');
-    await finalWithin(tx, t.timeoutMs);
-  });
-}
 
 /** Accept on one device and collect the caller's answer; shared by several cases. */
 async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ winner: Branch; others: Branch[] }> {
@@ -243,5 +228,5 @@ export { simultaneousAcceptance };
 
 export const multiDeviceCases: TestCase[] = [
   acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,
-  simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll,
+  simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll, declineHeldWhileOthersRing,
 ];

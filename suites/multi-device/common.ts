@@ -4,6 +4,8 @@
  * caller's acceptance.
  */
 import type { SipResponse } from '../../src/sip/message';
+import { Dialog } from '../../src/sip/dialog';
+import type { Device } from '../../src/harness/device';
 import type { CaseVariant, TransportName, TopologyKind } from '../../src/harness/test-case';
 import type { TestContext } from '../../src/harness/context';
 import type { HarnessTarget } from '../../src/harness/target';
@@ -53,4 +55,17 @@ export async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promis
     message: `the caller did not receive the acceptance: ${describeFinal(answer)}`, expected: '2xx to the INVITE', actual: answer ?? 'nothing',
   });
   return answer;
+}
+
+/** Caller ACKs the answer and closes the session, so nothing is left behind (not judged). */
+export async function closeFromCaller(t: TestContext, call: ForkedCall, answer: SipResponse, callee: Device): Promise<void> {
+  const dialog = Dialog.fromUac(call.tx.request, answer);
+  await call.caller.ack(dialog, call.tx.request);
+  await t.step('teardown', `${call.caller.name} closes the session`, async () => {
+    const bye = dialog.createRequest('BYE');
+    const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
+    const at = await callee.waitForRequest({ method: 'BYE' }, t.timeoutMs);
+    if (at) await callee.respond(at, 200, 'OK');
+    await finalWithin(tx, t.timeoutMs);
+  });
 }

@@ -1,0 +1,52 @@
+/**
+ * TC-MLD-007-10: one of the user's devices declines (486 Busy Here) while the others still ring,
+ * then another accepts. The forking PF holds the decline (RFC 3261 §16.7 step 5: only provisionals
+ * and 2xx are forwarded at once; step 6: a best final only once every branch has ended), forwards
+ * the acceptance at once, and cancels the device still ringing (CPM-MLD-007). A PF that forwards
+ * the first decline it gets ends the caller's invitation although the user accepts it a moment
+ * later on another device.
+ */
+import type { TestCase } from '../../src/harness/test-case';
+import type { TestContext } from '../../src/harness/context';
+import { labelOf } from '../../src/harness/template';
+import { callerAnswers } from './forking-flow';
+import { applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, spec, variants } from './common';
+import { RFC3261_16_7 } from './spec';
+
+export const declineHeldWhileOthersRing: TestCase = {
+  id: 'TC-MLD-007-10',
+  title: 'A device\'s decline is held while the others ring: the caller gets the acceptance of another device, never the decline, and the device still ringing is cancelled',
+  requirements: ['RFC3261-16.7', 'CPM-MLD-007'],
+  spec: spec(RFC3261_16_7, 'RFC 3261', '16.7 steps 5-6'),
+  variants: variants(3),
+  applies,
+  async run(t: TestContext) {
+    const call = await ringAll(t);
+    const [decliner, acceptor, ringing] = call.branches;
+    await t.step('decline', `${decliner.device.name} declines (486 Busy Here) while ${acceptor.device.name} and ${ringing.device.name} ring`, 'RFC3261-16.7', async () => {
+      await decliner.device.answer(decliner.tx, 486);
+      // The decline must be held: the caller's INVITE has no final over the quiet period (an absence, judged on the wire).
+      const early = await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: { from: 300, to: 699 } } }, t.quietMs);
+      t.check('RFC3261-16.7', early === null, {
+        message: `the caller's invitation was ended by ${early?.message ? labelOf(early.message) : 'a final response'} while ${acceptor.device.name} and ${ringing.device.name} were still ringing: a decline is forwarded only as the best response once every branch has ended (§16.7 steps 5-6)`,
+        expected: `no final response at ${call.caller.name} while other devices ring`, actual: early ?? undefined,
+      });
+    });
+    await t.step('accept', `${acceptor.device.name} accepts (200 OK)`, 'RFC3261-16.7', async () => {
+      await acceptor.device.answer(acceptor.tx, 200);
+    });
+    await t.step('cancel', `The invitation still ringing on ${ringing.device.name} is cancelled`, 'CPM-MLD-007', () =>
+      expectCancelled(t, [ringing], `after ${acceptor.device.name} accepted`));
+    const answer = await t.step('answer', 'The caller receives the acceptance, and no decline', 'RFC3261-16.7', async () => {
+      const res = await callerGetsAnswer(t, call);
+      const finals = t.trace.find({ owner: call.caller.name, direction: 'received', template: { status: { from: 300, to: 699 } } });
+      t.check('RFC3261-16.7', finals.length === 0, {
+        message: `the caller received ${finals[0]?.message ? labelOf(finals[0].message) : 'a non-2xx final'} for an invitation another device accepted`,
+        expected: 'only the 2xx of the accepting device', actual: finals[0],
+      });
+      t.check('RFC3261-16.7', callerAnswers(t, call.caller, call.tx).length === 1, { message: 'the caller received more than one acceptance', actual: res });
+      return res;
+    });
+    await closeFromCaller(t, call, answer, acceptor.device);
+  },
+};
