@@ -5,6 +5,7 @@
  * removed) whatever happened, Ctrl-C included. Holds only counts, histograms and the first
  * failing flows' lines: a failing flow's evidence goes to `onFailure` at once and is not kept.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { TestCase } from '../test-case';
 import type { HarnessTarget, TargetUser } from '../target';
 import { variantLabel, type CaseVariant } from '../types';
@@ -115,6 +116,9 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
     progress();
   }, 1000);
   const { slots, problems } = await openSlots(plan, userSets, recorder);
+  // The generator's own delay: a saturated event loop delays every timer and every datagram it reads.
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
   const free = [...slots];
   let loopStartWall = Date.now();
   const onDone = (r: FlowResult, judged: boolean) => {
@@ -167,6 +171,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
       for (const p of c.problems) if (problems.length < MAX_FAILURE_LINES) problems.push(`slot ${s.id}: ${p}`);
     }));
     clearInterval(sampler);
+    loop.disable();
   }
   const durationS = plan.durationS;
   return {
@@ -179,6 +184,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
     verdicts, byRequirement, failures,
     latency: latencyOf(recorder),
     timeline, memory: memorySamples,
+    generator: { loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10, loopDelayMaxMs: Math.round(loop.max / 1e5) / 10 },
     setup: { slots: slots.length, devicesRegistered: slots.reduce((n, s) => n + s.devices.length, 0), bindingsRemoved, problems },
   };
 }

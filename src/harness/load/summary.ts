@@ -68,7 +68,12 @@ export interface LoadSummary {
   timeline: TimelinePoint[];
   memory: MemorySample[];
   setup: { slots: number; devicesRegistered: number; bindingsRemoved: number; problems: string[] };
+  /** The generator's event-loop delay over the run: a saturated generator delays the flows itself. */
+  generator?: { loopDelayP99Ms: number; loopDelayMaxMs: number };
 }
+
+/** Past this p99 event-loop delay the generator, not the SUT, may be why flows were late. */
+export const SATURATED_LOOP_MS = 100;
 
 export function emptyVerdicts(): VerdictCounts {
   return { pass: 0, 'non-strict': 0, inconclusive: 0, fail: 0, error: 0, 'n/a': 0, unjudged: 0 };
@@ -145,6 +150,7 @@ export function mergeSummaries(parts: LoadSummary[]): LoadSummary {
     latency,
     timeline: [...timeline.values()].sort((a, b) => a.atS - b.atS),
     memory: parts.length === 1 ? first.memory : [],
+    generator: { loopDelayP99Ms: Math.max(...parts.map((p) => p.generator?.loopDelayP99Ms ?? 0)), loopDelayMaxMs: Math.max(...parts.map((p) => p.generator?.loopDelayMaxMs ?? 0)) },
     setup: {
       slots: parts.reduce((n, p) => n + p.setup.slots, 0),
       devicesRegistered: parts.reduce((n, p) => n + p.setup.devicesRegistered, 0),
@@ -177,6 +183,10 @@ export function formatSummary(s: LoadSummary): string {
   if (failing.length) lines.push(`requirements not met: ${failing.map(([r, c]) => `${r} (${c.fail ?? 0} fail${c.inconclusive ? `, ${c.inconclusive} inconclusive` : ''})`).join(', ')}`);
   for (const f of s.failures.slice(0, 5)) lines.push(`  ${f.verdict.toUpperCase()} ${f.key} at ${f.atS.toFixed(1)} s${f.requirement ? ` ${f.requirement}` : ''}${f.step ? ` step ${f.step}` : ''}: ${f.message.slice(0, 300)}`);
   if (s.memory.length) lines.push(`memory: ${s.memory.map((m) => `${m.atS} s rss ${m.rssMB} MB heap ${m.heapUsedMB} MB${m.externalMB !== undefined ? ` external ${m.externalMB} MB` : ''}`).join('; ')}`);
+  if (s.generator) {
+    const hot = s.generator.loopDelayP99Ms > SATURATED_LOOP_MS;
+    lines.push(`generator event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
+  }
   lines.push(`setup: ${s.setup.slots} slot(s), ${s.setup.devicesRegistered} device(s) registered once, ${s.setup.bindingsRemoved} binding(s) removed at the end${s.setup.problems.length ? `; problems: ${s.setup.problems.slice(0, 3).join('; ')}` : ''}`);
   return lines.join('\n');
 }
