@@ -13,6 +13,7 @@ import type { FaultSet } from './faults';
 import type { LocationService } from './location-service';
 import type { PfMode } from './options';
 import type { MsrpRelay } from './msrp-relay';
+import type { MsrpPathRelay } from './msrp-path-relay';
 
 export type PfRole = 'A' | 'B';
 
@@ -31,6 +32,8 @@ export interface PfContext {
   readonly domain: string;
   /** The CS's MSRP endpoint in B2BUA mode (PF A: the CS in the media path, msrp-relay.ts); absent otherwise. */
   readonly msrp?: MsrpRelay;
+  /** Proxy mode under `trf-nmp-msrp-relay-inserted` only (PF A): an RFC 4976 relay the CS wrongly inserts (msrp-path-relay.ts). */
+  readonly msrpPathRelay?: MsrpPathRelay;
   log(line: string): void;
 }
 

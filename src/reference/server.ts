@@ -15,6 +15,7 @@ import { ParticipatingFunction } from './participating-function';
 import type { PfContext, PfRole } from './pf-context';
 import type { ReferenceServer, ReferenceServerOptions } from './options';
 import { MsrpRelay } from './msrp-relay';
+import { MsrpPathRelay } from './msrp-path-relay';
 
 /** Attempts at finding an ephemeral port free on every transport at once. */
 const PORT_ATTEMPTS = 20;
@@ -52,6 +53,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   const tap = new Tap();
   tap.setFaults({ ...opts.network, lossRate: opts.lossRate ?? opts.network?.lossRate ?? 0 });
   tap.retain = opts.traceRetain ?? 20_000;
+  tap.retainBytes = opts.traceRetainBytes ?? 64 * 2 ** 20;
 
   const aTransports = await openTransports(host, port, protocols, tap, 'PF A', opts.tls);
   let bTransports: Transport[];
@@ -63,8 +65,10 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   }
   // B2BUA mode: the CS terminates MSRP on each leg (5.2.5.1.1 ¶5, RFC 4975 §8.2), at PF A, where the transfer logic keeps it in the path.
   let msrp: MsrpRelay | undefined;
+  let pathRelay: MsrpPathRelay | undefined;
   try {
     if (mode === 'b2bua') msrp = await MsrpRelay.open({ host, timeoutMs: 10_000, faults });
+    if (mode === 'proxy' && faults.has('trf-nmp-msrp-relay-inserted')) pathRelay = await MsrpPathRelay.open(host);
   } catch (err) {
     await Promise.all([...aTransports, ...bTransports].map((t) => t.close()));
     throw err;
@@ -78,7 +82,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     const name = `PF ${role}`;
     const endpoint = new SipEndpoint({ transports, timers: opts.timers, name });
     const ctx: PfContext = {
-      role, name, address, peer, mode, endpoint, location, faults, domain, log, ...(role === 'A' && msrp ? { msrp } : {}),
+      role, name, address, peer, mode, endpoint, location, faults, domain, log, ...(role === 'A' && msrp ? { msrp } : {}), ...(role === 'A' && pathRelay ? { msrpPathRelay: pathRelay } : {}),
       transports: new Map(transports.map((t) => [t.protocol, t])),
     };
     pfs.push(new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth) : null));
@@ -95,6 +99,6 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     faults: faults.names,
     transports: [...protocols],
     tap,
-    stop: () => (stopped ??= Promise.all([...pfs.map((pf) => pf.close()), ...endpoints.map((e) => e.close()), msrp?.close()]).then(() => undefined)),
+    stop: () => (stopped ??= Promise.all([...pfs.map((pf) => pf.close()), ...endpoints.map((e) => e.close()), msrp?.close(), pathRelay?.close()]).then(() => undefined)),
   };
 }

@@ -118,12 +118,16 @@ export class NotInMediaPathTransfers {
       this.ctx.log(`${this.ctx.name}: fault trf-nmp-cs-in-media-path: rewriting a=path`);
       fwd.body = rewritePath(this.ctx, fwd.body, `${t.id}o`);
     }
+    // Only set under trf-nmp-msrp-relay-inserted: the CS's own relay before each device's a=path (msrp-path-relay.ts).
+    const relay = this.ctx.msrpPathRelay;
+    if (relay) fwd.body = relay.insert(fwd.body);
     return {
       onDialog: (nd) => {
         nd.onConfirmed = () => this.registry.acked(t);
       },
       onResponse: (res: SipResponse) => {
         if (inPath && res.status >= 200 && res.status < 300) res.body = rewritePath(this.ctx, res.body, `${t.id}a`);
+        if (relay && res.status >= 200 && res.status < 300) res.body = relay.insert(res.body);
       },
     };
   }
