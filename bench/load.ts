@@ -7,7 +7,7 @@
  * seconds a step) until it falls behind (an arrival shed, or the calls take longer than the step
  * allows) or a call fails; its ceiling is the last rate it held. Prints both ceilings, their
  * ratio, and the CPU each generator used (from /proc, both sides of the call: ours is one process,
- * SIPp's the UAC plus the UAS).
+ * or with BENCH_LOAD_SHARDS=n as n shards of it — SIPp is two processes, its UAC and its UAS).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ const STEP_S = Number(process.env.BENCH_LOAD_STEP_S ?? 5);
 const START = Number(process.env.BENCH_LOAD_START ?? 20);
 const MAX_RATE = Number(process.env.BENCH_LOAD_MAX ?? 1500);
 const SLOTS = Number(process.env.BENCH_LOAD_SLOTS ?? 500);
+/** BENCH_LOAD_SHARDS=2 adds a ceiling of ours as two processes (`--shard 1/2`, `2/2`), as SIPp is two. */
+const SHARDS = Number(process.env.BENCH_LOAD_SHARDS ?? 1);
 const ROOT = resolve(__dirname, '..', '..'); // dist/bench → the repository
 const CLI = join(ROOT, 'dist', 'bin', 'cpm-conformance.js');
 const SCENARIOS = join(ROOT, 'test', 'interop', 'scenarios');
@@ -59,18 +61,32 @@ binding: { reasonOnCancel: required }
   return file;
 }
 
-async function oursAt(target: string, dir: string, rate: number): Promise<Step> {
-  const results = join(dir, `ours-${rate}`);
-  const m = await measure('node', [CLI, 'load', '--target', target, '--flow', 'leave', '--rate', String(rate), '--duration', String(STEP_S), '--max-concurrent', String(SLOTS), '--keep-failures', '0', '--results', results], 120_000 + STEP_S * 4000);
-  let s: { arrivals: { due: number; started: number; shed: number }; verdicts: Record<string, number>; setup: { slots: number } } | undefined;
-  try {
-    s = JSON.parse(readFileSync(join(results, 'load-summary.json'), 'utf8'));
-  } catch {
-    return { rate, held: false, why: `no summary (exit ${m.code}): ${m.stderr.slice(-300)}`, calls: 0, wallS: m.wallS, cpuS: m.cpuS };
-  }
-  const bad = (s!.verdicts.fail ?? 0) + (s!.verdicts.inconclusive ?? 0) + (s!.verdicts.error ?? 0);
-  const why = s!.arrivals.shed > 0 ? `${s!.arrivals.shed} of ${s!.arrivals.due} arrivals shed (all ${SLOTS} slots busy)` : bad > 0 ? `${bad} call(s) not PASS` : s!.setup.slots < SLOTS ? `only ${s!.setup.slots} slots opened` : 'held';
-  return { rate, held: why === 'held', why, calls: s!.arrivals.started, wallS: m.wallS, cpuS: m.cpuS };
+interface Summary { arrivals: { due: number; started: number; shed: number }; verdicts: Record<string, number>; setup: { slots: number } }
+
+/** One step of ours: `shards` processes (`load --shard i/n`, each rate/n and its slice of the users) at once. */
+async function oursAt(target: string, dir: string, rate: number, shards: number): Promise<Step> {
+  const runs = await Promise.all(Array.from({ length: shards }, async (_, i) => {
+    const results = join(dir, `ours-${shards}-${rate}-${i + 1}`);
+    const m = await measure('node', [CLI, 'load', '--target', target, '--flow', 'leave', '--rate', String(rate), '--duration', String(STEP_S), '--max-concurrent', String(SLOTS),
+      '--keep-failures', '0', '--results', results, ...(shards > 1 ? ['--shard', `${i + 1}/${shards}`] : [])], 120_000 + STEP_S * 4000);
+    let s: Summary | undefined;
+    try {
+      s = JSON.parse(readFileSync(join(results, 'load-summary.json'), 'utf8')) as Summary;
+    } catch {
+      // no summary: reported below with the exit code
+    }
+    return { m, s };
+  }));
+  const cpuS = runs.reduce((n, r) => n + r.m.cpuS, 0);
+  const wallS = Math.max(...runs.map((r) => r.m.wallS));
+  const missing = runs.find((r) => !r.s);
+  if (missing) return { rate, held: false, why: `no summary (exit ${missing.m.code}): ${missing.m.stderr.slice(-300)}`, calls: 0, wallS, cpuS };
+  const sum = (f: (s: Summary) => number) => runs.reduce((n, r) => n + f(r.s!), 0);
+  const shed = sum((s) => s.arrivals.shed);
+  const bad = sum((s) => (s.verdicts.fail ?? 0) + (s.verdicts.inconclusive ?? 0) + (s.verdicts.error ?? 0));
+  const slots = sum((s) => s.setup.slots);
+  const why = shed > 0 ? `${shed} of ${sum((s) => s.arrivals.due)} arrivals shed (all ${slots} slots busy)` : bad > 0 ? `${bad} call(s) not PASS` : slots < SLOTS ? `only ${slots} slots opened` : 'held';
+  return { rate, held: why === 'held', why, calls: sum((s) => s.arrivals.started), wallS, cpuS };
 }
 
 async function sippAt(k: Kamailio, rate: number): Promise<Step> {
@@ -112,15 +128,21 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`Kamailio (conformant record-routing proxy + registrar, pid ${k.pid}) on ${k.address}; steps of ${STEP_S} s from ${START}/s (×1.5)\n`);
     const target = targetYaml(k, dir);
-    const ours = await ceiling('cpm-conformance load', (r) => oursAt(target, dir, r));
+    const ours = await ceiling('cpm-conformance load', (r) => oursAt(target, dir, r, 1));
+    // SIPp is two processes, one per side of the call; ours plays both sides in one, or in two shards.
+    const ours2 = SHARDS > 1 ? await ceiling(`load, ${SHARDS} shards`, (r) => oursAt(target, dir, r, SHARDS)) : [];
     const sipp = await ceiling('SIPp uac+uas', (r) => sippAt(k, r));
     const top = (steps: Step[]) => [...steps].reverse().find((s) => s.held);
     const o = top(ours);
+    const o2 = top(ours2);
     const p = top(sipp);
     const perCall = (s: Step | undefined) => (s && s.calls ? `${((s.cpuS / s.calls) * 1000).toFixed(2)} ms CPU per call` : 'n/a');
     process.stdout.write(`\nceiling, cpm-conformance load (every call judged): ${o ? `${o.rate}/s, CPU ${o.cpuS.toFixed(2)} s over ${o.wallS.toFixed(1)} s (${perCall(o)}, registration of ${2 * SLOTS} devices included)` : 'none (the first step failed)'}\n`);
+    if (SHARDS > 1) process.stdout.write(`ceiling, load in ${SHARDS} shards (processes):       ${o2 ? `${o2.rate}/s, CPU ${o2.cpuS.toFixed(2)} s over ${o2.wallS.toFixed(1)} s (${perCall(o2)})` : 'none (the first step failed)'}\n`);
     process.stdout.write(`ceiling, SIPp 3.6.1 uac + uas:                ${p ? `${p.rate}/s, CPU ${p.cpuS.toFixed(2)} s over ${p.wallS.toFixed(1)} s (${perCall(p)})` : 'none (the first step failed)'}\n`);
-    if (o && p) process.stdout.write(`ratio ours ÷ SIPp: ${(o.rate / p.rate).toFixed(2)} (goal ≥ 0.5)${p.rate === rates().at(-1) ? ` — SIPp held the highest step (${MAX_RATE}/s cap): its real ceiling is higher` : ''}\n`);
+    const capped = p && p.rate === rates().at(-1) ? ` — SIPp held the highest step (${MAX_RATE}/s cap): its real ceiling is higher` : '';
+    if (o && p) process.stdout.write(`ratio ours ÷ SIPp, one process: ${(o.rate / p.rate).toFixed(2)} (goal ≥ 0.5)${capped}\n`);
+    if (o2 && p) process.stdout.write(`ratio ours in ${SHARDS} shards ÷ SIPp: ${(o2.rate / p.rate).toFixed(2)} (goal ≥ 0.5)${capped}\n`);
   } finally {
     await k.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -64,6 +64,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
     if (badFaults.length) usage(`unknown reference fault ${badFaults.join(', ')}; valid: ${FAULTS.map((f) => f.name).join(', ')}`);
     if (args.devices !== undefined && !flow.takesDevices) usage(`--devices applies to the mld flow; ${flow.name} runs ${flow.devices(undefined).join('+')} devices`);
     if (args.mode && args.target) usage('--mode applies to the built-in reference server; drop --target');
+    if (shard && !args.target) usage('--shard applies to a target config: n generators share one SUT and its users (the built-in reference server is started per run)');
     if (args.mode && flow.referenceMode && args.mode !== flow.referenceMode) usage(`--mode ${args.mode}: the ${flow.name} flow needs the reference in ${flow.referenceMode} mode`);
 
     let target: HarnessTarget;

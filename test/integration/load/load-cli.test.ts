@@ -42,6 +42,7 @@ test.each([
   [['--flow', 'leave', '--rate', '5000'], /--rate must be .* at most 2000 flows per second, got 5000/],
   [['--flow', 'leave', '--devices', '3'], /--devices applies to the mld flow/],
   [['--flow', 'leave', '--reference-fault', 'no-such-fault'], /unknown reference fault no-such-fault/],
+  [['--flow', 'leave', '--shard', '1/2'], /--shard applies to a target config/],
   [['--flow', 'chat'], /Invalid values:[\s\S]*flow/],
 ])('load %j is a usage error naming the option (exit 2)', async (args, message) => {
   const r = await cli(['load', ...args, '--results', path.join(tmp, 'bad')]);
