@@ -112,7 +112,8 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
     sent = (err as Error).message;
   }
   const m = await got;
-  judge(t, how, typeof sent !== 'string', { message: `${from.device.name} could not send a message over MSRP: ${String(sent)}`, expected: 'an MSRP connection to the a=path its SDP exchange names (RFC 4975 §5.4)' });
+  // A sender that could not even open its MSRP connection (RFC 4975 §5.4) delivered nothing: judged as the message not arriving.
+  if (typeof sent === 'string') return undelivered(t, how, o, `${from.device.name} could not send a message over MSRP to ${to.device.name} (${sent})`, 'nothing');
   // §7.2: each SEND's transaction response is the next hop's word on it; a refusal says more than a message that never came.
   const nok = sent.outcomes.find((x) => x.status !== 200);
   judge(t, how, nok === undefined, {
@@ -123,11 +124,7 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
   if (m === null) {
     const why = `${what} (Message-ID ${sent.messageId}) did not reach ${to.device.name} within ${T} ms` +
       (elsewhere ? `; it reached ${elsewhere.d.name}, which no longer holds the session` : receiveError ? ` (${receiveError})` : '');
-    if (o.undelivered) {
-      o.undelivered(why, elsewhere?.e ?? 'nothing');
-      return null;
-    }
-    judge(t, how, false, { message: why, expected: `the message at ${to.device.name}`, actual: elsewhere?.e ?? 'nothing' });
+    return undelivered(t, how, o, why, elsewhere?.e ?? 'nothing');
   }
   const entry = sendsReceived(t, to.device, mark).find((e) => header(sendOf(e)!, H.messageId) === m.messageId);
   // The reassembled message came off these frames, so the trace has them; a missing entry is the trace's fault, not the SUT's.
@@ -153,6 +150,13 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
   });
   if (o.notAt?.length) await nothingAt(t, how, o.notAt, mark, `${what} after the transfer`);
   return { messageId: sent.messageId, entry, mark };
+}
+
+/** A message that did not arrive: judged where the options say (then null), else a failed check. */
+function undelivered(t: TestContext, how: Judge, o: DeliverOptions, why: string, actual: TraceEntry | 'nothing'): null {
+  if (o.undelivered) o.undelivered(why, actual);
+  else judge(t, how, false, { message: why, expected: 'the message at its receiver, whole', actual });
+  return null;
 }
 
 /** The REPORT about a message a device received after `mark`, as the trace shows it. */
