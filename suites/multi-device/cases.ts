@@ -9,30 +9,12 @@ import { finalWithin } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
 import { vias } from '../../src/sip/headers/via';
 import {
-  REASON_COMPLETED_ELSEWHERE, ackTemplate, callerAnswers, cancelAt, cancelTemplate, sutHop, type Branch, type ForkedCall,
+  REASON_COMPLETED_ELSEWHERE, ackTemplate, callerAnswers, cancelAt, cancelTemplate, sutHop,
 } from './forking-flow';
-import { applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, sleep, spec, variants } from './common';
+import { acceptOn, acceptedElsewhere, applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, sleep, spec, variants } from './common';
 import { simultaneousAcceptance } from './simultaneous-acceptance';
 import { declineHeldWhileOthersRing } from './decline-elsewhere';
 import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
-
-/** The accepting device: the middle one, so acceptance is not always on the first registered device. */
-const acceptorIndex = (call: ForkedCall) => Math.floor(call.branches.length / 2);
-
-/** Accept on one device and collect the caller's answer; shared by several cases. */
-async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ winner: Branch; others: Branch[] }> {
-  const winner = call.branches[k];
-  await t.step('accept', `${winner.device.name} accepts the CPM Session Invitation (200 OK)`, 'CPM-MLD-007', () => winner.device.answer(winner.tx, 200).then(() => undefined));
-  return { winner, others: call.branches.filter((_, i) => i !== k) };
-}
-
-/** The common opening: every device rings, the middle one accepts, and the others must be cancelled. */
-async function acceptedElsewhere(t: TestContext) {
-  const call = await ringAll(t);
-  const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
-  const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', 'CPM-MLD-007', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
-  return { call, winner, others, cancels };
-}
 
 export const acceptanceCancelsOthers: TestCase = {
   id: 'TC-MLD-007-01',

@@ -1,7 +1,8 @@
 /**
- * What the CPM-MLD-007 cases share: their variants and applicability, and the opening of a forked
- * call (every device of B invited and ringing), the wait for the CANCELs (CPM-MLD-007) and the
- * caller's acceptance.
+ * What the CPM-MLD-007 cases share, so cases.ts holds declarations only: their variants and
+ * applicability, the opening of a forked call (every device of B invited and ringing), the
+ * acceptance on one device, the wait for the CANCELs (CPM-MLD-007), the caller's acceptance and
+ * the caller closing the session.
  */
 import type { SipResponse } from '../../src/sip/message';
 import { Dialog } from '../../src/sip/dialog';
@@ -68,4 +69,22 @@ export async function closeFromCaller(t: TestContext, call: ForkedCall, answer: 
     if (at) await callee.respond(at, 200, 'OK');
     await finalWithin(tx, t.timeoutMs);
   });
+}
+
+/** The accepting device: the middle one, so acceptance is not always on the first registered device. */
+const acceptorIndex = (call: ForkedCall) => Math.floor(call.branches.length / 2);
+
+/** Accept on one device and collect the caller's answer; shared by several cases. */
+export async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ winner: Branch; others: Branch[] }> {
+  const winner = call.branches[k];
+  await t.step('accept', `${winner.device.name} accepts the CPM Session Invitation (200 OK)`, 'CPM-MLD-007', () => winner.device.answer(winner.tx, 200).then(() => undefined));
+  return { winner, others: call.branches.filter((_, i) => i !== k) };
+}
+
+/** The common opening: every device rings, the middle one accepts, and the others must be cancelled. */
+export async function acceptedElsewhere(t: TestContext) {
+  const call = await ringAll(t);
+  const { winner, others } = await acceptOn(t, call, acceptorIndex(call));
+  const cancels = await t.step('cancel', 'The outstanding invitations on the other devices are cancelled', 'CPM-MLD-007', () => expectCancelled(t, others, `after ${winner.device.name} accepted`));
+  return { call, winner, others, cancels };
 }
