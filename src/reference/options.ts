@@ -30,6 +30,8 @@ export interface ReferenceServerOptions {
   network?: Partial<NetworkFaults>;
   /** Most trace entries the server's tap keeps (default 20000): a long-running or attacked server stays bounded. */
   traceRetain?: number;
+  /** Most octets of raw messages the server's tap keeps (default 64 MiB): large messages count by their size, not as one entry. */
+  traceRetainBytes?: number;
   /** Receives one line per notable event (forwarding decisions, faults applied). */
   log?: (line: string) => void;
 }

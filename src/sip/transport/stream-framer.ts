@@ -21,6 +21,8 @@ export type FramedUnit =
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SP = 0x20;
+const HT = 0x09;
 /** Octets of a start line checked for binary data. */
 const START_LINE_PROBE = 512;
 
@@ -40,14 +42,8 @@ type ContentLength = { ok: true; value: number | null } | { ok: false; diagnosti
  * Content-Length from the header octets. Field names are matched case-insensitively with
  * optional whitespace before the colon (HCOLON, §25.1); folded lines are unfolded first (§7.3.1).
  */
-function readContentLength(head: string, maxBody: number): ContentLength {
-  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-  const values: string[] = [];
-  // A field line starts after a line feed (so never the start line); its value runs to the line's
-  // end, and a bare CR inside it makes it no Content-Length line at all. One scan of the section,
-  // not a string per line: a 200 (OK) to REGISTER may carry thousands of Contact lines (§10.3 step 8).
-  const field = /\n(?:content-length|l)[ \t]*:([^\r\n]*)(?=\r?\n|$)/gi;
-  for (let m = field.exec(unfolded); m !== null; m = field.exec(unfolded)) values.push(m[1].trim());
+function readContentLength(head: Buffer, maxBody: number): ContentLength {
+  const values = contentLengthValues(head);
   if (values.length === 0) return { ok: true, value: null };
   const distinct = new Set(values);
   if (distinct.size > 1) {
@@ -62,6 +58,31 @@ function readContentLength(head: string, maxBody: number): ContentLength {
     return { ok: false, diagnostic: diag('HARNESS-stream-body-too-large', 'error', `Content-Length ${text} exceeds the harness limit of ${maxBody} octets; the connection was closed instead of waiting for that many octets`) };
   }
   return { ok: true, value };
+}
+
+/**
+ * The values of the Content-Length lines, in order. A field line starts after a line feed (so
+ * never the start line) and runs, folds included, to the first line feed not followed by SP or
+ * HTAB; its value runs to that line's end, and a bare CR inside it makes it no Content-Length
+ * line at all. Only lines beginning with `c` or `l` are decoded: a 200 (OK) to REGISTER may carry
+ * thousands of Contact lines (RFC 3261 §10.3 step 8), and decoding and scanning the whole section
+ * for each message cost more than framing it.
+ */
+export function contentLengthValues(head: Buffer): string[] {
+  const values: string[] = [];
+  for (let lf = head.indexOf(LF); lf >= 0;) {
+    const next = head.indexOf(LF, lf + 1);
+    const c = head[lf + 1];
+    if (c === 0x63 || c === 0x43 || c === 0x6c || c === 0x4c) {
+      let end = next;
+      while (end >= 0 && (head[end + 1] === SP || head[end + 1] === HT)) end = head.indexOf(LF, end + 1);
+      const line = head.toString('latin1', lf, end < 0 ? head.length : end + 1).replace(/\r?\n[ \t]+/g, ' ');
+      const m = /^\n(?:content-length|l)[ \t]*:([^\r\n]*)(?=\r?\n|$)/i.exec(line);
+      if (m) values.push(m[1].trim());
+    }
+    lf = next;
+  }
+  return values;
 }
 
 export class StreamFramer {
@@ -154,7 +175,7 @@ export class StreamFramer {
       if (end > this.limits.maxHeaderBytes) {
         return this.fail(diag('HARNESS-stream-header-too-large', 'error', `the header section is ${end} octets, above the harness limit of ${this.limits.maxHeaderBytes}; the connection was closed`));
       }
-      const cl = readContentLength(this.queue.peek(end).toString('latin1'), this.limits.maxBodyBytes);
+      const cl = readContentLength(this.queue.peek(end), this.limits.maxBodyBytes);
       if (!cl.ok) return this.fail(cl.diagnostic);
       this.pendingDiagnostics = [];
       if (cl.value === null) {

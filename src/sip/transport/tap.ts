@@ -99,6 +99,15 @@ export class Tap {
    * not grow without bound. Undefined = keep all (a test case's trace is bounded by the case).
    */
   retain: number | undefined;
+  /**
+   * Keep at most about this many octets of entries' raw bytes (oldest dropped in blocks, as with
+   * `retain`): entries are not all alike, and a registrar's 200 (OK) listing a thousand bindings
+   * (RFC 3261 §10.3 step 8) is 200 kB, so a count alone let 20,000 entries hold gigabytes.
+   * Undefined = no byte bound.
+   */
+  retainBytes: number | undefined;
+  /** Raw octets of the entries held now. */
+  private heldBytes = 0;
   private nextSeq = 0;
   /**
    * Addresses of sockets on this same tap's side (e.g. a test's devices and its core emulators):
@@ -180,10 +189,10 @@ export class Tap {
   record(entry: Omit<TraceEntry, 'seq'>): TraceEntry {
     const full = Object.assign(entry, { seq: this.nextSeq++ });
     this.entries.push(full);
-    if (this.retain !== undefined && this.entries.length > this.retain) {
-      // Drop the older half in one go: amortised O(1) per entry.
-      this.entries.splice(0, this.entries.length - Math.floor(this.retain / 2));
-    }
+    this.heldBytes += full.raw.length;
+    const overCount = this.retain !== undefined && this.entries.length > this.retain;
+    const overBytes = this.retainBytes !== undefined && this.heldBytes > this.retainBytes;
+    if (overCount || overBytes) this.trim();
     for (const l of this.listeners) l(full);
     return full;
   }
@@ -195,6 +204,19 @@ export class Tap {
 
   clear(): void {
     this.entries.length = 0;
+    this.heldBytes = 0;
+  }
+
+  /** Drop the older half (by count and by octets) in one go: amortised O(1) per entry. */
+  private trim(): void {
+    const keepCount = this.retain === undefined ? this.entries.length : Math.floor(this.retain / 2);
+    const keepBytes = this.retainBytes === undefined ? Number.POSITIVE_INFINITY : this.retainBytes / 2;
+    let drop = Math.max(0, this.entries.length - keepCount);
+    let bytes = this.heldBytes;
+    for (let i = 0; i < drop; i++) bytes -= this.entries[i].raw.length;
+    while (drop < this.entries.length - 1 && bytes > keepBytes) bytes -= this.entries[drop++].raw.length;
+    this.entries.splice(0, drop);
+    this.heldBytes = bytes;
   }
 }
 
