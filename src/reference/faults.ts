@@ -242,6 +242,12 @@ const CATALOGUE = [
     description: 'once the target joined, PF A binds the target\'s MSRP connection (200 to its bodiless SEND) but answers each of its messages 481 No Such Session (RFC 4975 §7.3) and relays none to the transferee',
   },
   {
+    name: 'trf-mp-msrp-holdconn',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'PF A answers the target device\'s offer with its own a=path but a=setup:holdconn (RFC 4145 §4, as RFC 6135 applies it to MSRP): neither side may open the MSRP connection, so the session is established in SIP only',
+  },
+  {
     name: 'trf-mp-msrp-leaves-path',
     requirement: 'TRF-MP-MEDIA',
     mode: 'b2bua',

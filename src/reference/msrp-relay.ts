@@ -130,7 +130,8 @@ export class MsrpBridge {
     this.joined = true;
     this.in = new RelayLeg(this.relay.listener.expect({ localUri: this.relay.uri(), remotePath: media.path, autoRespond: false, transactionTimeoutMs: this.relay.timeoutMs }), this.relay.timeoutMs, (leg, req) => this.onRequest(leg, req));
     this.in.remotePath = media.path;
-    const ours = answerSetup(media.setup, 'passive');
+    // trf-mp-msrp-holdconn: an answer that lets no side connect (RFC 4145 §4); our leg then waits, as a passive one does.
+    const ours = this.relay.faults?.has('trf-mp-msrp-holdconn') ? 'holdconn' : answerSetup(media.setup, 'passive');
     this.in.role = connectionRole(false, media.setup, ours) ?? 'passive';
     if (this.relay.faults?.has('trf-mp-msrp-to-old-device')) this.oldIn = old;
     else void old.close();
