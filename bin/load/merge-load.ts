@@ -16,7 +16,7 @@ export function areLoadResults(dirs: string[]): boolean {
 }
 
 /** Merge the load summaries of `dirs` into `out`; returns the merged summary. Throws SummaryError naming the file. */
-export function mergeLoadResults(dirs: string[], out: string): LoadSummary {
+export function mergeLoadResults(dirs: string[], out: string): LoadSummary & { allureResults: number } {
   const parts = dirs.map((d) => {
     const file = path.join(d, SUMMARY_FILE);
     return parseSummary(fs.readFileSync(file, 'utf8'), file);
@@ -26,12 +26,17 @@ export function mergeLoadResults(dirs: string[], out: string): LoadSummary {
   if (dirs.some((d) => path.resolve(d) === resolved)) throw new SummaryError(`--merge ${out} is one of the --results directories: name a new one`);
   fs.rmSync(resolved, { recursive: true, force: true });
   fs.mkdirSync(resolved, { recursive: true });
+  let allureResults = 0;
   for (const d of dirs) {
-    for (const f of fs.readdirSync(d)) if (/-(result\.json|attachment\.\w+)$/.test(f)) fs.copyFileSync(path.join(d, f), path.join(resolved, f));
+    for (const f of fs.readdirSync(d)) {
+      if (!/-(result\.json|attachment\.\w+)$/.test(f)) continue;
+      fs.copyFileSync(path.join(d, f), path.join(resolved, f));
+      if (f.endsWith('-result.json')) allureResults++;
+    }
   }
   fs.writeFileSync(path.join(resolved, SUMMARY_FILE), `${JSON.stringify(merged, null, 2)}\n`);
   fs.writeFileSync(path.join(resolved, 'load-latency.svg'), latencySvg(merged));
-  return merged;
+  return { ...merged, allureResults };
 }
 
 export { formatSummary, SummaryError };

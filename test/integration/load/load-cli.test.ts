@@ -87,4 +87,13 @@ test('Ctrl-C: arrivals stop, flows in flight end, every binding is removed, the 
   expect(s.setup.bindingsRemoved).toBe(s.setup.devicesRegistered);
   expect(s.setup.problems).toEqual([]);
   expect(fs.existsSync(path.join(results, 'load-latency.svg'))).toBe(true);
+
+  // `report --merge` of load results (here one run given twice): counts add; no failing flow, no Allure report needed.
+  const merged = path.join(tmp, 'merged');
+  const m = await cli(['report', '--merge', merged, '--results', results, results, '--out', path.join(tmp, 'report')]);
+  expect(m.status).toBe(0);
+  expect(m.stdout).toMatch(/merged 2 load summaries/);
+  const ms = parseSummary(fs.readFileSync(path.join(merged, 'load-summary.json'), 'utf8'), 'merged');
+  expect(ms.arrivals.started).toBe(2 * s.arrivals.started);
+  expect(ms.latency['INVITE→200'].count).toBe(2 * s.latency['INVITE→200'].count);
 });
