@@ -13,6 +13,7 @@ import { caseKey, type CaseVariant, type TestCase } from '../test-case';
 import type { HarnessTarget } from '../target';
 import { worst, type Verdict } from '../verdict';
 import type { LoadSlot } from './slot';
+import type { StallWatch } from './stall-watch';
 
 export interface FlowResult {
   key: string;
@@ -24,6 +25,8 @@ export interface FlowResult {
   startedAt: number;
   durationMs: number;
   slot: string;
+  /** The longest stall of the generator during a flow that did not pass (0: none). */
+  stalledMs: number;
   /** Evidence of a flow that did not pass, when kept. */
   evidence?: { findings: Finding[]; steps: StepRecord[]; trace: TraceEntry[] };
 }
@@ -35,10 +38,13 @@ export interface FlowRunOptions {
   signal?: AbortSignal;
   /** Hard cap on the flow (a SUT that hangs it). */
   capMs: number;
+  /** The generator's stalls: a flow that did not pass while the generator stalled is inconclusive. */
+  stalls?: StallWatch;
 }
 
 export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseVariant, target: HarnessTarget, opts: FlowRunOptions): Promise<FlowResult> {
   const startedAt = Date.now();
+  const from = performance.now();
   slot.reset();
   const ctx = new TestContext(testCase, variant, target, slot.tap, slot.topology);
   const extra: Finding[] = [];
@@ -65,15 +71,22 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
   // The flow's trace index stops here: the slot's tap goes on with the next flow.
   ctx.trace.dispose();
   slot.flows++;
-  const findings = [...ctx.findings, ...extra];
-  const verdict = worst(findings.map((f) => f.verdict), 'pass');
+  let findings = [...ctx.findings, ...extra];
+  let verdict = worst(findings.map((f) => f.verdict), 'pass');
+  let reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
+  const stalled = reason && verdict !== 'non-strict' ? opts.stalls?.longestBetween(from, performance.now()) ?? 0 : 0;
+  if (reason && stalled > 0) {
+    // Our own event loop was busy: a timeout or a late message may be ours. Not evidence against the SUT.
+    reason = { verdict: 'inconclusive', step: reason.step, message: `the generator itself stalled ${Math.round(stalled)} ms during this flow (its event loop, not the SUT), so its ${reason.verdict}${reason.requirement ? ` of ${reason.requirement}` : ''} is not counted: ${reason.message}` };
+    findings = [...findings.map((f) => (f.verdict === 'fail' ? { ...f, verdict: 'inconclusive' as const } : f)), reason];
+    verdict = 'inconclusive';
+  }
   const requirementVerdicts: Record<string, Verdict> = {};
   for (const r of ctx.evaluated) requirementVerdicts[r] = 'pass';
   for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
-  const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
   const keep = opts.keepEvidence && verdict !== 'pass' && verdict !== 'non-strict';
   return {
-    key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id,
+    key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id, stalledMs: stalled,
     ...(keep ? { evidence: { findings, steps: ctx.steps, trace: slot.tap.entries.slice(0, judgedUntil).filter((e) => !e.dropped) } } : {}),
   };
 }

@@ -15,6 +15,7 @@ import { runFlow, type FlowResult } from './flow-run';
 import { runOpenLoop, type OpenLoopCounts } from './open-loop';
 import { MAX_FAILURE_LINES, SUMMARY_KIND, emptyVerdicts, type LoadSummary, type MemorySample, type TimelinePoint } from './summary';
 import { assignUsers } from './user-slices';
+import { StallWatch } from './stall-watch';
 
 export interface LoadPlan {
   flow: string;
@@ -119,6 +120,10 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
   // The generator's own delay: a saturated event loop delays every timer and every datagram it reads.
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
+  // A stall a tenth of the response timeout long (at least 250 ms) may make a wait of a flow time out.
+  const stalls = new StallWatch(Math.max(250, plan.target.ixit.responseTimeoutMs / 10));
+  stalls.start();
+  let stalledFlows = 0;
   const free = [...slots];
   let loopStartWall = Date.now();
   const onDone = (r: FlowResult, judged: boolean) => {
@@ -153,7 +158,8 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
           // A place among the kept failures is reserved at the start (flows end in any order) and given back on a pass.
           const reserve = judged && kept < plan.keepEvidence;
           if (reserve) kept++;
-          const r = await runFlow(slot, testCase, plan.variant, plan.target, { keepEvidence: reserve, signal: plan.abortFlows, capMs });
+          const r = await runFlow(slot, testCase, plan.variant, plan.target, { keepEvidence: reserve, signal: plan.abortFlows, capMs, stalls });
+          if (r.stalledMs > 0) stalledFlows++;
           recorder.forget(slot.id);
           if (reserve && !r.evidence) kept--;
           onDone(r, judged);
@@ -172,6 +178,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
     }));
     clearInterval(sampler);
     loop.disable();
+    stalls.stop();
   }
   const durationS = plan.durationS;
   return {
@@ -184,7 +191,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
     verdicts, byRequirement, failures,
     latency: latencyOf(recorder),
     timeline, memory: memorySamples,
-    generator: { loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10, loopDelayMaxMs: Math.round(loop.max / 1e5) / 10 },
+    generator: { loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10, loopDelayMaxMs: Math.round(loop.max / 1e5) / 10, stalledFlows },
     setup: { slots: slots.length, devicesRegistered: slots.reduce((n, s) => n + s.devices.length, 0), bindingsRemoved, problems },
   };
 }

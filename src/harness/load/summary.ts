@@ -69,7 +69,7 @@ export interface LoadSummary {
   memory: MemorySample[];
   setup: { slots: number; devicesRegistered: number; bindingsRemoved: number; problems: string[] };
   /** The generator's event-loop delay over the run: a saturated generator delays the flows itself. */
-  generator?: { loopDelayP99Ms: number; loopDelayMaxMs: number };
+  generator?: { loopDelayP99Ms: number; loopDelayMaxMs: number; stalledFlows?: number };
 }
 
 /** Past this p99 event-loop delay the generator, not the SUT, may be why flows were late. */
@@ -150,7 +150,10 @@ export function mergeSummaries(parts: LoadSummary[]): LoadSummary {
     latency,
     timeline: [...timeline.values()].sort((a, b) => a.atS - b.atS),
     memory: parts.length === 1 ? first.memory : [],
-    generator: { loopDelayP99Ms: Math.max(...parts.map((p) => p.generator?.loopDelayP99Ms ?? 0)), loopDelayMaxMs: Math.max(...parts.map((p) => p.generator?.loopDelayMaxMs ?? 0)) },
+    generator: {
+      loopDelayP99Ms: Math.max(...parts.map((p) => p.generator?.loopDelayP99Ms ?? 0)), loopDelayMaxMs: Math.max(...parts.map((p) => p.generator?.loopDelayMaxMs ?? 0)),
+      stalledFlows: parts.reduce((n, p) => n + (p.generator?.stalledFlows ?? 0), 0),
+    },
     setup: {
       slots: parts.reduce((n, p) => n + p.setup.slots, 0),
       devicesRegistered: parts.reduce((n, p) => n + p.setup.devicesRegistered, 0),
@@ -185,7 +188,8 @@ export function formatSummary(s: LoadSummary): string {
   if (s.memory.length) lines.push(`memory: ${s.memory.map((m) => `${m.atS} s rss ${m.rssMB} MB heap ${m.heapUsedMB} MB${m.externalMB !== undefined ? ` external ${m.externalMB} MB` : ''}`).join('; ')}`);
   if (s.generator) {
     const hot = s.generator.loopDelayP99Ms > SATURATED_LOOP_MS;
-    lines.push(`generator event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
+    const stalled = s.generator.stalledFlows ? `; ${s.generator.stalledFlows} flow(s) that did not pass while it stalled counted inconclusive, not against the SUT` : '';
+    lines.push(`generator event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${stalled}${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
   }
   lines.push(`setup: ${s.setup.slots} slot(s), ${s.setup.devicesRegistered} device(s) registered once, ${s.setup.bindingsRemoved} binding(s) removed at the end${s.setup.problems.length ? `; problems: ${s.setup.problems.slice(0, 3).join('; ')}` : ''}`);
   return lines.join('\n');

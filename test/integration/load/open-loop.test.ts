@@ -4,6 +4,7 @@
  * never queued or silently dropped.
  */
 import { arrivalsDue, runOpenLoop, type OpenLoopCounts } from '../../../src/harness/load/open-loop';
+import { StallWatch } from '../../../src/harness/load/stall-watch';
 
 test('arrivals due: a triangle over the ramp, then one every 1/rate s, none past the duration', () => {
   const flat = { rate: 10, durationMs: 10_000, rampMs: 0 };
@@ -40,4 +41,18 @@ test('an abort stops the arrivals at once and waits for the flows in flight', as
   expect(Date.now() - t0).toBeLessThan(2000);
   expect(counts.due).toBeLessThan(100);
   expect(counts.done).toBe(counts.started);
+});
+
+test('a stall of the generator\'s event loop is seen, with its length, in the span it overlapped', async () => {
+  const watch = new StallWatch(100);
+  watch.start();
+  await new Promise((r) => setTimeout(r, 60));
+  const from = performance.now();
+  const until = Date.now() + 400;
+  while (Date.now() < until) { /* the generator busy: no timer can fire */ }
+  await new Promise((r) => setTimeout(r, 60));
+  const to = performance.now();
+  watch.stop();
+  expect(watch.longestBetween(from, to)).toBeGreaterThanOrEqual(300);
+  expect(watch.longestBetween(to + 1000, to + 2000)).toBe(0);
 });
