@@ -46,11 +46,12 @@ export function csInMsrpPath(t: TestContext, d: Delivery, receiver: ChatEnd, tra
   if (!first) return 'the SEND carries no parseable From-Path (RFC 4975 §7.1.1)';
   if (fromPath.length === 1 && sameMsrpUri(first, own)) return `the SEND came From-Path ${formatPath(fromPath)}, the transferee's own URI alone: no CS hop in the MSRP path, whatever the SDP says`;
   if (role === 'b2bua') {
-    const ok = fromPath.length === csPath.length && fromPath.every((u, i) => sameMsrpUri(u, csPath[i]!));
+    const ok = fromPath.length === csPath.length && fromPath.every((u, i) => i < csPath.length && sameMsrpUri(u, csPath[i]));
     return ok || `the SEND came From-Path ${formatPath(fromPath)}, not the CS's own a=path ${formatPath(csPath)} (binding csMsrpRole: b2bua, RFC 4975 §8.2)`;
   }
-  const last = fromPath[fromPath.length - 1]!;
-  const ok = fromPath.length >= 2 && sameMsrpUri(first, csPath[0]!) && sameMsrpUri(last, own);
+  const last = fromPath[fromPath.length - 1];
+  const relay = csPath[0];
+  const ok = fromPath.length >= 2 && relay !== undefined && sameMsrpUri(first, relay) && sameMsrpUri(last, own);
   return ok || `the SEND came From-Path ${formatPath(fromPath)}: an RFC 4976 relay names itself first (${csPath[0] ? formatPath([csPath[0]]) : 'the a=path\'s first URI'}) and the transferee ${formatPath([own])} last (binding csMsrpRole: relay, RFC 4976 §7.2)`;
 }
 
