@@ -145,6 +145,9 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
   phase = 'running';
   loopStart = performance.now();
   loopStartWall = Date.now();
+  // CPU of the flows alone (start-up, registration and removal excluded): what a bench compares.
+  const cpuAtStart = process.cpuUsage();
+  let flowCpuS = 0;
   let bindingsRemoved = 0;
   const capMs = Math.max(10_000, 12 * plan.target.ixit.responseTimeoutMs);
   try {
@@ -168,6 +171,8 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
       );
     }
   } finally {
+    const cpu = process.cpuUsage(cpuAtStart);
+    flowCpuS = Math.round((cpu.user + cpu.system) / 1e4) / 100;
     phase = 'unregistering';
     memorySamples.push(memory(Math.round((performance.now() - loopStart) / 1000)));
     progress();
@@ -191,7 +196,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
     verdicts, byRequirement, failures,
     latency: latencyOf(recorder),
     timeline, memory: memorySamples,
-    generator: { loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10, loopDelayMaxMs: Math.round(loop.max / 1e5) / 10, stalledFlows },
+    generator: { loopDelayP99Ms: Math.round(loop.percentile(99) / 1e5) / 10, loopDelayMaxMs: Math.round(loop.max / 1e5) / 10, stalledFlows, flowCpuS },
     setup: { slots: slots.length, devicesRegistered: slots.reduce((n, s) => n + s.devices.length, 0), bindingsRemoved, problems },
   };
 }

@@ -69,7 +69,7 @@ export interface LoadSummary {
   memory: MemorySample[];
   setup: { slots: number; devicesRegistered: number; bindingsRemoved: number; problems: string[] };
   /** The generator's event-loop delay over the run: a saturated generator delays the flows itself. */
-  generator?: { loopDelayP99Ms: number; loopDelayMaxMs: number; stalledFlows?: number };
+  generator?: { loopDelayP99Ms: number; loopDelayMaxMs: number; stalledFlows?: number; /** CPU seconds while the flows ran (start-up and registration excluded). */ flowCpuS?: number };
 }
 
 /** Past this p99 event-loop delay the generator, not the SUT, may be why flows were late. */
@@ -153,6 +153,7 @@ export function mergeSummaries(parts: LoadSummary[]): LoadSummary {
     generator: {
       loopDelayP99Ms: Math.max(...parts.map((p) => p.generator?.loopDelayP99Ms ?? 0)), loopDelayMaxMs: Math.max(...parts.map((p) => p.generator?.loopDelayMaxMs ?? 0)),
       stalledFlows: parts.reduce((n, p) => n + (p.generator?.stalledFlows ?? 0), 0),
+      flowCpuS: parts.reduce((n, p) => n + (p.generator?.flowCpuS ?? 0), 0),
     },
     setup: {
       slots: parts.reduce((n, p) => n + p.setup.slots, 0),
@@ -189,7 +190,7 @@ export function formatSummary(s: LoadSummary): string {
   if (s.generator) {
     const hot = s.generator.loopDelayP99Ms > SATURATED_LOOP_MS;
     const stalled = s.generator.stalledFlows ? `; ${s.generator.stalledFlows} flow(s) that did not pass while it stalled counted inconclusive, not against the SUT` : '';
-    lines.push(`generator event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${stalled}${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
+    lines.push(`generator: CPU ${s.generator.flowCpuS ?? '?'} s while the flows ran; event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${stalled}${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
   }
   lines.push(`setup: ${s.setup.slots} slot(s), ${s.setup.devicesRegistered} device(s) registered once, ${s.setup.bindingsRemoved} binding(s) removed at the end${s.setup.problems.length ? `; problems: ${s.setup.problems.slice(0, 3).join('; ')}` : ''}`);
   return lines.join('\n');
