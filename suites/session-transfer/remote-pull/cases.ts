@@ -10,27 +10,15 @@
  * Either way the device that held the session is released (BYE) and the session goes on at the puller.
  */
 import { Dialog } from '../../../src/sip/dialog';
-import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
-import type { Device } from '../../../src/harness/device';
-import { finalWithin, type Session } from '../../../src/harness/session';
-import {
-  acceptRefer, addressOf, joinInstruction, PROGRESS, REFER_TEMPLATE, notifyTemplate, sendReferNotify, sessionToTransfer, takeRequest,
-  inviteFollowing, referAccepted, replacesOf, transferRefer, transferVariants,
-} from '../transfer-flow';
+import { finalWithin } from '../../../src/harness/session';
+import { notifyTemplate, sessionToTransfer, transferVariants } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
 import { mediaAfterPull } from '../media-after-transfer';
-import type { Exchange } from '../media-delivery';
-
-/** The puller's new dialog, and the SDP exchanges its chat runs on: the puller's, and the peer's when it answered a new one. */
-interface Pulled {
-  dialog: Dialog;
-  a2Exchange: Exchange;
-  b1Exchange: Exchange | null;
-}
+import { invitePulled, pullInvite, pullRefer, pullViaCs } from './pull-flow';
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
@@ -40,76 +28,6 @@ const applies = (t: HarnessTarget) => {
 };
 const spec = { document: TRF_DOCUMENT, clause: PULL.clause, sentence: PULL.sentence };
 const byRefer = (t: TestContext) => t.target.binding.pullMode === 'refer-to-psi';
-
-/** The pulling INVITE: to the held session's remote target, Replaces naming it (RFC 3891 §6.1). */
-function pullInvite(puller: Device, s: Session) {
-  const d = s.uac;
-  return puller.inviteRequest(d.remoteTarget, {
-    conversationId: conversationId(s.invite) ?? undefined,
-    contributionId: contributionId(s.invite) ?? undefined,
-    extra: [
-      { name: 'Replaces', value: replacesOf(d) },
-      { name: 'Require', value: 'replaces' },
-    ],
-  });
-}
-
-/** The pulling REFER: to the CS transfer URI, Target-Dialog naming the held dialog, the puller itself as Refer-To. */
-function pullRefer(t: TestContext, puller: Device, s: Session) {
-  return transferRefer(t, puller, s.uac, addressOf(t, puller));
-}
-
-/**
- * The puller's INVITE (with Replaces or as a REFER told it): not in the media path the CS routes it
- * to the peer, which accepts it and releases the replaced dialog itself (RFC 3891 §3); in the media
- * path the CS answers it. Returns the puller's new dialog and the SDP exchanges (a failed check stops the case).
- */
-async function invitePulled(t: TestContext, puller: Device, peer: Device, s: Session, invite: ReturnType<Device['inviteRequest']>): Promise<Pulled> {
-  const T = t.timeoutMs;
-  const tx = puller.endpoint.request(invite, puller.nextHop(invite));
-  const atPeer = await peer.waitForRequest({ method: 'INVITE', headers: { Replaces: () => true } }, t.target.pfMode === 'proxy' ? T : t.quietMs);
-  if (atPeer) {
-    await peer.answer(atPeer, 200);
-    const old = s.uas.createRequest('BYE');
-    peer.endpoint.request(old, peer.nextHop(old));
-  }
-  const answer = await finalWithin(tx, T);
-  t.check('TRF-PULL', answer !== null && answer.status >= 200 && answer.status < 300, {
-    message: `the pull by ${puller.name}, a device of the same user, was not accepted: ${answer ? labelOf(answer) : 'no answer'}`, actual: answer ?? 'nothing',
-  });
-  const d = Dialog.fromUac(tx.request, answer);
-  await puller.ack(d, tx.request);
-  return { dialog: d, a2Exchange: { offered: tx.request, answer }, b1Exchange: atPeer ? { answered: atPeer.request } : null };
-}
-
-/** refer-to-psi: the pull request, Accepted, and the CS leading the puller into the session. */
-async function pullViaCs(t: TestContext, puller: Device, peer: Device, s: Session): Promise<Pulled & { subscription: Dialog }> {
-  const T = t.timeoutMs;
-  const { tx, response } = await puller.send(pullRefer(t, puller, s));
-  t.check('TRF-PULL', response !== null && referAccepted(t, response.status), {
-    message: `the pull request of ${puller.name}, a device of the same user, was not accepted: ${response ? labelOf(response) : 'no answer'}`,
-    expected: '202 Accepted', actual: response ?? 'nothing',
-  });
-  // RFC 3515 §2.4.4: the REFER's dialog carries the implicit subscription the NOTIFYs come in.
-  const subscription = Dialog.fromUac(tx.request, response);
-  const n = t.require(await takeRequest(puller, 'NOTIFY', T), 'TRF-PULL', { message: `no NOTIFY followed the Accepted response at ${puller.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
-  t.expect('TRF-PULL', n.request, notifyTemplate({ state: 'active', status: PROGRESS }), 'the first NOTIFY of the pull is not the refer progress notification');
-  // The CS leads the puller into the session: a REFER it follows, or an INVITE it answers.
-  const lead = t.require(await puller.waitForRequest({ where: [{ what: 'REFER or INVITE', test: (m) => m.kind === 'request' && (m.method === 'REFER' || m.method === 'INVITE') }] }, T), 'TRF-PULL', { message: `after accepting the pull the CS did not lead ${puller.name} into the session within ${T} ms`, expected: `REFER or INVITE at ${puller.name}` });
-  if (lead.request.method === 'INVITE') {
-    const dialog = await puller.answer(lead, 200);
-    t.precondition(dialog !== null, { message: `${puller.name} could not answer the CS's INVITE 200 OK` });
-    return { dialog, subscription, a2Exchange: { answered: lead.request }, b1Exchange: null };
-  }
-  t.expect('TRF-PULL', lead.request, REFER_TEMPLATE, 'the CS\'s REFER to the puller is not well formed (RFC 3515 §2.1)');
-  const how = joinInstruction(lead.request);
-  const referDialog = await acceptRefer(puller, lead);
-  await sendReferNotify(puller, referDialog, 'active', 100, 'Trying');
-  const invite = inviteFollowing(t, puller, how, s.invite);
-  const pulled = await invitePulled(t, puller, peer, s, invite);
-  await sendReferNotify(puller, referDialog, 'terminated', 200, 'OK');
-  return { ...pulled, subscription };
-}
 
 export const pullBySameUser: TestCase = {
   id: 'TC-TRF-PULL-01',
