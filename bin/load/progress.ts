@@ -29,7 +29,7 @@ export class ProgressLine {
 
   draw(text: string): void {
     if (!this.enabled) return;
-    const width = Math.max(20, (this.stream.columns ?? 120) - 1);
+    const width = Math.max(20, (this.stream.columns || 160) - 1);
     this.stream.write(`\r\x1b[K${text.slice(0, width)}`);
     this.drawn = true;
   }

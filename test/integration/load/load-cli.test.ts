@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseSummary } from '../../../src/harness/load/summary';
 import { checkLoadArgs, type LoadArgs } from '../../../bin/load/load-args';
+import { progressLine } from '../../../bin/load/progress';
 
 jest.setTimeout(60_000);
 
@@ -96,4 +97,14 @@ test('Ctrl-C: arrivals stop, flows in flight end, every binding is removed, the 
   const ms = parseSummary(fs.readFileSync(path.join(merged, 'load-summary.json'), 'utf8'), 'merged');
   expect(ms.arrivals.started).toBe(2 * s.arrivals.started);
   expect(ms.latency['INVITE→200'].count).toBe(2 * s.latency['INVITE→200'].count);
+});
+
+test('the live progress line: rate achieved, in flight, shed, verdicts so far and the key transactions\' percentiles', () => {
+  const f = (p50: number, count = 1) => ({ count, p50, p95: p50 * 2, p99: p50 * 3, max: p50 * 4 });
+  const line = progressLine({
+    atS: 10, phase: 'running', inFlight: 7, counts: { due: 105, started: 100, shed: 5, done: 93 },
+    verdicts: { pass: 90, 'non-strict': 0, inconclusive: 1, fail: 2, error: 0, 'n/a': 0, unjudged: 0 },
+    latency: { 'INVITE→200': f(4), 'CANCEL→487': f(0, 0), 'BYE→200': f(2) },
+  }, 60);
+  expect(line).toBe('  10 s  10.0/s  in flight 7  shed 5  pass 90  fail 2  inconc 1  ms p50/p95/p99: INVITE→200 4/8/12 BYE→200 2/4/6');
 });
