@@ -13,6 +13,7 @@ import { caseKey, type CaseVariant, type TestCase } from './test-case';
 import type { HarnessTarget, TargetUser } from './target';
 import type { HarnessLimits } from './types';
 import { teardownDevices, teardownSummary, type TeardownReport } from './teardown';
+import { watchReceived } from './received-facts';
 import { worst, type Verdict } from './verdict';
 
 export interface CaseResult {
@@ -89,6 +90,7 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   }
   const tap = new Tap(opts.seed);
   tap.setFaults({ ...opts.network, lossRate: opts.lossRate ?? opts.network?.lossRate ?? 0 });
+  const received = watchReceived(tap);
   let topology: Topology | undefined;
   let ctx: TestContext | undefined;
   let teardown: TeardownReport | undefined;
@@ -131,10 +133,11 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
       if (ctx) ctx.steps.push(cleanupStep(tap.entries.slice(judgedUntil), teardown));
     }
     await topology?.close();
+    received.stop();
   }
   const all = tap.entries.filter((e) => !e.dropped);
   const trace = all.filter((e) => e.seq < judgedUntil);
-  extraFindings.push(...malformedInput(trace));
+  extraFindings.push(...malformedInput(trace, received.unparsed));
   let findings = [...(ctx?.findings ?? []), ...extraFindings];
   // A case that did not pass shows what the SUT sent that the harness could not use (hostile SUT evidence).
   if (!['pass', 'n/a', 'non-strict'].includes(worst(findings.map((f) => f.verdict), 'pass'))) {
@@ -147,8 +150,7 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
   // A proxy forwards the devices' own User-Agent: that is the harness, not the SUT seen on the wire.
   const ownAgent = target.ixit.userAgent;
-  const sutAgents = [...new Set(trace.filter((e) => e.direction === 'received' && e.message).flatMap((e) =>
-    e.message!.headers.filter((h) => /^(server|user-agent)$/i.test(h.name) && h.value !== ownAgent).map((h) => h.value)))];
+  const sutAgents = [...new Set(trace.flatMap((e) => (received.agents.get(e) ?? []).filter((v) => v !== ownAgent)))];
   const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
   return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace: all, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents, teardown, users: topology?.users.map((u) => u.aor) };
 }
@@ -201,11 +203,11 @@ function preview(raw: Buffer, max = 120): string {
  * limit): a SUT must only send SIP (RFC 3261 §7), so each is a failure with the octets as evidence.
  * Whitespace-only datagrams and stream keepalives are not judged (RFC 5626 §3.5.1).
  */
-function malformedInput(trace: TraceEntry[]): Finding[] {
+function malformedInput(trace: TraceEntry[], unparsed: Set<TraceEntry>): Finding[] {
   const out: Finding[] = [];
   for (const e of trace) {
-    // An MSRP frame (RFC 4975) has no SIP message by nature: the media is judged on its own terms.
-    if (e.direction !== 'received' || e.message !== null || e.protocol === 'msrp' || e.raw.every((b) => b === 0x0d || b === 0x0a || b === 0x20)) continue;
+    // An MSRP frame (RFC 4975) has no SIP message by nature: the media is judged on its own terms (received-facts.ts leaves it out).
+    if (!unparsed.has(e) || e.raw.every((b) => b === 0x0d || b === 0x0a || b === 0x20)) continue;
     const why = e.diagnostics?.find((d) => d.severity === 'error')?.message ?? 'not a SIP message';
     out.push({ verdict: 'fail', message: `${e.owner ?? 'the harness'} received octets from ${e.flow.remote.host}:${e.flow.remote.port} (${e.flow.protocol}) that are not a SIP message: ${why}; they begin "${preview(e.raw)}"`, actual: e });
     if (out.length >= 5) break; // a flood of garbage needs a few examples, not thousands of findings

@@ -40,8 +40,8 @@ const DEFAULT_EXPIRES = 3600;
  * per 200: registering K devices lists 1 + 2 + … + K bindings.
  */
 interface ContactParts {
-  /** The AoR text the pub-gruu was made from (the REGISTER's To URI), so a differently spelled To gets its own. */
-  aor: string;
+  /** The AoR spelling the pub-gruu was made from (the REGISTER's To URI; Registrar.spellingOf), so a differently spelled To gets its own. */
+  spelling: number;
   head: string;
   instance: string;
   pubGruu: string;
@@ -54,7 +54,18 @@ interface ContactParts {
 /** Where a binding keeps its formatted parts; a refresh stores a new Binding object, so none goes stale. */
 const CONTACT_PARTS = Symbol('contact parts');
 
+/** Most AoR spellings remembered (a peer sending a fresh To each time must not grow the map). */
+const MAX_SPELLINGS = 4096;
+
 export class Registrar {
+  /**
+   * A number per To URI text seen: each binding's cached parts are checked against it with one
+   * comparison of numbers per binding (two equal strings from different messages compared far
+   * slower, a thousand times per REGISTER). Numbers only grow, so none is reused after a reset.
+   */
+  private readonly spellings = new Map<string, number>();
+  private lastSpelling = 0;
+
   constructor(
     readonly location: LocationService,
     /** Optional digest challenge mode (RFC 3261 §22.4): only these users, with these passwords. */
@@ -102,8 +113,9 @@ export class Registrar {
     for (const p of path) addHeader(res, 'Path', p);
     const gruu = supportedTags(req).some((t) => t.toLowerCase() === 'gruu');
     const bindings = this.location.lookup(aor);
+    const spelling = this.spellingOf(aor);
     const values = bindings.map((b) => {
-      const p = this.contactParts(b, aor);
+      const p = this.contactParts(b, aor, spelling);
       const expires = this.location.remaining(b);
       // Within the same second of a registration burst the whole value repeats: reuse it.
       if (p.value === undefined || p.expires !== expires || p.gruu !== gruu) {
@@ -133,18 +145,28 @@ export class Registrar {
   }
 
   /** The binding's Contact value parts for the 200 (OK) (§10.3 step 8; pub-gruu: RFC 5627 §5). */
-  private contactParts(b: Binding, aor: string): ContactParts {
+  private contactParts(b: Binding, aor: string, spelling: number): ContactParts {
     const held = b as Binding & { [CONTACT_PARTS]?: ContactParts };
     const cached = held[CONTACT_PARTS];
-    if (cached && cached.aor === aor) return cached;
+    if (cached && cached.spelling === spelling) return cached;
     const p: ContactParts = {
-      aor,
+      spelling,
       head: `<${b.contact}>`,
       instance: b.instanceId ? `;+sip.instance="<${b.instanceId}>"` : '',
       pubGruu: b.instanceId ? `;pub-gruu="${publicGruu(aor, b.instanceId)}"` : '',
     };
     held[CONTACT_PARTS] = p;
     return p;
+  }
+
+  private spellingOf(aor: string): number {
+    let n = this.spellings.get(aor);
+    if (n === undefined) {
+      if (this.spellings.size >= MAX_SPELLINGS) this.spellings.clear();
+      n = ++this.lastSpelling;
+      this.spellings.set(aor, n);
+    }
+    return n;
   }
 
   /** 401 with a fresh nonce unless the REGISTER carries valid credentials (RFC 3261 §22.2, §22.4); null = go on. */

@@ -60,11 +60,34 @@ function readContentLength(head: Buffer, maxBody: number): ContentLength {
   return { ok: true, value };
 }
 
+const CONTENT_LENGTH = Buffer.from('content-length');
+
+/**
+ * Whether the field line at `at` can be Content-Length: its long name (any case), or `l` then SP,
+ * HTAB, a colon or a line end (a fold may come before the colon, §7.3.1). The regular expression
+ * in contentLengthValues decides; this only spares it the lines that cannot match.
+ */
+function mayBeContentLength(head: Buffer, at: number): boolean {
+  const c = head[at];
+  if (c === 0x6c || c === 0x4c) {
+    const n = head[at + 1];
+    return n === SP || n === HT || n === 0x3a || n === CR || n === LF;
+  }
+  if (c !== 0x63 && c !== 0x43) return false;
+  for (let i = 1; i < CONTENT_LENGTH.length; i++) {
+    const want = CONTENT_LENGTH[i];
+    const b = head[at + i];
+    // Letters match either case; the hyphen only itself.
+    if (b !== want && !(want >= 0x61 && want <= 0x7a && b === want - 0x20)) return false;
+  }
+  return true;
+}
+
 /**
  * The values of the Content-Length lines, in order. A field line starts after a line feed (so
  * never the start line) and runs, folds included, to the first line feed not followed by SP or
  * HTAB; its value runs to that line's end, and a bare CR inside it makes it no Content-Length
- * line at all. Only lines beginning with `c` or `l` are decoded: a 200 (OK) to REGISTER may carry
+ * line at all. Only lines that can be Content-Length are decoded: a 200 (OK) to REGISTER may carry
  * thousands of Contact lines (RFC 3261 §10.3 step 8), and decoding and scanning the whole section
  * for each message cost more than framing it.
  */
@@ -72,8 +95,7 @@ export function contentLengthValues(head: Buffer): string[] {
   const values: string[] = [];
   for (let lf = head.indexOf(LF); lf >= 0;) {
     const next = head.indexOf(LF, lf + 1);
-    const c = head[lf + 1];
-    if (c === 0x63 || c === 0x43 || c === 0x6c || c === 0x4c) {
+    if (mayBeContentLength(head, lf + 1)) {
       let end = next;
       while (end >= 0 && (head[end + 1] === SP || head[end + 1] === HT)) end = head.indexOf(LF, end + 1);
       const line = head.toString('latin1', lf, end < 0 ? head.length : end + 1).replace(/\r?\n[ \t]+/g, ' ');
