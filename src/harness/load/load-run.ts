@@ -68,7 +68,9 @@ async function openSlots(plan: LoadPlan, userSets: Array<TargetUser[] | undefine
   const problems: string[] = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(parallel, userSets.length) }, async () => {
-    while (next < userSets.length && !plan.stopArrivals.aborted) {
+    // A SUT that refused or ignored every device so far (none opened) will not take the rest: a dead
+    // SUT ends the run within one response timeout, not one per batch of slots.
+    while (next < userSets.length && !plan.stopArrivals.aborted && !(problems.length > 0 && slots.length === 0)) {
       const i = next++;
       const id = `S${i + 1}`;
       try {
