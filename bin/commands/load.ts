@@ -112,6 +112,9 @@ class UsageError extends Error {}
 
 async function runAndReport(args: LoadArgs, flowName: FlowName, cases: ReturnType<typeof flowCases>, variant: CaseVariant, target: HarnessTarget, shard: { index: number; total: number } | undefined): Promise<void> {
   const resultsDir = path.resolve(args.results);
+  // Emptied first, but only of what a load run writes: a --results naming another folder is refused, never wiped.
+  const foreign = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).filter((f) => !/^(load-summary\.json|load-latency\.svg|.*-(result\.json|attachment\.\w+))$/.test(f)) : [];
+  if (foreign.length) throw new UsageError(`--results ${args.results} holds files a load run did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): name an empty or a load results folder`);
   fs.rmSync(resultsDir, { recursive: true, force: true });
   fs.mkdirSync(resultsDir, { recursive: true });
   const stopArrivals = new AbortController();

@@ -45,8 +45,9 @@ test.each([
   [['--flow', 'leave', '--reference-fault', 'no-such-fault'], /unknown reference fault no-such-fault/],
   [['--flow', 'leave', '--shard', '1/2'], /--shard applies to a target config/],
   [['--flow', 'chat'], /Invalid values:[\s\S]*flow/],
+  [['--flow', 'leave', '--results', 'src'], /--results src holds files a load run did not write/],
 ])('load %j is a usage error naming the option (exit 2)', async (args, message) => {
-  const r = await cli(['load', ...args, '--results', path.join(tmp, 'bad')]);
+  const r = await cli(['load', ...(args.includes('--results') ? args : [...args, '--results', path.join(tmp, 'bad')])]);
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(message);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
