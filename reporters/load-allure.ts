@@ -72,3 +72,20 @@ export class LoadAllureWriter {
     this.written++;
   }
 }
+
+/**
+ * The run's own evidence as Allure global attachments (shown beside the failing flows): the
+ * latency-over-time SVG and the JSON summary with its percentiles and encoded histograms.
+ */
+export function writeLoadGlobals(resultsDir: string, summaryJson: string, svg: string): void {
+  const writer = new FileSystemWriter({ resultsDir });
+  const now = Date.now();
+  const attachments: Array<Attachment & { timestamp: number }> = [
+    { name: 'latency over time (INVITE→200 p50/p95/p99 per second)', type: 'image/svg+xml', source: `${randomUUID()}-attachment.svg`, timestamp: now },
+    { name: 'load summary (JSON)', type: 'application/json', source: `${randomUUID()}-attachment.json`, timestamp: now },
+  ];
+  writer.writeAttachment(attachments[0].source, Buffer.from(svg));
+  writer.writeAttachment(attachments[1].source, Buffer.from(summaryJson));
+  writer.writeGlobals(`${randomUUID()}-globals.json`, { attachments, errors: [] });
+}
+

@@ -17,7 +17,7 @@ import { notApplicable } from '../../src/harness/runner';
 import { runLoad, type LoadProgress } from '../../src/harness/load/load-run';
 import { SUMMARY_FILE, formatSummary, loadExitCode, type LoadSummary } from '../../src/harness/load/summary';
 import { UserSliceError } from '../../src/harness/load/user-slices';
-import { LoadAllureWriter } from '../../reporters/load-allure';
+import { LoadAllureWriter, writeLoadGlobals } from '../../reporters/load-allure';
 import { latencySvg } from '../../reporters/load-svg';
 import { parseShard } from '../../reporters/shard';
 import { REFERENCE_IXIT, referenceTarget, targetFromConfig } from '../targets';
@@ -113,7 +113,7 @@ class UsageError extends Error {}
 async function runAndReport(args: LoadArgs, flowName: FlowName, cases: ReturnType<typeof flowCases>, variant: CaseVariant, target: HarnessTarget, shard: { index: number; total: number } | undefined): Promise<void> {
   const resultsDir = path.resolve(args.results);
   // Emptied first, but only of what a load run writes: a --results naming another folder is refused, never wiped.
-  const foreign = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).filter((f) => !/^(load-summary\.json|load-latency\.svg|.*-(result\.json|attachment\.\w+))$/.test(f)) : [];
+  const foreign = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).filter((f) => !/^(load-summary\.json|load-latency\.svg|.*-(result\.json|globals\.json|attachment\.\w+))$/.test(f)) : [];
   if (foreign.length) throw new UsageError(`--results ${args.results} holds files a load run did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): name an empty or a load results folder`);
   fs.rmSync(resultsDir, { recursive: true, force: true });
   fs.mkdirSync(resultsDir, { recursive: true });
@@ -155,8 +155,11 @@ async function runAndReport(args: LoadArgs, flowName: FlowName, cases: ReturnTyp
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  fs.writeFileSync(path.join(resultsDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-  fs.writeFileSync(path.join(resultsDir, 'load-latency.svg'), latencySvg(summary));
+  const summaryJson = `${JSON.stringify(summary, null, 2)}\n`;
+  const svg = latencySvg(summary);
+  fs.writeFileSync(path.join(resultsDir, SUMMARY_FILE), summaryJson);
+  fs.writeFileSync(path.join(resultsDir, 'load-latency.svg'), svg);
+  writeLoadGlobals(resultsDir, summaryJson, svg);
   process.stdout.write(`${formatSummary(summary)}\n`);
   process.stdout.write(`summary ${path.join(resultsDir, SUMMARY_FILE)}; latency over time ${path.join(resultsDir, 'load-latency.svg')}; ${allure.written} Allure result(s) of failing flows in ${resultsDir}\n`);
   process.exitCode = summary.interrupted ? EXIT_INTERRUPTED : summary.setup.slots === 0 ? 3 : loadExitCode(summary);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SUMMARY_FILE, SummaryError, formatSummary, mergeSummaries, parseSummary, type LoadSummary } from '../../src/harness/load/summary';
 import { latencySvg } from '../../reporters/load-svg';
+import { writeLoadGlobals } from '../../reporters/load-allure';
 
 /** Whether these results directories are load runs (each has a load summary). */
 export function areLoadResults(dirs: string[]): boolean {
@@ -34,8 +35,12 @@ export function mergeLoadResults(dirs: string[], out: string): LoadSummary & { a
       if (f.endsWith('-result.json')) allureResults++;
     }
   }
-  fs.writeFileSync(path.join(resolved, SUMMARY_FILE), `${JSON.stringify(merged, null, 2)}\n`);
-  fs.writeFileSync(path.join(resolved, 'load-latency.svg'), latencySvg(merged));
+  const summaryJson = `${JSON.stringify(merged, null, 2)}\n`;
+  const svg = latencySvg(merged);
+  fs.writeFileSync(path.join(resolved, SUMMARY_FILE), summaryJson);
+  fs.writeFileSync(path.join(resolved, 'load-latency.svg'), svg);
+  // The merged run's own globals; the shards' (their own SVG and summary) are not copied.
+  writeLoadGlobals(resolved, summaryJson, svg);
   return { ...merged, allureResults };
 }
 
