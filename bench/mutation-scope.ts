@@ -1,0 +1,32 @@
+/**
+ * Which conformance suites exercise which file of the reference server (docs/mutation.md): a
+ * mutation run of one file runs only the suites of the features that file serves, so a file
+ * reruns in minutes. A file not listed here (the shared PF core: proxy, b2bua, routing, registrar,
+ * participating-function, ...) is exercised by every suite.
+ */
+const LEAVING = 'session-leaving';
+const MLD = 'multi-device';
+const TRANSFER = ['session-transfer/cs-in-media-path', 'session-transfer/cs-not-in-media-path', 'session-transfer/remote-pull'];
+const ALL = [LEAVING, MLD, ...TRANSFER];
+
+/** File name (under src/reference/) → the suites of the feature it serves. */
+const SCOPE: Array<[RegExp, string[]]> = [
+  // CPM-MLD-007: forking and cancelling the other devices' invitations.
+  [/^(mld|proxy-fork|b2bua-fork)\.ts$/, [MLD]],
+  // C.2.3.1: the PF's role in a leaving request.
+  [/^leaving-role\.ts$/, [LEAVING]],
+  // 5.2.5.1: transfer in and out of the media path, remote pull; the MSRP relay of an in-path transfer.
+  [/^(transfer.*|b2bua-transfer|msrp-.*)\.ts$/, TRANSFER],
+];
+
+/** The suites a mutation of these files must be judged by (all of them when `files` is empty). */
+export function suitesFor(files: string[]): string[] {
+  if (files.length === 0) return ALL;
+  const out = new Set<string>();
+  for (const f of files) {
+    const base = f.replace(/^.*\//, '');
+    const hit = SCOPE.find(([re]) => re.test(base));
+    for (const s of hit ? hit[1] : ALL) out.add(s);
+  }
+  return ALL.filter((s) => out.has(s));
+}

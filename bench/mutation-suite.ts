@@ -1,0 +1,73 @@
+/**
+ * The test of a mutation run (docs/mutation.md, issue 18): the conformance suites against the
+ * reference server as Stryker mutated it, in process, in both PF modes at once. Stryker's command
+ * runner starts `node dist/bench/mutation-suite.js` once per mutant with the mutant's id in
+ * `__STRYKER_ACTIVE_MUTANT__` (mutant schemata: one build, every mutant in it); the reference's
+ * instrumented code reads it. Exit 0 when every applicable variant passes, 1 at the first that
+ * does not (a killed mutant: the suites noticed), 2 on a harness error before any verdict.
+ *
+ * Only the suites of the features the mutated files serve run (mutation-scope.ts), so one file
+ * reruns in minutes. `MUTATION_SUITES=multi-device,session-leaving` overrides the choice;
+ * `MUTATION_CONCURRENCY` (default 4) sets the variants run at once per PF mode.
+ */
+import { startReferenceServer, type ReferenceServer } from '../src/reference';
+import { notApplicable, runCase } from '../src/harness/runner';
+import type { CaseVariant, TestCase } from '../src/harness/test-case';
+import { SUITES } from '../suites/index';
+import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
+import { suitesFor } from './mutation-scope';
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i]);
+  }));
+}
+
+function chosenSuites(): string[] {
+  const override = process.env.MUTATION_SUITES;
+  if (override) return override.split(',').map((s) => s.trim()).filter(Boolean);
+  return suitesFor((process.env.MUTATE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+async function runMode(mode: 'proxy' | 'b2bua', cases: TestCase[], concurrency: number): Promise<void> {
+  let server: ReferenceServer | undefined;
+  try {
+    server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: REFERENCE_IXIT.timers });
+    const target = referenceTarget(server);
+    const jobs = cases.flatMap((c) => c.variants.filter((v) => !notApplicable(c, v, target)).map((v) => [c, v] as [TestCase, CaseVariant]));
+    await pool(jobs, concurrency, async ([c, v]) => {
+      const r = await runCase(c, v, target);
+      if (r.verdict === 'pass') return;
+      // The first variant that does not pass decides: the mutant is killed, the rest need not run.
+      process.stdout.write(`${mode} ${r.key}: ${r.verdict} ${r.reason?.requirement ?? ''} ${(r.reason?.message ?? '').slice(0, 300)}\n`);
+      process.exit(1);
+    });
+  } finally {
+    await server?.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const names = chosenSuites();
+  const unknown = names.filter((n) => !SUITES.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`mutation-suite: unknown suite(s) ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}\n`);
+    return 2;
+  }
+  const cases = SUITES.filter((s) => names.includes(s.name)).flatMap((s) => s.cases);
+  const n = Number(process.env.MUTATION_CONCURRENCY ?? 4);
+  const concurrency = Number.isSafeInteger(n) && n >= 1 ? n : 4;
+  const started = Date.now();
+  await Promise.all([runMode('proxy', cases, concurrency), runMode('b2bua', cases, concurrency)]);
+  process.stdout.write(`mutation-suite: ${names.join(', ')}: every applicable variant passed in both PF modes (${Date.now() - started} ms)\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`mutation-suite: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);

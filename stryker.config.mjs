@@ -1,0 +1,49 @@
+/* global process */
+// Mutation testing of the reference server against the conformance suites (docs/mutation.md,
+// issue 18). `npm run mutation`; `MUTATE=src/reference/mld.ts npm run mutation` for one file.
+// Not part of `npm test`: a file takes minutes, the PF files together take hours.
+
+/** The reference server's Participating Function behaviour (issue 18). */
+const PF_FILES = [
+  'src/reference/mld.ts',
+  'src/reference/proxy-fork.ts',
+  'src/reference/proxy.ts',
+  'src/reference/b2bua.ts',
+  'src/reference/transfer*.ts',
+  'src/reference/routing.ts',
+  'src/reference/participating-function.ts',
+  'src/reference/registrar.ts',
+];
+const mutate = process.env.MUTATE ? process.env.MUTATE.split(',').map((s) => s.trim()).filter(Boolean) : PF_FILES;
+const workers = Number(process.env.MUTATION_WORKERS ?? 2);
+
+export default {
+  mutate,
+  // The test: the suites against the mutated reference, both PF modes, in one process per mutant
+  // (bench/mutation-suite.ts). Mutant schemata: one build of the sandbox holds every mutant;
+  // the command runner names the active one in __STRYKER_ACTIVE_MUTANT__.
+  testRunner: 'command',
+  commandRunner: { command: 'node dist/bench/mutation-suite.js' },
+  buildCommand: 'npx tsc -p tsconfig.build.json',
+  // Out of scope: log lines and fault-catalogue switches (bench/stryker-ignorers.mjs).
+  plugins: ['@stryker-mutator/*', './bench/stryker-ignorers.mjs'],
+  ignorers: ['cpm-log', 'cpm-fault-switch'],
+  // 2 shared cores: at most 2 mutants at once, each running ≤ MUTATION_CONCURRENCY variants per PF mode.
+  concurrency: Number.isSafeInteger(workers) && workers >= 1 ? workers : 2,
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 5,
+  // Resumable: results of unchanged mutants are taken from here on the next run.
+  incremental: true,
+  incrementalFile: '.tmp/mutation/stryker-incremental.json',
+  tempDirName: '.tmp/stryker-tmp',
+  cleanTempDir: true,
+  // Only what the build and the suites need goes to the sandbox.
+  ignorePatterns: ['dist', '.tmp', 'allure-results', 'allure-report', 'cpm-results', 'coverage', 'load-results', 'reports', 'out', '*.tgz'],
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: '.tmp/mutation/report.html' },
+  jsonReporter: { fileName: '.tmp/mutation/report.json' },
+  clearTextReporter: { allowColor: false, reportTests: false, reportMutants: false },
+  // The suites, not a type checker, judge a mutant (a TS checker per mutant would not fit 2 cores).
+  disableTypeChecks: 'src/reference/**/*.ts',
+};
