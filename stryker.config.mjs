@@ -1,4 +1,5 @@
-/* global process */
+/* global process, URL */
+import { fileURLToPath } from 'node:url';
 // Mutation testing of the reference server against the conformance suites (docs/mutation.md,
 // issue 18). `npm run mutation`; `MUTATE=src/reference/mld.ts npm run mutation` for one file.
 // Not part of `npm test`: a file takes minutes, the PF files together take hours.
@@ -15,6 +16,8 @@ const PF_FILES = [
   'src/reference/registrar.ts',
 ];
 const mutate = process.env.MUTATE ? process.env.MUTATE.split(',').map((s) => s.trim()).filter(Boolean) : PF_FILES;
+// The dry run writes which mutants the suites reached here (bench/mutation-suite.ts), outside the sandbox.
+const coverageFile = fileURLToPath(new URL('.tmp/mutation/coverage.json', import.meta.url));
 const workers = Number(process.env.MUTATION_WORKERS ?? 2);
 
 export default {
@@ -23,7 +26,7 @@ export default {
   // (bench/mutation-suite.ts). Mutant schemata: one build of the sandbox holds every mutant;
   // the command runner names the active one in __STRYKER_ACTIVE_MUTANT__.
   testRunner: 'command',
-  commandRunner: { command: 'node dist/bench/mutation-suite.js' },
+  commandRunner: { command: `MUTATION_COVERAGE_FILE='${coverageFile}' node dist/bench/mutation-suite.js` },
   buildCommand: 'npx tsc -p tsconfig.build.json',
   // Out of scope: log lines and fault-catalogue switches (bench/stryker-ignorers.mjs).
   plugins: ['@stryker-mutator/*', './bench/stryker-ignorers.mjs'],

@@ -16,6 +16,21 @@ import type { CaseVariant, TestCase } from '../src/harness/test-case';
 import { SUITES } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
 import { suitesFor } from './mutation-scope';
+import { writeFileSync } from 'node:fs';
+
+/**
+ * On the run without a mutant (Stryker's dry run), which mutants' code the suites reached: the
+ * instrumented code counts it in `__stryker__.mutantCoverage`, which the command runner does not
+ * collect. Written to MUTATION_COVERAGE_FILE, so the summary can tell a survivor the suites never
+ * reached (no coverage: fault-only or dead code) from one they ran past (mutation-summary.ts).
+ */
+function writeCoverage(): void {
+  const file = process.env.MUTATION_COVERAGE_FILE;
+  const cov = (globalThis as { __stryker__?: { mutantCoverage?: { static?: Record<string, number>; perTest?: Record<string, Record<string, number>> } } }).__stryker__?.mutantCoverage;
+  if (!file || process.env.__STRYKER_ACTIVE_MUTANT__ !== undefined || !cov) return;
+  const ids = new Set([...Object.keys(cov.static ?? {}), ...Object.values(cov.perTest ?? {}).flatMap((t) => Object.keys(t))]);
+  writeFileSync(file, `${JSON.stringify({ covered: [...ids] })}\n`);
+}
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -61,6 +76,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   await Promise.all([runMode('proxy', cases, concurrency), runMode('b2bua', cases, concurrency)]);
   process.stdout.write(`mutation-suite: ${names.join(', ')}: every applicable variant passed in both PF modes (${Date.now() - started} ms)\n`);
+  writeCoverage();
   return 0;
 }
 

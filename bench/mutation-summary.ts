@@ -3,9 +3,12 @@
  * conformance suites killed, how many survived, had no coverage, timed out (counted as detected,
  * as Stryker does) or were ignored (out of scope, with the reason in the report), and the mutation
  * score = detected / (detected + undetected), ignored mutants left out. Reads Stryker's JSON
- * report (mutation-testing-report-schema), default .tmp/mutation/report.json.
+ * report (mutation-testing-report-schema), default .tmp/mutation/report.json, and the dry run's
+ * coverage (.tmp/mutation/coverage.json, bench/mutation-suite.ts): the command runner collects
+ * none, so Stryker reports a mutant in code the suites never reached as Survived; here it counts
+ * as NoCoverage (fault-only or dead code on the correct server).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 interface Mutant { id: string; mutatorName: string; status: string; statusReason?: string; location: { start: { line: number; column: number } }; replacement?: string }
 interface Report { files: Record<string, { mutants: Mutant[] }> }
@@ -28,6 +31,13 @@ function main(): number {
   } catch (err) {
     process.stderr.write(`mutation-summary: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
+  }
+  const covFile = process.argv[3] ?? '.tmp/mutation/coverage.json';
+  if (existsSync(covFile)) {
+    const covered = new Set((JSON.parse(readFileSync(covFile, 'utf8')) as { covered: string[] }).covered);
+    for (const f of Object.values(report.files)) for (const m of f.mutants) if (m.status === 'Survived' && !covered.has(m.id)) m.status = 'NoCoverage';
+  } else {
+    process.stdout.write(`(no ${covFile}: survivors the suites never reached are counted as Survived)\n`);
   }
   const files = Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b));
   process.stdout.write(`${'file'.padEnd(44)} ${COLUMNS.join(' ')}   score\n`);

@@ -128,6 +128,12 @@ const CATALOGUE = [
     description: 'a second 2xx from another device that raced the CANCEL is absorbed by PF B and neither ACKed nor released with BYE: that device\'s session dangles (proxy: the 2xx is not forwarded, RFC 3261 §16.7 step 5, so the caller cannot ACK it either; B2BUA: the UAC of that leg never ACKs or BYEs it, §13.2.2.4)',
   },
   {
+    name: 'mld-late-2xx-not-reacked',
+    requirement: 'CPM-MLD-007',
+    mode: 'b2bua',
+    description: 'B2BUA: a second 2xx that raced the CANCEL is ACKed and released once, but its retransmission is absorbed without a new ACK (the UAC core MUST ACK each 2xx it receives, RFC 3261 §13.2.2.4): the late device retransmits until Timer H. Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'mld-caller-two-sessions',
     requirement: 'CPM-MLD-007',
     mode: 'b2bua',

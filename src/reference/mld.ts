@@ -47,6 +47,7 @@ export function acceptedReason(ctx: PfContext): HeaderField[] {
 }
 
 /** Resolves true once the INVITE branch has a provisional (100 included), false when it ends first. */
+// Stryker disable all: only a fault of the catalogue runs this (selftest proves it); mutation-testing triage, docs/mutation.md (the §9.1 construction faults)
 function whenProvisional(client: ClientTransaction): Promise<boolean> {
   if (client.responses.some((r) => r.status < 200)) return Promise.resolve(!client.responses.some((r) => r.status >= 200));
   return new Promise((resolve) => {
@@ -77,6 +78,7 @@ function faultyCancel(ctx: PfContext, invite: SipRequest, extra: HeaderField[], 
   ctx.log(`${ctx.name}: fault ${faults.join(', ')}: ${describe(c)}`);
   return c;
 }
+// Stryker restore all
 
 /**
  * Cancel one pending INVITE branch. The correct CANCEL is the engine's (§9.1: built from the
@@ -85,11 +87,14 @@ function faultyCancel(ctx: PfContext, invite: SipRequest, extra: HeaderField[], 
  */
 export function cancelBranch(ctx: PfContext, client: ClientTransaction, cause: CancelCause, extra: HeaderField[]): void {
   ctx.log(`${ctx.name}: CANCEL (${cause}) for ${describe(client.request)} branch ${client.id}`);
+  // Stryker disable next-line all: fault switch (the construction faults apply on acceptance only)
   const faults = cause === 'accepted' ? constructionFaults(ctx) : [];
+  // Stryker disable next-line all: equivalent on the correct server: with no fault on, the path below sends the same §9.1 CANCEL after the provisional
   if (faults.length === 0) {
     client.cancel(extra).catch(() => { /* a final response came first, or the branch timed out: nothing left to cancel (§9.1) */ });
     return;
   }
+  // Stryker disable all: only a fault of the catalogue runs this (selftest proves it); mutation-testing triage, docs/mutation.md (the §9.1 construction faults)
   const send = () => {
     ctx.endpoint.request(faultyCancel(ctx, client.request, extra, faults), client.destination, { transport: client.transport, keepVia: true });
   };
@@ -101,12 +106,15 @@ export function cancelBranch(ctx: PfContext, client: ClientTransaction, cause: C
     if (ok && client.state === 'proceeding') send();
   });
 }
+// Stryker restore all
 
 /** `mld-cancel-accepting-device`: a CANCEL also to the device whose 2xx was accepted (after its final: §9.1 forbids it). */
+// Stryker disable all: only a fault of the catalogue runs this (selftest proves it); mutation-testing triage, docs/mutation.md (mld-cancel-accepting-device)
 export function cancelAcceptedBranch(ctx: PfContext, client: ClientTransaction, extra: HeaderField[]): void {
   ctx.log(`${ctx.name}: fault mld-cancel-accepting-device: CANCEL to the accepting device, branch ${client.id}`);
   ctx.endpoint.request(createCancel(client.request, extra), client.destination, { transport: client.transport, keepVia: true });
 }
+// Stryker restore all
 
 interface LateEntry {
   /** The ACK sent, resent for each retransmitted 2xx (§13.2.2.4); absent when the 2xx is left dangling (fault). */
@@ -117,6 +125,7 @@ interface LateEntry {
 const MAX_LATE = 2000;
 
 function lateKey(res: SipResponse | SipRequest, remoteTag: string | null): string {
+  // Stryker disable next-line all: equivalent: with any one part dropped the two tags (random, RFC 3261 §19.3) keep the key unique
   return `${callId(res) ?? ''}\u0000${fromTag(res) ?? ''}\u0000${remoteTag ?? ''}`;
 }
 
@@ -142,22 +151,28 @@ export class LateAnswers {
     }
     const ack = dialog.createRequest('ACK');
     const hop = nextHop(ack);
+    // Stryker disable next-line all: equivalent: a dialog's ACK always has a next hop (its remote target, RFC 3261 §12.2.1.1)
     if (!hop) return;
     const transport = transportFor(this.ctx, hop.protocol, fallback);
+    // Stryker disable next-line all: equivalent: the ACK holds no other Via, top or bottom is the same
     addHeader(ack, 'Via', ownVia(transport), 'top');
-    this.remember(key, { ack: { msg: ack, dest: hop.address, transport } });
+    // `mld-late-2xx-not-reacked`: remembered without its ACK, so a retransmission is absorbed (§13.2.2.4 broken).
+    this.remember(key, this.ctx.faults.has('mld-late-2xx-not-reacked') ? {} : { ack: { msg: ack, dest: hop.address, transport } });
     this.ctx.log(`${this.ctx.name}: a second 2xx raced the CANCEL (${describe(res)} from ${dialog.remoteTarget}): ACK and BYE`);
     void this.ctx.endpoint.send(ack, hop.address, transport);
     const bye = dialog.createRequest('BYE');
     const byeHop = nextHop(bye);
+    // Stryker disable next-line all: equivalent: a dialog's BYE always has a next hop (its remote target, RFC 3261 §12.2.1.1)
     if (byeHop) this.ctx.endpoint.request(bye, byeHop.address, { transport: transportFor(this.ctx, byeHop.protocol, fallback) });
   }
 
   /** `mld-second-2xx-dangling`: remember the late 2xx only to absorb its retransmissions (not forwarded, no ACK, no BYE). */
+  // Stryker disable all: only a fault of the catalogue runs this (selftest proves it); mutation-testing triage, docs/mutation.md (mld-second-2xx-dangling)
   ignore(res: SipResponse): void {
     const key = lateKey(res, toTag(res));
     if (!this.entries.has(key)) this.remember(key, {});
   }
+  // Stryker restore all
 
   /** A 2xx retransmission that matches no transaction any more: re-ACK it, or absorb it when dangling. True when it was a late answer. */
   handleStray(res: SipResponse): boolean {
@@ -169,10 +184,12 @@ export class LateAnswers {
   }
 
   private remember(key: string, e: LateEntry): void {
+    // Stryker disable all: resource bound (MAX_LATE late answers remembered): nothing on the wire changes below it
     if (this.entries.size >= MAX_LATE) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
+    // Stryker restore all
     this.entries.set(key, e);
   }
 }

@@ -160,7 +160,7 @@ export const simultaneousAcceptance: TestCase = {
       }
     });
 
-    const { survivor } = await t.step('release', proxy
+    const { survivor, released } = await t.step('release', proxy
       ? `${call.caller.name} releases all its sessions but the first (BYE, §13.2.2.4); exactly one of ${names} is released, through the SUT`
       : `The B2BUA releases the late device's dialog (BYE); the other keeps its session`, 'CPM-MLD-007', async () => {
       // Every session the caller holds is a racing device's: the answer step checked the To tags.
@@ -196,8 +196,25 @@ export const simultaneousAcceptance: TestCase = {
           message: `${call.caller.name}'s BYE on ${x.to.device.name}'s session was answered ${describeFinal(res)}`, expected: '200 OK to the BYE', actual: res ?? 'nothing',
         });
       }
-      return { survivor: released[0] === b1 ? b2 : b1 };
+      return { survivor: released[0] === b1 ? b2 : b1, released };
     });
+
+    if (!proxy) {
+      // Mutation testing (docs/mutation.md, LateAnswers in src/reference/mld.ts): a B2BUA that ACKed
+      // the late 2xx once but not its retransmission, or released the dialog a second time, passed.
+      const late = released[0];
+      await t.step('retransmit', `${late.device.name} sends its 200 (OK) again, as a UAS does until the ACK arrives (RFC 3261 §13.3.1.4); the B2BUA ACKs it again (§13.2.2.4) and releases nothing twice`, 'CPM-MLD-007', async () => {
+        const sent = t.require(acceptanceOf(t, late), 'CPM-MLD-007', { message: `${late.device.name}'s 200 (OK) is not on the trace`, expected: 'the 200 it sent' });
+        const mark = t.trace.mark();
+        await late.device.endpoint.send(sent.raw, sent.flow.remote);
+        const cid = header(late.tx.request, 'Call-ID');
+        t.require(await t.trace.waitFor({ owner: late.device.name, direction: 'received', after: mark, template: { method: 'ACK' }, test: (e) => e.message !== null && header(e.message, 'Call-ID') === cid && toTag(e.message) === deviceTag(late) }, t.timeoutMs), 'CPM-MLD-007', {
+          message: `the B2BUA did not ACK the retransmission of ${late.device.name}'s 200 (OK) within ${t.timeoutMs} ms: the UAC core MUST generate an ACK for each 2xx it receives (RFC 3261 §13.2.2.4), or the device retransmits it until Timer H and the leg dangles`,
+          expected: `ACK at ${late.device.name} with To tag ${deviceTag(late)}`, actual: sent,
+        });
+        await t.expectQuiet([late.device], 'CPM-MLD-007', `no second BYE on ${late.device.name}'s released dialog`);
+      });
+    }
 
     await t.step('end-to-end', `The surviving session reaches ${survivor.device.name} end to end`, 'CPM-MLD-007', async () => {
       const keep = sessions[0];
