@@ -16,8 +16,12 @@ const PF_FILES = [
   'src/reference/registrar.ts',
 ];
 const mutate = process.env.MUTATE ? process.env.MUTATE.split(',').map((s) => s.trim()).filter(Boolean) : PF_FILES;
+// One folder per target (a file, or the PF files together): each per-file run is resumable on its
+// own, its incremental file and reports kept apart from the others' (bench/mutation-summary.ts reads the same).
+const slug = process.env.MUTATE ? process.env.MUTATE.replace(/src\/reference\//g, '').replace(/[^A-Za-z0-9.-]+/g, '_') : 'pf-files';
+const out = `.tmp/mutation/${slug}`;
 // The dry run writes which mutants the suites reached here (bench/mutation-suite.ts), outside the sandbox.
-const coverageFile = fileURLToPath(new URL('.tmp/mutation/coverage.json', import.meta.url));
+const coverageFile = fileURLToPath(new URL(`${out}/coverage.json`, import.meta.url));
 const workers = Number(process.env.MUTATION_WORKERS ?? 2);
 
 export default {
@@ -37,15 +41,18 @@ export default {
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 5,
   // Resumable: results of unchanged mutants are taken from here on the next run.
+  // Incremental mode sees changes to the mutated files only, not to the suites (the command runner
+  // names no test files): after a suite change rerun with MUTATION_FORCE=1 (docs/mutation.md).
   incremental: true,
-  incrementalFile: '.tmp/mutation/stryker-incremental.json',
+  force: process.env.MUTATION_FORCE === '1',
+  incrementalFile: `${out}/stryker-incremental.json`,
   tempDirName: '.tmp/stryker-tmp',
   cleanTempDir: true,
   // Only what the build and the suites need goes to the sandbox.
   ignorePatterns: ['dist', '.tmp', 'allure-results', 'allure-report', 'cpm-results', 'coverage', 'load-results', 'reports', 'out', '*.tgz'],
   reporters: ['html', 'json', 'clear-text', 'progress'],
-  htmlReporter: { fileName: '.tmp/mutation/report.html' },
-  jsonReporter: { fileName: '.tmp/mutation/report.json' },
+  htmlReporter: { fileName: `${out}/report.html` },
+  jsonReporter: { fileName: `${out}/report.json` },
   clearTextReporter: { allowColor: false, reportTests: false, reportMutants: false },
   // The suites, not a type checker, judge a mutant (a TS checker per mutant would not fit 2 cores).
   disableTypeChecks: 'src/reference/**/*.ts',

@@ -3,8 +3,9 @@
  * conformance suites killed, how many survived, had no coverage, timed out (counted as detected,
  * as Stryker does) or were ignored (out of scope, with the reason in the report), and the mutation
  * score = detected / (detected + undetected), ignored mutants left out. Reads Stryker's JSON
- * report (mutation-testing-report-schema), default .tmp/mutation/report.json, and the dry run's
- * coverage (.tmp/mutation/coverage.json, bench/mutation-suite.ts): the command runner collects
+ * report (mutation-testing-report-schema) and the dry run's coverage (bench/mutation-suite.ts)
+ * from the run's folder, .tmp/mutation/<MUTATE without src/reference/, or pf-files>/ as
+ * stryker.config.mjs names it, or the paths given as arguments. The command runner collects
  * none, so Stryker reports a mutant in code the suites never reached as Survived; here it counts
  * as NoCoverage (fault-only or dead code on the correct server).
  */
@@ -23,8 +24,15 @@ function row(name: string, mutants: Mutant[]): string {
   return `${name.padEnd(44)} ${COLUMNS.map((c) => String(n(c)).padStart(c.length)).join(' ')} ${score.padStart(7)}`;
 }
 
+/** The run's folder, as stryker.config.mjs names it. */
+function runFolder(): string {
+  const m = process.env.MUTATE;
+  return `.tmp/mutation/${m ? m.replace(/src\/reference\//g, '').replace(/[^A-Za-z0-9.-]+/g, '_') : 'pf-files'}`;
+}
+
 function main(): number {
-  const file = process.argv[2] ?? '.tmp/mutation/report.json';
+  const dir = runFolder();
+  const file = process.argv[2] ?? `${dir}/report.json`;
   let report: Report;
   try {
     report = JSON.parse(readFileSync(file, 'utf8')) as Report;
@@ -32,7 +40,7 @@ function main(): number {
     process.stderr.write(`mutation-summary: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
-  const covFile = process.argv[3] ?? '.tmp/mutation/coverage.json';
+  const covFile = process.argv[3] ?? `${dir}/coverage.json`;
   if (existsSync(covFile)) {
     const covered = new Set((JSON.parse(readFileSync(covFile, 'utf8')) as { covered: string[] }).covered);
     for (const f of Object.values(report.files)) for (const m of f.mutants) if (m.status === 'Survived' && !covered.has(m.id)) m.status = 'NoCoverage';
@@ -45,7 +53,7 @@ function main(): number {
   if (files.length > 1) process.stdout.write(`${row('all', files.flatMap(([, f]) => f.mutants))}\n`);
   const survivors = files.flatMap(([name, f]) => f.mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage').map((m) => `  ${name}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${m.status} → ${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 100)}`));
   if (survivors.length > 0) process.stdout.write(`\nundetected (triage each: docs/mutation.md):\n${survivors.join('\n')}\n`);
-  process.stdout.write(`\nHTML report: .tmp/mutation/report.html\n`);
+  process.stdout.write(`\nHTML report: ${file.replace(/\.json$/, '.html')}\n`);
   return 0;
 }
 

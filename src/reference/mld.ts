@@ -55,14 +55,18 @@ function whenProvisional(client: ClientTransaction): Promise<boolean> {
     void client.final.then(() => resolve(false));
   });
 }
+// Stryker restore all
 
 /** The §9.1 faults switched on for CANCELs sent on acceptance, if any. */
 function constructionFaults(ctx: PfContext): FaultName[] {
+  // Stryker disable next-line ArrayDeclaration,StringLiteral,ArrowFunction: fault switch (which construction faults exist / are on)
   const all: FaultName[] = ['mld-cancel-wrong-branch', 'mld-cancel-wrong-cseq', 'mld-cancel-wrong-request-uri', 'mld-cancel-before-provisional'];
+  // Stryker disable next-line ArrowFunction: fault switch (no construction fault on); the other mutants of this function are killed
   return all.filter((f) => ctx.faults.has(f));
 }
 
 /** A CANCEL for `invite` with the §9.1 construction faults applied. */
+// Stryker disable all: only a fault of the catalogue runs this (selftest proves it); mutation-testing triage, docs/mutation.md (the §9.1 construction faults)
 function faultyCancel(ctx: PfContext, invite: SipRequest, extra: HeaderField[], faults: FaultName[]): SipRequest {
   const c = createCancel(invite, extra);
   if (faults.includes('mld-cancel-wrong-branch')) {
@@ -125,7 +129,7 @@ interface LateEntry {
 const MAX_LATE = 2000;
 
 function lateKey(res: SipResponse | SipRequest, remoteTag: string | null): string {
-  // Stryker disable next-line all: equivalent: with any one part dropped the two tags (random, RFC 3261 §19.3) keep the key unique
+  // Stryker disable next-line LogicalOperator: equivalent: with any one part dropped the two tags (random, RFC 3261 §19.3) keep the key unique
   return `${callId(res) ?? ''}\u0000${fromTag(res) ?? ''}\u0000${remoteTag ?? ''}`;
 }
 
@@ -146,15 +150,16 @@ export class LateAnswers {
     const key = lateKey(res, toTag(res));
     const known = this.entries.get(key);
     if (known) {
+      // Stryker disable next-line ConditionalExpression: fault switch: only mld-second-2xx-dangling / mld-late-2xx-not-reacked leave `ack` unset; its `false` twin is killed
       if (known.ack) void this.ctx.endpoint.send(known.ack.msg, known.ack.dest, known.ack.transport);
       return;
     }
     const ack = dialog.createRequest('ACK');
     const hop = nextHop(ack);
-    // Stryker disable next-line all: equivalent: a dialog's ACK always has a next hop (its remote target, RFC 3261 §12.2.1.1)
+    // Stryker disable next-line ConditionalExpression: equivalent `false`: a dialog's ACK always has a next hop (its remote target, RFC 3261 §12.2.1.1); its `true` twin is killed
     if (!hop) return;
     const transport = transportFor(this.ctx, hop.protocol, fallback);
-    // Stryker disable next-line all: equivalent: the ACK holds no other Via, top or bottom is the same
+    // Stryker disable next-line StringLiteral: equivalent 'top' → "": the ACK holds no other Via, top or bottom is the same; its 'Via' twin is killed
     addHeader(ack, 'Via', ownVia(transport), 'top');
     // `mld-late-2xx-not-reacked`: remembered without its ACK, so a retransmission is absorbed (§13.2.2.4 broken).
     this.remember(key, this.ctx.faults.has('mld-late-2xx-not-reacked') ? {} : { ack: { msg: ack, dest: hop.address, transport } });
@@ -162,7 +167,7 @@ export class LateAnswers {
     void this.ctx.endpoint.send(ack, hop.address, transport);
     const bye = dialog.createRequest('BYE');
     const byeHop = nextHop(bye);
-    // Stryker disable next-line all: equivalent: a dialog's BYE always has a next hop (its remote target, RFC 3261 §12.2.1.1)
+    // Stryker disable next-line ConditionalExpression: equivalent `true`: a dialog's BYE always has a next hop (its remote target, RFC 3261 §12.2.1.1); its `false` twin is killed
     if (byeHop) this.ctx.endpoint.request(bye, byeHop.address, { transport: transportFor(this.ctx, byeHop.protocol, fallback) });
   }
 

@@ -1,0 +1,24 @@
+/** Which suites judge a mutant of which reference file (bench/mutation-scope.ts, docs/mutation.md). */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { suitesFor } from '../../../bench/mutation-scope';
+import { SUITES } from '../../../suites/index';
+
+describe('mutation scope', () => {
+  it('names only suites that exist, for every file of the reference server', () => {
+    const known = new Set(SUITES.map((s) => s.name));
+    for (const f of readdirSync(join(__dirname, '../../../src/reference'))) {
+      const suites = suitesFor([`src/reference/${f}`]);
+      expect(suites.length).toBeGreaterThan(0);
+      for (const s of suites) expect(known.has(s)).toBe(true);
+    }
+  });
+
+  it('runs only the suites of the feature a file serves, every suite for the shared PF core', () => {
+    expect(suitesFor(['src/reference/mld.ts'])).toEqual(['multi-device']);
+    expect(suitesFor(['src/reference/transfer-mp.ts'])).toEqual(SUITES.filter((s) => s.name.startsWith('session-transfer/')).map((s) => s.name));
+    expect(suitesFor(['src/reference/proxy.ts'])).toEqual(SUITES.map((s) => s.name));
+    expect(suitesFor([])).toEqual(SUITES.map((s) => s.name));
+    expect(suitesFor(['src/reference/mld.ts', 'src/reference/leaving-role.ts'])).toEqual(['session-leaving', 'multi-device']);
+  });
+});
