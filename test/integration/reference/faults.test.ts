@@ -45,10 +45,13 @@ test('the catalogue names each fault once, each tagged with a requirement of the
     'mld-no-cancel', 'mld-cancel-accepting-device', 'mld-cancel-missing-reason', 'mld-cancel-wrong-branch', 'mld-cancel-wrong-cseq',
     'mld-cancel-wrong-request-uri', 'mld-cancel-before-provisional', 'mld-487-not-acked', 'mld-second-2xx-dangling', 'mld-caller-two-sessions',
   ]));
-  // Every mld-* fault is meaningful in both PF modes but one: a proxy that forwards a second device's
+  // Every mld-* fault is meaningful in both PF modes but these: a proxy that forwards a second device's
   // 2xx to the caller is correct (RFC 3261 §16.7 step 5), so `mld-caller-two-sessions` (the caller's
-  // leg answered twice, §13.3.1.4) is a B2BUA fault and the selftest runs it in b2bua mode.
-  for (const f of FAULTS.filter((x) => x.name.startsWith('mld-'))) expect(f.mode).toBe(f.name === 'mld-caller-two-sessions' ? 'b2bua' : undefined);
+  // leg answered twice, §13.3.1.4) is a B2BUA fault and the selftest runs it in b2bua mode; only a
+  // B2BUA is the UAC that re-ACKs a late 2xx's retransmission (`mld-late-2xx-not-reacked`, §13.2.2.4);
+  // only a proxy forwards a device's decline (`mld-decline-forwarded`, §16.7 steps 5-6).
+  const oneMode: Record<string, 'proxy' | 'b2bua'> = { 'mld-caller-two-sessions': 'b2bua', 'mld-late-2xx-not-reacked': 'b2bua', 'mld-decline-forwarded': 'proxy' };
+  for (const f of FAULTS.filter((x) => x.name.startsWith('mld-'))) expect(f.mode).toBe(oneMode[f.name]);
   for (const f of FAULTS) expect(isRequirementId(f.requirement)).toBe(true);
 });
 
