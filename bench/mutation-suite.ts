@@ -16,7 +16,8 @@ import type { CaseVariant, TestCase } from '../src/harness/test-case';
 import { SUITES } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
 import { suitesFor } from './mutation-scope';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * On the run without a mutant (Stryker's dry run), which mutants' code the suites reached: the
@@ -29,6 +30,7 @@ function writeCoverage(): void {
   const cov = (globalThis as { __stryker__?: { mutantCoverage?: { static?: Record<string, number>; perTest?: Record<string, Record<string, number>> } } }).__stryker__?.mutantCoverage;
   if (!file || process.env.__STRYKER_ACTIVE_MUTANT__ !== undefined || !cov) return;
   const ids = new Set([...Object.keys(cov.static ?? {}), ...Object.values(cov.perTest ?? {}).flatMap((t) => Object.keys(t))]);
+  mkdirSync(dirname(file), { recursive: true }); // a target's first run: its folder does not exist yet
   writeFileSync(file, `${JSON.stringify({ covered: [...ids] })}\n`);
 }
 
