@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'allure-results/**', 'allure-report/**', 'coverage/**', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'allure-results/**', 'allure-report/**', 'coverage/**', '.tmp/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
