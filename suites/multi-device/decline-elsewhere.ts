@@ -8,6 +8,8 @@
  */
 import type { TestCase } from '../../src/harness/test-case';
 import type { TestContext } from '../../src/harness/context';
+import { header } from '../../src/sip/message';
+import type { TraceEntry } from '../../src/sip/transport/tap';
 import { labelOf } from '../../src/harness/template';
 import { callerAnswers } from './forking-flow';
 import { applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, spec, variants } from './common';
@@ -23,10 +25,17 @@ export const declineHeldWhileOthersRing: TestCase = {
   async run(t: TestContext) {
     const call = await ringAll(t);
     const [decliner, acceptor, ringing] = call.branches;
+    // A final non-2xx to the caller's INVITE (its Call-ID, method INVITE): not a REGISTER's challenge,
+    // nor the 401/407 an authenticating SUT answers the first INVITE with (RFC 3261 §22.2, §22.3).
+    const callId = header(call.tx.request, 'Call-ID') ?? '';
+    const declineAtCaller = {
+      owner: call.caller.name, direction: 'received' as const, template: { status: { from: 300, to: 699 }, headers: { 'Call-ID': callId, CSeq: /\sINVITE$/ } },
+      test: (e: TraceEntry) => e.message?.kind === 'response' && e.message.status !== 401 && e.message.status !== 407,
+    };
     await t.step('decline', `${decliner.device.name} declines (486 Busy Here) while ${acceptor.device.name} and ${ringing.device.name} ring`, 'RFC3261-16.7', async () => {
       await decliner.device.answer(decliner.tx, 486);
       // The decline must be held: the caller's INVITE has no final over the quiet period (an absence, judged on the wire).
-      const early = await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: { from: 300, to: 699 } } }, t.quietMs);
+      const early = await t.trace.waitFor(declineAtCaller, t.quietMs);
       t.check('RFC3261-16.7', early === null, {
         message: `the caller's invitation was ended by ${early?.message ? labelOf(early.message) : 'a final response'} while ${acceptor.device.name} and ${ringing.device.name} were still ringing: a decline is forwarded only as the best response once every branch has ended (§16.7 steps 5-6)`,
         expected: `no final response at ${call.caller.name} while other devices ring`, actual: early ?? undefined,
@@ -39,7 +48,7 @@ export const declineHeldWhileOthersRing: TestCase = {
       expectCancelled(t, [ringing], `after ${acceptor.device.name} accepted`));
     const answer = await t.step('answer', 'The caller receives the acceptance, and no decline', 'RFC3261-16.7', async () => {
       const res = await callerGetsAnswer(t, call);
-      const finals = t.trace.find({ owner: call.caller.name, direction: 'received', template: { status: { from: 300, to: 699 } } });
+      const finals = t.trace.find(declineAtCaller).filter(declineAtCaller.test);
       t.check('RFC3261-16.7', finals.length === 0, {
         message: `the caller received ${finals[0]?.message ? labelOf(finals[0].message) : 'a non-2xx final'} for an invitation another device accepted`,
         expected: 'only the 2xx of the accepting device', actual: finals[0],

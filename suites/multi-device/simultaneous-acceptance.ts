@@ -206,9 +206,18 @@ export const simultaneousAcceptance: TestCase = {
       await t.step('retransmit', `${late.device.name} sends its 200 (OK) again, as a UAS does until the ACK arrives (RFC 3261 §13.3.1.4); the B2BUA ACKs it again (§13.2.2.4) and releases nothing twice`, 'CPM-MLD-007', async () => {
         const sent = t.require(acceptanceOf(t, late), 'CPM-MLD-007', { message: `${late.device.name}'s 200 (OK) is not on the trace`, expected: 'the 200 it sent' });
         const mark = t.trace.mark();
-        await late.device.endpoint.send(sent.raw, sent.flow.remote);
         const cid = header(late.tx.request, 'Call-ID');
-        t.require(await t.trace.waitFor({ owner: late.device.name, direction: 'received', after: mark, template: { method: 'ACK' }, test: (e) => e.message !== null && header(e.message, 'Call-ID') === cid && toTag(e.message) === deviceTag(late) }, t.timeoutMs), 'CPM-MLD-007', {
+        const ackQuery = { owner: late.device.name, direction: 'received' as const, after: mark, template: { method: 'ACK' }, test: (e: TraceEntry) => e.message !== null && header(e.message, 'Call-ID') === cid && toTag(e.message) === deviceTag(late) };
+        // Sent again at T1, 2·T1, … up to T2 until the ACK comes (§13.3.1.4), so a lost datagram
+        // either way is recovered as a real UAS recovers it; bounded by the response timeout.
+        const { t1, t2 } = t.target.ixit.timers;
+        const deadline = Date.now() + t.timeoutMs;
+        let ack: TraceEntry | null = null;
+        for (let wait = t1; ack === null && Date.now() < deadline; wait = Math.min(2 * wait, t2)) {
+          await late.device.endpoint.send(sent.raw, sent.flow.remote);
+          ack = await t.trace.waitFor(ackQuery, Math.max(1, Math.min(wait, deadline - Date.now())));
+        }
+        t.require(ack, 'CPM-MLD-007', {
           message: `the B2BUA did not ACK the retransmission of ${late.device.name}'s 200 (OK) within ${t.timeoutMs} ms: the UAC core MUST generate an ACK for each 2xx it receives (RFC 3261 §13.2.2.4), or the device retransmits it until Timer H and the leg dangles`,
           expected: `ACK at ${late.device.name} with To tag ${deviceTag(late)}`, actual: sent,
         });
