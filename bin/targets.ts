@@ -4,7 +4,8 @@
  */
 import type { HarnessTarget } from '../src/harness/target';
 import type { TransportName } from '../src/harness/test-case';
-import { parseHostPort, type Target } from '../src/config';
+import { ConfigError, loadTarget, parseHostPort, type Target } from '../src/config';
+import { EXIT_USAGE } from './exit-codes';
 import type { ReferenceServer } from '../src/reference';
 
 /** IXIT used against the built-in reference server: fast timers, every variant possible. */
@@ -125,4 +126,20 @@ export function targetFromConfig(t: Target): HarnessTarget {
     // Every knob of docs/cpm-sip-binding.md the config carries reaches the suites (none is read only by the schema).
     binding: { ...t.binding },
   };
+}
+
+/**
+ * The harness target of a config file, or, when the file is not a valid config, its findings on
+ * stderr (each naming the field) and exit 2: what `run`, `list` and `load --target` share.
+ */
+export function targetFileOrExit(file: string): HarnessTarget {
+  try {
+    return targetFromConfig(loadTarget(file));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.format()}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    throw e;
+  }
 }

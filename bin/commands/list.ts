@@ -3,10 +3,8 @@ import { SUITES } from '../../suites/index';
 import { caseKey } from '../../src/harness/test-case';
 import { notApplicable } from '../../src/harness/runner';
 import { REQUIREMENTS } from '../../src/harness/requirements';
-import { loadTarget, ConfigError } from '../../src/config';
 import type { HarnessTarget } from '../../src/harness/target';
-import { referenceTarget, targetFromConfig, withUnionOfClaims } from '../targets';
-import { EXIT_USAGE } from '../exit-codes';
+import { referenceTarget, targetFileOrExit, withUnionOfClaims } from '../targets';
 
 interface Args {
   target?: string;
@@ -33,15 +31,7 @@ export const listCommand: CommandModule<object, Args> = {
     }
     let target = referenceLike();
     if (args.target) {
-      try {
-        target = targetFromConfig(loadTarget(args.target));
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          process.stderr.write(`${e.format()}\n`);
-          process.exit(EXIT_USAGE);
-        }
-        throw e;
-      }
+      target = targetFileOrExit(args.target);
     }
     let n = 0;
     for (const s of SUITES) {

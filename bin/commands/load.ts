@@ -9,7 +9,6 @@ import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadTarget, ConfigError } from '../../src/config';
 import { FAULTS, startReferenceServer, unknownFaults, type ReferenceServer } from '../../src/reference';
 import type { HarnessTarget } from '../../src/harness/target';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
@@ -20,7 +19,7 @@ import { UserSliceError } from '../../src/harness/load/user-slices';
 import { LoadAllureWriter, writeLoadGlobals } from '../../reporters/load-allure';
 import { latencySvg } from '../../reporters/load-svg';
 import { parseShard } from '../../reporters/shard';
-import { REFERENCE_IXIT, referenceTarget, targetFromConfig } from '../targets';
+import { REFERENCE_IXIT, referenceTarget, targetFileOrExit } from '../targets';
 import { EXIT_INTERRUPTED, EXIT_USAGE } from '../exit-codes';
 import { FLOWS, FLOW_NAMES, flowCases, type FlowName } from '../load/flows';
 import { ProgressLine, progressLine } from '../load/progress';
@@ -70,15 +69,7 @@ export const loadCommand: CommandModule<object, LoadArgs> = {
     let target: HarnessTarget;
     let server: ReferenceServer | undefined;
     if (args.target) {
-      try {
-        target = targetFromConfig(loadTarget(args.target));
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          process.stderr.write(`${e.format()}\n`);
-          process.exit(EXIT_USAGE);
-        }
-        throw e;
-      }
+      target = targetFileOrExit(args.target);
     } else {
       const mode = args.mode ?? flow.referenceMode ?? FAULTS.find((f) => faults.includes(f.name) && f.mode)?.mode ?? 'proxy';
       // A short trace on the server's side: at rate its default (20,000 entries) would be most of the memory.

@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadTarget, ConfigError } from '../../src/config';
 import { FAULTS, startReferenceServer, unknownFaults, type ReferenceServer } from '../../src/reference';
 import type { HarnessTarget } from '../../src/harness/target';
 import type { TransportName } from '../../src/harness/test-case';
@@ -16,7 +15,7 @@ import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
 import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
 import { BaselineError, readBaseline } from '../../reporters/baseline';
-import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFromConfig, withBinding, withUnionOfClaims } from '../targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFileOrExit, withBinding, withUnionOfClaims } from '../targets';
 import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
 import { CasesDelayReports, formatLoopDelay, loopMonitor, type LoopDelay } from '../../reporters/loop-monitor';
@@ -141,15 +140,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let cert: ThrowawayCert | undefined;
     let userTarget: HarnessTarget | undefined;
     if (args.target) {
-      try {
-        userTarget = targetFromConfig(loadTarget(args.target));
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          process.stderr.write(`${e.format()}\n`);
-          process.exit(EXIT_USAGE);
-        }
-        throw e;
-      }
+      userTarget = targetFileOrExit(args.target);
     }
     if (userTarget?.localPorts) {
       // Fail before anything is sent when the largest selected case alone cannot fit in local.ports.
