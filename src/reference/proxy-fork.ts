@@ -138,10 +138,7 @@ export class ProxyFork {
     if (!this.finalSent && this.ctx.faults.has('mld-decline-forwarded')) {
       // The fault skips §16.7 step 6: the first decline goes upstream as the final, the other branches ring on.
       this.ctx.log(`${this.ctx.name}: fault mld-decline-forwarded: ${describe(res)} of branch ${b.client.id} forwarded while other branches are pending`);
-      this.finalSent = true;
-      this.hooks.onResponse?.(res);
-      this.hooks.onFinal?.(res);
-      this.upstream.relay(res);
+      this.forwardFinal(res);
       return;
     }
     this.maybeBest();
@@ -152,11 +149,8 @@ export class ProxyFork {
     b.final ??= res;
     if (!this.finalSent) {
       // §16.7 step 5: a 2xx is forwarded immediately; step 10: then every other pending branch is cancelled.
-      this.finalSent = true;
       this.winner = b;
-      this.hooks.onResponse?.(res);
-      this.hooks.onFinal?.(res);
-      this.upstream.relay(res);
+      this.forwardFinal(res);
       this.cancelOthers(b);
       return;
     }
@@ -172,6 +166,14 @@ export class ProxyFork {
     // that session are routed on to the device (§16.12).
     this.hooks.onResponse?.(res);
     this.upstream.stateless(res);
+  }
+
+  /** A branch's final goes upstream as the server transaction's final (§16.7 step 5 for a 2xx). */
+  private forwardFinal(res: SipResponse): void {
+    this.finalSent = true;
+    this.hooks.onResponse?.(res);
+    this.hooks.onFinal?.(res);
+    this.upstream.relay(res);
   }
 
   /** CPM-MLD-007: cancel the outstanding invitations on the other devices. */
