@@ -91,6 +91,8 @@ export class Device {
   private registerCallId?: string;
   /** Settles when the last registration attempt has its outcome (whatever it is). */
   registering: Promise<void> = Promise.resolve();
+  /** Set when the teardown begins: a REGISTER after that (a case still running after Ctrl-C) would leave a binding behind. */
+  closing = false;
 
   constructor(opts: DeviceOptions) {
     this.responseTimeoutMs = opts.responseTimeoutMs;
@@ -243,12 +245,11 @@ export class Device {
   }
 
   /**
-   * REGISTER this device (RFC 3261 §10.2) with its instance id. Every REGISTER of the device uses
-   * one Call-ID and rising CSeq numbers (§10.2.4), so a refresh or removal is ordered after it.
-   * A 423 (Interval Too Brief) is retried once with the registrar's Min-Expires (§10.2.8).
+   * REGISTER this device (RFC 3261 §10.2) with its instance id, one Call-ID and rising CSeq numbers
+   * (§10.2.4); a 423 is retried once with the registrar's Min-Expires (§10.2.8). None once closing.
    */
   register(registrarDomain: string, expires: number): Promise<SipResponse | null> {
-    const p = this.doRegister(registrarDomain, expires);
+    const p = this.closing ? Promise.resolve(null) : this.doRegister(registrarDomain, expires);
     // A teardown waits for a registration in flight (challenge and retry included) before removing it.
     this.registering = p.then(() => undefined, () => undefined);
     return p;

@@ -139,8 +139,10 @@ export async function teardownDevices(devices: Device[], entries: () => TraceEnt
       void tx.respond(teardownAnswer(tx.request));
     }
   }
-  // A registration still in flight (an interrupt during registration; a challenge and its retry) settles
-  // first, so the binding it makes is removed below.
+  // No new registration from here (a case body still running after an interrupt made one after this
+  // wait, and its binding stayed); one still in flight (a challenge and its retry) settles first, so
+  // the binding it makes is removed below.
+  for (const d of devices) d.closing = true;
   await bounded(Promise.all(devices.map((d) => d.registering)), 2 * boundMs);
   // §9.1: an invitation still pending is cancelled (once it has a provisional); a 2xx that crosses the CANCEL is closed below.
   await bounded(Promise.all(devices.flatMap((d) => d.endpoint.liveClientTransactions()
