@@ -29,11 +29,20 @@ async function establish(server: ReferenceServer, alice: TestUa, bob: TestUa): P
   return { uac, uas, inviteAtBob: atBob!.request, okAtAlice: ok! };
 }
 
-/** BYE requests a PF received, per the server's tap. */
+/**
+ * BYE transactions a PF received, per the server's tap: one per top-Via branch, so a UDP
+ * retransmission (Timer E, RFC 3261 §17.1.2.2: the 200 took longer than T1 on a loaded machine)
+ * is the same request, not a second one.
+ */
 function byesReceivedBy(server: ReferenceServer, owner: string): SipMessage[] {
-  return server.tap.entries
-    .filter((e) => e.owner === owner && e.direction === 'received' && e.message?.kind === 'request' && e.message.method === 'BYE')
-    .map((e) => e.message!);
+  const byBranch = new Map<string, SipMessage>();
+  for (const e of server.tap.entries) {
+    const m = e.message;
+    if (e.owner !== owner || e.direction !== 'received' || m?.kind !== 'request' || m.method !== 'BYE') continue;
+    const branch = vias(m)[0]?.branch ?? `#${byBranch.size}`;
+    if (!byBranch.has(branch)) byBranch.set(branch, m);
+  }
+  return [...byBranch.values()];
 }
 
 const QUIET = 400;
