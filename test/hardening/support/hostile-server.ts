@@ -177,17 +177,30 @@ export async function startHostileServer(behaviour: HostileBehaviour, host = '12
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  const udp = dgram.createSocket('udp4');
-  udp.on('error', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(port, host, () => resolve());
-  });
+  // The TCP port is ephemeral; the UDP socket on that number may clash with a UDP socket another
+  // jest worker holds (CI: bind EADDRINUSE). Listen again elsewhere then, a bounded number of times.
+  let port = 0;
+  let udp: dgram.Socket;
+  for (let attempt = 1; ; attempt++) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve());
+    });
+    port = (server.address() as net.AddressInfo).port;
+    udp = dgram.createSocket('udp4');
+    udp.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, host, () => resolve());
+      });
+      break;
+    } catch (err) {
+      udp.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+    }
+  }
   udp.on('message', (msg, rinfo) => {
     const text = msg.toString('latin1');
     const end = text.indexOf('\r\n\r\n');
