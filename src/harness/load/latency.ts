@@ -132,14 +132,20 @@ export class LatencyRecorder {
     return this.pendingTotal;
   }
 
-  /** Percentiles of the interval since the last call, and a fresh interval. */
-  takeInterval(): Record<KeyTransaction, LatencyFigures> {
-    const out = {} as Record<KeyTransaction, LatencyFigures>;
+  /**
+   * Percentiles of the interval since the last call and the interval's histograms in their encoded
+   * form (only the kinds with samples), then a fresh interval: the encoded form lets `report --merge`
+   * add the shards' histograms of one second exactly, as it does the run's (summary.ts).
+   */
+  takeInterval(): { latency: Record<KeyTransaction, LatencyFigures>; histograms: Partial<Record<KeyTransaction, string>> } {
+    const latency = {} as Record<KeyTransaction, LatencyFigures>;
+    const histograms: Partial<Record<KeyTransaction, string>> = {};
     for (const [k, h] of this.interval) {
-      out[k] = figures(h);
+      latency[k] = figures(h);
+      if (h.totalCount > 0) histograms[k] = encodeHistogram(h);
       h.reset();
     }
-    return out;
+    return { latency, histograms };
   }
 
   snapshot(): Record<KeyTransaction, LatencyFigures> {

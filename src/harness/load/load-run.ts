@@ -42,6 +42,8 @@ export interface LoadPlan {
   onFailure?: (r: FlowResult) => void;
   /** Every latency sample (µs) as recorded. */
   onSample?: (kind: KeyTransaction, us: number) => void;
+  /** Each timeline point as the second it covers ends (the samples since the last one are its). */
+  onTimeline?: (p: TimelinePoint) => void;
 }
 
 export interface LoadProgress {
@@ -112,7 +114,9 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
   const sampler = setInterval(() => {
     if (phase !== 'running' && phase !== 'draining') return progress();
     const s = Math.round((performance.now() - loopStart) / 1000);
-    timeline.push({ atS: s, started: counts.started - last.started, done: counts.done - last.done, shed: counts.shed - last.shed, inFlight: counts.started - counts.done, latency: recorder.takeInterval() });
+    const point: TimelinePoint = { atS: s, started: counts.started - last.started, done: counts.done - last.done, shed: counts.shed - last.shed, inFlight: counts.started - counts.done, ...recorder.takeInterval() };
+    timeline.push(point);
+    plan.onTimeline?.(point);
     last = { started: counts.started, done: counts.done, shed: counts.shed };
     if (s % 10 === 0) memorySamples.push(memory(s));
     if (timeline.length > 4 * 3600) timeline.shift();

@@ -5,6 +5,7 @@
  * those of one histogram over every shard's samples), never averaged.
  */
 import { KEY_TRANSACTIONS, decodeHistogram, encodeHistogram, figures, newHistogram, type KeyTransaction, type LatencyFigures } from './latency';
+import type * as hdr from 'hdr-histogram-js';
 import type { Verdict } from '../verdict';
 
 export const SUMMARY_KIND = 'cpm-conformance/load-summary';
@@ -32,8 +33,13 @@ export interface TimelinePoint {
   done: number;
   shed: number;
   inFlight: number;
-  /** Percentiles of the key transactions answered in this second (absent in a merged summary). */
+  /** Percentiles of the key transactions answered in this second. */
   latency?: Record<KeyTransaction, LatencyFigures>;
+  /**
+   * This second's histograms, encoded (the kinds with samples only): a merge adds the shards' ones
+   * of the same second, so the merged per-second percentiles are exact too (docs/load.md).
+   */
+  histograms?: Partial<Record<KeyTransaction, string>>;
 }
 
 export interface MemorySample {
@@ -101,6 +107,46 @@ function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Par
   for (const [k, n] of Object.entries(from) as Array<[K, number]>) into[k] = (into[k] ?? 0) + n;
 }
 
+/**
+ * The shards' timelines second by second: counts add, and each second's histograms are decoded,
+ * added and re-encoded like the run's, so its percentiles are those of one histogram over every
+ * shard's samples of that second. A second some shard recorded without its histograms (a summary
+ * of an earlier version) has no percentiles rather than wrong ones.
+ */
+function mergeTimelines(parts: LoadSummary[]): TimelinePoint[] {
+  const seconds = new Map<number, { point: TimelinePoint; sums: Map<KeyTransaction, hdr.Histogram>; exact: boolean }>();
+  for (const p of parts) {
+    for (const t of p.timeline) {
+      let m = seconds.get(t.atS);
+      if (!m) seconds.set(t.atS, (m = { point: { atS: t.atS, started: 0, done: 0, shed: 0, inFlight: 0 }, sums: new Map(), exact: true }));
+      m.point.started += t.started;
+      m.point.done += t.done;
+      m.point.shed += t.shed;
+      m.point.inFlight += t.inFlight;
+      if (!t.histograms) {
+        m.exact = m.exact && !KEY_TRANSACTIONS.some((k) => (t.latency?.[k]?.count ?? 0) > 0);
+        continue;
+      }
+      for (const [k, enc] of Object.entries(t.histograms) as Array<[KeyTransaction, string]>) {
+        let h = m.sums.get(k);
+        if (!h) m.sums.set(k, (h = newHistogram()));
+        h.add(decodeHistogram(enc));
+      }
+    }
+  }
+  return [...seconds.values()].sort((a, b) => a.point.atS - b.point.atS).map(({ point, sums, exact }) => {
+    if (!exact) return point;
+    const latency = {} as Record<KeyTransaction, LatencyFigures>;
+    const histograms: Partial<Record<KeyTransaction, string>> = {};
+    for (const k of KEY_TRANSACTIONS) {
+      const h = sums.get(k);
+      latency[k] = h ? figures(h) : { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+      if (h) histograms[k] = encodeHistogram(h);
+    }
+    return { ...point, latency, histograms };
+  });
+}
+
 /** The summaries of the shards of one load run, combined exactly. */
 export function mergeSummaries(parts: LoadSummary[]): LoadSummary {
   if (parts.length === 0) throw new SummaryError('nothing to merge');
@@ -121,17 +167,7 @@ export function mergeSummaries(parts: LoadSummary[]): LoadSummary {
     for (const p of parts) h.add(decodeHistogram(p.latency[k].histogram));
     latency[k] = { ...figures(h), histogram: encodeHistogram(h) };
   }
-  const timeline = new Map<number, TimelinePoint>();
-  for (const p of parts) {
-    for (const t of p.timeline) {
-      const m = timeline.get(t.atS) ?? { atS: t.atS, started: 0, done: 0, shed: 0, inFlight: 0 };
-      m.started += t.started;
-      m.done += t.done;
-      m.shed += t.shed;
-      m.inFlight += t.inFlight;
-      timeline.set(t.atS, m);
-    }
-  }
+  const timeline = mergeTimelines(parts);
   const durationS = Math.max(...parts.map((p) => p.offered.durationS));
   return {
     ...first,
@@ -148,7 +184,7 @@ export function mergeSummaries(parts: LoadSummary[]): LoadSummary {
     byRequirement,
     failures: parts.flatMap((p) => p.failures.map((f) => ({ ...f, shard: f.shard ?? p.shard }))).sort((a, b) => a.atS - b.atS).slice(0, MAX_FAILURE_LINES),
     latency,
-    timeline: [...timeline.values()].sort((a, b) => a.atS - b.atS),
+    timeline,
     memory: parts.length === 1 ? first.memory : [],
     generator: {
       loopDelayP99Ms: Math.max(...parts.map((p) => p.generator?.loopDelayP99Ms ?? 0)), loopDelayMaxMs: Math.max(...parts.map((p) => p.generator?.loopDelayMaxMs ?? 0)),
