@@ -16,7 +16,6 @@ import { createResponse } from '../sip/request-builder';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
 import { toTag } from '../sip/headers/name-addr';
-import { contactPubGruu } from '../sip/headers/contact';
 import { hostPortUri, uriAddress } from './addressing';
 import { msrpOffer } from './sdp';
 import type { DeviceMsrp } from './msrp-endpoint';
@@ -24,6 +23,7 @@ import { matchMessage, type MessageTemplate } from './template';
 import { CPM_ICSI_TAG, CPM_ICSI_URN, OMA_SIP_IM_TAG, type ServiceIdentification } from './cpm-service';
 
 import { finalWithin } from './final-within';
+import { DeviceRegistration } from './device-registration';
 
 export { finalWithin };
 
@@ -46,6 +46,8 @@ export interface DeviceOptions {
   userAgent?: string;
   /** Digest realm of the user's credentials (config users[].realm); absent: whatever the challenge names. */
   realm?: string;
+  /** Register once and answer later registrations from that binding while it lasts (a load slot; device-registration.ts). */
+  holdBinding?: boolean;
 }
 
 interface Waiter {
@@ -82,17 +84,8 @@ export class Device {
   private readonly responseTimeoutMs: number;
   private readonly service: ServiceIdentification;
   private readonly userAgent?: string;
-  /** The public GRUU the registrar assigned to this instance (RFC 5627 §5.2 `pub-gruu`), once registered. */
-  gruu?: string;
-  /** Whether the SUT holds a binding of this device (set by a 2xx to its REGISTER, cleared by its removal). */
-  registered = false;
-  /** The registrar's domain of the last REGISTER, and the one Call-ID of all the device's REGISTERs (§10.2.4). */
-  private registrar?: string;
-  private registerCallId?: string;
-  /** Settles when the last registration attempt has its outcome (whatever it is). */
-  registering: Promise<void> = Promise.resolve();
-  /** Set when the teardown begins: a REGISTER after that (a case still running after Ctrl-C) would leave a binding behind. */
-  closing = false;
+  /** Its REGISTERs and binding (device-registration.ts). */
+  readonly registration: DeviceRegistration;
 
   constructor(opts: DeviceOptions) {
     this.responseTimeoutMs = opts.responseTimeoutMs;
@@ -111,6 +104,36 @@ export class Device {
     this.endpoint.onRequest((tx) => this.onRequest(tx));
     this.endpoint.onAck((ack) => this.acks.push(ack));
     this.endpoint.onInbound((m) => this.reAck(m.message));
+    this.registration = new DeviceRegistration({
+      aor: this.aor, instanceId: this.instanceId, outbound: this.outbound, contact: this.contact,
+      newRequest: (method, uri, to, extra) => this.newRequest(method, uri, to, extra),
+      send: (req, dest) => this.send(req, dest),
+      sentCseq: (n) => { if (n >= this.cseq) this.cseq = n + 1; },
+    }, opts.holdBinding);
+  }
+
+  /** The public GRUU the registrar assigned to this instance (RFC 5627 §5.2 `pub-gruu`), once registered. */
+  get gruu(): string | undefined {
+    return this.registration.gruu;
+  }
+
+  /** Whether the SUT holds a binding of this device (a 2xx to its REGISTER, not yet removed). */
+  get registered(): boolean {
+    return this.registration.registered;
+  }
+
+  /** Settles when the last registration attempt has its outcome. */
+  get registering(): Promise<void> {
+    return this.registration.registering;
+  }
+
+  /** Set when the teardown begins: no REGISTER after that (device-registration.ts). */
+  get closing(): boolean {
+    return this.registration.closing;
+  }
+
+  set closing(v: boolean) {
+    this.registration.closing = v;
   }
 
   /** A 2xx to an INVITE we already ACKed is a retransmission: our ACK was lost, send it again. */
@@ -244,56 +267,14 @@ export class Device {
     return this.outbound;
   }
 
-  /**
-   * REGISTER this device (RFC 3261 §10.2) with its instance id, one Call-ID and rising CSeq numbers
-   * (§10.2.4); a 423 is retried once with the registrar's Min-Expires (§10.2.8). None once closing.
-   */
+  /** REGISTER this device (device-registration.ts; with holdBinding, the binding's 2xx while it lasts). None once closing. */
   register(registrarDomain: string, expires: number): Promise<SipResponse | null> {
-    const p = this.closing ? Promise.resolve(null) : this.doRegister(registrarDomain, expires);
-    // A teardown waits for a registration in flight (challenge and retry included) before removing it.
-    this.registering = p.then(() => undefined, () => undefined);
-    return p;
+    return this.registration.register(registrarDomain, expires);
   }
 
-  private async doRegister(registrarDomain: string, expires: number): Promise<SipResponse | null> {
-    this.registrar = registrarDomain;
-    let response = await this.sendRegister(registrarDomain, expires, this.contact);
-    if (response?.status === 423) {
-      const min = Number(header(response, 'Min-Expires'));
-      if (Number.isInteger(min) && min > expires && min < 2 ** 31) response = await this.sendRegister(registrarDomain, min, this.contact);
-    }
-    if (response && response.status >= 200 && response.status < 300) {
-      this.registered = true;
-      this.gruu = contactPubGruu(response, this.instanceId) ?? this.gruu;
-    }
-    return response;
-  }
-
-  /**
-   * Remove this device's own binding (RFC 3261 §10.2.2: its Contact with Expires: 0, same Call-ID):
-   * a case leaves the SUT's location service as it found it. Null when the SUT did not answer.
-   */
-  async unregister(): Promise<SipResponse | null> {
-    if (!this.registered || this.registrar === undefined) return null;
-    const response = await this.sendRegister(this.registrar, 0, this.contact);
-    if (response && response.status >= 200 && response.status < 300) this.registered = false;
-    return response;
-  }
-
-  private async sendRegister(registrarDomain: string, expires: number, contact: string): Promise<SipResponse | null> {
-    const req = this.newRequest('REGISTER', `sip:${registrarDomain}`, this.aor, [
-      { name: 'Expires', value: String(expires) },
-      { name: 'Supported', value: 'path, gruu, outbound' },
-    ]);
-    this.registerCallId ??= header(req, 'Call-ID');
-    setHeader(req, 'Call-ID', this.registerCallId ?? newCallId());
-    setHeader(req, 'Contact', contact);
-    setHeader(req, 'To', `<${this.aor}>`);
-    const { tx, response } = await this.send(req, this.outbound);
-    // The endpoint may have answered a challenge with CSeq + 1: the next REGISTER must count on from there.
-    const sent = Number(header(tx.request, 'CSeq')?.split(/\s+/)[0]);
-    if (Number.isInteger(sent) && sent >= this.cseq) this.cseq = sent + 1;
-    return response;
+  /** Remove this device's own binding (RFC 3261 §10.2.2). Null when the SUT did not answer. */
+  unregister(): Promise<SipResponse | null> {
+    return this.registration.unregister();
   }
 
   /** A CPM Session Invitation (docs/cpm-sip-binding.md): MSRP SDP, ICSI, Conversation-ID and Contribution-ID. */

@@ -79,7 +79,8 @@ export class Topology {
     });
   }
 
-  static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[], limits: HarnessLimits = {}): Promise<Topology> {
+  /** `holdBinding`: every device registers once and keeps that binding (a load slot, device-registration.ts). */
+  static async build(target: HarnessTarget, variant: CaseVariant, tap: Tap, users: TargetUser[], limits: HarnessLimits = {}, opts: { holdBinding?: boolean } = {}): Promise<Topology> {
     const transports: Transport[] = [];
     const media: DeviceMsrp[] = [];
     // Throws at once, naming local.ports, when this variant alone needs more ports than the range holds.
@@ -124,6 +125,7 @@ export class Topology {
             // `either`: the SUT takes both, so the devices use the CPM ICSI (docs/cpm-sip-binding.md).
             service: target.binding.serviceIdentification === 'oma-sip-im' ? 'oma-sip-im' : 'cpm-icsi',
             userAgent: target.ixit.userAgent,
+            holdBinding: opts.holdBinding,
           }));
         }
         handles.push({ label, aor: u.aor, devices, core });

@@ -63,7 +63,8 @@ export class LoadSlot {
   static async open(id: string, target: HarnessTarget, variant: CaseVariant, users: TargetUser[] | undefined, observe: (e: TraceEntry) => void): Promise<LoadSlot> {
     const tap = new Tap();
     tap.subscribe(observe);
-    const topology = await Topology.build(target, variant, tap, users ?? Topology.pickUsers(target, variant, undefined));
+    // The case bodies' registration precondition (registerAll) is answered from the binding made here (holdBinding).
+    const topology = await Topology.build(target, variant, tap, users ?? Topology.pickUsers(target, variant, undefined), {}, { holdBinding: true });
     for (const a of topology.localAddresses) tap.internal.add(addressKey(a));
     const slot = new LoadSlot(id, tap, topology);
     for (const d of topology.devices) {
@@ -79,7 +80,6 @@ export class LoadSlot {
         if (!res || res.status < 200 || res.status >= 300) {
           throw new SlotRegistrationError(`the SUT ${res ? `answered ${labelOf(res)} to` : `did not answer within ${target.ixit.responseTimeoutMs} ms`} the REGISTER of ${d.name} (${d.aor})`);
         }
-        pinRegistration(d, res);
       }
     } catch (err) {
       await slot.close(target.ixit.responseTimeoutMs);
@@ -156,14 +156,4 @@ export class LoadSlot {
     await this.topology.close();
     return { removed, problems };
   }
-}
-
-/**
- * The case bodies begin with their registration precondition (registerAll, src/harness/session.ts).
- * In a load slot the binding was made once when the slot opened and lasts the run (the run is
- * bounded to half the registration's Expires), so the precondition is answered from that
- * registration's 2xx instead of a REGISTER per flow.
- */
-function pinRegistration(d: Device, ok: SipResponse): void {
-  d.register = () => Promise.resolve(ok);
 }
