@@ -50,7 +50,7 @@ export function withUnionOfClaims(targets: HarnessTarget[]): HarnessTarget {
  * The built-in reference server as a target. `tls` (paths of a certificate both sides trust)
  * lets the devices listen on TLS too and verify the server against it.
  */
-export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'mode'>, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
+export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'mode'> & Partial<Pick<ReferenceServer, 'msrpRole'>>, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
   return {
     name: 'cpm-conformance reference CPM Conversation Server',
     version: process.env.npm_package_version,
@@ -73,7 +73,8 @@ export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'm
       csMsrpHosts: [server.pfA.host],
       transferUri: `sip:transfer@${server.pfA.host.includes(':') ? `[${server.pfA.host}]` : server.pfA.host}:${server.pfA.port}`,
     },
-    binding: { ...REFERENCE_BINDING },
+    // The CS's MSRP role is the one the server was started in (--reference-msrp-role): an RFC 4976 relay is judged as one.
+    binding: { ...REFERENCE_BINDING, csMsrpRole: server.msrpRole ?? REFERENCE_BINDING.csMsrpRole },
   };
 }
 

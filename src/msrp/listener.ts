@@ -2,7 +2,7 @@
  * The passive side (RFC 4975 §5.4, RFC 6135 a=setup:passive): a TCP or TLS server whose port goes
  * into our a=path URIs. A session is registered (`expect`) before its SDP is sent; a connection
  * that arrives is held until its first request, and bound to the session whose URI ends that
- * request's To-Path — and whose expected peer, when known, ends its From-Path (§5.4). A request
+ * request's To-Path (begins it, for an RFC 4976 relay) — and whose expected peer, when known, ends its From-Path (§5.4). A request
  * for no session gets 481 (§10.8), one for a session already bound elsewhere 506 (§10.10).
  * Bounded: a connection that sends no request within bindTimeoutMs is closed, and close() closes
  * the server and every connection still unbound (bound ones belong to their MsrpConnection).
@@ -35,6 +35,11 @@ export interface MsrpListenerOptions {
   bindTimeoutMs?: number;
   /** Grace for orderly closes. Default 500 ms. */
   closeGraceMs?: number;
+  /**
+   * An RFC 4976 relay's listener: a connection binds to the session whose URI begins the first
+   * request's To-Path (the relay's own hop, RFC 4976 §7.1), not the one that ends it (§5.4).
+   */
+  relay?: boolean;
 }
 
 export class MsrpListener {
@@ -131,7 +136,7 @@ export class MsrpListener {
     }
     const req = inbound.frame;
     const to = parsePath(header(req, H.toPath) ?? '').uris;
-    const target = to[to.length - 1];
+    const target = this.o.relay ? to[0] : to[to.length - 1];
     const session = target ? [...this.sessions].find((s) => sameMsrpUri(s.localUri, target)) : undefined;
     if (!session || !this.fromExpectedPeer(session, req)) return this.refuse(socket, req, 481);
     if (session.isBound) return this.refuse(socket, req, 506);

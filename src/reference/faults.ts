@@ -260,6 +260,18 @@ const CATALOGUE = [
     description: 'once the target joined, PF A keeps its own a=path in the SDP but leaves the MSRP path: it passes frames between the legs with the path headers the far device wrote (From-Path its URI alone, REPORTs to it accepted), so no MSRP hop names the CS (RFC 4975 §7.1.1; an RFC 4976 relay would name itself)',
   },
   {
+    name: 'trf-mp-msrp-from-path-other-leg',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays the chat between the legs but names in the From-Path the URI of the leg each frame came in on (the one in the transferee\'s SDP), not the a=path it gave the receiver (RFC 4975 §7.1.1, §8.2): the target\'s MSRP peer is not the one the CS\'s SDP named',
+  },
+  {
+    name: 'trf-mp-msrp-foreign-host',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'PF A answers the target device with its own a=path but a=setup:active (RFC 6135 §4.2) and opens the target\'s MSRP connection from another address (127.0.0.2), not a CS MSRP host (ixit.csMsrpHosts): the media reaches the target from a box the CS does not name. Acts on an IPv4 loopback host only, in the b2bua MSRP role',
+  },
+  {
     name: 'trf-nmp-accept-foreign-target',
     requirement: 'TRF-NMP-ACCEPT',
     mode: 'proxy',

@@ -3,7 +3,9 @@
  * session (msrp-relay.ts) goes wrong once another device took the caller's side by a transfer or a
  * pull, so the suites can be shown to judge the media on the wire (issue 17). Before the join the
  * relay is correct, so a session's own chat (the transfer cases' precondition) still works.
- * Each fault changes one thing: which frames are relayed, where to, or what they carry.
+ * Each fault changes one thing: which frames are relayed, where to, or what they carry. One more,
+ * `trf-mp-msrp-foreign-host`, changes only who opens the target's connection and from where; it
+ * acts in the SDP answer to the joining device (msrp-relay.ts, joinSetup).
  */
 import { createHash } from 'node:crypto';
 import { H, type MsrpRequest } from '../msrp/message';
@@ -14,6 +16,8 @@ export interface AfterJoinFaults {
   leavesPath: boolean;
   /** `trf-mp-msrp-to-old-device`: the transferee's frames go to the leg of the device that left too. */
   toOldDevice: boolean;
+  /** `trf-mp-msrp-from-path-other-leg`: relayed frames name as our hop the URI of the leg they came in on; what is addressed to it is taken on either leg. */
+  fromPathOtherLeg: boolean;
   /** The status a SEND is answered with instead of 200 (and then not relayed), or null. */
   refuses(req: MsrpRequest, fromTransferee: boolean): number | null;
   /** The frame, already answered hop by hop (RFC 4975 §7.2), is not relayed. */
@@ -50,11 +54,13 @@ export function afterJoin(faults: FaultSet | undefined): AfterJoinFaults | null 
     report: faults.has('trf-mp-msrp-report-not-relayed'),
     leavesPath: faults.has('trf-mp-msrp-leaves-path'),
     unbound: faults.has('trf-mp-msrp-target-unbound'),
+    fromPathOtherLeg: faults.has('trf-mp-msrp-from-path-other-leg'),
   };
   if (!Object.values(on).some(Boolean)) return null;
   return {
     leavesPath: on.leavesPath,
     toOldDevice: on.toOldDevice,
+    fromPathOtherLeg: on.fromPathOtherLeg,
     refuses: (req, fromTransferee) => (on.unbound && !fromTransferee && req.method === 'SEND' && req.body !== null ? 481 : null),
     drops: (req, fromTransferee) => (on.dropped && fromTransferee && req.method === 'SEND') || (on.report && req.method === 'REPORT'),
     alter: (frame, original) => {

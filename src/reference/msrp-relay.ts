@@ -7,6 +7,17 @@
  * path headers, which name the hops of each leg (§7.1.1, §7.1.2). This is a back-to-back endpoint,
  * not an RFC 4976 relay: the devices see the CS as their peer, which is what the CS's SDP says.
  *
+ * Under `role: 'relay'` (the binding's `csMsrpRole: relay`) the same bridge acts as an RFC 4976
+ * relay instead: the a=path it gives a device is its URI of that leg first and the far device's
+ * path after it (RFC 4976 §6); a request is for it when its To-Path begins with that URI (§7.1);
+ * what it forwards has its URI put first in the From-Path, before the hops the request came through
+ * (§7.1, RFC 4975 §7.1.1), and the To-Path of the device that holds the other side of the session
+ * now — after a transfer or a pull, the rest of the sender's To-Path still names the device that
+ * left, and the CS, which keeps the session, is the one that knows where it went (5.2.5.1.1 ¶5).
+ * SEND responses stay hop by hop (RFC 4976 §7.1; RFC 4975 §7.2), REPORTs are forwarded like SENDs,
+ * and the bodiless SEND that binds a device's connection is answered, not forwarded: each device's
+ * connection is to the relay, which binds its own hops (RFC 4975 §5.4).
+ *
  * Connections: the CS offers and answers a=setup:passive where it may (RFC 4145 §4.1, as RFC 6135
  * applies it to MSRP), so each device dials the CS when it first uses the session; a leg on which
  * the CS must be active is dialled once the other leg is bound. The CS answers each SEND itself
@@ -23,6 +34,7 @@ import { MsrpListener } from '../msrp/listener';
 import { answerSetup, connectionRole, messageMedia, type ConnectionRole, type SetupValue } from '../msrp/sdp';
 import { formatMsrpUri, formatPath, parsePath, sameMsrpUri, type MsrpUri } from '../msrp/uri';
 import type { FaultSet } from './faults';
+import type { CsMsrpRole } from './options';
 import { afterJoin, type AfterJoinFaults } from './msrp-relay-faults';
 
 /** The a=path, a=setup and a=accept-types of the first `m=message` section (RFC 4975 §8.1, §8.6). */
@@ -35,6 +47,8 @@ function describeMedia(sdp: Buffer): { path: MsrpUri[]; setup: SetupValue | unde
 class RelayLeg {
   remotePath: MsrpUri[] = [];
   role: ConnectionRole = 'passive';
+  /** Source address of the connection when we dial (the `trf-mp-msrp-foreign-host` fault); the OS picks it otherwise. */
+  dialFrom: string | undefined;
   private opening: Promise<MsrpConnection> | undefined;
   private dialled: MsrpConnection | undefined;
 
@@ -54,7 +68,10 @@ class RelayLeg {
         return this.expected;
       }
       await this.expected.close();
-      const conn = await MsrpConnection.connect({ localUri: this.localUri, remotePath: this.remotePath, autoRespond: false, connectTimeoutMs: this.timeoutMs, transactionTimeoutMs: this.timeoutMs });
+      const conn = await MsrpConnection.connect({
+        localUri: this.localUri, remotePath: this.remotePath, autoRespond: false, connectTimeoutMs: this.timeoutMs, transactionTimeoutMs: this.timeoutMs,
+        ...(this.dialFrom ? { localHost: this.dialFrom } : {}),
+      });
       conn.onRequest((req) => this.onRequest(this, req));
       return (this.dialled = conn);
     })();
@@ -102,7 +119,7 @@ export class MsrpBridge {
     this.callerSetup = callerOffer.setup;
     this.acceptTypes = callerOffer.acceptTypes;
     // Our offer on the callee's leg: passive, so the callee dials us (RFC 4145 §4.1).
-    this.offer = relay.sdp(this.out.localUri, 'passive', this.acceptTypes);
+    this.offer = relay.sdp(this.ourPath(this.out), 'passive', this.acceptTypes);
     const ours = answerSetup(this.callerSetup, 'passive');
     this.in.role = connectionRole(false, this.callerSetup, ours) ?? 'passive';
   }
@@ -115,7 +132,7 @@ export class MsrpBridge {
       this.out.expected.setRemotePath(callee.path);
       this.out.role = connectionRole(true, 'passive', callee.setup) ?? 'passive';
     }
-    return this.relay.sdp(this.in.localUri, answerSetup(this.callerSetup, 'passive'), this.acceptTypes);
+    return this.relay.sdp(this.ourPath(this.in, callee?.path), answerSetup(this.callerSetup, 'passive'), this.acceptTypes);
   }
 
   /**
@@ -130,12 +147,31 @@ export class MsrpBridge {
     this.joined = true;
     this.in = new RelayLeg(this.relay.listener.expect({ localUri: this.relay.uri(), remotePath: media.path, autoRespond: false, transactionTimeoutMs: this.relay.timeoutMs }), this.relay.timeoutMs, (leg, req) => this.onRequest(leg, req));
     this.in.remotePath = media.path;
-    // trf-mp-msrp-holdconn: an answer that lets no side connect (RFC 4145 §4); our leg then waits, as a passive one does.
-    const ours = this.relay.faults?.has('trf-mp-msrp-holdconn') ? 'holdconn' : answerSetup(media.setup, 'passive');
+    const ours = this.joinSetup(media.setup);
     this.in.role = connectionRole(false, media.setup, ours) ?? 'passive';
     if (this.relay.faults?.has('trf-mp-msrp-to-old-device')) this.oldIn = old;
     else void old.close();
-    return this.relay.sdp(this.in.localUri, ours, media.acceptTypes);
+    return this.relay.sdp(this.ourPath(this.in), ours, media.acceptTypes);
+  }
+
+  /**
+   * Our a=setup towards the device that joins: passive where we may (RFC 4145 §4.1), so it dials us.
+   * trf-mp-msrp-holdconn: an answer that lets no side connect (RFC 4145 §4); our leg then waits, as
+   * a passive one does. trf-mp-msrp-foreign-host: active, dialled from a host that is not ours.
+   */
+  private joinSetup(offer: SetupValue | undefined): SetupValue {
+    if (this.relay.faults?.has('trf-mp-msrp-holdconn')) return 'holdconn';
+    const foreign = this.relay.faults?.has('trf-mp-msrp-foreign-host') ? this.relay.foreignHost : undefined;
+    if (foreign && offer !== 'active') {
+      this.in.dialFrom = foreign;
+      return 'active';
+    }
+    return answerSetup(offer, 'passive');
+  }
+
+  /** The a=path we give the device on `leg`: our URI alone (b2bua), or ours first and the far device's after it (RFC 4976 §6). */
+  private ourPath(leg: RelayLeg, far: readonly MsrpUri[] = (leg === this.out ? this.in : this.out).remotePath): MsrpUri[] {
+    return this.relay.role === 'b2bua' ? [leg.localUri] : [leg.localUri, ...far];
   }
 
   async close(): Promise<void> {
@@ -152,10 +188,15 @@ export class MsrpBridge {
     const last = to[to.length - 1];
     const answer = (status: number) => void from.ready().then((c) => c.respond(req, status)).catch(() => undefined);
     const fault = this.joined ? afterJoin(this.relay.faults) : null;
-    const farEnd = (from === this.in ? this.out : this.in).remotePath;
-    // §7.3: a request whose To-Path does not end in our URI of this leg is not for this session
-    // (out of the MSRP path, a CS takes what is addressed to the far device too).
-    const forUs = last !== undefined && (sameMsrpUri(last, from.localUri) || (fault?.leavesPath === true && farEnd.length > 0 && sameMsrpUri(last, farEnd[farEnd.length - 1]!)));
+    const other = from === this.in ? this.out : this.in;
+    const farEnd = other.remotePath;
+    // §7.3: a request whose To-Path does not end in our URI of this leg is not for this session; a
+    // relay's is the first (RFC 4976 §7.1). Out of the MSRP path, a CS takes what is addressed to the
+    // far device too; naming the wrong one of its URIs, what is addressed to its other leg.
+    const ours = this.relay.role === 'relay' ? to[0] : last;
+    const forUs = ours !== undefined && last !== undefined && (sameMsrpUri(ours, from.localUri)
+      || (fault?.leavesPath === true && farEnd.length > 0 && sameMsrpUri(last, farEnd[farEnd.length - 1]!))
+      || (fault?.fromPathOtherLeg === true && sameMsrpUri(ours, other.localUri)));
     if (!forUs) {
       if (responseWanted(req, 481)) answer(481);
       return;
@@ -177,18 +218,18 @@ export class MsrpBridge {
       return;
     }
     if (fault?.drops(req, from === this.out)) return;
-    const other = from === this.in ? this.out : this.in;
-    this.relayTo(other, req, fault);
+    this.relayTo(from, other, req, fault);
     // The transferor's leg, kept under trf-mp-msrp-to-old-device, gets the transferee's frames too.
-    if (from === this.out && fault?.toOldDevice && this.oldIn) this.relayTo(this.oldIn, req, fault);
+    if (from === this.out && fault?.toOldDevice && this.oldIn) this.relayTo(from, this.oldIn, req, fault);
   }
 
   /** Write the frame on the other leg, after what that leg was sent before (§7.1.1: chunks in order on each hop). */
-  private relayTo(other: RelayLeg, req: MsrpRequest, fault: AfterJoinFaults | null): void {
+  private relayTo(from: RelayLeg, other: RelayLeg, req: MsrpRequest, fault: AfterJoinFaults | null): void {
     const previous = this.queues.get(other) ?? Promise.resolve();
     const next = previous.then(async () => {
       const c = await other.ready();
-      const frame = this.rewritten(req, other);
+      // trf-mp-msrp-from-path-other-leg: the URI we name as the sender's hop is the one of the leg the frame came in on.
+      const frame = this.rewritten(req, other, fault?.fromPathOtherLeg ? from.localUri : other.localUri);
       await c.write(fault ? fault.alter(frame, req) : frame);
     }).catch(() => undefined);
     this.queues.set(other, next);
@@ -200,12 +241,17 @@ export class MsrpBridge {
     if (other.role === 'active' && other.remotePath.length > 0) other.ready().catch(() => undefined);
   }
 
-  /** The frame for the other leg: its path headers name that leg's hops; everything else as it came (§7.1.1, §7.1.2). */
-  private rewritten(req: MsrpRequest, leg: RelayLeg): MsrpRequest {
+  /**
+   * The frame for the other leg: its path headers name that leg's hops; everything else as it came
+   * (§7.1.1, §7.1.2). `hop` is our URI on it: the From-Path as the endpoint of the leg (b2bua), or
+   * put before the hops the request came through (relay, RFC 4976 §7.1).
+   */
+  private rewritten(req: MsrpRequest, leg: RelayLeg, hop: MsrpUri): MsrpRequest {
+    const came = this.relay.role === 'relay' ? parsePath(header(req, H.fromPath) ?? '').uris : [];
     const headers: MsrpHeaderField[] = req.headers.map((h) => {
       const n = h.name.toLowerCase();
       if (n === H.toPath.toLowerCase()) return { name: h.name, value: formatPath(leg.remotePath) };
-      if (n === H.fromPath.toLowerCase()) return { name: h.name, value: formatPath([leg.localUri]) };
+      if (n === H.fromPath.toLowerCase()) return { name: h.name, value: formatPath([hop, ...came]) };
       return { ...h };
     });
     return { ...req, headers, transactionId: transactionIdFor(req.body) };
@@ -219,6 +265,14 @@ export interface MsrpRelayOptions {
   faults?: FaultSet;
   /** Bound on connecting, on waiting for a leg, and on transactions. */
   timeoutMs?: number;
+  /** The endpoint of each leg (default), or an RFC 4976 relay between them (options.ts, CsMsrpRole). */
+  role?: CsMsrpRole;
+}
+
+/** Another loopback address than `host` (127.0.0.0/8 is all loopback), for the foreign-host fault; none for other hosts. */
+function otherLoopback(host: string): string | undefined {
+  if (!/^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+  return host === '127.0.0.2' ? '127.0.0.3' : '127.0.0.2';
 }
 
 /** The CS's MSRP listener and the bridges of its live B2BUA sessions. */
@@ -226,13 +280,17 @@ export class MsrpRelay {
   readonly timeoutMs: number;
   private readonly bridges = new Set<MsrpBridge>();
 
-  private constructor(readonly listener: MsrpListener, private readonly host: string, timeoutMs: number, readonly faults: FaultSet | undefined) {
+  /** A source address that is not the CS's MSRP host: where the `trf-mp-msrp-foreign-host` fault dials from. */
+  readonly foreignHost: string | undefined;
+
+  private constructor(readonly listener: MsrpListener, private readonly host: string, timeoutMs: number, readonly faults: FaultSet | undefined, readonly role: CsMsrpRole) {
     this.timeoutMs = timeoutMs;
+    this.foreignHost = otherLoopback(host);
   }
 
   static async open(o: MsrpRelayOptions): Promise<MsrpRelay> {
-    const listener = await MsrpListener.open({ host: o.host, port: 0, bindTimeoutMs: o.timeoutMs ?? 10_000 });
-    return new MsrpRelay(listener, o.host, o.timeoutMs ?? 10_000, o.faults);
+    const listener = await MsrpListener.open({ host: o.host, port: 0, bindTimeoutMs: o.timeoutMs ?? 10_000, relay: o.role === 'relay' });
+    return new MsrpRelay(listener, o.host, o.timeoutMs ?? 10_000, o.faults, o.role ?? 'b2bua');
   }
 
   /** A bridge for a session whose offer (the caller's SDP) names an MSRP path; null when it names none. */
@@ -249,12 +307,12 @@ export class MsrpRelay {
     return this.listener.uri();
   }
 
-  /** An SDP naming our URI as the MSRP endpoint (RFC 4975 §8.1, §8.2). */
-  sdp(uri: MsrpUri, setup: SetupValue, acceptTypes: string): Buffer {
+  /** An SDP naming `path` (ours first) as the MSRP path to the session (RFC 4975 §8.1, §8.2; RFC 4976 §6). */
+  sdp(path: readonly MsrpUri[], setup: SetupValue, acceptTypes: string): Buffer {
     const v6 = this.host.includes(':');
     return Buffer.from([
       'v=0', `o=- ${Date.now()} 1 IN ${v6 ? 'IP6' : 'IP4'} ${this.host}`, 's=-', `c=IN ${v6 ? 'IP6' : 'IP4'} ${this.host}`, 't=0 0',
-      `m=message ${this.listener.local.port} TCP/MSRP *`, `a=accept-types:${acceptTypes}`, `a=path:${formatMsrpUri(uri)}`, `a=setup:${setup}`, '',
+      `m=message ${this.listener.local.port} TCP/MSRP *`, `a=accept-types:${acceptTypes}`, `a=path:${path.map(formatMsrpUri).join(' ')}`, `a=setup:${setup}`, '',
     ].join('\r\n'));
   }
 

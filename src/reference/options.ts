@@ -7,6 +7,15 @@ import type { TlsSettings } from '../sip/transport/tls-settings';
 /** proxy: record-routing transaction-stateful proxy (RFC 3261 §16); b2bua: each PF terminates the dialog and originates a new leg. */
 export type PfMode = 'proxy' | 'b2bua';
 
+/**
+ * How PF A, the CS in the media path of a B2BUA session, takes part in its MSRP (the binding knob
+ * `csMsrpRole`, docs/cpm-sip-binding.md). b2bua: the MSRP endpoint of each leg, its own URI alone
+ * in its a=path and in the From-Path of what it relays (RFC 4975 §8.2, msrp-relay.ts). relay: an
+ * RFC 4976 relay, its URI first in the a=path it gives a device and the far device's URI after it
+ * (§6), forwarding with its URI taken off the To-Path and put first in the From-Path (§7.1).
+ */
+export type CsMsrpRole = 'b2bua' | 'relay';
+
 export interface ReferenceServerOptions {
   /** IP literal to listen on (default 127.0.0.1). */
   host?: string;
@@ -17,6 +26,8 @@ export interface ReferenceServerOptions {
   /** Certificate and key (PEM text, octets or file path) when `tls` is among the transports. */
   tls?: TlsSettings;
   mode?: PfMode;
+  /** B2BUA mode: how PF A takes part in the sessions' MSRP (default b2bua); proxy mode carries no MSRP of its own. */
+  msrpRole?: CsMsrpRole;
   /** Names from the fault catalogue (FAULTS). */
   faults?: string[];
   timers?: Partial<TimerSettings>;
@@ -49,6 +60,8 @@ export interface ReferenceServer {
   /** PF B: terminating PF. */
   readonly pfB: Address;
   readonly mode: PfMode;
+  /** How PF A takes part in MSRP in B2BUA mode (what a target describing this server sets `binding.csMsrpRole` to). */
+  readonly msrpRole: CsMsrpRole;
   readonly faults: string[];
   readonly transports: TransportProtocol[];
   /** Every octet the server sent and received. */

@@ -47,6 +47,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   const protocols = opts.transports ?? ['udp', 'tcp'];
   if (protocols.length === 0) throw new Error('the reference server needs at least one transport');
   const mode = opts.mode ?? 'proxy';
+  const msrpRole = opts.msrpRole ?? 'b2bua';
   const faults = new FaultSet(opts.faults ?? []);
   const domain = opts.domain ?? 'cpm.example.com';
   const log = opts.log ?? (() => undefined);
@@ -67,7 +68,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
   let msrp: MsrpRelay | undefined;
   let pathRelay: MsrpPathRelay | undefined;
   try {
-    if (mode === 'b2bua') msrp = await MsrpRelay.open({ host, timeoutMs: 10_000, faults });
+    if (mode === 'b2bua') msrp = await MsrpRelay.open({ host, timeoutMs: 10_000, faults, role: msrpRole });
     if (mode === 'proxy' && faults.has('trf-nmp-msrp-relay-inserted')) pathRelay = await MsrpPathRelay.open(host);
   } catch (err) {
     await Promise.all([...aTransports, ...bTransports].map((t) => t.close()));
@@ -89,13 +90,14 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     return endpoint;
   };
   const endpoints = [make('A', aTransports, pfA, pfB), make('B', bTransports, pfB, pfA)];
-  log(`reference CPM Conversation Server (${mode}) PF A ${pfA.host}:${pfA.port}, PF B ${pfB.host}:${pfB.port}; faults: ${faults.names.join(', ') || 'none'}`);
+  log(`reference CPM Conversation Server (${mode}${mode === 'b2bua' ? `, MSRP ${msrpRole}` : ''}) PF A ${pfA.host}:${pfA.port}, PF B ${pfB.host}:${pfB.port}; faults: ${faults.names.join(', ') || 'none'}`);
 
   let stopped: Promise<void> | undefined;
   return {
     pfA,
     pfB,
     mode,
+    msrpRole,
     faults: faults.names,
     transports: [...protocols],
     tap,

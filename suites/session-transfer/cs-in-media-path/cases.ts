@@ -10,7 +10,6 @@ import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
-import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
@@ -18,6 +17,7 @@ import {
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterJoin } from '../media-after-transfer';
+import { csInSdpPath } from '../media-path';
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
@@ -88,14 +88,14 @@ export const transferInMediaPath: TestCase = {
     });
     const inPathBySdp = await t.step('T5', MP_STEPS.T5, 'TRF-MP-MEDIA', async () => {
       await judgeReinvites(t, x, 'TRF-MP-MEDIA', t.quietMs);
-      const transfereePath = msrpPath(t.trace.first({ owner: x.b1.name, direction: 'sent', template: { status: 200 } })?.message?.body ?? Buffer.alloc(0));
-      const got = msrpPath(joined.answer.body);
-      const ok = got !== null && got.path !== transfereePath?.path && (t.target.ixit.csMsrpHosts ?? [got.host]).includes(got.host);
+      const transferee = t.trace.first({ owner: x.b1.name, direction: 'sent', template: { status: 200 } })?.message?.body;
+      // The a=path names the CS as csMsrpRole says: its own URI (b2bua), or its URI then the transferee's (relay) (media-path.ts).
+      const ok = csInSdpPath(t, joined.answer.body, transferee);
       t.should('TRF-MP-MEDIA', ok, {
-        message: `the target was answered with ${got ? `a=path ${got.path}` : 'no MSRP a=path'}, ${got && got.path === transfereePath?.path ? 'the transferee\'s own path: the CS left the media path' : 'not a CS MSRP address'}`,
-        expected: 'the CS\'s own MSRP a=path', actual: joined.answer,
+        message: 'the CS\'s SDP answer to the target does not keep the CS in the media path (5.2.5.1.1 ¶5)',
+        expected: `the CS's own MSRP a=path (binding csMsrpRole: ${t.target.binding.csMsrpRole})`, actual: joined.answer,
       });
-      return ok;
+      return ok === true;
     });
     await t.step('T6', MP_STEPS.T6, 'TRF-MP-RELEASE', async () => {
       const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');

@@ -3,8 +3,9 @@
  * cases as the suites declare them: each 1-1 session first carries a message each way (the
  * precondition), and after the transfer the message from the transferee goes where the clause says
  * — through the CS (in path, binding csMsrpRole) or directly (not in path) — and nothing reaches
- * the transferor. The knob changes the judgement: the reference is a B2BUA endpoint, so judged as an
- * RFC 4976 relay it is non-strict TRF-MP-MEDIA.
+ * the transferor. The knob changes the judgement: the reference (in its default MSRP role) is a
+ * B2BUA endpoint, so judged as an RFC 4976 relay it is non-strict TRF-MP-MEDIA (the other way round,
+ * and the reference as a relay: msrp-role.test.ts).
  */
 import { startReferenceServer, type ReferenceServer } from '../../../src/reference';
 import { runCase, type CaseResult } from '../../../src/harness/runner';
@@ -75,12 +76,13 @@ describe('in the media path (b2bua)', () => {
     expect(atA2!.flow.remote.port).not.toBe(b1Port);
   });
 
-  it('judged as an RFC 4976 relay (csMsrpRole: relay), the same CS is non-strict TRF-MP-MEDIA at T9', async () => {
+  it('judged as an RFC 4976 relay (csMsrpRole: relay), the same CS is non-strict TRF-MP-MEDIA from T5 (its a=path) and at T9 (its From-Path)', async () => {
     const relay = await run(transferInMediaPath, 'b2bua', { csMsrpRole: 'relay' });
     expect(relay.verdict).toBe('non-strict');
     expect(relay.reason?.requirement).toBe('TRF-MP-MEDIA');
-    expect(relay.reason?.step).toBe('T9');
+    expect(relay.reason?.step).toBe('T5');
     expect(relay.reason?.message).toMatch(/RFC 4976/);
+    expect(relay.findings.filter((f) => f.verdict === 'non-strict').map((f) => [f.step, /RFC 4976/.test(f.message)])).toEqual([['T5', true], ['T9', true]]);
   });
 });
 
