@@ -8,137 +8,45 @@
  * allows) or a call fails; its ceiling is the last rate it held. Prints both ceilings, their
  * ratio, and the CPU each generator used (from /proc, both sides of the call: ours is one process,
  * or with BENCH_LOAD_SHARDS=n as n shards of it — SIPp is two processes, its UAC and its UAS).
+ * Then the reference server's own ceiling (bench/reference-load.ts; BENCH_LOAD_REFERENCE=0 skips it).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Kamailio } from '../test/interop/kamailio/kamailio';
-import { freePort } from '../test/interop/support/free-port';
 import { toolPath } from '../test/interop/support/tools';
-import { SampledPeer, measure, register } from './load-peers';
+import { MAX_RATE, ROOT, SLOTS, START, STEP_S, ceiling, oursAt, perCall, rates, sippAt, targetYaml, top, type Proxy } from './load-steps';
+import { referenceCeiling } from './reference-load';
 
-const STEP_S = Number(process.env.BENCH_LOAD_STEP_S ?? 5);
-const START = Number(process.env.BENCH_LOAD_START ?? 20);
-const MAX_RATE = Number(process.env.BENCH_LOAD_MAX ?? 1500);
-const SLOTS = Number(process.env.BENCH_LOAD_SLOTS ?? 500);
 /** BENCH_LOAD_SHARDS=2 adds a ceiling of ours as two processes (`--shard 1/2`, `2/2`), as SIPp is two. */
 const SHARDS = Number(process.env.BENCH_LOAD_SHARDS ?? 1);
-const ROOT = resolve(__dirname, '..', '..'); // dist/bench → the repository
-const CLI = join(ROOT, 'dist', 'bin', 'cpm-conformance.js');
 const SCENARIOS = join(ROOT, 'test', 'interop', 'scenarios');
-const DOMAIN = 'cpm.example.com';
-
-interface Step {
-  rate: number;
-  /** Ours: CPU while the flows ran (process start and the devices' registration excluded). */
-  flowCpuS?: number;
-  held: boolean;
-  why: string;
-  calls: number;
-  wallS: number;
-  cpuS: number;
-}
-
-function rates(): number[] {
-  const out: number[] = [];
-  for (let r = START; r <= MAX_RATE; r = Math.round(r * 1.5)) out.push(r);
-  return out;
-}
-
-/** A target config for the Kamailio: enough users for SLOTS slots of two users, a wide port range. */
-function targetYaml(k: Kamailio, dir: string): string {
-  const users = Array.from({ length: 2 * SLOTS }, (_, i) => `  - aor: sip:bench${i}@${DOMAIN}\n    devices: 1`).join('\n');
-  const file = join(dir, 'kamailio-bench.yaml');
-  writeFileSync(file, `sut: { name: Kamailio (bench), host: ${k.host}, port: ${k.port}, transport: udp, domain: ${DOMAIN} }
-topology: direct
-local: { host: 127.0.0.1, ports: { from: 20000, to: 29999 } }
-participatingFunction: { mode: proxy, a: "${k.address}", b: "${k.address}" }
-users:
-${users}
-ics: { sessionLeaving: true, multiDevice: false, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } }
-ixit: { responseTimeoutMs: 5000, quietPeriodMs: 100 }
-binding: { reasonOnCancel: required }
-`);
-  return file;
-}
-
-interface Summary { arrivals: { due: number; started: number; shed: number }; verdicts: Record<string, number>; setup: { slots: number }; generator?: { flowCpuS?: number } }
-
-/** One step of ours: `shards` processes (`load --shard i/n`, each rate/n and its slice of the users) at once. */
-async function oursAt(target: string, dir: string, rate: number, shards: number): Promise<Step> {
-  const runs = await Promise.all(Array.from({ length: shards }, async (_, i) => {
-    const results = join(dir, `ours-${shards}-${rate}-${i + 1}`);
-    const m = await measure('node', [CLI, 'load', '--target', target, '--flow', 'leave', '--rate', String(rate), '--duration', String(STEP_S), '--max-concurrent', String(SLOTS),
-      '--keep-failures', '0', '--results', results, ...(shards > 1 ? ['--shard', `${i + 1}/${shards}`] : [])], 120_000 + STEP_S * 4000);
-    let s: Summary | undefined;
-    try {
-      s = JSON.parse(readFileSync(join(results, 'load-summary.json'), 'utf8')) as Summary;
-    } catch {
-      // no summary: reported below with the exit code
-    }
-    return { m, s };
-  }));
-  const cpuS = runs.reduce((n, r) => n + r.m.cpuS, 0);
-  const wallS = Math.max(...runs.map((r) => r.m.wallS));
-  const missing = runs.find((r) => !r.s);
-  if (missing) return { rate, held: false, why: `no summary (exit ${missing.m.code}): ${missing.m.stderr.slice(-300)}`, calls: 0, wallS, cpuS };
-  const sum = (f: (s: Summary) => number) => runs.reduce((n, r) => n + f(r.s!), 0);
-  const shed = sum((s) => s.arrivals.shed);
-  const bad = sum((s) => (s.verdicts.fail ?? 0) + (s.verdicts.inconclusive ?? 0) + (s.verdicts.error ?? 0));
-  const slots = sum((s) => s.setup.slots);
-  const why = shed > 0 ? `${shed} of ${sum((s) => s.arrivals.due)} arrivals shed (all ${slots} slots busy)` : bad > 0 ? `${bad} call(s) not PASS` : slots < SLOTS ? `only ${slots} slots opened` : 'held';
-  return { rate, held: why === 'held', why, calls: sum((s) => s.arrivals.started), wallS, cpuS, flowCpuS: sum((s) => s.generator?.flowCpuS ?? 0) };
-}
-
-async function sippAt(k: Kamailio, rate: number): Promise<Step> {
-  const uasPort = await freePort();
-  const uas = new SampledPeer(spawn('sipp', ['-sf', join(ROOT, 'bench', 'scenarios', 'uas-record-route.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-t', 'u1', '-nostdin'], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  try {
-    await new Promise((r) => setTimeout(r, 300));
-    const reg = await register(k, DOMAIN, 'service', uasPort, 300);
-    if (reg !== 200) throw new Error(`the UAS contact was not registered: ${reg}`);
-    const calls = Math.round(rate * STEP_S);
-    const m = await measure('sipp', ['-sf', join(SCENARIOS, 'uac-call.xml'), k.address, '-s', 'service', '-i', '127.0.0.1', '-p', String(await freePort()), '-t', 'u1',
-      '-r', String(rate), '-rp', '1000', '-m', String(calls), '-nostdin', '-timeout', `${STEP_S * 3 + 10}s`, '-timeout_error'], (STEP_S * 3 + 20) * 1000);
-    const cpuS = m.cpuS + uas.cpuS;
-    // The calls end a pause (100 ms) and two transactions after the last INVITE: allow 20 % and a second.
-    const late = m.wallS > STEP_S * 1.2 + 1;
-    const why = m.code !== 0 ? `SIPp exit ${m.code} (a call failed or timed out)` : late ? `${calls} calls took ${m.wallS.toFixed(1)} s (fell behind)` : 'held';
-    return { rate, held: why === 'held', why, calls, wallS: m.wallS, cpuS };
-  } finally {
-    await uas.stop();
-    await register(k, DOMAIN, 'service', uasPort, 0).catch(() => undefined);
-  }
-}
-
-async function ceiling(name: string, at: (rate: number) => Promise<Step>): Promise<Step[]> {
-  const steps: Step[] = [];
-  for (const r of rates()) {
-    const s = await at(r);
-    steps.push(s);
-    process.stdout.write(`  ${name.padEnd(22)} ${String(r).padStart(5)}/s  ${s.held ? 'held' : 'NOT held'}  ${s.calls} calls  wall ${s.wallS.toFixed(1)} s  CPU ${s.cpuS.toFixed(2)} s${s.flowCpuS !== undefined ? ` (${s.flowCpuS.toFixed(2)} s while the calls ran)` : ''}${s.held ? '' : `  (${s.why})`}\n`);
-    if (!s.held) break;
-  }
-  return steps;
-}
 
 async function main(): Promise<void> {
   if (!toolPath('kamailio') || !toolPath('sipp')) throw new Error('bench:load needs kamailio and sipp: apt-get install -y kamailio sip-tester');
   const dir = mkdtempSync(join(tmpdir(), 'cpm-bench-load-'));
+  try {
+    await kamailioRows(dir);
+    if (process.env.BENCH_LOAD_REFERENCE !== '0') await referenceCeiling(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Ours and SIPp against the same Kamailio, and their ratio. */
+async function kamailioRows(dir: string): Promise<void> {
   const k = await Kamailio.start({ variant: 'conformant' });
   try {
     process.stdout.write(`Kamailio (conformant record-routing proxy + registrar, pid ${k.pid}) on ${k.address}; steps of ${STEP_S} s from ${START}/s (×1.5)\n`);
-    const target = targetYaml(k, dir);
-    const ours = await ceiling('cpm-conformance load', (r) => oursAt(target, dir, r, 1));
+    const proxy: Proxy = { name: 'Kamailio', host: k.host, port: k.port, address: k.address };
+    const target = targetYaml(proxy, dir);
+    const ours = await ceiling('cpm-conformance load', (r) => oursAt(proxy, target, dir, r, 1));
     // SIPp is two processes, one per side of the call; ours plays both sides in one, or in two shards.
-    const ours2 = SHARDS > 1 ? await ceiling(`load, ${SHARDS} shards`, (r) => oursAt(target, dir, r, SHARDS)) : [];
-    const sipp = await ceiling('SIPp uac+uas', (r) => sippAt(k, r));
-    const top = (steps: Step[]) => [...steps].reverse().find((s) => s.held);
+    const ours2 = SHARDS > 1 ? await ceiling(`load, ${SHARDS} shards`, (r) => oursAt(proxy, target, dir, r, SHARDS)) : [];
+    const sipp = await ceiling('SIPp uac+uas', (r) => sippAt(proxy, r, { scenario: join(SCENARIOS, 'uac-call.xml'), args: [] }, dir));
     const o = top(ours);
     const o2 = top(ours2);
     const p = top(sipp);
-    const perCall = (s: Step | undefined) => (s && s.calls ? `${(((s.flowCpuS ?? s.cpuS) / s.calls) * 1000).toFixed(2)} ms CPU per call${s.flowCpuS !== undefined ? ' while the calls ran' : ''}` : 'n/a');
     process.stdout.write(`\nceiling, cpm-conformance load (every call judged): ${o ? `${o.rate}/s, ${perCall(o)}; CPU ${o.cpuS.toFixed(2)} s over ${o.wallS.toFixed(1)} s in all (process start, ${2 * SLOTS} devices registered and removed)` : 'none (the first step failed)'}\n`);
     if (SHARDS > 1) process.stdout.write(`ceiling, load in ${SHARDS} shards (processes):       ${o2 ? `${o2.rate}/s, CPU ${o2.cpuS.toFixed(2)} s over ${o2.wallS.toFixed(1)} s (${perCall(o2)})` : 'none (the first step failed)'}\n`);
     process.stdout.write(`ceiling, SIPp 3.6.1 uac + uas:                ${p ? `${p.rate}/s, CPU ${p.cpuS.toFixed(2)} s over ${p.wallS.toFixed(1)} s (${perCall(p)})` : 'none (the first step failed)'}\n`);
@@ -147,7 +55,6 @@ async function main(): Promise<void> {
     if (o2 && p) process.stdout.write(`ratio ours in ${SHARDS} shards ÷ SIPp: ${(o2.rate / p.rate).toFixed(2)} (goal ≥ 0.5)${capped}\n`);
   } finally {
     await k.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
