@@ -3,7 +3,7 @@
  * correct (everything must pass) and once per fault of the catalogue (each fault must make at
  * least one case fail, for the requirement the fault breaks).
  */
-import { startReferenceServer, FAULTS } from '../src/reference';
+import { startReferenceServer, FAULTS, type CsMsrpRole } from '../src/reference';
 import { runCase, type CaseResult } from '../src/harness/runner';
 import type { TestCase, CaseVariant } from '../src/harness/test-case';
 import { caseKey } from '../src/harness/test-case';
@@ -33,6 +33,8 @@ export interface SelftestOptions {
   lossRate?: number;
   /** Binding knobs to switch from the reference's own (docs/cpm-sip-binding.md): proves the suites follow them. */
   binding?: Partial<HarnessTarget['binding']>;
+  /** How the reference server takes part in MSRP in b2bua mode (options.ts CsMsrpRole); its target's csMsrpRole follows it. */
+  msrpRole?: CsMsrpRole;
   /** Only these cases (default: every case for the correct server, the fault's feature's for a fault). */
   only?: (c: TestCase) => boolean;
   /** Run every case against every fault (default: a fault runs the cases of the feature it breaks). */
@@ -66,8 +68,9 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
   return out;
 }
 
-async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, lossRate?: number, binding?: Partial<HarnessTarget['binding']>): Promise<CaseResult[]> {
-  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, faults, timers: REFERENCE_IXIT.timers, lossRate });
+async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, o: Pick<SelftestOptions, 'lossRate' | 'binding' | 'msrpRole'>): Promise<CaseResult[]> {
+  const { lossRate, binding, msrpRole } = o;
+  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, msrpRole, faults, timers: REFERENCE_IXIT.timers, lossRate });
   try {
     const target = withBinding(lossTolerant(referenceTarget(server), lossRate), binding);
     const jobs: Array<[TestCase, CaseVariant]> = cases.flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));
@@ -95,12 +98,12 @@ export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[
   const cases = allCases().filter((c) => !o.only || o.only(c));
   const modes = o.modes ?? ['proxy', 'b2bua'];
   const concurrency = o.concurrency ?? 6;
-  const plans: Array<() => Promise<SelftestRow>> = modes.map((mode) => async () => rowOf('(none)', mode, '-', await runAll(mode, [], cases, concurrency, o.lossRate, o.binding)));
+  const plans: Array<() => Promise<SelftestRow>> = modes.map((mode) => async () => rowOf('(none)', mode, '-', await runAll(mode, [], cases, concurrency, o)));
   for (const f of FAULTS.filter((x) => !o.faults || o.faults.includes(x.name))) {
     // A fault is exercised in the PF mode it is meaningful for (proxy unless it says otherwise).
     const mode = (f as { mode?: 'proxy' | 'b2bua' }).mode ?? 'proxy';
     const mine = o.allCases ? cases : casesOfFeature(cases, f.requirement);
-    plans.push(async () => rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, o.lossRate, o.binding)));
+    plans.push(async () => rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, o)));
   }
   const done: Array<SelftestRow | undefined> = new Array(plans.length);
   let emitted = 0;

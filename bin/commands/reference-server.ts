@@ -15,6 +15,7 @@ interface ReferenceServerArgs {
   host: string;
   port: number;
   mode: 'proxy' | 'b2bua';
+  'msrp-role': 'b2bua' | 'relay';
   transport?: TransportProtocol[];
   fault?: string[];
   'list-faults': boolean;
@@ -39,6 +40,7 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'IP address to listen on' })
       .option('port', { type: 'number', default: 5060, describe: 'PF A / registrar port; PF B listens on port+1 (0: ephemeral)' })
       .option('mode', { choices: ['proxy', 'b2bua'] as const, default: 'proxy' as const, describe: 'Participating Function mode' })
+      .option('msrp-role', { choices: ['b2bua', 'relay'] as const, default: 'b2bua' as const, describe: 'b2bua mode: take part in MSRP as the endpoint of each leg, or as an RFC 4976 relay (binding csMsrpRole of a target config describing it)' })
       .option('transport', { type: 'array', string: true, choices: ['udp', 'tcp', 'tls'], describe: 'transports to listen on (repeatable; default udp and tcp)' })
       .option('fault', { type: 'array', string: true, describe: 'switch on a fault of the catalogue (repeatable; see --list-faults)' })
       .option('list-faults', { type: 'boolean', default: false, describe: 'print the fault catalogue and exit' })
@@ -94,12 +96,13 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       host: argv.host,
       port: argv.port,
       mode: argv.mode,
+      msrpRole: argv['msrp-role'],
       transports,
       faults,
       log: argv.verbose ? (line) => process.stdout.write(`${line}\n`) : undefined,
     });
     process.stdout.write(
-      `reference CPM Conversation Server (${server.mode}) PF A ${transports.join('+')} ${server.pfA.host}:${server.pfA.port}, ` +
+      `reference CPM Conversation Server (${server.mode}${server.mode === 'b2bua' ? `, MSRP ${server.msrpRole}` : ''}) PF A ${transports.join('+')} ${server.pfA.host}:${server.pfA.port}, ` +
         `PF B ${server.pfB.host}:${server.pfB.port}; faults: ${faults.length > 0 ? faults.join(', ') : 'none'}\n` +
         (generated ? `TLS: throwaway certificate ${generated.certPath} (trust it as the CA: sut.tls.ca in the target config); removed on exit\n` : ''),
     );

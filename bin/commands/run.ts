@@ -40,6 +40,7 @@ interface RunArgs {
   mode?: 'proxy' | 'b2bua';
   loss?: number;
   'reference-fault'?: string[];
+  'reference-msrp-role'?: 'b2bua' | 'relay';
   binding?: string[];
   baseline?: string;
   'write-baseline'?: string;
@@ -100,6 +101,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'reference server PF mode (no --target only; default: both, one after the other)' })
       .option('loss', { type: 'number', describe: 'inject this share (0..1) of UDP datagram loss: on the reference server it starts, or on the harness sockets with --target' })
       .option('reference-fault', { type: 'array', string: true, describe: 'start the built-in reference server with this fault of its catalogue (repeatable; demos of a failing report; see reference-server --list-faults)' })
+      .option('reference-msrp-role', { choices: ['b2bua', 'relay'] as const, describe: 'how the built-in reference server, in b2bua mode, takes part in MSRP: the endpoint of each leg (default) or an RFC 4976 relay; the run judges it with binding csMsrpRole the same unless --binding says otherwise' })
       .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of docs/cpm-sip-binding.md for this run, KNOB=VALUE (repeatable), e.g. pullMode=refer-to-psi; overrides the target config' })
       .option('baseline', { type: 'string', describe: 'baseline of known deviations: classify each case as pass, regression, known deviation (xfail), fixed or new; known deviations do not fail the exit code' })
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
@@ -123,6 +125,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (args['clean-registrations'] && !args.target) usage('--clean-registrations applies to a target config: give --target FILE (the built-in reference server starts empty)');
     const faults = (args['reference-fault'] ?? []).map(String);
     if (faults.length && args.target) usage('--reference-fault applies to the built-in reference server; drop --target');
+    const msrpRole = args['reference-msrp-role'];
+    if (msrpRole && args.target) usage('--reference-msrp-role applies to the built-in reference server; drop --target (a target config says binding.csMsrpRole)');
     const binding = parseBindingOptions((args.binding ?? []).map(String));
     if (typeof binding === 'string') usage(binding);
     const badFaults = unknownFaults(faults);
@@ -168,10 +172,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       let t: HarnessTarget;
       if (userTarget) t = userTarget;
       else {
-        const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
+        const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, msrpRole, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
         servers.push(server);
         t = lossTolerant(referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material), args.loss);
-        process.stdout.write(`reference CPM Conversation Server (${server.mode}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
+        process.stdout.write(`reference CPM Conversation Server (${server.mode}${server.mode === 'b2bua' && server.msrpRole !== 'b2bua' ? `, MSRP ${server.msrpRole}` : ''}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);
       }
       t = withBinding(t, binding);
       if (args.transport) {
@@ -249,7 +253,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         globals: { targets, strict: args.strict, verdictLog, grep: args.grep, requirement: args.requirement, lossRate: servers.length ? undefined : args.loss, concurrency: args.concurrency, shard },
         resultsDir,
         environmentInfo: {
-          'sut.name': t0.name + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
+          'sut.name': t0.name + (msrpRole === 'relay' ? ' (MSRP relay)' : '') + (faults.length ? ` (faults: ${faults.join(', ')})` : ''),
           'sut.version': t0.version ?? '',
           // Part of the SUT's identity the report keys its history by (reporters/allure-polish.ts).
           'sut.target_sha256': args.target ? createHash('sha256').update(fs.readFileSync(args.target)).digest('hex') : '',

@@ -9,6 +9,7 @@ interface Args {
   concurrency: number;
   'all-cases': boolean;
   binding?: string[];
+  'reference-msrp-role'?: 'b2bua' | 'relay';
 }
 
 export const selftestCommand: CommandModule<object, Args> = {
@@ -20,6 +21,7 @@ export const selftestCommand: CommandModule<object, Args> = {
       .option('fault', { type: 'string', array: true, describe: 'only these faults' })
       .option('concurrency', { type: 'number', default: 6, describe: 'case variants run at once' })
       .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of docs/cpm-sip-binding.md, KNOB=VALUE (repeatable), e.g. deviceAddressing=gruu' })
+      .option('reference-msrp-role', { choices: ['b2bua', 'relay'] as const, describe: 'the reference server in b2bua mode takes part in MSRP as an RFC 4976 relay (relay) or the endpoint of each leg (default); judged with binding csMsrpRole the same unless --binding says otherwise' })
       .option('all-cases', { type: 'boolean', default: false, describe: 'run every case against every fault (default: the cases of the feature the fault breaks)' }) as never,
   handler: async (args) => {
     const binding = parseBindingOptions((args.binding ?? []).map(String));
@@ -34,6 +36,7 @@ export const selftestCommand: CommandModule<object, Args> = {
       concurrency: args.concurrency,
       allCases: args['all-cases'],
       binding,
+      msrpRole: args['reference-msrp-role'],
       onRow: (r) => process.stdout.write(formatRow(r) + '\n'),
     });
     const bad = rows.filter((r) => !r.ok);

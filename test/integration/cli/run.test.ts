@@ -1,7 +1,7 @@
 /**
  * `cpm-conformance run` end to end, as a user runs it: the built CLI (dist/, built by `npm test`
  * and by `npm install`'s prepare script) against the built-in reference server, against a dead
- * target, and with a malformed target config.
+ * target, with a malformed target config, and with the reference as an RFC 4976 MSRP relay.
  */
 import { spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
@@ -94,5 +94,18 @@ describe('cpm-conformance run', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/sut\.transport/);
     expect(r.err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it('--reference-msrp-role relay: the reference in b2bua mode is an RFC 4976 relay, judged as one (csMsrpRole follows), and passes', () => {
+    const r = cli(['run', '--mode', 'b2bua', '--reference-msrp-role', 'relay', '--grep', 'TC-TRF-MP-01', '--transport', 'tcp', '--results', path.join(tmp, 'relay')], 120_000);
+    expect(r.out).toMatch(/reference CPM Conversation Server \(b2bua, MSRP relay\)/);
+    expect(r.out).toMatch(/4 case variants: 2 pass, 2 n\/a/); // the udp variants: n/a under --transport tcp
+    expect(r.code).toBe(0);
+  });
+
+  it('--reference-msrp-role with --target: exit 2, the target config says binding.csMsrpRole', () => {
+    const r = cli(['run', '--target', path.join(ROOT, 'fixtures', 'targets', 'reference.yaml'), '--reference-msrp-role', 'relay', '--results', path.join(tmp, 'relay-target')], 60_000);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--reference-msrp-role applies to the built-in reference server/);
   });
 });
