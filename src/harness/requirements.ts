@@ -53,7 +53,7 @@ const CATALOGUE = [
   { id: 'RFC3261-16.10', feature: FEATURES.multiDevice, document: RFC3261, clause: '16.10', level: 'MUST',
     summary: 'A forking proxy that receives a CANCEL cancels every pending branch; the caller\'s INVITE ends with 487.', url: rfc(3261, '16.10') },
   { id: 'RFC3261-16.7', feature: FEATURES.multiDevice, document: RFC3261, clause: '16.7 steps 5-6', level: 'MUST',
-    summary: 'A forking PF holds a device\'s decline (a non-2xx final) while other devices are still pending, and forwards a 2xx at once: the caller gets the acceptance, never the decline.', url: rfc(3261, '16.7') },
+    summary: 'A forking PF forwards the devices\' provisionals (never a 100) and a 2xx at once, holds a decline while other devices are pending (cancelling them on a 6xx), and once all have ended sends the best final: a 6xx if any, else the lowest class, a lone 503 as 500.', url: rfc(3261, '16.7') },
   { id: 'RFC3326-REASON', feature: FEATURES.multiDevice, document: 'RFC 3326', clause: '2', level: 'SHOULD',
     summary: 'A CANCEL caused by acceptance elsewhere carries Reason: SIP;cause=200;text="Call completed elsewhere".', url: rfc(3326, '2') },
   { id: 'TRF-MP-ACCEPT', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶2', level: 'SHALL',

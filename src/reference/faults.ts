@@ -14,9 +14,9 @@
  *
  * The multi-device faults (`mld-*`) act at the terminating PF (PF B) when it forks a CPM Session
  * Invitation to several devices of one user (CPM-MLD-007), in proxy and in B2BUA mode alike; the
- * CANCEL-construction ones touch only the CANCELs sent because another device accepted. The one
- * exception is `mld-caller-two-sessions`, a B2BUA fault: a proxy that forwards a second device's 2xx
- * to the caller is correct (RFC 3261 §16.7 step 5), a B2BUA answering the caller's leg twice is not.
+ * CANCEL-construction ones touch only the CANCELs sent because another device accepted. Exceptions:
+ * `mld-caller-two-sessions`, a B2BUA fault (a proxy that forwards a second device's 2xx is correct,
+ * RFC 3261 §16.7 step 5), and the §16.7 response-context faults of the proxy's fork (`mode: 'proxy'`).
  *
  * The session-transfer faults (`trf-*`, 5.2.5.1) act at PF A, the CS serving the transferor:
  * `trf-mp-*` in B2BUA mode (the CS stays in the media path, 5.2.5.1.1), `trf-nmp-*` in proxy mode
@@ -120,6 +120,30 @@ const CATALOGUE = [
     name: 'mld-decline-forwarded',
     requirement: 'RFC3261-16.7',
     description: 'PF B forwards the first non-2xx final of a device (e.g. 486 Busy Here) to the caller at once, while the user\'s other devices still ring (RFC 3261 §16.7 step 5: a stateful proxy MUST NOT immediately forward it)',
+    mode: 'proxy',
+  },
+  {
+    name: 'mld-trying-forwarded',
+    requirement: 'RFC3261-16.7',
+    description: 'PF B forwards a device\'s 100 (Trying) to the caller\'s side (RFC 3261 §16.7 step 5: "a stateful proxy MUST NOT forward any 100 (Trying) response"). Found by mutation testing (docs/mutation.md).',
+    mode: 'proxy',
+  },
+  {
+    name: 'mld-ringing-not-forwarded',
+    requirement: 'RFC3261-16.7',
+    description: 'PF B absorbs the devices\' 180 (Ringing): the caller hears no ringing (§16.7 step 5: a provisional other than 100 MUST be forwarded immediately). Found by mutation testing.',
+    mode: 'proxy',
+  },
+  {
+    name: 'mld-first-final-forwarded',
+    requirement: 'RFC3261-16.7',
+    description: 'when every device declined, PF B sends the caller the first final it got, not the best (§16.7 step 6: a 6xx if any, else the lowest class; a lone 503 becomes 500). Found by mutation testing.',
+    mode: 'proxy',
+  },
+  {
+    name: 'mld-6xx-not-global',
+    requirement: 'RFC3261-16.7',
+    description: 'a device\'s 6xx (e.g. 600 Busy Everywhere) is held like any decline: the other devices ring on and the caller waits (§16.7 step 5: the proxy SHOULD cancel them; step 6: the 6xx goes upstream). Found by mutation testing.',
     mode: 'proxy',
   },
   {

@@ -8,12 +8,14 @@ import type { TestContext } from '../../src/harness/context';
 import { finalWithin } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
 import { vias } from '../../src/sip/headers/via';
+import { header } from '../../src/sip/message';
 import {
   REASON_COMPLETED_ELSEWHERE, ackTemplate, callerAnswers, cancelAt, cancelTemplate, sutHop,
 } from './forking-flow';
 import { acceptOn, acceptedElsewhere, applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, sleep, spec, variants } from './common';
 import { simultaneousAcceptance } from './simultaneous-acceptance';
 import { declineHeldWhileOthersRing } from './decline-elsewhere';
+import { bestOfDeclines, globalDeclineCancelsOthers, lone503Becomes500 } from './best-response';
 import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
 
 export const acceptanceCancelsOthers: TestCase = {
@@ -182,14 +184,22 @@ export const nothingAfterCancellation: TestCase = {
 export const callerCancelsAll: TestCase = {
   id: 'TC-MLD-007-09',
   title: 'The caller cancels before anyone accepts: every device is cancelled and the caller\'s INVITE ends with 487',
-  requirements: ['RFC3261-16.10', 'RFC3261-9.1'],
+  requirements: ['RFC3261-16.10', 'RFC3261-9.1', 'RFC3261-16.7'],
   spec: spec(RFC3261_16_10, 'RFC 3261', '16.10'),
   variants: variants(3),
   applies,
   async run(t: TestContext) {
     const call = await ringAll(t);
+    await t.step('ringing', `The devices' ringing reaches ${call.caller.name}`, 'RFC3261-16.7', async () => {
+      // §16.7 step 5: a provisional other than 100 MUST be forwarded immediately. The caller cancels
+      // on hearing it (a PF that absorbed every 180 still let the CANCEL out after its own 100; mutation, docs/mutation.md).
+      const ringing = await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: 180, headers: { 'Call-ID': header(call.tx.request, 'Call-ID') ?? '' } } }, t.timeoutMs);
+      t.check('RFC3261-16.7', ringing !== null, {
+        message: `the devices rang (180) but no ringing reached ${call.caller.name} within ${t.timeoutMs} ms: a provisional response other than 100 MUST be forwarded immediately (§16.7 step 5)`,
+        expected: `180 (Ringing) at ${call.caller.name}`,
+      });
+    });
     await t.step('caller-cancel', `${call.caller.name} cancels its invitation`, 'RFC3261-16.10', async () => {
-      await t.trace.waitFor({ owner: call.caller.name, direction: 'received', template: { status: 180 } }, t.timeoutMs);
       await call.tx.cancel();
     });
     await t.step('cancel-all', 'Every device is cancelled', 'RFC3261-16.10', async () => {
@@ -211,4 +221,5 @@ export { simultaneousAcceptance };
 export const multiDeviceCases: TestCase[] = [
   acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,
   simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll, declineHeldWhileOthersRing,
+  bestOfDeclines, lone503Becomes500, globalDeclineCancelsOthers,
 ];

@@ -8,7 +8,9 @@
  */
 import type { TestCase } from '../../src/harness/test-case';
 import type { TestContext } from '../../src/harness/context';
-import { header } from '../../src/sip/message';
+import { addHeader, header } from '../../src/sip/message';
+import { createResponse } from '../../src/sip/request-builder';
+import { sameAddress } from '../../src/sip/transport/address';
 import type { TraceEntry } from '../../src/sip/transport/tap';
 import { labelOf } from '../../src/harness/template';
 import { callerAnswers } from './forking-flow';
@@ -32,6 +34,14 @@ export const declineHeldWhileOthersRing: TestCase = {
       owner: call.caller.name, direction: 'received' as const, template: { status: { from: 300, to: 699 }, headers: { 'Call-ID': callId, CSeq: /\sINVITE$/ } },
       test: (e: TraceEntry) => e.message?.kind === 'response' && e.message.status !== 401 && e.message.status !== 407,
     };
+    // §16.7 step 5: "a stateful proxy MUST NOT forward any 100 (Trying) response". The decliner sends one
+    // with a Server value of its own, so the SUT's own 100 cannot be taken for it (mutation, docs/mutation.md).
+    const probe = `cpm-conformance ${decliner.device.name} trying-probe ${Date.now().toString(36)}`;
+    await t.step('trying', `${decliner.device.name} sends a 100 (Trying) of its own; it goes no further than the SUT`, 'RFC3261-16.7', async () => {
+      const trying = createResponse(decliner.tx.request, 100);
+      addHeader(trying, 'Server', probe);
+      await decliner.tx.respond(trying);
+    });
     await t.step('decline', `${decliner.device.name} declines (486 Busy Here) while ${acceptor.device.name} and ${ringing.device.name} ring`, 'RFC3261-16.7', async () => {
       await decliner.device.answer(decliner.tx, 486);
       // The decline must be held: the caller's INVITE has no final over the quiet period (an absence, judged on the wire).
@@ -39,6 +49,14 @@ export const declineHeldWhileOthersRing: TestCase = {
       t.check('RFC3261-16.7', early === null, {
         message: `the caller's invitation was ended by ${early?.message ? labelOf(early.message) : 'a final response'} while ${acceptor.device.name} and ${ringing.device.name} were still ringing: a decline is forwarded only as the best response once every branch has ended (§16.7 steps 5-6)`,
         expected: `no final response at ${call.caller.name} while other devices ring`, actual: early ?? undefined,
+      });
+      // The probe on a hop after the SUT: received by a harness element other than from the decliner itself (its core's hop).
+      const sent = t.trace.find({ owner: decliner.device.name, direction: 'sent', template: { status: 100 } }).map((e) => e.flow.local);
+      const forwarded = t.trace.find({ direction: 'received', template: { status: 100, headers: { Server: probe } } })
+        .find((e) => e.owner !== decliner.device.name && !sent.some((a) => sameAddress(a, e.flow.remote)));
+      t.check('RFC3261-16.7', forwarded === undefined, {
+        message: `${decliner.device.name}'s 100 (Trying) was forwarded past the SUT to ${forwarded?.owner ?? ''}: a stateful proxy MUST NOT forward any 100 (Trying) response (§16.7 step 5)`,
+        expected: `the 100 with Server: ${probe} nowhere but on ${decliner.device.name}'s own hop`, actual: forwarded,
       });
     });
     await t.step('accept', `${acceptor.device.name} accepts (200 OK)`, 'RFC3261-16.7', async () => {
