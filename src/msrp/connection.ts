@@ -51,6 +51,12 @@ export interface MsrpConnectOptions extends MsrpEndpointOptions {
   localPorts?: LocalPortSource;
   /** Bound on opening the TCP/TLS connection. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * From-Path of the bodiless SEND that binds the connection (default our URI alone). An RFC 4976
+   * relay that dials the next hop names itself first and the hops behind it after (§7.1), so the
+   * endpoint finds the peer its session expects last (RFC 4975 §5.4).
+   */
+  bindingFromPath?: readonly MsrpUri[];
 }
 
 export interface SendOptions {
@@ -128,7 +134,7 @@ export class MsrpConnection {
     const socket = await dialFrom({ remote: uriAddress(first), secure: first.secure, tls: o.tls, localHost: o.localHost, timeoutMs: o.connectTimeoutMs ?? 5000 }, o.localPorts);
     conn.attach(new MsrpSocket(socket, first.secure ? 'tls' : 'tcp', conn.limits, new MsrpTraceRecorder(o.onTrace, o.owner)));
     try {
-      const outcome = await conn.request(bindingSend(conn.remote, [conn.localUri]));
+      const outcome = await conn.request(bindingSend(conn.remote, o.bindingFromPath ?? [conn.localUri]));
       if (outcome.status !== 200) throw new Error(`the peer answered the binding SEND with ${outcome.status}${outcome.response ? '' : ' (no response in time)'}`);
     } catch (err) {
       await conn.close();

@@ -293,7 +293,7 @@ const CATALOGUE = [
     name: 'trf-mp-msrp-foreign-host',
     requirement: 'TRF-MP-MEDIA',
     mode: 'b2bua',
-    description: 'PF A answers the target device with its own a=path but a=setup:active (RFC 6135 §4.2) and opens the target\'s MSRP connection from another address (127.0.0.2), not a CS MSRP host (ixit.csMsrpHosts): the media reaches the target from a box the CS does not name. Acts on an IPv4 loopback host only, in the b2bua MSRP role',
+    description: 'PF A answers the target device with its own a=path but a=setup:active (RFC 6135 §4.2) and opens the target\'s MSRP connection from another address (127.0.0.2), not a CS MSRP host (ixit.csMsrpHosts): the media reaches the target from a box the CS does not name. Acts on an IPv4 loopback host only',
   },
   {
     name: 'trf-nmp-accept-foreign-target',

@@ -49,6 +49,8 @@ class RelayLeg {
   role: ConnectionRole = 'passive';
   /** Source address of the connection when we dial (the `trf-mp-msrp-foreign-host` fault); the OS picks it otherwise. */
   dialFrom: string | undefined;
+  /** As a relay, the hops behind us when we dial (RFC 4976 §7.1): the From-Path of our binding SEND after our URI. */
+  behind: (() => readonly MsrpUri[]) | undefined;
   private opening: Promise<MsrpConnection> | undefined;
   private dialled: MsrpConnection | undefined;
 
@@ -71,6 +73,7 @@ class RelayLeg {
       const conn = await MsrpConnection.connect({
         localUri: this.localUri, remotePath: this.remotePath, autoRespond: false, connectTimeoutMs: this.timeoutMs, transactionTimeoutMs: this.timeoutMs,
         ...(this.dialFrom ? { localHost: this.dialFrom } : {}),
+        ...(this.behind ? { bindingFromPath: [this.localUri, ...this.behind()] } : {}),
       });
       conn.onRequest((req) => this.onRequest(this, req));
       return (this.dialled = conn);
@@ -116,6 +119,8 @@ export class MsrpBridge {
     this.in = new RelayLeg(relay.listener.expect({ localUri: relay.uri(), remotePath: callerOffer.path, autoRespond: false, transactionTimeoutMs: relay.timeoutMs }), relay.timeoutMs, onRequest);
     this.out = new RelayLeg(relay.listener.expect({ localUri: relay.uri(), autoRespond: false, transactionTimeoutMs: relay.timeoutMs }), relay.timeoutMs, onRequest);
     this.in.remotePath = callerOffer.path;
+    this.asRelay(this.in);
+    this.asRelay(this.out);
     this.callerSetup = callerOffer.setup;
     this.acceptTypes = callerOffer.acceptTypes;
     // Our offer on the callee's leg: passive, so the callee dials us (RFC 4145 §4.1).
@@ -147,6 +152,7 @@ export class MsrpBridge {
     this.joined = true;
     this.in = new RelayLeg(this.relay.listener.expect({ localUri: this.relay.uri(), remotePath: media.path, autoRespond: false, transactionTimeoutMs: this.relay.timeoutMs }), this.relay.timeoutMs, (leg, req) => this.onRequest(leg, req));
     this.in.remotePath = media.path;
+    this.asRelay(this.in);
     const ours = this.joinSetup(media.setup);
     this.in.role = connectionRole(false, media.setup, ours) ?? 'passive';
     if (this.relay.faults?.has('trf-mp-msrp-to-old-device')) this.oldIn = old;
@@ -167,6 +173,11 @@ export class MsrpBridge {
       return 'active';
     }
     return answerSetup(offer, 'passive');
+  }
+
+  /** As an RFC 4976 relay, a leg we dial names behind us the device that holds the other side now (§7.1). */
+  private asRelay(leg: RelayLeg): void {
+    if (this.relay.role === 'relay') leg.behind = () => (leg === this.out ? this.in : this.out).remotePath;
   }
 
   /** The a=path we give the device on `leg`: our URI alone (b2bua), or ours first and the far device's after it (RFC 4976 §6). */

@@ -72,15 +72,15 @@ describe('on the wire, the relay role', () => {
   });
 });
 
-describe('the in-path branches, each against a fault (b2bua role)', () => {
+describe.each(['b2bua', 'relay'] as const)('the in-path branches, each against a fault (%s role)', (role) => {
   it('trf-mp-msrp-from-path-other-leg: From-Path not the a=path the CS gave the target', async () => {
-    const [r] = await run([transferInMediaPath], 'b2bua', { faults: ['trf-mp-msrp-from-path-other-leg'] });
+    const [r] = await run([transferInMediaPath], role, { faults: ['trf-mp-msrp-from-path-other-leg'] });
     expect(brief(r!)).toBe(`${r!.key}: non-strict TRF-MP-MEDIA T9`);
-    expect(r!.reason?.message).toMatch(/From-Path \S+, not the CS's own a=path/);
+    expect(r!.reason?.message).toMatch(role === 'b2bua' ? /From-Path \S+, not the CS's own a=path/ : /an RFC 4976 relay names itself first/);
   });
 
-  it('trf-mp-msrp-foreign-host: the target\'s MSRP connection comes from a host not among ixit.csMsrpHosts', async () => {
-    const [r] = await run([transferInMediaPath], 'b2bua', { faults: ['trf-mp-msrp-foreign-host'] });
+  it('trf-mp-msrp-foreign-host: the target\'s MSRP connection comes from a host not among ixit.csMsrpHosts (the CS dials it; as a relay, naming the transferee behind it, RFC 4976 §7.1)', async () => {
+    const [r] = await run([transferInMediaPath], role, { faults: ['trf-mp-msrp-foreign-host'] });
     expect(brief(r!)).toBe(`${r!.key}: non-strict TRF-MP-MEDIA T9`);
     expect(r!.reason?.message).toMatch(/MSRP connection goes to 127\.0\.0\.2:\d+, not a CS MSRP host/);
   });
