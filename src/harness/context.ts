@@ -55,6 +55,25 @@ export interface CheckFailure {
   fields?: string[];
 }
 
+/**
+ * How much of the judging a context does (a load run, docs/load.md). `run` and `selftest` judge
+ * everything and keep everything.
+ */
+export interface JudgingMode {
+  /**
+   * false: a load flow left unjudged (`--judge-every K`): no template is matched and no SHOULD or
+   * conformance check evaluated; a check on a boolean that does not hold (a message that never
+   * came, a response that was not what the flow needs to go on) still stops the flow, as does a
+   * precondition, so its outcome is still counted from its transactions.
+   */
+  judge: boolean;
+  /**
+   * false: the passing checks are not recorded on the steps, nor each step's entries (they serve
+   * only a report of the case: a load flow that keeps no evidence). Findings are recorded as ever.
+   */
+  recordChecks: boolean;
+}
+
 export class TestContext {
   readonly findings: Finding[] = [];
   readonly steps: StepRecord[] = [];
@@ -71,6 +90,7 @@ export class TestContext {
     readonly target: HarnessTarget,
     readonly tap: Tap,
     readonly topology: Topology,
+    readonly mode: JudgingMode = { judge: true, recordChecks: true },
   ) {
     this.trace = new Trace(tap);
   }
@@ -109,7 +129,7 @@ export class TestContext {
       throw err;
     } finally {
       rec.stop = Date.now();
-      rec.entries = this.tap.entries.slice(firstSeq).filter((e) => !e.dropped);
+      if (this.mode.recordChecks) rec.entries = this.tap.entries.slice(firstSeq).filter((e) => !e.dropped);
       rec.verdict = worst([rec.verdict, ...rec.findings.map((f) => f.verdict)]);
       span.to = this.nextSeq();
       this.currentStep = outer;
@@ -163,7 +183,7 @@ export class TestContext {
 
   /** Remember an evaluated check for the report (which message, which fields). */
   private noteCheck(requirement: RequirementId | undefined, verdict: Verdict, ok: boolean | Mismatch[] | string, f: CheckFailure): void {
-    if (!this.currentStep) return;
+    if (!this.currentStep || !this.mode.recordChecks) return;
     const fields = [...(f.fields ?? []), ...(Array.isArray(ok) ? ok.map((m) => m.field) : [])];
     (this.currentStep.checks ??= []).push({
       requirement, verdict, message: f.message, expected: f.expected, entrySeq: this.entryOfActual(f.actual)?.seq, fields: [...new Set(fields)],
@@ -201,6 +221,7 @@ export class TestContext {
   check(requirement: RequirementId, ok: boolean, failure: CheckFailure): asserts ok;
   check(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void;
   check(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    if (!this.mode.judge) return this.unjudged(ok, failure);
     this.judging(requirement);
     const why = this.failed(ok);
     this.noteCheck(requirement, why === null ? 'pass' : 'fail', ok, failure);
@@ -211,6 +232,7 @@ export class TestContext {
 
   /** A SHOULD: on failure records `non-strict` and continues. */
   should(requirement: RequirementId, ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    if (!this.mode.judge) return;
     this.judging(requirement);
     const why = this.failed(ok);
     this.noteCheck(requirement, why === null ? 'pass' : 'non-strict', ok, failure);
@@ -225,9 +247,12 @@ export class TestContext {
    * fields it names are the ones the report highlights.
    */
   expect(requirement: RequirementId, actual: TraceEntry | SipMessage, template: MessageTemplate, message: string, strength: 'shall' | 'should' = 'shall'): void {
+    if (!this.mode.judge) return;
     const entry = 'raw' in actual && 'flow' in actual ? actual : undefined;
     const msg = entry ? entry.message : (actual as SipMessage);
     const misses = msg ? matchMessage(msg, template, entry) : [{ field: 'message', expected: 'a SIP message', actual: 'octets that do not parse' }];
+    // A pass nobody reports: the template is rendered only for a finding or a recorded check.
+    if (misses.length === 0 && !this.mode.recordChecks) return this.judging(requirement);
     const failure: CheckFailure = { message, expected: renderTemplate(template), actual, fields: templateFields(template) };
     if (strength === 'should') this.should(requirement, misses, failure);
     else this.check(requirement, misses, failure);
@@ -268,6 +293,8 @@ export class TestContext {
    * (IXIT quietPeriodMs). A request that arrives is the finding's evidence.
    */
   async expectQuiet(devices: Array<{ name: string; inbox: Array<{ request: SipMessage }> }>, requirement: RequirementId, what: string, quietMs = this.quietMs): Promise<void> {
+    // Unjudged: the flow keeps its timing (the quiet period passes), nothing is judged in it.
+    if (!this.mode.judge) return new Promise((r) => setTimeout(r, quietMs));
     this.judging(requirement);
     const deadline = Date.now() + quietMs;
     for (;;) {
@@ -288,12 +315,22 @@ export class TestContext {
    * fails: a message that went device to device is no evidence of what the SUT does.
    */
   checkCrossedSut(requirement: RequirementId, got: { request: SipMessage } | null, what: string): void {
-    if (!got) return;
+    if (!got || !this.mode.judge) return;
     const pfs = `${this.target.pfA.host}:${this.target.pfA.port}${sameAddress(this.target.pfA, this.target.pfB) ? '' : ` or ${this.target.pfB.host}:${this.target.pfB.port}`}`;
     this.check(requirement, crossedSut(this.target, got.request), {
       message: `${what} did not pass the SUT: it carries no Via of ${pfs}, so it went device to device (the SUT did not Record-Route the dialog, RFC 3261 §16.6 step 4)`,
       expected: `a Via naming ${pfs}`, actual: got.request, fields: ['Via'],
     });
+  }
+
+  /**
+   * A check in an unjudged flow: only a boolean that does not hold stops it — the body cannot go
+   * on without what it tested (a request that never came, a response it needs) — as a plain
+   * failure of the flow, no requirement named; a mismatch list or a reason is conformance, not judged.
+   */
+  private unjudged(ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
+    if (ok !== false) return;
+    throw new CaseStop(this.record('fail', undefined, { ...failure, message: `the flow could not go on: ${failure.message}` }));
   }
 
   /** Mark requirements as evaluated by a step that checked them implicitly. */

@@ -6,7 +6,7 @@
  * the caller asks (`keepEvidence`): the load run keeps the first few, so memory stays bounded.
  */
 import type { TraceEntry } from '../../sip/transport/tap';
-import { startLine } from '../../sip/message';
+import { header, startLine } from '../../sip/message';
 import { CaseStop, type Finding } from '../finding';
 import { TestContext, type StepRecord } from '../context';
 import { caseKey, type CaseVariant, type TestCase } from '../test-case';
@@ -29,6 +29,8 @@ export interface FlowResult {
   stalledMs: number;
   /** Evidence of a flow that did not pass, when kept. */
   evidence?: { findings: Finding[]; steps: StepRecord[]; trace: TraceEntry[] };
+  /** false: an unjudged flow (`--judge-every`), its verdict counted from its transactions alone. */
+  judged: boolean;
 }
 
 export interface FlowRunOptions {
@@ -40,13 +42,21 @@ export interface FlowRunOptions {
   capMs: number;
   /** The generator's stalls: a flow that did not pass while the generator stalled is inconclusive. */
   stalls?: StallWatch;
+  /**
+   * false (`--judge-every K`, K−1 flows in K): the same traffic, no requirement judged
+   * (context.ts JudgingMode); the flow fails only when it could not go on (a message that never
+   * came, a timeout) or a device received an error response (transactionFailure).
+   */
+  judge?: boolean;
 }
 
 export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseVariant, target: HarnessTarget, opts: FlowRunOptions): Promise<FlowResult> {
   const startedAt = Date.now();
   const from = performance.now();
   slot.reset();
-  const ctx = new TestContext(testCase, variant, target, slot.tap, slot.topology);
+  const judge = opts.judge !== false;
+  // Which fields each passing check compared, and each step's entries, serve only kept evidence.
+  const ctx = new TestContext(testCase, variant, target, slot.tap, slot.topology, { judge, recordChecks: judge && opts.keepEvidence });
   const extra: Finding[] = [];
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -58,7 +68,7 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
   });
   try {
     await Promise.race([testCase.run(ctx), stop]);
-    failOnUnexpected(ctx, slot);
+    if (judge) failOnUnexpected(ctx, slot);
   } catch (err) {
     if (err instanceof CaseStop && !ctx.findings.includes(err.finding)) extra.push(err.finding);
     if (!(err instanceof CaseStop)) ctx.recordError(err);
@@ -67,6 +77,10 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
     if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
   }
   const judgedUntil = slot.tap.entries.length;
+  if (!judge && extra.length === 0 && ctx.findings.length === 0) {
+    const failed = transactionFailure(slot);
+    if (failed) extra.push({ verdict: 'fail', message: failed });
+  }
   await slot.settle(target.ixit.responseTimeoutMs);
   // The flow's trace index stops here: the slot's tap goes on with the next flow.
   ctx.trace.dispose();
@@ -82,13 +96,32 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
     verdict = 'inconclusive';
   }
   const requirementVerdicts: Record<string, Verdict> = {};
-  for (const r of ctx.evaluated) requirementVerdicts[r] = 'pass';
-  for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
+  if (judge) {
+    for (const r of ctx.evaluated) requirementVerdicts[r] = 'pass';
+    for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
+  }
+  if (reason && !judge) reason = { ...reason, message: `not judged (--judge-every): ${reason.message}` };
   const keep = opts.keepEvidence && verdict !== 'pass' && verdict !== 'non-strict';
   return {
-    key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id, stalledMs: stalled,
+    key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id, stalledMs: stalled, judged: judge,
     ...(keep ? { evidence: { findings, steps: ctx.steps, trace: slot.tap.entries.slice(0, judgedUntil).filter((e) => !e.dropped) } } : {}),
   };
+}
+
+/**
+ * What an unjudged flow is still counted on: an error response a device received during the flow
+ * (≥ 300; not a digest challenge, 401/407, which the device answers, RFC 3261 §22.2, nor the 487
+ * ending an INVITE it cancelled, §9.1). Read from the flow's received responses on the slot's
+ * trace, which the recorder already parsed.
+ */
+export function transactionFailure(slot: { tap: { entries: TraceEntry[] }; devices: Array<{ name: string }> }): string | undefined {
+  for (const e of slot.tap.entries) {
+    const m = e.direction === 'received' && !e.dropped && e.protocol !== 'msrp' ? e.message : null;
+    if (!m || m.kind !== 'response' || m.status < 300 || m.status === 401 || m.status === 407 || m.status === 487) continue;
+    if (!slot.devices.some((d) => d.name === e.owner)) continue;
+    return `${e.owner} received ${startLine(m)} (${header(m, 'CSeq') ?? 'no CSeq'})`;
+  }
+  return undefined;
 }
 
 /**

@@ -132,8 +132,9 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
   let stalledFlows = 0;
   const free = [...slots];
   let loopStartWall = Date.now();
-  const onDone = (r: FlowResult, judged: boolean) => {
-    if (!judged) {
+  const onDone = (r: FlowResult) => {
+    // An unjudged flow that went through is `unjudged`; one that did not (an error response, a timeout) counts as any failure.
+    if (!r.judged && (r.verdict === 'pass' || r.verdict === 'non-strict')) {
       verdicts.unjudged++;
       return;
     }
@@ -167,11 +168,11 @@ export async function runLoad(plan: LoadPlan): Promise<LoadSummary> {
           // A place among the kept failures is reserved at the start (flows end in any order) and given back on a pass.
           const reserve = judged && kept < plan.keepEvidence;
           if (reserve) kept++;
-          const r = await runFlow(slot, testCase, plan.variant, plan.target, { keepEvidence: reserve, signal: plan.abortFlows, capMs, stalls });
+          const r = await runFlow(slot, testCase, plan.variant, plan.target, { keepEvidence: reserve, signal: plan.abortFlows, capMs, stalls, judge: judged });
           if (r.stalledMs > 0) stalledFlows++;
           recorder.forget(slot.id);
           if (reserve && !r.evidence) kept--;
-          onDone(r, judged);
+          onDone(r);
         },
         counts, plan.stopArrivals,
       );

@@ -226,7 +226,8 @@ export function formatSummary(s: LoadSummary): string {
   if (s.generator) {
     const hot = s.generator.loopDelayP99Ms > SATURATED_LOOP_MS;
     const stalled = s.generator.stalledFlows ? `; ${s.generator.stalledFlows} flow(s) that did not pass while it stalled counted inconclusive, not against the SUT` : '';
-    lines.push(`generator: CPU ${s.generator.flowCpuS ?? '?'} s while the flows ran; event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${stalled}${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
+    const perFlow = s.generator.flowCpuS !== undefined && s.arrivals.started > 0 ? ` (${((s.generator.flowCpuS / s.arrivals.started) * 1000).toFixed(2)} ms a flow)` : '';
+    lines.push(`generator: CPU ${s.generator.flowCpuS ?? '?'} s while the flows ran${perFlow}; event-loop delay: p99 ${s.generator.loopDelayP99Ms} ms, max ${s.generator.loopDelayMaxMs} ms${stalled}${hot ? ' — the generator itself was saturated: latencies and timeouts at this rate include its own delay; lower --rate or add --shard generators' : ''}`);
   }
   lines.push(`setup: ${s.setup.slots} slot(s), ${s.setup.devicesRegistered} device(s) registered once, ${s.setup.bindingsRemoved} binding(s) removed at the end${s.setup.problems.length ? `; problems: ${s.setup.problems.slice(0, 3).join('; ')}` : ''}`);
   return lines.join('\n');
