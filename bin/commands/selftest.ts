@@ -8,6 +8,7 @@ interface Args {
   fault?: string[];
   concurrency: number;
   'all-cases': boolean;
+  'until-detected': boolean;
   binding?: string[];
   'reference-msrp-role'?: 'b2bua' | 'relay';
 }
@@ -22,7 +23,8 @@ export const selftestCommand: CommandModule<object, Args> = {
       .option('concurrency', { type: 'number', default: 6, describe: 'case variants run at once' })
       .option('binding', { type: 'array', string: true, describe: 'switch a binding knob of docs/cpm-sip-binding.md, KNOB=VALUE (repeatable), e.g. deviceAddressing=gruu' })
       .option('reference-msrp-role', { choices: ['b2bua', 'relay'] as const, describe: 'the reference server in b2bua mode takes part in MSRP as an RFC 4976 relay (relay) or the endpoint of each leg (default); judged with binding csMsrpRole the same unless --binding says otherwise' })
-      .option('all-cases', { type: 'boolean', default: false, describe: 'run every case against every fault (default: the cases of the feature the fault breaks)' }) as never,
+      .option('all-cases', { type: 'boolean', default: false, describe: 'run every case against every fault (default: the cases of the feature the fault breaks)' })
+      .option('until-detected', { type: 'boolean', default: false, describe: 'stop each fault\'s row at its first detection (faster; the row then counts only the variants it ran)' }) as never,
   handler: async (args) => {
     const binding = parseBindingOptions((args.binding ?? []).map(String));
     if (typeof binding === 'string') {
@@ -35,6 +37,7 @@ export const selftestCommand: CommandModule<object, Args> = {
       faults: args.fault,
       concurrency: args.concurrency,
       allCases: args['all-cases'],
+      untilDetected: args['until-detected'],
       binding,
       msrpRole: args['reference-msrp-role'],
       onRow: (r) => process.stdout.write(formatRow(r) + '\n'),

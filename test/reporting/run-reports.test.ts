@@ -1,14 +1,14 @@
 /**
  * What `cpm-conformance run` and `report` leave behind, end to end with the built CLI: the
- * conformance matrix of a full run (every requirement of the catalogue), JUnit, the baseline
- * flow (write, known deviation, fixed), per-case pcaps that tshark decodes with as many SIP
- * messages as the trace has, and an HTML report with no third-party or analytics script.
+ * baseline flow (write, known deviation, fixed), per-case pcaps that tshark decodes with as many
+ * SIP messages as the trace has, and an HTML report with no third-party or analytics script. The
+ * conformance matrix, JUnit and environment of a full default run are read in
+ * test/integration/cli/run.test.ts, from the one full run that file makes.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REQUIREMENTS } from '../../src/harness/requirements';
 import { readVerdicts } from '../../reporters/verdict-log';
 import { scanForThirdParty } from '../../reporters/html-report';
 import type { ConformanceReport } from '../../reporters/matrix';
@@ -34,35 +34,6 @@ function haveTshark(): boolean {
     return false;
   }
 }
-
-describe('a full run against the reference server', () => {
-  const results = path.join(tmp, 'full');
-  let code: number | null;
-  beforeAll(() => {
-    code = cli(['run', '--results', results]).code;
-  });
-
-  it('writes a conformance matrix listing every requirement ID of the catalogue with its verdict', () => {
-    // The correct reference server conforms: every case passes and the run exits 0.
-    expect(code).toBe(0);
-    const m = JSON.parse(fs.readFileSync(path.join(results, 'conformance', 'conformance-report.json'), 'utf8')) as ConformanceReport;
-    expect(m.requirements.map((r) => r.id)).toEqual(REQUIREMENTS.map((r) => r.id));
-    for (const r of m.requirements) expect(['pass', 'non-strict', 'fail', 'inconclusive', 'error', 'not tested']).toContain(r.verdict);
-    expect(m.verdict).toBe('pass');
-    for (const id of ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'CPM-MLD-007', 'RFC3261-9.1', 'RFC3261-17.1.1.3', 'RFC3326-REASON', 'RFC3261-16.10']) {
-      expect({ id, verdict: m.requirements.find((r) => r.id === id)!.verdict }).toEqual({ id, verdict: 'pass' });
-    }
-    for (const r of m.requirements.filter((x) => x.verdict === 'not tested')) expect(r.note).toBeTruthy();
-    const md = fs.readFileSync(path.join(results, 'conformance', 'conformance-report.md'), 'utf8');
-    for (const r of REQUIREMENTS) expect(md).toMatch(new RegExp(`\\| \\*\\*${r.id.replace(/\./g, '\\.')}\\*\\* .*\\| \\*\\*(PASS|NON-STRICT|FAIL|INCONC|ERROR|NOT TESTED)\\*\\*`));
-    const junit = fs.readFileSync(path.join(results, 'conformance', 'junit.xml'), 'utf8');
-    expect(junit).toMatch(new RegExp(`<testsuites name="[^"]*" tests="${m.totals.cases}" failures="${m.totals.byVerdict.fail}" errors="${m.totals.byVerdict.inconclusive + m.totals.byVerdict.error}"`));
-    const env = fs.readFileSync(path.join(results, 'environment.properties'), 'utf8');
-    expect(env).toMatch(/sut\.name=/);
-    expect(env).toMatch(/sut\.seen\.server_user_agent=/);
-    expect(env).toMatch(/harness\.version=\d/);
-  });
-});
 
 describe('a run with a reference fault', () => {
   const results = path.join(tmp, 'fault');

@@ -1,6 +1,7 @@
 /**
  * `cpm-conformance run` end to end, as a user runs it: the built CLI (dist/, built by `npm test`
- * and by `npm install`'s prepare script) against the built-in reference server, against a dead
+ * and by `npm install`'s prepare script) against the built-in reference server (live output,
+ * Allure results, the conformance matrix, JUnit, environment), against a dead
  * target, with a malformed target config, and with the reference as an RFC 4976 MSRP relay.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,8 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { REQUIREMENTS } from '../../../src/harness/requirements';
+import type { ConformanceReport } from '../../../reporters/matrix';
 
 jest.setTimeout(5 * 60_000);
 
@@ -36,9 +39,14 @@ describe('cpm-conformance run', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-run-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  // One full default run (the README's main command) serves both tests below: it is the costliest
+  // thing this file does, and what each test reads of it is independent.
+  const results = path.join(tmp, 'ref');
+  let full: ReturnType<typeof cli> | undefined;
+  const fullRun = (): ReturnType<typeof cli> => (full ??= cli(['run', '--results', results]));
+
   it('against the built-in reference server: live lines, summary, exit 0, Allure results with labels, links and per-step SIP', () => {
-    const results = path.join(tmp, 'ref');
-    const r = cli(['run', '--results', results]);
+    const r = fullRun();
     expect(r.err).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
     expect(r.out).toMatch(/^PASS\s+TC-LEAVE-01 \[udp, direct/m);
     expect(r.out).toMatch(/^LEAVE-ORIG\s+flow/m);
@@ -65,6 +73,27 @@ describe('cpm-conformance run', () => {
     const texts = sources.map((a) => fs.readFileSync(path.join(results, a.source), 'utf8'));
     expect(texts.some((t) => /^BYE sip:/m.test(t) && /Core A ←/.test(t))).toBe(true);
     expect(fs.readFileSync(path.join(results, 'environment.properties'), 'utf8')).toMatch(/sut\.name=/);
+  });
+
+  it('against the built-in reference server: a conformance matrix listing every requirement ID of the catalogue with its verdict, JUnit and environment', () => {
+    // The correct reference server conforms: every case passes and the run exits 0.
+    expect(fullRun().code).toBe(0);
+    const m = JSON.parse(fs.readFileSync(path.join(results, 'conformance', 'conformance-report.json'), 'utf8')) as ConformanceReport;
+    expect(m.requirements.map((r) => r.id)).toEqual(REQUIREMENTS.map((r) => r.id));
+    for (const r of m.requirements) expect(['pass', 'non-strict', 'fail', 'inconclusive', 'error', 'not tested']).toContain(r.verdict);
+    expect(m.verdict).toBe('pass');
+    for (const id of ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'CPM-MLD-007', 'RFC3261-9.1', 'RFC3261-17.1.1.3', 'RFC3326-REASON', 'RFC3261-16.10']) {
+      expect({ id, verdict: m.requirements.find((r) => r.id === id)?.verdict }).toEqual({ id, verdict: 'pass' });
+    }
+    for (const r of m.requirements.filter((x) => x.verdict === 'not tested')) expect(r.note).toBeTruthy();
+    const md = fs.readFileSync(path.join(results, 'conformance', 'conformance-report.md'), 'utf8');
+    for (const r of REQUIREMENTS) expect(md).toMatch(new RegExp(`\\| \\*\\*${r.id.replace(/\./g, '\\.')}\\*\\* .*\\| \\*\\*(PASS|NON-STRICT|FAIL|INCONC|ERROR|NOT TESTED)\\*\\*`));
+    const junit = fs.readFileSync(path.join(results, 'conformance', 'junit.xml'), 'utf8');
+    expect(junit).toMatch(new RegExp(`<testsuites name="[^"]*" tests="${m.totals.cases}" failures="${m.totals.byVerdict.fail}" errors="${m.totals.byVerdict.inconclusive + m.totals.byVerdict.error}"`));
+    const env = fs.readFileSync(path.join(results, 'environment.properties'), 'utf8');
+    expect(env).toMatch(/sut\.name=/);
+    expect(env).toMatch(/sut\.seen\.server_user_agent=/);
+    expect(env).toMatch(/harness\.version=\d/);
   });
 
   it('against a dead server: ends within the timeouts, verdicts say the server did not answer, results written, exit non-zero', async () => {
