@@ -126,11 +126,12 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   } finally {
     if (topology) {
       // Leave the SUT as found, whatever the verdict (bounded by the IXIT response timeout per phase).
-      judgedUntil = tap.entries.length;
+      // By seq, not by index: a trimmed tap (retain bounds) holds fewer entries than it numbered.
+      judgedUntil = tap.upcomingSeq;
       const devices = topology.devices;
       teardown = await teardownDevices(devices, () => tap.entries, target.ixit.responseTimeoutMs)
         .catch((err: unknown) => ({ sessionsClosed: 0, invitesCancelled: 0, transactionsCompleted: 0, bindingsRemoved: 0, problems: [`teardown failed: ${(err as Error).message}`] }));
-      if (ctx) ctx.steps.push(cleanupStep(tap.entries.slice(judgedUntil), teardown));
+      if (ctx) ctx.steps.push(cleanupStep(tap.entries.filter((e) => e.seq >= judgedUntil), teardown));
     }
     await topology?.close();
     received.stop();

@@ -109,6 +109,11 @@ export class Tap {
   /** Raw octets of the entries held now. */
   private heldBytes = 0;
   private nextSeq = 0;
+
+  /** The seq the next entry will get: entries with a lower seq were recorded before now (trimmed or not). */
+  get upcomingSeq(): number {
+    return this.nextSeq;
+  }
   /**
    * Addresses of sockets on this same tap's side (e.g. a test's devices and its core emulators):
    * datagrams between them never cross the network under test, so faults skip them and each
