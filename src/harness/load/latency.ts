@@ -50,6 +50,9 @@ export function decodeHistogram(encoded: string): hdr.Histogram {
   return h;
 }
 
+/** The start of a request line that may open a key transaction (RFC 3261 §7.1: Method SP). */
+const KEY_REQUEST_LINE = /^(INVITE|CANCEL|BYE) /;
+
 /** Which key transaction a request opens, if any. */
 function kindOf(m: SipMessage): KeyTransaction | undefined {
   if (m.kind !== 'request') return undefined;
@@ -87,6 +90,9 @@ export class LatencyRecorder {
 
   /** A trace entry of one slot (`scope`): a request a device sent, or the response that answers it. */
   observe(e: TraceEntry, scope: string): void {
+    // A sent message is parsed back from its octets when first read (trace-recorder.ts): read only
+    // those that may open a key transaction, not every response and ACK a device sends.
+    if (e.direction === 'sent' && !KEY_REQUEST_LINE.test(e.raw.subarray(0, 8).toString('latin1'))) return;
     const m = e.message;
     if (!m || e.dropped || e.owner === undefined || !this.counts(e.owner)) return;
     if (e.direction === 'sent') {

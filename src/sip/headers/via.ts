@@ -4,7 +4,7 @@
  * the wire and stored without brackets (§19.1.1 IPv6reference).
  */
 import type { SipMessage } from '../message';
-import { headerValues } from '../message';
+import { headerFields, headerValues, splitCommaList } from '../message';
 import { formatParams, isHostCode, isTokenCode, isWs, parseParams, scanParams, skipWs, trimEnd, trimStart, PARAMS_BAD, type Params } from './lex';
 
 export interface Via {
@@ -26,7 +26,24 @@ function readToken(s: string, i: number): number {
   return i;
 }
 
+/**
+ * Via values parsed recently → their Via: a transaction looks at the top Via of one message many
+ * times (matching §17.1.3/§17.2.3, the response's destination §18.2.2, the branch), and each
+ * parse cost a parameter scan. Bounded (hostile input); each caller gets its own copy.
+ */
+const PARSED = new Map<string, Via | null>();
+
 export function parseVia(value: string): Via | null {
+  let v = PARSED.get(value);
+  if (v === undefined) {
+    v = parseViaValue(value);
+    if (PARSED.size >= 1024) PARSED.clear();
+    PARSED.set(value, v);
+  }
+  return v && { ...v, params: { ...v.params } };
+}
+
+function parseViaValue(value: string): Via | null {
   const s = value.trim();
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS).
   const parts: string[] = [];
@@ -153,8 +170,12 @@ export function vias(msg: Pick<SipMessage, 'headers'>): Via[] {
 
 /** The topmost Via (§8.2.6.1, §17.1.3 transaction matching), or null when absent or unparseable. */
 export function topVia(msg: Pick<SipMessage, 'headers'>): Via | null {
-  const first = headerValues(msg, 'via')[0];
-  return first === undefined ? null : parseVia(first);
+  // The first element of the Via fields (§7.3.1): the fields after the one holding it need not be split.
+  for (const f of headerFields(msg, 'via')) {
+    const first = splitCommaList(f.value)[0];
+    if (first !== undefined) return parseVia(first);
+  }
+  return null;
 }
 
 /** The branch of the topmost Via: what a response is matched to its client transaction by (§17.1.3). */
