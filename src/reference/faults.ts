@@ -123,28 +123,24 @@ const CATALOGUE = [
     mode: 'proxy',
   },
   {
-    name: 'mld-trying-forwarded',
-    requirement: 'RFC3261-16.7',
+    name: 'mld-trying-forwarded', requirement: 'RFC3261-16.7', mode: 'proxy',
     description: 'PF B forwards a device\'s 100 (Trying) to the caller\'s side (RFC 3261 §16.7 step 5: "a stateful proxy MUST NOT forward any 100 (Trying) response"). Found by mutation testing (docs/mutation.md).',
-    mode: 'proxy',
   },
   {
-    name: 'mld-ringing-not-forwarded',
-    requirement: 'RFC3261-16.7',
+    name: 'mld-ringing-not-forwarded', requirement: 'RFC3261-16.7', mode: 'proxy',
     description: 'PF B absorbs the devices\' 180 (Ringing): the caller hears no ringing (§16.7 step 5: a provisional other than 100 MUST be forwarded immediately). Found by mutation testing.',
-    mode: 'proxy',
   },
   {
-    name: 'mld-first-final-forwarded',
-    requirement: 'RFC3261-16.7',
+    name: 'mld-first-final-forwarded', requirement: 'RFC3261-16.7', mode: 'proxy',
     description: 'when every device declined, PF B sends the caller the first final it got, not the best (§16.7 step 6: a 6xx if any, else the lowest class; a lone 503 becomes 500). Found by mutation testing.',
-    mode: 'proxy',
   },
   {
-    name: 'mld-6xx-not-global',
-    requirement: 'RFC3261-16.7',
+    name: 'mld-6xx-not-global', requirement: 'RFC3261-16.7', mode: 'proxy',
     description: 'a device\'s 6xx (e.g. 600 Busy Everywhere) is held like any decline: the other devices ring on and the caller waits (§16.7 step 5: the proxy SHOULD cancel them; step 6: the 6xx goes upstream). Found by mutation testing.',
-    mode: 'proxy',
+  },
+  {
+    name: 'mld-timeout-no-final', requirement: 'RFC3261-16.7', mode: 'proxy',
+    description: 'a device\'s branch that got no response at all (its INVITE timed out, Timer B) never counts as ended: the caller waits forever (§16.7 step 6: with no final response in the context, 408). Found by mutation testing.',
   },
   {
     name: 'mld-second-2xx-dangling',

@@ -104,7 +104,12 @@ export class ProxyFork {
       this.branches.push(branch);
       branch.client.onResponse((res) => this.onResponse(branch, res));
       void branch.client.final.then((res) => {
+        // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent: a final reaches onResponse (which sets done) before this callback runs (client-base.ts deliver), so done alone decides; the killed 'true' twin is lost from the count
         if (res !== null || branch.done) return;
+        if (this.ctx.faults.has('mld-timeout-no-final')) {
+          this.ctx.log(`${this.ctx.name}: fault mld-timeout-no-final: branch ${branch.client.id} timed out, not counted as ended`);
+          return;
+        }
         // §16.7 step 6 / §16.8: no final (timeout or transport error) counts as a 408 of that branch.
         branch.done = true;
         this.maybeBest();

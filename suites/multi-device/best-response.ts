@@ -1,5 +1,5 @@
 /**
- * TC-MLD-007-11..13: the CPM Session Invitation forked to a user's devices ends without any
+ * TC-MLD-007-11..14: the CPM Session Invitation forked to a user's devices ends without any
  * acceptance, and the caller gets one final response, the "best" (RFC 3261 §16.7 step 6): a 6xx if
  * any device sent one (MUST), else one of the lowest class (SHOULD), and never a lone 503 as such
  * (SHOULD: a 500). A 6xx (e.g. 600 Busy Everywhere) also cancels the devices still ringing (§16.7
@@ -13,6 +13,7 @@ import type { TestContext } from '../../src/harness/context';
 import { finalWithin } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
 import { cancelAt, type Branch, type ForkedCall } from './forking-flow';
+import type { HarnessTarget } from '../../src/harness/target';
 import { applies, ringAll, sleep, spec, variants } from './common';
 import { RFC3261_16_7_6XX, RFC3261_16_7_BEST } from './spec';
 
@@ -113,6 +114,39 @@ export const globalDeclineCancelsOthers: TestCase = {
     await t.step('best', 'The caller gets the 600', 'RFC3261-16.7', async () => {
       const res = await callerFinal(t, call, `${decliner.device.name}'s 600 and the other devices' 487`);
       t.expect('RFC3261-16.7', res, { status: { from: 600, to: 699 } }, `the caller got ${labelOf(res)}: the proxy MUST choose from the 6xx class responses if any exist (§16.7 step 6)`);
+    });
+  },
+};
+
+/** RFC 3261 §17.1.1.2: Timer B, 64·T1, ends an INVITE client transaction that got no response at all. */
+const timerB = (t: HarnessTarget) => 64 * t.ixit.timers.t1;
+/**
+ * The longest Timer B the case waits out. At the RFC's default T1 (500 ms) Timer B is 32 s, and
+ * an interop run plays its cases one after another: such a target gets N/A with the reason. The
+ * reference runs with T1 = 100 ms (6.4 s).
+ */
+const MAX_TIMER_B_MS = 10_000;
+
+export const silentDeviceTimesOut: TestCase = {
+  id: 'TC-MLD-007-14',
+  title: 'The user\'s only device never answers: once its INVITE times out (Timer B, 64·T1), the caller gets 408 (Request Timeout)',
+  requirements: ['RFC3261-16.7'],
+  spec: spec(RFC3261_16_7_BEST, 'RFC 3261', '16.7 step 6'),
+  variants: variants(1),
+  applies: (t) => {
+    const a = applies(t);
+    if (a !== true) return a;
+    return timerB(t) <= MAX_TIMER_B_MS || `IXIT: Timer B (64·T1 = ${timerB(t)} ms) is longer than the ${MAX_TIMER_B_MS} ms this case waits (ixit.timers.t1 ≤ ${MAX_TIMER_B_MS / 64} ms runs it)`;
+  },
+  async run(t: TestContext) {
+    // The only device takes the INVITE and sends nothing, not even 100: the SUT's branch ends by its Timer B.
+    const call = await ringAll(t, { silent: 0 });
+    await t.step('timeout', `${call.branches[0].device.name} stays silent; after 64·T1 the caller gets 408`, 'RFC3261-16.7', async () => {
+      const res = t.require(await finalWithin(call.tx, timerB(t.target) + t.timeoutMs), 'RFC3261-16.7', {
+        message: `the caller's invitation got no final response within 64·T1 + ${t.timeoutMs} ms: with no final response in the context once its client transaction timed out, the proxy MUST send 408 (§16.7 step 6)`,
+        expected: '408 (Request Timeout)',
+      });
+      t.expect('RFC3261-16.7', res, { status: 408 }, `the caller got ${labelOf(res)}: with no final response in the context the proxy MUST send 408 (Request Timeout) (§16.7 step 6)`);
     });
   },
 };

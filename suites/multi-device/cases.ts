@@ -15,7 +15,7 @@ import {
 import { acceptOn, acceptedElsewhere, applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, sleep, spec, variants } from './common';
 import { simultaneousAcceptance } from './simultaneous-acceptance';
 import { declineHeldWhileOthersRing } from './decline-elsewhere';
-import { bestOfDeclines, globalDeclineCancelsOthers, lone503Becomes500 } from './best-response';
+import { bestOfDeclines, globalDeclineCancelsOthers, lone503Becomes500, silentDeviceTimesOut } from './best-response';
 import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
 
 export const acceptanceCancelsOthers: TestCase = {
@@ -221,5 +221,5 @@ export { simultaneousAcceptance };
 export const multiDeviceCases: TestCase[] = [
   acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,
   simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll, declineHeldWhileOthersRing,
-  bestOfDeclines, lone503Becomes500, globalDeclineCancelsOthers,
+  bestOfDeclines, lone503Becomes500, globalDeclineCancelsOthers, silentDeviceTimesOut,
 ];

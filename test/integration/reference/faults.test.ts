@@ -62,7 +62,8 @@ test('the catalogue names each fault once, each tagged with a requirement of the
   // response-context faults that mutation testing found (docs/mutation.md) sit in the proxy's fork only.
   const oneMode: Record<string, 'proxy' | 'b2bua'> = {
     'mld-caller-two-sessions': 'b2bua', 'mld-late-2xx-not-reacked': 'b2bua', 'mld-decline-forwarded': 'proxy',
-    'mld-trying-forwarded': 'proxy', 'mld-ringing-not-forwarded': 'proxy', 'mld-first-final-forwarded': 'proxy', 'mld-6xx-not-global': 'proxy',
+    'mld-trying-forwarded': 'proxy', 'mld-ringing-not-forwarded': 'proxy', 'mld-first-final-forwarded': 'proxy',
+    'mld-6xx-not-global': 'proxy', 'mld-timeout-no-final': 'proxy',
   };
   for (const f of FAULTS.filter((x) => x.name.startsWith('mld-'))) expect(f.mode).toBe(oneMode[f.name]);
   for (const f of FAULTS) expect(isRequirementId(f.requirement)).toBe(true);
