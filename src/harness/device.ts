@@ -349,6 +349,11 @@ export class Device {
     return ack;
   }
 
+  /** Forget the ACKs kept for 2xx retransmissions (§13.2.2.4): their dialogs are closed (a load slot between flows). */
+  forgetSentAcks(): void {
+    this.sentAcks.clear();
+  }
+
   /** Send an in-dialog request (BYE, REFER, NOTIFY, ...) along the dialog's route set. */
   async inDialog(dialog: Dialog, method: string, extra: HeaderField[] = [], body?: Buffer, contentType?: string): Promise<{ tx: ClientTransaction; response: SipResponse | null }> {
     const req = dialog.createRequest(method);

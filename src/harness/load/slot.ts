@@ -97,8 +97,7 @@ export class LoadSlot {
       d.received.length = 0;
       d.acks.length = 0;
       d.cancels.length = 0;
-      // The ACKs a device keeps to re-send on a 2xx retransmission (§13.2.2.4): the flow's dialogs are closed.
-      (d as unknown as { sentAcks?: Map<string, unknown> }).sentAcks?.clear();
+      d.forgetSentAcks();
       d.autoAnswerCancel = true;
     }
     this.tap.clear();
