@@ -17,6 +17,22 @@ import type { TraceEntry } from '../src/sip/transport/tap';
 
 const START_FIELDS = new Set(['method', 'status', 'request-uri', 'start-line']);
 
+/**
+ * The pattern that finds a header name as a word of a check's text, per name as the message writes
+ * it: built once, not once per check per header line of every message (issue 14, profiled).
+ * Bounded like canonicalName's cache: header names are SUT input.
+ */
+const NAME_AS_WORD = new Map<string, RegExp>();
+function nameAsWord(h: string): RegExp {
+  let re = NAME_AS_WORD.get(h);
+  if (re === undefined) {
+    re = new RegExp(`(^|[^A-Za-z-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z-]|$)`);
+    if (NAME_AS_WORD.size >= 512) NAME_AS_WORD.clear();
+    NAME_AS_WORD.set(h, re);
+  }
+  return re;
+}
+
 /** Header names a check looked at: the fields it named, and the message's headers its words mention. */
 export function lookedAt(check: Pick<CheckRecord, 'fields' | 'expected' | 'message'>, headerNames: readonly string[]): Set<string> {
   const out = new Set(check.fields.map((f) => f.toLowerCase()));
@@ -24,7 +40,7 @@ export function lookedAt(check: Pick<CheckRecord, 'fields' | 'expected' | 'messa
   for (const h of headerNames) {
     const canon = canonicalName(h);
     // The name as the message writes it (case-sensitive): "from PF B" in a sentence is no From header.
-    if (h.length > 1 && new RegExp(`(^|[^A-Za-z-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z-]|$)`).test(words)) out.add(canon.toLowerCase());
+    if (h.length > 1 && nameAsWord(h).test(words)) out.add(canon.toLowerCase());
   }
   return out;
 }

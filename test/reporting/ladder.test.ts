@@ -41,6 +41,9 @@ describe('ladder diagram', () => {
     expect(svg).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(svg).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     expect(esc('a\u0001<')).toBe('a\\x01&lt;');
+    // One pass does what escaping forbidden characters, then each markup character, did.
+    expect(esc(`&<>"'\u0000\u0008\u000b\u007f\u0085\u009f\ufffe\uffff\t\r\n\u00a0é`)).toBe(`&amp;&lt;&gt;&quot;&#39;\\x00\\x08\\x0b\\x7f\\x85\\x9f\\xfffe\\xffff\t\r\n\u00a0é`);
+    expect(esc('Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1')).toBe('Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1');
   });
 
   it('collapses a message traced at both ends of a loopback hop into one arrow', () => {
