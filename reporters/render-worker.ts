@@ -5,7 +5,7 @@
  */
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { renderCaseArtifacts, writeCaseFiles } from './case-artifacts';
+import { renderCaseArtifacts, writeCaseFilesSync } from './case-artifacts';
 import { reviveEvidence, type RenderJob, type RenderReply } from './render-pool';
 
 const port = parentPort;
@@ -25,7 +25,7 @@ if (port) {
       try {
         const r = reviveEvidence(job.evidence);
         const rendered = renderCaseArtifacts(r, job.sut);
-        const files = await writeCaseFiles(job.resultsDir, r.key, rendered);
+        const files = writeCaseFilesSync(job.resultsDir, r.key, rendered);
         return { id: job.id, ok: true, files, pcapMessages: rendered.pcapMessages };
       } catch (e) {
         return { id: job.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) };
