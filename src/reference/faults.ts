@@ -139,6 +139,10 @@ const CATALOGUE = [
     description: 'a device\'s 6xx (e.g. 600 Busy Everywhere) is held like any decline: the other devices ring on and the caller waits (§16.7 step 5: the proxy SHOULD cancel them; step 6: the 6xx goes upstream). Found by mutation testing.',
   },
   {
+    name: 'mld-3xx-as-acceptance', requirement: 'RFC3261-16.7', mode: 'proxy',
+    description: 'PF B takes a device\'s 3xx (e.g. 300 Multiple Choices) for an acceptance: forwarded to the caller at once and the other devices cancelled (§16.7 step 5: only provisionals and 2xx go at once). Found by mutation testing.',
+  },
+  {
     name: 'mld-timeout-no-final', requirement: 'RFC3261-16.7', mode: 'proxy',
     description: 'a device\'s branch that got no response at all (its INVITE timed out, Timer B) never counts as ended: the caller waits forever (§16.7 step 6: with no final response in the context, 408). Found by mutation testing.',
   },

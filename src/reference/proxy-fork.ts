@@ -55,6 +55,7 @@ interface Branch {
 export function bestResponse(finals: Array<SipResponse | null>): SipResponse | null {
   const got = finals.filter((r): r is SipResponse => r !== null);
   const global = got.find((r) => r.status >= 600);
+  // Stryker disable next-line EqualityOperator: not constrained: '<=' picks another response of the same class, and "The proxy MAY select any response within that chosen class" (§16.7 step 6); the killed '>=' twin is lost from the count
   let best = global ?? got.reduce<SipResponse | null>((b, r) => (b === null || Math.floor(r.status / 100) < Math.floor(b.status / 100) ? r : b), null);
   // §16.7 step 6: "If the only response that was received is a 503, the proxy SHOULD generate a 500".
   // Stryker disable next-line StringLiteral: the reason phrase is for the human user (§7.2), no case may judge its text
@@ -67,6 +68,7 @@ export class ProxyFork {
   private finalSent = false;
   private winner: Branch | undefined;
   /** The non-2xx finals in order of arrival: kept under the `mld-first-final-forwarded` fault only. */
+  // Stryker disable next-line ArrayDeclaration: fault-only state (read by firstFinal alone)
   private readonly arrivals: SipResponse[] = [];
 
   constructor(
@@ -126,7 +128,9 @@ export class ProxyFork {
   }
 
   private cancel(b: Branch, cause: 'accepted' | 'upstream' | 'global-failure', extra: Array<{ name: string; value: string }>): void {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent: a second cancel() of a pending branch sends the same CANCEL (createCancel: the INVITE's Via branch), which the device takes as a retransmission (§17.2.3); of a done branch, the transaction refuses it (§9.1)
     if (b.done || b.cancelled) return;
+    // Stryker disable next-line BooleanLiteral: equivalent (above)
     b.cancelled = true;
     if (this.ctx.faults.has('mld-487-not-acked')) {
       b.cancelledOnAccept = cause === 'accepted';
@@ -154,6 +158,13 @@ export class ProxyFork {
       this.hooks.onResponse(res);
       this.upstream.relay(res);
       return;
+    }
+    if (this.ctx.faults.has('mld-3xx-as-acceptance')) {
+      if (res.status < 400) {
+        this.ctx.log(`${this.ctx.name}: fault mld-3xx-as-acceptance: ${describe(res)} of branch ${b.client.id} taken for an acceptance`);
+        this.on2xx(b, res);
+        return;
+      }
     }
     if (res.status < 300) {
       this.on2xx(b, res);

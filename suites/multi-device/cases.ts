@@ -14,7 +14,7 @@ import {
 } from './forking-flow';
 import { acceptOn, acceptedElsewhere, applies, callerGetsAnswer, closeFromCaller, expectCancelled, ringAll, sleep, spec, variants } from './common';
 import { simultaneousAcceptance } from './simultaneous-acceptance';
-import { declineHeldWhileOthersRing } from './decline-elsewhere';
+import { declineHeldWhileOthersRing, redirectHeldWhileOthersRing } from './decline-elsewhere';
 import { bestOfDeclines, globalDeclineCancelsOthers, lone503Becomes500, silentDeviceTimesOut } from './best-response';
 import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
 
@@ -221,5 +221,5 @@ export { simultaneousAcceptance };
 export const multiDeviceCases: TestCase[] = [
   acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,
   simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll, declineHeldWhileOthersRing,
-  bestOfDeclines, lone503Becomes500, globalDeclineCancelsOthers, silentDeviceTimesOut,
+  bestOfDeclines, lone503Becomes500, globalDeclineCancelsOthers, silentDeviceTimesOut, redirectHeldWhileOthersRing,
 ];

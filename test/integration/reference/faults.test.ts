@@ -63,7 +63,7 @@ test('the catalogue names each fault once, each tagged with a requirement of the
   const oneMode: Record<string, 'proxy' | 'b2bua'> = {
     'mld-caller-two-sessions': 'b2bua', 'mld-late-2xx-not-reacked': 'b2bua', 'mld-decline-forwarded': 'proxy',
     'mld-trying-forwarded': 'proxy', 'mld-ringing-not-forwarded': 'proxy', 'mld-first-final-forwarded': 'proxy',
-    'mld-6xx-not-global': 'proxy', 'mld-timeout-no-final': 'proxy',
+    'mld-6xx-not-global': 'proxy', 'mld-timeout-no-final': 'proxy', 'mld-3xx-as-acceptance': 'proxy',
   };
   for (const f of FAULTS.filter((x) => x.name.startsWith('mld-'))) expect(f.mode).toBe(oneMode[f.name]);
   for (const f of FAULTS) expect(isRequirementId(f.requirement)).toBe(true);
