@@ -98,7 +98,7 @@ export async function oursAt(p: Proxy, target: string, dir: string, rate: number
   const shed = sum((s) => s.arrivals.shed);
   const bad = sum((s) => (s.verdicts.fail ?? 0) + (s.verdicts.inconclusive ?? 0) + (s.verdicts.error ?? 0));
   const slots = sum((s) => s.setup.slots);
-  const why = shed > 0 ? `${shed} of ${sum((s) => s.arrivals.due)} arrivals shed (all ${slots} slots busy)` : bad > 0 ? `${bad} call(s) not PASS` : slots < SLOTS ? `only ${slots} slots opened` : 'held';
+  const why = shed > 0 ? `${shed} of ${sum((s) => s.arrivals.due)} arrivals shed (all ${slots} slots busy)` : bad > 0 ? `${bad} call(s) not PASS: ${sum((s) => s.verdicts.fail ?? 0)} fail, ${sum((s) => s.verdicts.inconclusive ?? 0)} inconclusive (the generator stalled, or a precondition), ${sum((s) => s.verdicts.error ?? 0)} error` : slots < SLOTS ? `only ${slots} slots opened` : 'held';
   return { rate, held: why === 'held', why, calls: sum((s) => s.arrivals.started), wallS, cpuS, flowCpuS: sum((s) => s.generator?.flowCpuS ?? 0), proxyCpuS };
 }
 
