@@ -61,10 +61,9 @@ export interface CheckFailure {
  */
 export interface JudgingMode {
   /**
-   * false: a load flow left unjudged (`--judge-every K`): no template is matched and no SHOULD or
-   * conformance check evaluated; a check on a boolean that does not hold (a message that never
-   * came, a response that was not what the flow needs to go on) still stops the flow, as does a
-   * precondition, so its outcome is still counted from its transactions.
+   * false: a load flow left unjudged (`--judge-every K`): no template is matched and no SHOULD,
+   * mismatch list or conformance reason evaluated; a check on a boolean that does not hold (mostly
+   * a message that never came: see `unjudged`) still stops the flow, as does a precondition.
    */
   judge: boolean;
   /**
@@ -324,13 +323,16 @@ export class TestContext {
   }
 
   /**
-   * A check in an unjudged flow: only a boolean that does not hold stops it — the body cannot go
-   * on without what it tested (a request that never came, a response it needs) — as a plain
-   * failure of the flow, no requirement named; a mismatch list or a reason is conformance, not judged.
+   * A check in an unjudged flow: only a boolean that does not hold stops it, as a plain failure of
+   * the flow, no requirement named. Most such checks test for what the body needs to go on (a
+   * request that never came, a response it waits for: `t.check(r, tx !== null, …)` narrows `tx`),
+   * so going on past one would crash the body; a few conformance conditions are booleans too (e.g.
+   * a route set) and stop an unjudged flow the same way. A mismatch list or a reason is
+   * conformance only, not judged.
    */
   private unjudged(ok: boolean | Mismatch[] | string, failure: CheckFailure): void {
     if (ok !== false) return;
-    throw new CaseStop(this.record('fail', undefined, { ...failure, message: `the flow could not go on: ${failure.message}` }));
+    throw new CaseStop(this.record('fail', undefined, { ...failure, message: `the flow stopped at a check that does not hold: ${failure.message}` }));
   }
 
   /** Mark requirements as evaluated by a step that checked them implicitly. */
