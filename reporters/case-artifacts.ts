@@ -73,11 +73,13 @@ export const CONFORMANCE_DIR = 'conformance';
 
 /** The ladder, the exchange page and the pcap of one case (pure; the render worker runs it too). */
 export function renderCaseArtifacts(r: CaseEvidence, sut: readonly SutAddress[]): RenderedArtifacts {
-  const view = buildCaseView(r, sut);
+  // One pass over the trace for the ladder, the exchange page and the pcap.
+  const wireOnce = wireMessages(r.trace);
+  const view = buildCaseView(r, sut, wireOnce);
   const svg = renderLadder(view);
-  const html = renderExchange(r, sut, svg, view);
+  const html = renderExchange(r, sut, svg, view, wireOnce);
   // Keep-alives are not SIP messages (RFC 5626 §3.5.1); a message traced at both ends is written once.
-  const wire = wireMessages(r.trace).kept.filter((e) => !isKeepAlive(e));
+  const wire = wireOnce.kept.filter((e) => !isKeepAlive(e));
   return { svg, html, pcap: writePcap(wire, { dedupe: false }), pcapMessages: wire.length, trace: traceJson(r.trace), steps: r.steps.map((s) => stepText(s.entries)) };
 }
 
@@ -128,13 +130,14 @@ export function writeCaseFilesSync(resultsDir: string, key: string, a: RenderedA
  * this event loop (loop-yield.ts says why).
  */
 export async function buildCaseArtifacts(r: CaseEvidence, sut: readonly SutAddress[], resultsDir?: string, slicer = new TimeSlicer()): Promise<CaseArtifacts> {
-  const view = buildCaseView(r, sut);
+  const wireOnce = wireMessages(r.trace);
+  const view = buildCaseView(r, sut, wireOnce);
   await slicer.yield();
   const svg = renderLadder(view);
   await slicer.yield();
-  const html = renderExchange(r, sut, svg, view);
+  const html = renderExchange(r, sut, svg, view, wireOnce);
   await slicer.yield();
-  const wire = wireMessages(r.trace).kept.filter((e) => !isKeepAlive(e));
+  const wire = wireOnce.kept.filter((e) => !isKeepAlive(e));
   const pcap = writePcap(wire, { dedupe: false });
   await slicer.yield();
   const rendered: RenderedArtifacts = { svg, html, pcap, pcapMessages: wire.length, trace: traceJson(r.trace), steps: r.steps.map((s) => stepText(s.entries)) };

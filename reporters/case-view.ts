@@ -81,16 +81,31 @@ function wireEnds(e: TraceEntry): [Address, Address] {
   return e.direction === 'sent' ? [e.flow.local, e.flow.remote] : [e.flow.remote, e.flow.local];
 }
 
-/** CRLF keep-alives (RFC 5626 §3.5.1) are not messages: left out of the views and the pcap. */
+/** Octets String.prototype.trim removes from latin1 text: TAB, LF, VT, FF, CR, SP, NBSP. */
+const TRIMMED = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]);
+
+/**
+ * CRLF keep-alives (RFC 5626 §3.5.1) are not messages: left out of the views and the pcap. Octets
+ * that trim to nothing as latin1 text, read as octets: a message is rejected at its first octet,
+ * not decoded whole into a string first (every entry, for each view, issue 14).
+ */
 export function isKeepAlive(e: TraceEntry): boolean {
-  return e.raw.toString('latin1').trim() === '';
+  const raw = e.raw;
+  for (let i = 0; i < raw.length; i++) if (!TRIMMED.has(raw[i])) return false;
+  return true;
+}
+
+/** The wire messages of a trace (wireMessages): each once, and which seq stands for a dropped twin. */
+export interface WireMessages {
+  kept: TraceEntry[];
+  alias: Map<number, number>;
 }
 
 /**
  * The wire messages of a trace, each once: a message sent by one harness socket and received by
  * another is traced twice; `alias` maps the dropped twin's seq to the kept one.
  */
-export function wireMessages(trace: readonly TraceEntry[]): { kept: TraceEntry[]; alias: Map<number, number> } {
+export function wireMessages(trace: readonly TraceEntry[]): WireMessages {
   const kept: TraceEntry[] = [];
   const alias = new Map<number, number>();
   const pending = new Map<string, TraceEntry[]>();
@@ -150,8 +165,9 @@ function valuesByName(m: SipMessage): Map<string, string[]> {
   return out;
 }
 
-export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress[] = []): CaseView {
-  const { kept, alias } = wireMessages(r.trace);
+/** `wire`: the trace's wire messages if the caller has them (the ladder, exchange page and pcap share one pass). */
+export function buildCaseView(r: CaseEvidence, sutAddresses: readonly SutAddress[] = [], wire: WireMessages = wireMessages(r.trace)): CaseView {
+  const { kept, alias } = wire;
   const canon = (seq: number): number => alias.get(seq) ?? seq;
 
   // Addresses of harness sockets, by owner name.

@@ -9,7 +9,7 @@ import { canonicalName } from '../src/sip/message';
 import type { CheckRecord } from '../src/harness/context';
 import type { Finding } from '../src/harness/finding';
 import { VERDICT_LABEL, type Verdict } from '../src/harness/verdict';
-import { buildCaseView, checksBySeq, esc, wireMessages, type CaseEvidence, type CaseView, type SutAddress } from './case-view';
+import { buildCaseView, checksBySeq, esc, wireMessages, type CaseEvidence, type CaseView, type SutAddress, type WireMessages } from './case-view';
 import { renderLadder } from './ladder';
 import { entryHeading } from './sip-text';
 import { findingParts } from './finding-view';
@@ -84,10 +84,10 @@ function findingHtml(f: Finding, href?: string): string {
   return `<div class="finding ${verdictClass(f.verdict)}">${rows.join('<br>')}</div>`;
 }
 
-/** `view`: the case's view if the caller built it already (for the ladder), not built twice. */
-export function renderExchange(r: CaseEvidence, sutAddresses: readonly SutAddress[] = [], ladderSvg?: string, view: CaseView = buildCaseView(r, sutAddresses)): string {
+/** `view`, `wire`: the case's view and wire messages if the caller has them already (for the ladder), not built twice. */
+export function renderExchange(r: CaseEvidence, sutAddresses: readonly SutAddress[] = [], ladderSvg?: string, view: CaseView = buildCaseView(r, sutAddresses), wire: WireMessages = wireMessages(r.trace)): string {
   const svg = (ladderSvg ?? renderLadder(view)).replace(/^<\?xml[^>]*>\s*/, '');
-  const { kept, alias } = wireMessages(r.trace);
+  const { kept, alias } = wire;
   const keptBySeq = new Map(kept.map((e) => [e.seq, e]));
   const canon = (s: number) => alias.get(s) ?? s;
   const checks = checksBySeq(r, alias);
