@@ -76,7 +76,8 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
     clearTimeout(timer);
     if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
   }
-  const judgedUntil = slot.tap.entries.length;
+  // By seq, as the runner does: a trimmed tap holds fewer entries than it numbered.
+  const judgedUntil = slot.tap.upcomingSeq;
   if (!judge && extra.length === 0 && ctx.findings.length === 0) {
     const failed = transactionFailure(slot);
     if (failed) extra.push({ verdict: 'fail', message: failed });
@@ -104,7 +105,7 @@ export async function runFlow(slot: LoadSlot, testCase: TestCase, variant: CaseV
   const keep = opts.keepEvidence && verdict !== 'pass' && verdict !== 'non-strict';
   return {
     key: caseKey(testCase, variant), caseId: testCase.id, verdict, reason, requirementVerdicts, startedAt, durationMs: Date.now() - startedAt, slot: slot.id, stalledMs: stalled, judged: judge,
-    ...(keep ? { evidence: { findings, steps: ctx.steps, trace: slot.tap.entries.slice(0, judgedUntil).filter((e) => !e.dropped) } } : {}),
+    ...(keep ? { evidence: { findings, steps: ctx.steps, trace: slot.tap.entries.filter((e) => e.seq < judgedUntil && !e.dropped) } } : {}),
   };
 }
 
