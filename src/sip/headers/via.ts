@@ -34,6 +34,8 @@ function readToken(s: string, i: number): number {
 const PARSED = new Map<string, Via | null>();
 
 export function parseVia(value: string): Via | null {
+  // A long value (hostile, or a far-fetched one) is parsed each time: 1,024 of them held would be megabytes.
+  if (value.length > 512) return parseViaValue(value);
   let v = PARSED.get(value);
   if (v === undefined) {
     v = parseViaValue(value);
