@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { FUZZ_RUNS } from './runs';
-import { parseMessage, type ParseOptions, type ParseResult } from '../../src/sip/codec/parse';
+import { parseMessage, type ParseOptions } from '../../src/sip/codec/parse';
 import { checkSemantics } from '../../src/sip/lint/semantics';
 import type { SipMessage } from '../../src/sip/message';
 import { parseMessage as referenceParse } from './reference/codec/parse';
