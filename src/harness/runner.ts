@@ -96,6 +96,8 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   let teardown: TeardownReport | undefined;
   /** Trace entries from here on are the cleanup's: on the trace, never judged. */
   let judgedUntil = Number.POSITIVE_INFINITY;
+  let judgedFindings = 0;
+  let judgedRequirements: string[] = [];
   const extraFindings: Finding[] = [];
   try {
     topology = await Topology.build(target, variant, tap, opts.users ?? Topology.pickUsers(target, variant, target.isReference ? undefined : target.users), opts.limits);
@@ -124,6 +126,11 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
       else extraFindings.push({ verdict: 'error', message: `harness error while building the topology: ${(err as Error).message}` });
     }
   } finally {
+    // The case's findings end here: a body still running after an interrupt or the case cap (a
+    // promise race does not stop it) would record what its cut-short flow ran into next — e.g. the
+    // 480 to an INVITE sent while teardown had closed the callee's registration — as the reason.
+    judgedFindings = ctx ? ctx.findings.length : 0;
+    judgedRequirements = [...(ctx?.evaluated ?? [])];
     if (topology) {
       // Leave the SUT as found, whatever the verdict (bounded by the IXIT response timeout per phase).
       // By seq, not by index: a trimmed tap (retain bounds) holds fewer entries than it numbered.
@@ -139,7 +146,7 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   const all = tap.entries.filter((e) => !e.dropped);
   const trace = all.filter((e) => e.seq < judgedUntil);
   extraFindings.push(...malformedInput(trace, received.unparsed));
-  let findings = [...(ctx?.findings ?? []), ...extraFindings];
+  let findings = [...(ctx?.findings.slice(0, judgedFindings) ?? []), ...extraFindings];
   // A case that did not pass shows what the SUT sent that the harness could not use (hostile SUT evidence).
   if (!['pass', 'n/a', 'non-strict'].includes(worst(findings.map((f) => f.verdict), 'pass'))) {
     findings = [...findings, ...evidence(trace)];
@@ -147,7 +154,7 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   }
   const verdict = worst(findings.map((f) => f.verdict), 'pass');
   const requirementVerdicts: Record<string, Verdict> = {};
-  for (const r of ctx?.evaluated ?? []) requirementVerdicts[r] = 'pass';
+  for (const r of judgedRequirements) requirementVerdicts[r] = 'pass';
   for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
   // A proxy forwards the devices' own User-Agent: that is the harness, not the SUT seen on the wire.
   const ownAgent = target.ixit.userAgent;
