@@ -49,7 +49,8 @@ export const bestOfDeclines: TestCase = {
       await decline(t, second, 486);
       // A 5xx first, a 4xx next, a 5xx last: choosing the first, the last or the highest class each shows.
       await sleep(t.quietMs);
-      const early = call.tx.responses.find((r) => r.status >= 200);
+      // Not the 401/407 an authenticating SUT answers the first INVITE with (RFC 3261 §22.2, §22.3).
+      const early = call.tx.responses.find((r) => r.status >= 200 && r.status !== 401 && r.status !== 407);
       t.check('RFC3261-16.7', early === undefined, {
         message: `the caller got ${early ? labelOf(early) : ''} while ${last.device.name} was still ringing: the best final goes upstream only once every branch has ended (§16.7 step 6)`,
         expected: `no final at ${call.caller.name} yet`, actual: early,
