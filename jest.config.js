@@ -15,4 +15,6 @@ module.exports = {
   // mostly wait (SIP timers, Kamailio, Chromium): measured, two workers kept the cores 54 % busy
   // (jest 362 s), three finish in 271 s with every test green. Override with --maxWorkers.
   maxWorkers: 3,
+  // Long files first even without jest's cache (a CI job's clean clone): test/support/sequencer.js.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
 };

@@ -25,6 +25,12 @@ type CaseOptions = Parameters<typeof fullRun>[0]['caseOptions'];
  */
 const IXIT = { responseTimeoutMs: 10_000 };
 
+/**
+ * Variants at once per PF mode. A lossy run mostly waits for retransmission timers (the file used
+ * about a third of a core at 2), so more at once shortens it without starving anyone.
+ */
+const CONCURRENCY = 5;
+
 /** Child processes of this jest worker (ps lists itself while it runs: left out). */
 function children(): string[] {
   const r = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8', timeout: 5000 });
@@ -35,7 +41,7 @@ export function networkFaultScenario(name: string, server: Server, caseOptions: 
   jest.setTimeout(10 * 60_000);
   test(`full suite against the reference under ${name}: the verdicts of a conforming server, and no socket, timer or child left`, async () => {
     const before = process.getActiveResourcesInfo();
-    const [p, b] = await Promise.all([fullRun({ mode: 'proxy', server, caseOptions, concurrency: 2, ixit: IXIT }), fullRun({ mode: 'b2bua', server, caseOptions, concurrency: 2, ixit: IXIT })]);
+    const [p, b] = await Promise.all([fullRun({ mode: 'proxy', server, caseOptions, concurrency: CONCURRENCY, ixit: IXIT }), fullRun({ mode: 'b2bua', server, caseOptions, concurrency: CONCURRENCY, ixit: IXIT })]);
     const faulty = new Map([...p.verdicts, ...b.verdicts]);
     const clean = new Map([...p.conforming, ...b.conforming]);
     const diff = changed(clean, faulty);
