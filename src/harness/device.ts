@@ -5,6 +5,7 @@
  * as unexpected.
  */
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { HeaderField, SipMessage, SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, setHeader } from '../sip/message';
 import { formatHostPort, type Address } from '../sip/transport/address';
@@ -258,13 +259,23 @@ export class Device {
     return { tx, response: await finalWithin(tx, this.responseTimeoutMs) };
   }
 
-  /** Where a request goes next: its first Route (loose routing, §16.12), else the outbound. */
+  /**
+   * Where a request goes next: its first Route (loose routing, §16.12), else the outbound. A host
+   * name the SUT wrote (a Route, or a remote target — the To URI's domain when a 2xx came without
+   * the Contact §12.1.2 requires) is not resolved: the harness never sends a DNS query for a
+   * name the target config does not give (loopback/SUT only); the request goes to the outbound.
+   */
   nextHop(req: SipRequest): Address {
     const r = routes(req, 'Route')[0];
-    const a = r ? uriAddress(r.uri) : null;
+    const a = r ? this.reachable(uriAddress(r.uri)) : null;
     if (a) return a;
-    if (headerFields(req, 'To').some((f) => /;\s*tag=/i.test(f.value))) return uriAddress(req.uri) ?? this.outbound;
+    if (headerFields(req, 'To').some((f) => /;\s*tag=/i.test(f.value))) return this.reachable(uriAddress(req.uri)) ?? this.outbound;
     return this.outbound;
+  }
+
+  /** An address the harness may send to without a DNS query: an IP literal, or the outbound's own host. */
+  private reachable(a: Address | null): Address | null {
+    return a && (isIP(a.host) !== 0 || a.host.toLowerCase() === this.outbound.host.toLowerCase()) ? a : null;
   }
 
   /** REGISTER this device (device-registration.ts; with holdBinding, the binding's 2xx while it lasts). None once closing. */

@@ -6,6 +6,7 @@
  * (test/hardening/hostile-sut*.test.ts), so the two run in parallel jest workers (issue 14); the
  * behaviours of one transport stay one after the other, since each checks that nothing survives it.
  */
+import { createHook } from 'node:async_hooks';
 import { runCase, type CaseResult } from '../../../src/harness/runner';
 import type { TransportName } from '../../../src/harness/test-case';
 import { allCases } from '../../../suites/index';
@@ -36,7 +37,16 @@ export function hostileSuite(transport: TransportName): void {
   let sampler: NodeJS.Timeout | undefined;
   let baseline: string[] = [];
 
+  /** Host names looked up (getaddrinfo) while the hostile runs went on: none may be (loopback/SUT only). */
+  const lookups: string[] = [];
+  const dnsWatch = createHook({
+    init(_id, type, _trigger, resource) {
+      if (type === 'GETADDRINFOREQWRAP') lookups.push(String((resource as { hostname?: unknown }).hostname ?? '?'));
+    },
+  });
+
   beforeAll(() => {
+    dnsWatch.enable();
     baselineRss = process.memoryUsage().rss;
     sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -47,6 +57,7 @@ export function hostileSuite(transport: TransportName): void {
   });
 
   afterAll(() => {
+    dnsWatch.disable();
     clearInterval(sampler);
     process.stdout.write(`hostile SUT over ${transport}: ${rows.length} behaviour runs\n${rows.join('\n')}\nRSS baseline ${(baselineRss / 2 ** 20).toFixed(0)} MiB, peak ${(peakRss / 2 ** 20).toFixed(0)} MiB\n`);
   });
@@ -84,6 +95,10 @@ export function hostileSuite(transport: TransportName): void {
     }
     // No socket or timer of the run or of the hostile server survives it.
     expect(await settledResources(baseline)).toEqual([]);
+  });
+
+  test('no DNS query: a name the SUT wrote (a 2xx without Contact leaves the To URI\'s domain as remote target) is never looked up', () => {
+    expect(lookups).toEqual([]);
   });
 
   test('memory stays bounded: peak RSS growth over every hostile run is far below what the SUT sent', () => {
