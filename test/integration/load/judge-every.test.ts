@@ -3,33 +3,19 @@
  * template matched, no requirement counted — yet still fail when they cannot go on (a timeout) or
  * a device receives an error response; the judged one in K is judged as ever.
  */
-import { startReferenceServer, FAULTS, type ReferenceServer } from '../../../src/reference';
-import { REFERENCE_IXIT, referenceTarget } from '../../../bin/targets';
+import { FAULTS } from '../../../src/reference';
 import { runLoad, type LoadPlan } from '../../../src/harness/load/load-run';
+import { reference, plan as basePlan } from './support';
 import { transactionFailure } from '../../../src/harness/load/flow-run';
-import { FLOWS, flowCases } from '../../../bin/load/flows';
 import type { HarnessTarget } from '../../../src/harness/target';
 import { parseMessage } from '../../../src/sip/codec/parse';
 import type { TraceEntry } from '../../../src/sip/transport/tap';
 
 jest.setTimeout(60_000);
 
-const servers: ReferenceServer[] = [];
-afterAll(async () => { await Promise.all(servers.map((s) => s.stop())); });
+/** Every second flow judged, no evidence kept, unless a test says otherwise. */
+const plan = (target: HarnessTarget, over: Partial<LoadPlan> = {}): LoadPlan => basePlan(target, { judgeEvery: 2, keepEvidence: 0, ...over });
 
-async function reference(faults: string[] = []): Promise<HarnessTarget> {
-  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: 'proxy', timers: REFERENCE_IXIT.timers, faults, traceRetain: 2000 });
-  servers.push(server);
-  return referenceTarget(server);
-}
-
-function plan(target: HarnessTarget, over: Partial<LoadPlan> = {}): LoadPlan {
-  return {
-    flow: 'leave', cases: flowCases(FLOWS.leave), variant: { transport: 'udp', topology: 'direct', devices: [1, 1], pfMode: 'proxy' }, target,
-    rate: 10, durationS: 2, rampS: 0, maxConcurrent: 6, users: 12, judgeEvery: 2, keepEvidence: 0,
-    stopArrivals: new AbortController().signal, abortFlows: new AbortController().signal, ...over,
-  };
-}
 
 /** Flows 0, K, 2K, … of the started ones are judged. */
 const judgedOf = (started: number, k: number) => Array.from({ length: started }, (_, i) => i).filter((i) => i % k === 0).length;

@@ -4,9 +4,9 @@
  * latency histograms fed by the flows' own transactions; and with a fault of the catalogue on,
  * every flow of the case that checks it fails for the fault's requirement, as in the selftest.
  */
-import { startReferenceServer, FAULTS, type ReferenceServer } from '../../../src/reference';
-import { REFERENCE_IXIT, referenceTarget } from '../../../bin/targets';
-import { runLoad, type LoadPlan } from '../../../src/harness/load/load-run';
+import { FAULTS } from '../../../src/reference';
+import { runLoad } from '../../../src/harness/load/load-run';
+import { lastReference, reference, plan } from './support';
 import { countBindings } from '../../../src/harness/registrations';
 import { FLOWS, flowCases } from '../../../bin/load/flows';
 import type { HarnessTarget } from '../../../src/harness/target';
@@ -14,22 +14,6 @@ import { header } from '../../../src/sip/message';
 
 jest.setTimeout(60_000);
 
-const servers: ReferenceServer[] = [];
-afterAll(async () => { await Promise.all(servers.map((s) => s.stop())); });
-
-async function reference(faults: string[] = []): Promise<HarnessTarget> {
-  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: 'proxy', timers: REFERENCE_IXIT.timers, faults, traceRetain: 2000 });
-  servers.push(server);
-  return referenceTarget(server);
-}
-
-function plan(target: HarnessTarget, over: Partial<LoadPlan> = {}): LoadPlan {
-  return {
-    flow: 'leave', cases: flowCases(FLOWS.leave), variant: { transport: 'udp', topology: 'direct', devices: [1, 1], pfMode: 'proxy' }, target,
-    rate: 10, durationS: 2, rampS: 0, maxConcurrent: 6, users: 12, judgeEvery: 1, keepEvidence: 2,
-    stopArrivals: new AbortController().signal, abortFlows: new AbortController().signal, ...over,
-  };
-}
 
 test('a clean reference at 10 flows/s: every flow passes, latencies recorded per transaction, registered once, nothing left', async () => {
   const base = await reference();
@@ -38,7 +22,7 @@ test('a clean reference at 10 flows/s: every flow passes, latencies recorded per
   const target: HarnessTarget = { ...base, isReference: false, users };
   const s = await runLoad(plan(target));
   // Registered once up front and removed once at the end: two REGISTERs per device at the SUT, not two per flow.
-  const server = servers[servers.length - 1];
+  const server = lastReference();
   // Counted per transaction (Call-ID, CSeq): a retransmission over UDP (RFC 3261 §17.1.2) is the same REGISTER.
   const registers = new Set(server.tap.entries.filter((e) => e.direction === 'received' && e.message?.kind === 'request' && e.message.method === 'REGISTER')
     .map((e) => `${header(e.message!, 'Call-ID')} ${header(e.message!, 'CSeq')}`));
