@@ -11,7 +11,7 @@ import { Dialog } from '../../../src/sip/dialog';
 import { vias } from '../../../src/sip/headers/via';
 import { cseq } from '../../../src/sip/headers/cseq';
 import { startReferenceServer, FAULTS, type ReferenceServer } from '../../../src/reference';
-import { TestUa, TIMERS, mf } from './test-ua';
+import { TestUa, TIMERS, mf, perTransaction } from './test-ua';
 
 interface Session { uac: Dialog; uas: Dialog; inviteAtBob: SipMessage; okAtAlice: SipResponse }
 
@@ -29,20 +29,11 @@ async function establish(server: ReferenceServer, alice: TestUa, bob: TestUa): P
   return { uac, uas, inviteAtBob: atBob!.request, okAtAlice: ok! };
 }
 
-/**
- * BYE transactions a PF received, per the server's tap: one per top-Via branch, so a UDP
- * retransmission (Timer E, RFC 3261 §17.1.2.2: the 200 took longer than T1 on a loaded machine)
- * is the same request, not a second one.
- */
+/** BYE transactions a PF received, per the server's tap (a retransmission is the same BYE). */
 function byesReceivedBy(server: ReferenceServer, owner: string): SipMessage[] {
-  const byBranch = new Map<string, SipMessage>();
-  for (const e of server.tap.entries) {
-    const m = e.message;
-    if (e.owner !== owner || e.direction !== 'received' || m?.kind !== 'request' || m.method !== 'BYE') continue;
-    const branch = vias(m)[0]?.branch ?? `#${byBranch.size}`;
-    if (!byBranch.has(branch)) byBranch.set(branch, m);
-  }
-  return [...byBranch.values()];
+  return perTransaction(server.tap.entries
+    .filter((e) => e.owner === owner && e.direction === 'received' && e.message?.kind === 'request' && e.message.method === 'BYE')
+    .map((e) => e.message!));
 }
 
 const QUIET = 400;

@@ -19,7 +19,7 @@ import { cseq } from '../../../src/sip/headers/cseq';
 import { callId, toTag } from '../../../src/sip/headers/name-addr';
 import { startReferenceServer, type ReferenceServer } from '../../../src/reference';
 import { COMPLETED_ELSEWHERE } from '../../../src/reference/mld';
-import { DOMAIN, TestUa, TIMERS, sdp } from './test-ua';
+import { DOMAIN, TestUa, TIMERS, perTransaction, sdp } from './test-ua';
 
 const QUIET = 400;
 const BOB = `sip:bob@${DOMAIN}`;
@@ -40,16 +40,6 @@ function requests(ua: TestUa, direction: 'sent' | 'received', method: string): S
 function responses(ua: TestUa, direction: 'sent' | 'received', method: string, status?: number): SipResponse[] {
   return onTap(ua, direction).map((e) => e.message)
     .filter((m): m is SipResponse => m.kind === 'response' && cseq(m)?.method === method && (status === undefined || m.status === status));
-}
-/** One request per transaction (top Via branch): a UDP retransmission (Timer E, §17.1.2.2) on a loaded machine is not a second request. */
-function distinct(reqs: SipRequest[]): SipRequest[] {
-  const seen = new Set<string>();
-  return reqs.filter((r) => {
-    const b = topVia(r)?.branch ?? '';
-    if (seen.has(b)) return false;
-    seen.add(b);
-    return true;
-  });
 }
 /** ACKs for a non-2xx final: same branch as the INVITE (§17.1.1.3). */
 function non2xxAcks(ua: TestUa, invite: SipRequest): SipRequest[] {
@@ -162,7 +152,7 @@ describe.each(['proxy', 'b2bua'] as const)('forking to several devices in %s mod
     expect(await until(() => losers.every((i) => non2xxAcks(f.devices[i], f.txs[i].request).length > 0))).toBe(true);
     for (const i of losers) {
       const d = f.devices[i];
-      const cancels = distinct(requests(d, 'received', 'CANCEL'));
+      const cancels = perTransaction(requests(d, 'received', 'CANCEL'));
       expect(cancels).toHaveLength(1);
       expectCancelMatches(cancels[0], f.txs[i].request);
       expect(header(cancels[0], 'Reason')).toBe(COMPLETED_ELSEWHERE);

@@ -4,7 +4,7 @@
  * what it receives.
  */
 import { randomUUID } from 'node:crypto';
-import type { SipRequest, SipResponse } from '../../../src/sip/message';
+import type { SipMessage, SipRequest, SipResponse } from '../../../src/sip/message';
 import { addHeader, header, setHeader } from '../../../src/sip/message';
 import type { TransportProtocol, Address } from '../../../src/sip/transport/address';
 import { Tap } from '../../../src/sip/transport/tap';
@@ -15,6 +15,7 @@ import { createRequest, createResponse } from '../../../src/sip/request-builder'
 import { newTag } from '../../../src/sip/ids';
 import { routes } from '../../../src/sip/headers/route';
 import { parseUri } from '../../../src/sip/uri';
+import { topVia } from '../../../src/sip/headers/via';
 
 export const DOMAIN = 'cpm.example.com';
 export const TIMERS = { t1: 50, t2: 400, t4: 500 };
@@ -128,6 +129,20 @@ export class TestUa {
 }
 
 /** First Route (loose routing) else the Request-URI. */
+/**
+ * One request per transaction (its top Via branch, RFC 3261 §17.1.3), the first seen: a UDP
+ * retransmission (Timer E, §17.1.2.2) on a loaded machine is the same request, not a second one.
+ */
+export function perTransaction<M extends SipMessage>(reqs: M[]): M[] {
+  const seen = new Set<string>();
+  return reqs.filter((r, i) => {
+    const b = topVia(r)?.branch ?? `#${i}`;
+    if (seen.has(b)) return false;
+    seen.add(b);
+    return true;
+  });
+}
+
 export function nextHopOf(req: SipRequest): Address {
   const r = routes(req, 'Route')[0];
   const u = parseUri(r ? r.uri : req.uri);
