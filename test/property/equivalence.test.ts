@@ -7,6 +7,7 @@
  * precisely (and only) before comparing.
  * FUZZ_RUNS scales the count like fuzz.test.ts (a fifth of it here: each run parses eight times).
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { FUZZ_RUNS } from './runs';
 import { parseMessage, type ParseOptions } from '../../src/sip/codec/parse';
@@ -24,40 +25,17 @@ const MODES: ParseOptions[] = [
 ];
 
 /**
- * Deep equality of two parse results (plain objects, arrays, strings, numbers, Buffers by octets),
- * with jest's semantics for what this data holds: cheap enough to run eight times per input. The
- * JSON text this replaced turned every body Buffer into an array of numbers and was ~40 % of the
- * file's CPU. A mismatch still goes through jest's deep equality, for its diff.
+ * Node's own deep equality (Buffers by octets) decides, cheaply, eight times per input; only a
+ * difference goes through reconcile and jest's deep equality, for its diff (and its leniency: a
+ * property set to undefined equals a missing one, as JSON text compared before).
  */
-function equal(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Uint8Array || b instanceof Uint8Array) return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!equal(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in x) {
-    if (x[k] === undefined) continue;
-    if (!equal(x[k], y[k])) return false;
-    n++;
-  }
-  for (const k in y) if (y[k] !== undefined) n--;
-  return n === 0;
-}
-
 function same(input: Buffer): void {
   for (const o of MODES) {
     const ours = parseMessage(input, o);
     const ref = referenceParse(input, o);
-    if (equal(ours, ref)) continue;
+    if (isDeepStrictEqual(ours, ref)) continue;
     const [a, b] = reconcile(input, ours, ref);
-    if (!equal(a, b)) expect(a).toEqual(b);
+    if (!isDeepStrictEqual(a, b)) expect(a).toEqual(b);
   }
 }
 
@@ -107,7 +85,7 @@ describe('optimised strict parser ≡ reference parser', () => {
   it('semantic checks agree on messages with grammar-edge header values', () => {
     fc.assert(fc.property(message, fc.array(fc.nat(40), { maxLength: 14 }), (m, lines) => {
       const [ours, ref] = reconcileDiagnostics(checkSemantics(m, lines, 3), referenceSemantics(m, lines, 3), () => '', m.kind === 'request' ? m.uri : undefined);
-      if (!equal(ours, ref)) expect(ours).toEqual(ref);
+      if (!isDeepStrictEqual(ours, ref)) expect(ours).toEqual(ref);
       // The same message through the wire: serialised by hand so odd values survive unescaped.
       const head = m.kind === 'request' ? `${m.method} ${m.uri} ${m.version}` : `${m.version} ${m.status} ${m.reason}`;
       const wire = Buffer.from(`${head}\r\n${m.headers.map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\n\r\n`, 'utf8');
