@@ -295,6 +295,7 @@ const CATALOGUE = [
     mode: 'b2bua',
     description: 'PF A answers the target device with its own a=path but a=setup:active (RFC 6135 §4.2) and opens the target\'s MSRP connection from another address (127.0.0.2), not a CS MSRP host (ixit.csMsrpHosts): the media reaches the target from a box the CS does not name. Acts on an IPv4 loopback host only',
   },
+  { name: 'trf-nmp-accept-unregistered-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
   {
     name: 'trf-nmp-accept-foreign-target',
     requirement: 'TRF-NMP-ACCEPT',

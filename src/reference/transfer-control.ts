@@ -35,8 +35,8 @@ export function transferorControl(ctx: PfContext, aor: string, named: string, tr
     ctx.log(`${ctx.name}: fault ${prefix}-accept-foreign-target: accepting a transfer to ${targetUri}`);
     return other ? { ok: true, device: other } : bareDevice(targetUri);
   }
-  if (prefix === 'trf-mp' && ctx.faults.has('trf-mp-accept-unregistered-target')) {
-    ctx.log(`${ctx.name}: fault trf-mp-accept-unregistered-target: accepting a transfer to ${targetUri}`);
+  if (ctx.faults.has(`${prefix}-accept-unregistered-target`)) {
+    ctx.log(`${ctx.name}: fault ${prefix}-accept-unregistered-target: accepting a transfer to ${targetUri}`);
     return bareDevice(targetUri);
   }
   return { ok: false, status: 480, reason: 'Temporarily Unavailable' };
