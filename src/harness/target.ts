@@ -5,6 +5,7 @@
 import type { Address } from '../sip/transport/address';
 import type { TimerSettings } from '../sip/transaction/timers';
 import type { TopologyKind, TransportName } from './types';
+import type { TargetBinding } from '../config/target';
 
 export interface TargetUser {
   /** AoR, e.g. sip:alice@cpm.example.com; generated per case when the pool is synthetic. */
@@ -66,23 +67,5 @@ export interface HarnessTarget {
   binding: TargetBinding;
 }
 
-/** Per-vendor knobs of docs/cpm-sip-binding.md, as the suites read them: no knob left undefined. */
-export interface TargetBinding {
-  reasonOnCancel: 'required' | 'recommended' | 'ignore';
-  releaseInitiator: 'either' | 'transferor' | 'transferee';
-  referSuccessCode: '202' | '200-or-202';
-  /** How the Join Notification leads the target into the session (docs/cpm-sip-binding.md knob; default target-dialog). */
-  joinCorrelation: 'target-dialog' | 'replaces' | 'opaque-uri';
-  /** How a transfer names a device: its registered contact (default) or its public GRUU (RFC 5627 §3.1). */
-  deviceAddressing: 'contact' | 'gruu';
-  /** How a device pulls a session (5.2.5.1 ¶1): INVITE with Replaces (default) or REFER to the CS transfer URI. */
-  pullMode: 'invite-replaces' | 'refer-to-psi';
-  /** The target's session keeps the transferred session's Contribution-ID (default) or gets a new one. */
-  contributionIdOnTransfer: 'keep' | 'new';
-  /** The service identification the devices present: the CPM ICSI (default; also for `either`) or OMA SIMPLE IM. */
-  serviceIdentification: 'cpm-icsi' | 'oma-sip-im' | 'either';
-  /** A re-INVITE of the transferee during an in-path transfer is answered and tolerated (default false: judged). */
-  allowReinviteToTransferee: boolean;
-  /** How the CS stays in the MSRP path (5.2.5.1.1 ¶5): the endpoint of each leg (default b2bua) or an RFC 4976 relay. */
-  csMsrpRole: 'b2bua' | 'relay';
-}
+/** Per-vendor knobs of docs/cpm-sip-binding.md: declared with the target config (src/config sits below the harness). */
+export type { TargetBinding };

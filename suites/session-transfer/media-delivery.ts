@@ -126,7 +126,10 @@ export async function deliver(t: TestContext, how: Judge, from: ChatEnd, to: Cha
       (elsewhere ? `; it reached ${elsewhere.d.name}, which no longer holds the session` : receiveError ? ` (${receiveError})` : '');
     return undelivered(t, how, o, why, elsewhere?.e ?? 'nothing');
   }
-  const entry = sendsReceived(t, to.device, mark).find((e) => header(sendOf(e)!, H.messageId) === m.messageId);
+  const entry = sendsReceived(t, to.device, mark).find((e) => {
+    const send = sendOf(e);
+    return send !== null && header(send, H.messageId) === m.messageId;
+  });
   // The reassembled message came off these frames, so the trace has them; a missing entry is the trace's fault, not the SUT's.
   t.precondition(entry !== undefined, { message: `${to.device.name} has ${what} but no SEND of it on the trace` });
   const actual = entry;
