@@ -11,21 +11,24 @@
  * - the ladder is an HTML attachment with the SVG inline at its own width (hover titles), the
  *   failing message marked, lifelines in the spec figure's order;
  * - the ladder and exchange frames are as tall as their content: no 150 px frame, no blank strip;
+ * - the case's cases/<case>/ladder.svg is the very SVG the HTML attachment draws;
  * - the conformance matrix is linked from the overview;
  * - no stack line ("at file:line:col") or class name on any result page or in any result file,
  *   no jest label; `run` prints no jest Validation Warning;
- * - no request leaves 127.0.0.1, and none fails (no 404).
+ * - no request leaves 127.0.0.1, and none fails (no 404, no failed load).
  * From disk (file://), `report --single-file` of a vendor's target with N/A results:
  * - the Graphs page's pass rate and "of N" are the overview's; the tree's counts the header's;
+ * - N/A results in one branch of their own, collapsed on load (no N/A leaf drawn), its count the header's;
  * - the ladder and exchange frames are as tall as their content (Allure cannot measure a frame of
  *   a page opened from disk; the report makes it measurable), no blank strip under the ladder;
- * - no stack line on the page; no request but to the file itself (file:, blob:, data:).
+ * - no stack line on the page; no request but to the file itself (file:, blob:, data:), and none fails.
  * Screenshots are saved under .tmp/test-output/reporting/.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
+import { caseSlug } from '../../reporters/case-artifacts';
 import { serveStatic, type StaticServer } from '../../reporters/static-server';
 import {
   CHROMIUM, expandAttachments, frameSizes, launchChromium, openCase, passRates, referenceEnv, reportData, startReferenceChild, writeVendorTarget,
@@ -96,6 +99,11 @@ async function expectNoStackOnResultPages(page: Page): Promise<number> {
   return Object.keys(t.leavesById).length;
 }
 
+/** An attachment frame's blob document dropped as the reader moves to another page (Allure revokes it): no failed load. */
+function abandonedFrame(r: Request): boolean {
+  return r.url().startsWith('blob:') && r.failure()?.errorText === 'net::ERR_ABORTED';
+}
+
 /** Every string of a JSON value (a result file: its message, steps, parameters, …). */
 function strings(v: unknown): string[] {
   if (typeof v === 'string') return [v];
@@ -123,7 +131,7 @@ function strings(v: unknown): string[] {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('over HTTP: counts, Graphs = overview, FAIL expected/actual/why, HTML ladder, frames sized, per-SUT history, matrix link, no internals, nothing off 127.0.0.1', async () => {
+  it('over HTTP: counts, Graphs = overview, FAIL expected/actual/why, HTML ladder (= ladder.svg), frames sized, per-SUT history, matrix link, no internals, nothing off 127.0.0.1', async () => {
     const out = path.join(tmp, 'report');
     const history = path.join(tmp, 'history.jsonl');
     const first = path.join(tmp, 'results-1');
@@ -155,6 +163,9 @@ function strings(v: unknown): string[] {
     });
     page.on('response', (r) => {
       if (r.status() >= 400) failedLoads.push(`${r.status()} ${r.url()}`);
+    });
+    page.on('requestfailed', (r) => {
+      if (!abandonedFrame(r)) failedLoads.push(`${r.failure()?.errorText ?? 'failed'} ${r.url()}`);
     });
     const base = `${server.url}index.html`;
     await page.goto(base);
@@ -216,6 +227,12 @@ function strings(v: unknown): string[] {
     expect(size.drawn).toBe(size.own);
     // The frames are as tall as what they show.
     expectSizedToContent(await frameSizes(page, FRAMES));
+    // The same ladder drawn the same way for readers without Allure: cases/<case>/ladder.svg is the SVG the attachment embeds.
+    const svgFile = fs.readFileSync(path.join(out, 'conformance', 'cases', caseSlug(CASE), 'ladder.svg'), 'utf8').replace(/^<\?xml[^>]*\?>\s*/, '');
+    expect(svgFile).toMatch(/^<svg [^>]*class="ladder"/);
+    const attachmentsDir = path.join(out, 'data', 'attachments');
+    const embedding = fs.readdirSync(attachmentsDir).filter((f) => f.endsWith('.html') && fs.readFileSync(path.join(attachmentsDir, f), 'utf8').includes(svgFile));
+    expect(embedding.length).toBeGreaterThan(0);
 
     // No stack line or class name on any result page, nor anywhere in a result file; no jest label.
     expect(await expectNoStackOnResultPages(page)).toBe(counts.header.total);
@@ -230,7 +247,7 @@ function strings(v: unknown): string[] {
     await page.close();
   });
 
-  it('from disk (--single-file): Graphs = overview with N/A results, counts, frames sized to content, nothing but the file', async () => {
+  it('from disk (--single-file): Graphs = overview with N/A results, counts, N/A collapsed, frames sized to content, nothing but the file', async () => {
     reference = await startReferenceChild();
     const target = path.join(tmp, 'vendor.yaml');
     writeVendorTarget(target, { name: 'Vendor lab CPM server', version: '4.1' }, { from: 32000, to: 32999 });
@@ -250,6 +267,10 @@ function strings(v: unknown): string[] {
     page.on('request', (r) => {
       if (!/^(file|blob|data):/.test(r.url())) elsewhere.push(r.url());
     });
+    const failedLoads: string[] = [];
+    page.on('requestfailed', (r) => {
+      if (!abandonedFrame(r)) failedLoads.push(`${r.failure()?.errorText ?? 'failed'} ${r.url()}`);
+    });
     const base = `file://${path.join(out, 'index.html')}`;
     await page.goto(base);
     const counts = await treeAndHeader(page);
@@ -260,6 +281,19 @@ function strings(v: unknown): string[] {
     expect(rates.overview).toMatch(/^\d/);
     expect(rates.graphs).toBe(rates.overview);
     expect(rates.graphsOf).toBe(counts.header.total - counts.header.skipped);
+    // N/A results out of the way: one branch of their own, collapsed on load, as many as the header's skipped.
+    const na = page.getByTestId('tree-section').filter({ hasText: /^Not applicable \(N\/A\)/ });
+    await expect(na.count()).resolves.toBe(1);
+    expect(Number((await na.innerText()).replace(/^Not applicable \(N\/A\)/, '').replace(/\D+/g, ''))).toBe(counts.header.skipped);
+    const naNames = new Set(Object.values((await reportData<Tree>(page, 'widgets/tree.json')).leavesById).filter((l) => l.status === 'skipped').map((l) => l.name));
+    expect(naNames.size).toBe(counts.header.skipped);
+    const drawn = await page.getByTestId('tree-leaf-title').allTextContents();
+    expect(drawn.filter((t) => [...naNames].some((n) => n.startsWith(t.trim()) || t.includes(n)))).toEqual([]);
+    // Collapsed: its reason groups appear only once the reader opens it.
+    const reasonGroup = page.getByTestId('tree-section').filter({ hasText: /^target configuration \(transport \/ topology\)/ });
+    await expect(reasonGroup.count()).resolves.toBe(0);
+    await na.getByTestId('tree-arrow').click();
+    await reasonGroup.first().waitFor();
 
     await openCase(page, VENDOR_CASE);
     await expandAttachments(page, FRAMES);
@@ -271,6 +305,7 @@ function strings(v: unknown): string[] {
     // The result pages are drawn as over HTTP (every one read in the test above): the opened one here.
     expect(await page.locator('body').innerText()).not.toMatch(STACK_LINE);
     expect(elsewhere).toEqual([]);
+    expect(failedLoads).toEqual([]);
     await page.close();
   });
 });
