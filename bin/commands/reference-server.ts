@@ -10,6 +10,8 @@ import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { createThrowawayCert, type ThrowawayCert } from '../throwaway-cert';
 import type { TlsSettings } from '../../src/sip/transport/tls-settings';
 import { existsSync } from 'node:fs';
+import { REFERENCE_IXIT } from '../targets';
+import type { TimerSettings } from '../../src/sip/transaction/timers';
 
 interface ReferenceServerArgs {
   host: string;
@@ -24,12 +26,25 @@ interface ReferenceServerArgs {
   'tls-cert'?: string;
   'tls-key'?: string;
   'tls-ca'?: string;
+  t1?: number;
 }
 
 function listFaults(): string {
   const width = Math.max(...FAULTS.map((f) => f.name.length));
   const reqWidth = Math.max(...FAULTS.map((f) => f.requirement.length));
   return FAULTS.map((f) => `${f.name.padEnd(width)}  ${f.requirement.padEnd(reqWidth)}  ${f.mode ? `[${f.mode} mode only] ` : ''}${f.description}`).join('\n') + '\n';
+}
+
+/**
+ * The server's RFC 3261 timers. By default those of the built-in reference runs, which
+ * fixtures/targets/reference.yaml states as the IXIT: a target config's timers must be the SUT's own,
+ * or a case judging a timer (TC-MLD-007-14 waits for the SUT's Timer B, 64·T1) misjudges it.
+ * --t1 scales T2 and T4 with it in RFC 3261's ratios (§17.1.1.1: 500 ms, 4 s, 5 s).
+ */
+export function serverTimers(t1: number | undefined, usageError: (msg: string) => never): TimerSettings {
+  if (t1 === undefined) return { ...REFERENCE_IXIT.timers };
+  if (!Number.isInteger(t1) || t1 < 10 || t1 > 10_000) usageError(`--t1 must be a whole number of milliseconds from 10 to 10000, e.g. 500 (got ${t1})`);
+  return { t1, t2: 8 * t1, t4: 10 * t1 };
 }
 
 export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> = {
@@ -48,6 +63,7 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       .option('loss', { type: 'number', describe: 'drop this share (0..1) of the UDP datagrams it sends and receives (robustness demos)' })
       .option('tls-cert', { type: 'string', describe: 'certificate (PEM) served on --transport tls; without --tls-cert/--tls-key a throwaway one is generated with openssl' })
       .option('tls-key', { type: 'string', describe: 'private key (PEM) of --tls-cert' })
+      .option('t1', { type: 'number', describe: `RFC 3261 T1 in ms (T2 = 8·T1, T4 = 10·T1, Timer B/F = 64·T1); default ${REFERENCE_IXIT.timers.t1}, the timers fixtures/targets/reference.yaml states (500 for RFC 3261's defaults)` })
       .option('tls-ca', { type: 'string', describe: 'CA (PEM) the server trusts for the clients\' TLS listeners it dials (default: its own certificate)' }) as never,
   handler: async (argv) => {
     if (argv['list-faults']) {
@@ -90,8 +106,10 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       process.stderr.write('cpm-conformance reference-server: --loss must be a number from 0 to below 1, e.g. 0.1\n');
       process.exit(EXIT_USAGE);
     }
+    const timers = serverTimers(argv.t1, usageError);
     const server = await startReferenceServer({
       tls,
+      timers,
       lossRate: argv.loss,
       host: argv.host,
       port: argv.port,
@@ -103,7 +121,7 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
     });
     process.stdout.write(
       `reference CPM Conversation Server (${server.mode}${server.mode === 'b2bua' ? `, MSRP ${server.msrpRole}` : ''}) PF A ${transports.join('+')} ${server.pfA.host}:${server.pfA.port}, ` +
-        `PF B ${server.pfB.host}:${server.pfB.port}; faults: ${faults.length > 0 ? faults.join(', ') : 'none'}\n` +
+        `PF B ${server.pfB.host}:${server.pfB.port}; timers T1 ${timers.t1} ms, T2 ${timers.t2} ms, T4 ${timers.t4} ms; faults: ${faults.length > 0 ? faults.join(', ') : 'none'}\n` +
         (generated ? `TLS: throwaway certificate ${generated.certPath} (trust it as the CA: sut.tls.ca in the target config); removed on exit\n` : ''),
     );
     await new Promise<void>((resolve) => {

@@ -62,6 +62,7 @@ const ROWS: Row[] = [
   { name: 'local.ports too small for one case', args: runWith('ports.yaml', `${GOOD}\nlocal:\n  ports: { from: 31000, to: 31002 }`), names: /local\.ports 31000-31002 holds 3 ports; TC-\S+ \[.*\] alone needs \d+/ },
   { name: '--reference-fault with --target', args: () => ['run', '--reference-fault', 'leave-ok-wrong-cseq', '--target', file('rf.yaml', GOOD)], names: /--reference-fault/ },
   { name: 'reference-server --loss 5', args: () => ['reference-server', '--loss', '5'], names: /--loss/ },
+  { name: 'reference-server --t1 5', args: () => ['reference-server', '--t1', '5'], names: /--t1/ },
   { name: 'reference-server unknown fault', args: () => ['reference-server', '--fault', 'nope'], names: /fault nope/ },
   { name: 'reference-server tls and tcp on one port', args: () => ['reference-server', '--transport', 'tcp', '--transport', 'tls'], names: /--transport/ },
   { name: 'reference-server --tls-cert without --tls-key', args: () => ['reference-server', '--transport', 'tls', '--tls-cert', file('c.pem', 'x')], names: /--tls-key/ },

@@ -2,7 +2,9 @@
  * Every binding knob of the target config (docs/cpm-sip-binding.md) and the IXIT reaches the harness: a knob the
  * schema accepts but no suite reads would be a setting that silently does nothing.
  */
-import { parseTarget, targetSchema } from '../../../src/config';
+import * as path from 'node:path';
+import { loadTarget, parseTarget, targetSchema } from '../../../src/config';
+import { serverTimers } from '../../../bin/commands/reference-server';
 import { targetFromConfig } from '../../../bin/targets';
 import { minimalConfig } from '../config/helpers';
 
@@ -26,5 +28,22 @@ describe('targetFromConfig', () => {
     const schemaKnobs = Object.keys((targetSchema.properties.binding as { properties: Record<string, unknown> }).properties).sort();
     const t = targetFromConfig(parseTarget(minimalConfig(), {}));
     expect(Object.keys(t.binding).sort()).toEqual(schemaKnobs);
+  });
+});
+
+describe('fixtures/targets/reference.yaml describes `reference-server` as it runs', () => {
+  const usage = (msg: string): never => {
+    throw new Error(msg);
+  };
+
+  test('its IXIT timers are the standalone server\'s default timers (a case judging Timer B reads them)', () => {
+    const fixture = loadTarget(path.join(__dirname, '..', '..', '..', 'fixtures', 'targets', 'reference.yaml'), {});
+    expect(fixture.ixit.timers).toEqual(serverTimers(undefined, usage));
+  });
+
+  test('--t1 scales T2 and T4 in RFC 3261 ratios; out of range is a usage error naming --t1', () => {
+    expect(serverTimers(500, usage)).toEqual({ t1: 500, t2: 4000, t4: 5000 });
+    expect(() => serverTimers(5, usage)).toThrow(/--t1/);
+    expect(() => serverTimers(Number.NaN, usage)).toThrow(/--t1/);
   });
 });
