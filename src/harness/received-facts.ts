@@ -32,3 +32,16 @@ export function watchReceived(tap: Tap): ReceivedFacts {
   });
   return { unparsed, agents, stop };
 }
+
+/**
+ * The Server / User-Agent values the SUT named in `trace`, each once. Left out: the harness's own
+ * User-Agent (`ownAgent`, IXIT userAgent), which a proxy forwards with the devices' requests, and
+ * every value on a hop between two of the harness's own sockets (a core emulation receiving from a
+ * device, such as TC-MLD-007-10's 100 with its "Server: cpm-conformance B1 trying-probe …"): the
+ * harness, not the SUT, seen on the wire.
+ */
+export function sutAgentsOf(trace: readonly TraceEntry[], facts: Pick<ReceivedFacts, 'agents'>, ownAgent: string | undefined): string[] {
+  const at = (protocol: string, a: { host: string; port: number }) => `${protocol} ${a.host.toLowerCase()} ${a.port}`;
+  const harness = new Set(trace.filter((e) => e.direction === 'sent').map((e) => at(e.flow.protocol, e.flow.local)));
+  return [...new Set(trace.flatMap((e) => (harness.has(at(e.flow.protocol, e.flow.remote)) ? [] : (facts.agents.get(e) ?? []).filter((v) => v !== ownAgent))))];
+}

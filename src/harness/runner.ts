@@ -13,7 +13,7 @@ import { caseKey, type CaseVariant, type TestCase } from './test-case';
 import type { HarnessTarget, TargetUser } from './target';
 import type { HarnessLimits } from './types';
 import { teardownDevices, teardownSummary, type TeardownReport } from './teardown';
-import { watchReceived } from './received-facts';
+import { sutAgentsOf, watchReceived } from './received-facts';
 import { worst, type Verdict } from './verdict';
 
 export interface CaseResult {
@@ -156,9 +156,8 @@ export async function runCase(testCase: TestCase, declared: CaseVariant, target:
   const requirementVerdicts: Record<string, Verdict> = {};
   for (const r of judgedRequirements) requirementVerdicts[r] = 'pass';
   for (const f of findings) if (f.requirement) requirementVerdicts[f.requirement] = worst([requirementVerdicts[f.requirement] ?? 'pass', f.verdict]);
-  // A proxy forwards the devices' own User-Agent: that is the harness, not the SUT seen on the wire.
-  const ownAgent = target.ixit.userAgent;
-  const sutAgents = [...new Set(trace.flatMap((e) => (received.agents.get(e) ?? []).filter((v) => v !== ownAgent)))];
+  // What the SUT named, not the harness: the devices' User-Agent a proxy forwards, a hop between harness sockets (received-facts.ts).
+  const sutAgents = sutAgentsOf(trace, received, target.ixit.userAgent);
   const reason = findings.find((f) => f.verdict === verdict && verdict !== 'pass');
   return { ...base, verdict, reason, findings, steps: ctx?.steps ?? [], trace: all, requirementVerdicts, durationMs: Date.now() - startedAt, sutAgents, teardown, users: topology?.users.map((u) => u.aor) };
 }

@@ -1,7 +1,8 @@
 /**
  * `cpm-conformance run` end to end, as a user runs it: the built CLI (dist/, built by `npm test`
  * and by `npm install`'s prepare script) against the built-in reference server (live output,
- * Allure results, the conformance matrix, JUnit, environment), against a dead
+ * Allure results, the conformance matrix, JUnit, environment — as the report shows it, agreeing
+ * with the matrix, with no harness User-Agent taken for the SUT's), against a dead
  * target, with a malformed target config, and with the reference as an RFC 4976 MSRP relay.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REQUIREMENTS } from '../../../src/harness/requirements';
 import type { ConformanceReport } from '../../../reporters/matrix';
+import { polishResults, readProperties } from '../../../reporters/allure-polish';
+import { readVerdicts } from '../../../reporters/verdict-log';
 
 jest.setTimeout(5 * 60_000);
 
@@ -39,7 +42,7 @@ describe('cpm-conformance run', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-run-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  // One full default run (the README's main command) serves both tests below: it is the costliest
+  // One full default run (the README's main command) serves the three tests below: it is the costliest
   // thing this file does, and what each test reads of it is independent.
   const results = path.join(tmp, 'ref');
   let full: ReturnType<typeof cli> | undefined;
@@ -94,6 +97,32 @@ describe('cpm-conformance run', () => {
     expect(env).toMatch(/sut\.name=/);
     expect(env).toMatch(/sut\.seen\.server_user_agent=/);
     expect(env).toMatch(/harness\.version=\d/);
+  });
+
+  it('against the built-in reference server (proxy and b2bua): the report\'s environment says the matrix\'s PF modes and ICS, and the harness\'s own User-Agent is not seen on the wire', () => {
+    expect(fullRun().code).toBe(0);
+    const m = JSON.parse(fs.readFileSync(path.join(results, 'conformance', 'conformance-report.json'), 'utf8')) as ConformanceReport;
+    const records = readVerdicts(path.join(results, 'cpm-verdicts.jsonl'));
+    // The environment as the report shows it: polished on a copy, as `report` does.
+    const work = fs.mkdtempSync(path.join(tmp, 'polish-'));
+    fs.cpSync(path.join(results, 'environment.properties'), path.join(work, 'environment.properties'));
+    fs.cpSync(path.join(results, 'conformance'), path.join(work, 'conformance'), { recursive: true });
+    polishResults(work);
+    const env = readProperties(path.join(work, 'environment.properties'));
+    expect(m.run.pfMode).toBe('proxy + b2bua');
+    expect(new Set(records.map((r) => r.variant.pfMode))).toEqual(new Set(['proxy', 'b2bua']));
+    expect(env.get('sut.pfMode')).toBe(m.run.pfMode);
+    expect(fs.readFileSync(path.join(results, 'conformance', 'conformance-report.md'), 'utf8')).toContain(`| PF mode | ${env.get('sut.pfMode')} |`);
+    // The ICS the run was judged by: what either mode claims (the b2bua is in the media path, the proxy not), one key per knob.
+    const flat = (prefix: string, v: unknown): Array<[string, string]> => (v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => flat(`${prefix}.${k}`, x)) : [[prefix, String(v)]]);
+    const ics = flat('ics', m.ics);
+    expect(ics).toEqual(expect.arrayContaining([['ics.transfer.csInMediaPath', 'true'], ['ics.transfer.csNotInMediaPath', 'true']]));
+    expect([...env].filter(([k]) => k === 'ics' || k.startsWith('ics.')).sort()).toEqual(ics.sort());
+    // The reference names no Server / User-Agent of its own; the devices' User-Agent (IXIT userAgent) it forwards is the harness's.
+    expect(records.flatMap((r) => r.sutAgents)).toEqual([]);
+    expect(m.sut.seenOnWire).toEqual([]);
+    expect(readProperties(path.join(results, 'environment.properties')).get('sut.seen.server_user_agent')).toBe('(none sent)');
+    expect(env.get('sut.seen.server_user_agent')).toBe('(the SUT sent no Server / User-Agent header of its own)');
   });
 
   it('against a dead server: ends within the timeouts, verdicts say the server did not answer, results written, exit non-zero', async () => {
