@@ -16,6 +16,7 @@ import { buildMatrix } from '../../reporters/matrix';
 import { NA_EPIC, polishResults, readerMessage } from '../../reporters/allure-polish';
 import { keepRun, resultsSetId, withoutRun } from '../../reporters/report-history';
 import type { VerdictRecord } from '../../reporters/verdict-log';
+import LiveReporter from '../../reporters/live-reporter';
 import { A1, B1, PFA, entry, syntheticCase } from './support/synthetic-case';
 
 describe('a finding as the reader sees it', () => {
@@ -96,6 +97,31 @@ describe('matrix: not reached is its own reason', () => {
     expect(row.verdict).toBe('not tested');
     expect(row.note).toMatch(/^not reached in 1 case\(s\): TC-LEAVE-01 \[udp\] stopped earlier \(FAIL LEAVE-ORIG at step 2-7\); other variants not applicable to the target configuration/);
     expect(row.note).not.toMatch(/per ICS/);
+  });
+});
+
+describe('live line: not reached is its own reason', () => {
+  it('says "not reached (the case stopped earlier)" for the requirements a case listed but never checked, and nothing of the kind for a pass or an N/A', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cpm-live-'));
+    const log = path.join(dir, 'cpm-verdicts.jsonl');
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      const live = new LiveReporter({}, { verdictLog: log, color: false });
+      const stopped = rec('TC-LEAVE-01 [udp]', 'fail', ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK'], { 'LEAVE-ORIG': 'fail' }, { message: 'no BYE', requirement: 'LEAVE-ORIG', step: '2-7' });
+      const passed = rec('TC-LEAVE-02 [udp]', 'pass', ['LEAVE-ORIG', 'LEAVE-OK'], { 'LEAVE-ORIG': 'pass' });
+      const na = rec('TC-LEAVE-03 [tcp]', 'n/a', ['LEAVE-OK'], {}, { message: "not applicable: the target's transport is udp, this variant needs tcp" });
+      fs.writeFileSync(log, [stopped, passed, na].map((r) => JSON.stringify(r)).join('\n') + '\n');
+      for (const r of [stopped, passed, na]) live.onTestCaseResult(undefined, { title: `${r.key} t`, status: 'passed' });
+    } finally {
+      write.mockRestore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^FAIL\s+TC-LEAVE-01 \[udp\] .*\n\s+LEAVE-ORIG step 2-7: no BYE\n\s+not reached \(the case stopped earlier\): LEAVE-TERM, LEAVE-OK\n$/);
+    expect(lines[0]).not.toMatch(/not applicable/);
+    expect(lines[1]).not.toMatch(/not reached/);
+    expect(lines[2]).not.toMatch(/not reached/);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * What `cpm-conformance run` and `report` leave behind, end to end with the built CLI: the
  * baseline flow (write, known deviation, fixed), per-case pcaps that tshark decodes with as many
- * SIP messages as the trace has, and an HTML report with no third-party or analytics script. The
+ * SIP messages as the trace has, and an HTML report with no third-party or analytics script, its
+ * history per results set by default (<results>.history.jsonl: one entry per run, rebuilds aside). The
  * conformance matrix, JUnit and environment of a full default run are read in
  * test/integration/cli/run.test.ts, from the one full run that file makes.
  */
@@ -118,19 +119,32 @@ describe('a run with a reference fault', () => {
   it('builds the HTML report offline with history, and no third-party or analytics script survives', () => {
     const out = path.join(tmp, 'html');
     const history = path.join(tmp, 'history.jsonl');
+    const lines = (f: string) => fs.readFileSync(f, 'utf8').trim().split('\n').length;
+    // Without --history the history is the results set's own: <results>.history.jsonl, not beside --out.
+    const own = `${results}.history.jsonl`;
     for (let i = 0; i < 2; i++) {
-      const r = cli(['report', '--results', results, '--out', out, '--history', history], 120_000);
+      const r = cli(['report', '--results', results, '--out', out], 120_000);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/third-party script\(s\) removed/);
+      expect(r.out).toContain(`; history ${own}\n`);
     }
     // One entry per run, whatever the number of rebuilds (issue 13).
-    expect(fs.readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(lines(own)).toBe(1);
+    // Another SUT's results under the same parent, reported into the same parent: a history of its own.
+    const other = path.join(tmp, 'other-sut');
+    fs.cpSync(results, other, { recursive: true });
+    const env = path.join(other, 'environment.properties');
+    fs.writeFileSync(env, fs.readFileSync(env, 'utf8').replace(/^sut\.name=.*$/m, 'sut.name=Other vendor CPM server'));
+    expect(cli(['report', '--results', other, '--out', path.join(tmp, 'html-other')], 120_000).code).toBe(0);
+    expect([lines(own), lines(`${other}.history.jsonl`)]).toEqual([1, 1]);
+    expect(fs.readdirSync(tmp).filter((f) => f.endsWith('.jsonl')).sort()).toEqual(['fault.history.jsonl', 'other-sut.history.jsonl']);
     expect(fs.existsSync(path.join(out, 'conformance', 'conformance-report.md'))).toBe(true);
     expect(fs.readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('href="conformance/conformance-report.html"');
     expect(fs.existsSync(path.join(out, 'widgets', 'metrics.json'))).toBe(true);
     const single = path.join(tmp, 'single');
     expect(cli(['report', '--results', results, '--out', single, '--single-file', '--history', history], 120_000).code).toBe(0);
-    expect(fs.readFileSync(history, 'utf8').trim().split('\n')).toHaveLength(1);
+    // --history chooses the file: the default one is left as it was.
+    expect([lines(history), lines(own)]).toEqual([1, 1]);
     for (const dir of [out, single]) {
       expect(scanForThirdParty(dir)).toEqual([]);
       // An independent look at every generated text file, not relying on the scanner above.
