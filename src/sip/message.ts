@@ -5,6 +5,7 @@
  * after unfolding, RFC 3261 §7.3.1), so the harness can show and re-emit what a SUT sent octet by
  * octet. Typed views (Via, CSeq, name-addr, ...) live in `headers/` and are computed on demand.
  */
+import { splitList } from './headers/lex';
 
 export interface HeaderField {
   /** Header name as it appeared on the wire (may be a compact form, any case). */
@@ -80,28 +81,12 @@ export function headerValues(msg: Pick<MessageBase, 'headers'>, name: string): s
   return out;
 }
 
-/** Split a header value on top-level commas (not inside "..." with quoted-pairs, nor inside <...>). */
+/**
+ * Split a header value on top-level commas (not inside "..." with quoted-pairs, nor inside <...>,
+ * RFC 3261 §7.3.1): the one list splitter, headers/lex.ts splitList.
+ */
 export function splitCommaList(value: string): string[] {
-  const parts: string[] = [];
-  let depthAngle = 0;
-  let inQuote = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (inQuote) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inQuote = false;
-    } else if (ch === '"') inQuote = true;
-    else if (ch === '<') depthAngle++;
-    else if (ch === '>') depthAngle = Math.max(0, depthAngle - 1);
-    else if (ch === ',' && depthAngle === 0) {
-      parts.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  const last = value.slice(start).trim();
-  if (last.length > 0 || parts.length > 0) parts.push(last);
-  return parts.filter((p) => p.length > 0);
+  return splitList(value);
 }
 
 /** Replace every field of a header by one field with this value (appended at the first one's place). */

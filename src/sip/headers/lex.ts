@@ -132,19 +132,15 @@ export function formatParams(params: Params): string {
 }
 
 /**
- * Split a list-valued header on top-level commas (§7.3.1), outside quoted strings and <...>.
- * Same result as message.ts splitCommaList, with a fast path for the common single value.
+ * Where the list element starting at `from` ends: the index of the next comma that separates
+ * elements of a list-valued header (§7.3.1), i.e. one outside quoted strings (with quoted-pairs,
+ * §25.1) and outside <...>; -1 when the element runs to the end of `value`. The one scanner
+ * behind splitList here and the linter's element-by-element check (lint/semantics.ts checkList).
  */
-export function splitList(value: string): string[] {
-  if (value.indexOf(',') < 0) {
-    const v = value.trim();
-    return v.length > 0 ? [v] : [];
-  }
-  const parts: string[] = [];
+export function nextListComma(value: string, from: number): number {
   let angle = 0;
   let inQuote = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
+  for (let i = from; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (inQuote) {
       if (c === 0x5c) i++;
@@ -152,15 +148,28 @@ export function splitList(value: string): string[] {
     } else if (c === 0x22) inQuote = true;
     else if (c === 0x3c) angle++;
     else if (c === 0x3e) angle = angle > 0 ? angle - 1 : 0;
-    else if (c === 0x2c && angle === 0) {
-      const p = value.slice(start, i).trim();
-      if (p.length > 0) parts.push(p);
-      start = i + 1;
-    }
+    else if (c === 0x2c && angle === 0) return i;
   }
-  const last = value.slice(start).trim();
-  if (last.length > 0) parts.push(last);
-  return parts;
+  return -1;
+}
+
+/**
+ * Split a list-valued header on top-level commas (§7.3.1), outside quoted strings and <...>;
+ * elements are trimmed and empty ones dropped. message.ts splitCommaList is this function.
+ */
+export function splitList(value: string): string[] {
+  if (value.indexOf(',') < 0) {
+    const v = value.trim();
+    return v.length > 0 ? [v] : [];
+  }
+  const parts: string[] = [];
+  for (let start = 0; ;) {
+    const comma = nextListComma(value, start);
+    const p = (comma < 0 ? value.slice(start) : value.slice(start, comma)).trim();
+    if (p.length > 0) parts.push(p);
+    if (comma < 0) return parts;
+    start = comma + 1;
+  }
 }
 
 /*

@@ -5,7 +5,7 @@
  */
 import type { SipMessage } from '../message';
 import type { Diagnostic, Severity } from '../codec/diagnostic';
-import { isTokenCode, trimEnd, trimStart } from '../headers/lex';
+import { isTokenCode, nextListComma, trimEnd, trimStart } from '../headers/lex';
 import { nameAddrShape, NAME_ADDR_BAD, NAME_ADDR_TAG } from '../headers/name-addr';
 import { viaShape, VIA_BAD, VIA_NO_BRANCH } from '../headers/via';
 import { isParsableContentType } from '../headers/content';
@@ -284,7 +284,7 @@ function checkOthers(msg: SipMessage, kinds: ArrayLike<number>, headerLines: rea
 
 /**
  * Check each element of a Via / Contact / Route / Record-Route field (§7.3.1 comma lists):
- * elements are split on commas outside quoted strings (with quoted-pairs) and <...>, trimmed as
+ * elements end at the comma `nextListComma` finds (the scanner splitList uses), trimmed as
  * `splitList` trims, empty ones skipped. `topBranch`: the field is the request's first Via,
  * whose elements need a branch (§8.1.1.7). Elements of a real list are sliced out (a cheap
  * view in V8) so the scanners' native indexOf calls stop at the element's end: scanning
@@ -298,27 +298,14 @@ function checkList(out: Diagnostic[], kind: number, value: string, line: number,
     if (b > a) checkElement(out, kind, value, a, b, line, topBranch);
     return;
   }
-  let angle = 0;
-  let inQuote = false;
-  let start = 0;
-  for (let i = 0; i < len; i++) {
-    const c = value.charCodeAt(i);
-    if (inQuote) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inQuote = false;
-    } else if (c === 0x22) inQuote = true;
-    else if (c === 0x3c) angle++;
-    else if (c === 0x3e) angle = angle > 0 ? angle - 1 : 0;
-    else if (c === 0x2c && angle === 0) {
-      const b = trimEnd(value, start, i);
-      const a = trimStart(value, start, b);
-      if (b > a) checkElement(out, kind, value.slice(a, b), 0, b - a, line, topBranch);
-      start = i + 1;
-    }
+  for (let start = 0; ;) {
+    const comma = nextListComma(value, start);
+    const b = trimEnd(value, start, comma < 0 ? len : comma);
+    const a = trimStart(value, start, b);
+    if (b > a) checkElement(out, kind, value.slice(a, b), 0, b - a, line, topBranch);
+    if (comma < 0) return;
+    start = comma + 1;
   }
-  const b = trimEnd(value, start, len);
-  const a = trimStart(value, start, b);
-  if (b > a) checkElement(out, kind, value.slice(a, b), 0, b - a, line, topBranch);
 }
 
 function checkElement(out: Diagnostic[], kind: number, v: string, a: number, b: number, line: number, topBranch: boolean): void {
