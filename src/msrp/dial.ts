@@ -9,6 +9,7 @@ import * as tls from 'node:tls';
 import { formatHostPort, type Address } from '../sip/transport/address';
 import { loadTlsMaterial, type TlsSettings } from '../sip/transport/tls-settings';
 import { isPortClash, type LocalPortSource } from '../sip/transport/local-ports';
+import { awaitDialReady } from '../sip/transport/dial-wait';
 
 /** Source ports tried from a range before a clash is reported (as the SIP stream transport does). */
 const DIAL_PORT_TRIES = 4;
@@ -73,23 +74,10 @@ export function dial(o: DialOptions): Promise<net.Socket> {
       reject(err as Error);
       return;
     }
-    const finish = (err?: Error): void => {
-      clearTimeout(timer);
-      socket.off(ready, onReady);
-      socket.off('error', finish);
-      socket.off('close', onClose);
-      if (err) {
-        // A late second error from the dying socket must not become uncaught.
-        socket.on('error', () => undefined);
-        socket.destroy();
-        reject(err);
-      } else resolve(socket);
+    const errors = {
+      closed: `MSRP connection to ${formatHostPort(o.remote)} closed while connecting`,
+      timedOut: `connecting to MSRP peer ${formatHostPort(o.remote)} timed out after ${o.timeoutMs} ms`,
     };
-    const onReady = (): void => finish();
-    const onClose = (): void => finish(new Error(`MSRP connection to ${formatHostPort(o.remote)} closed while connecting`));
-    const timer = setTimeout(() => finish(new Error(`connecting to MSRP peer ${formatHostPort(o.remote)} timed out after ${o.timeoutMs} ms`)), o.timeoutMs);
-    socket.once(ready, onReady);
-    socket.once('error', finish);
-    socket.once('close', onClose);
+    awaitDialReady(socket, ready, o.timeoutMs, errors, (err) => (err ? reject(err) : resolve(socket)));
   });
 }

@@ -17,6 +17,7 @@ import { resolveStreamLimits, type StreamLimits } from './limits';
 import type { ParseLimits } from '../codec/limits';
 import { Receivers, normalizeHost } from './receivers';
 import { StreamConnection } from './stream-connection';
+import { awaitDialReady } from './dial-wait';
 import { isPortClash, type LocalPortSource, type PortLease } from './local-ports';
 import type { Tap } from './tap';
 import { TraceRecorder } from './trace-recorder';
@@ -233,36 +234,19 @@ export class StreamTransport implements Transport {
         return;
       }
       this.dialling.add(socket);
-      let settled = false;
-      const finish = (conn: StreamConnection | null, err?: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+      const errors = {
+        closed: `connection to ${formatHostPort(remote)} closed while connecting`,
+        timedOut: `connecting to ${formatHostPort(remote)} timed out after ${this.connectTimeoutMs} ms`,
+      };
+      // The error is reported by connect(), not here.
+      awaitDialReady(socket, ready, this.connectTimeoutMs, errors, (err) => {
         this.dialling.delete(socket);
-        socket.off(ready, onReady);
-        socket.off('error', onFail);
-        socket.off('close', onClose);
-        if (err) {
-          // Reported by connect(): a late second error from a dying socket must not become uncaught.
-          socket.on('error', () => undefined);
+        if (err) resolve({ conn: null, err });
+        else if (this.closing) {
           socket.destroy();
-        }
-        resolve({ conn, err });
-      };
-      const onReady = (): void => {
-        if (this.closing) {
-          socket.destroy();
-          finish(null);
-          return;
-        }
-        finish(this.adopt(socket, 'outbound'));
-      };
-      const onFail = (err: Error): void => finish(null, err);
-      const onClose = (): void => finish(null, new Error(`connection to ${formatHostPort(remote)} closed while connecting`));
-      const timer = setTimeout(() => finish(null, new Error(`connecting to ${formatHostPort(remote)} timed out after ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
-      socket.once(ready, onReady);
-      socket.once('error', onFail);
-      socket.once('close', onClose);
+          resolve({ conn: null });
+        } else resolve({ conn: this.adopt(socket, 'outbound') });
+      });
     });
   }
 
