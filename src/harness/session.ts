@@ -68,6 +68,13 @@ export async function establishSession(t: TestContext, caller: Device, callee: D
   });
 }
 
+/** The opening most cases share: every device registers, then A1 establishes a 1-1 CPM session with B1 (user B's AoR). */
+export async function registeredSession(t: TestContext): Promise<Session> {
+  const [a, b] = t.topology.users;
+  await registerAll(t);
+  return establishSession(t, a.devices[0], b.devices[0], b.aor);
+}
+
 /**
  * Wait for a request to be delivered at its destinations — unless the SUT answers the sender with
  * a final non-2xx first (a 403, a challenge the device could not answer, a 404 for an unknown

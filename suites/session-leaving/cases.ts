@@ -6,7 +6,7 @@
 import type { TestCase } from '../../src/harness/test-case';
 import type { TestContext } from '../../src/harness/context';
 import { variantsOf } from '../../src/harness/test-case';
-import { establishSession, finalWithin, registerAll } from '../../src/harness/session';
+import { finalWithin, registeredSession } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
 import { dialogCrossesSut } from '../../src/harness/evidence';
 import { CLAUSE, DOCUMENT, STEPS } from './spec';
@@ -26,9 +26,7 @@ function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentenc
     variants,
     applies,
     async run(t: TestContext) {
-      const [a, b] = t.topology.users;
-      await registerAll(t);
-      const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+      const s = await registeredSession(t);
       await leaveAndJudge(t, sidesFor(t, s, leaver));
       await t.step('quiet', 'The session is closed: nothing more reaches either client', 'LEAVE-TERM', () =>
         t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
@@ -57,9 +55,7 @@ export const secondLeaveIs481: TestCase = {
   variants,
   applies,
   async run(t: TestContext) {
-    const [a, b] = t.topology.users;
-    await registerAll(t);
-    const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+    const s = await registeredSession(t);
     await t.step('path', 'The session\'s in-dialog requests pass the SUT (its Record-Route, or a B2BUA\'s own Contact)', 'LEAVE-ORIG', async () => {
       // Without it the second BYE goes device to device: a 481 would come from the harness's own Client B, not the SUT.
       t.check('LEAVE-ORIG', dialogCrossesSut(t.target, s.uac), {

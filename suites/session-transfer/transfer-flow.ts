@@ -3,7 +3,7 @@
  * message/sipfrag, RFC 4538 Target-Dialog, RFC 3891 Replaces): what a device of the test system
  * does, and the checks on what the Conversation Server sends it.
  */
-import type { SipMessage, SipRequest } from '../../src/sip/message';
+import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message';
 import { addHeader, headerValues } from '../../src/sip/message';
 import { Dialog } from '../../src/sip/dialog';
 import { createResponse } from '../../src/sip/request-builder';
@@ -13,11 +13,11 @@ import { embeddedHeader, parseReferTo } from '../../src/sip/headers/refer-to';
 import { formatReplaces, formatTargetDialog, parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
 import type { ServerTransaction } from '../../src/sip/endpoint';
 import type { Device } from '../../src/harness/device';
-import { matchMessage, type MessageTemplate } from '../../src/harness/template';
+import { labelOf, matchMessage, type MessageTemplate } from '../../src/harness/template';
 import type { TestContext } from '../../src/harness/context';
 import type { RequirementId } from '../../src/harness/requirements';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
-import { establishSession, registerAll, type Session } from '../../src/harness/session';
+import { registeredSession, type Session } from '../../src/harness/session';
 import { contributionId, conversationId } from '../../src/sip/headers/cpm';
 import { randomUUID } from 'node:crypto';
 import { chatInSession } from './media-delivery';
@@ -45,11 +45,9 @@ function reinviteOf(s: Session): MessageTemplate {
 
 /** Register everyone; A1 and B1 hold a 1-1 CPM session through the CS, and a message went each way in it (media-delivery.ts). */
 export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> {
-  const [a, b] = t.topology.users;
-  await registerAll(t);
-  const s = await establishSession(t, a.devices[0], b.devices[0], b.aor);
+  const s = await registeredSession(t);
   await chatInSession(t, s);
-  const b1 = b.devices[0];
+  const b1 = s.callee;
   if (t.target.binding.allowReinviteToTransferee) {
     // The target config says the CS re-INVITEs the transferee by design: B1 accepts each re-INVITE
     // of its session by itself (§14.2), and none counts as unexpected.
@@ -60,6 +58,7 @@ export async function sessionToTransfer(t: TestContext): Promise<TransferSetup> 
       return true;
     });
   }
+  const [a] = t.topology.users;
   return { s, a1: a.devices[0], a2: a.devices[1], b1 };
 }
 
@@ -123,6 +122,11 @@ function targetContributionId(t: TestContext, embedded: string | undefined, orig
 /** The CS accepted a transfer (or pull) request: 202 (RFC 3515 §2.4.2), or 200 where the binding allows it (referSuccessCode). */
 export function referAccepted(t: TestContext, status: number): boolean {
   return status === 202 || (t.target.binding.referSuccessCode === '200-or-202' && status === 200);
+}
+
+/** Precondition of the cases that judge what follows an accepted transfer: the CS accepted it (else INCONC, saying what came). */
+export function requireAccepted(t: TestContext, res: SipResponse | null): void {
+  t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
 }
 
 /** The CS transfer URI (IXIT) over the variant's transport. */

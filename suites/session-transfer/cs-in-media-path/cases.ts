@@ -13,7 +13,7 @@ import { finalWithin } from '../../../src/harness/session';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, referAccepted, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterJoin } from '../media-after-transfer';
@@ -184,7 +184,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
       const x = await sessionToTransfer(t);
       const T = t.timeoutMs;
       const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-RELEASE');
-      t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
+      requireAccepted(t, res);
       await takeRequest(x.a1, 'NOTIFY', T);
       await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, 'TRF-MP-RELEASE', async () => {
         const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);

@@ -18,7 +18,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, transferRefer, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, requireAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterReplace } from '../media-after-transfer';
@@ -171,7 +171,7 @@ export const nmpTargetDeclines: TestCase = {
   async run(t: TestContext) {
     const x = await sessionToTransfer(t);
     const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-RELEASE');
-    t.precondition(res !== null && referAccepted(t, res.status), { message: `the transfer was not accepted: ${res ? labelOf(res) : 'no answer'}`, actual: res ?? undefined });
+    requireAccepted(t, res);
     await takeRequest(x.a1, 'NOTIFY', t.timeoutMs);
     await t.step('decline', 'The target declines the replacement notification (603)', 'TRF-NMP-RELEASE', async () => {
       const tx = await x.a2.waitForRequest({ method: 'REFER' }, t.timeoutMs);
