@@ -8,6 +8,7 @@ import type * as net from 'node:net';
 import type { Diagnostic } from '../sip/codec/diagnostic';
 import type { Flow, TransportProtocol } from '../sip/transport/address';
 import { socketFlow } from '../sip/transport/receivers';
+import { StreamSocketLifecycle } from '../sip/transport/stream-socket';
 import type { MsrpFrame } from './message';
 import { MsrpFramer } from './framer';
 import type { MsrpLimits } from './limits';
@@ -25,9 +26,8 @@ export class MsrpSocket {
   /** Resolves when the socket has fully closed. */
   readonly closed: Promise<void>;
   private readonly framer: MsrpFramer;
+  private readonly lifecycle: StreamSocketLifecycle;
   private handler: (inbound: MsrpInbound) => void = () => undefined;
-  private isClosed = false;
-  private graceTimer: NodeJS.Timeout | undefined;
   private lastError: Error | undefined;
 
   constructor(
@@ -38,19 +38,9 @@ export class MsrpSocket {
   ) {
     this.flow = socketFlow(socket, protocol);
     this.framer = new MsrpFramer(limits);
-    // Chat frames are small and their timestamps matter on the trace: no Nagle delay.
-    socket.setNoDelay(true);
-    this.closed = new Promise((resolve) => {
-      socket.once('close', () => {
-        this.isClosed = true;
-        if (this.graceTimer) clearTimeout(this.graceTimer);
-        // A peer that closes mid-frame leaves octets no end-line will complete: show them.
-        const rest = this.framer.unfinished();
-        if (rest) this.receiveUnreadable(rest.octets, [rest.diagnostic]);
-        this.framer.reset();
-        resolve();
-      });
-    });
+    // A frame the peer never finished (no end-line, RFC 4975 §9) is reported as unreadable.
+    this.lifecycle = new StreamSocketLifecycle(socket, this.framer, (octets, diagnostic) => this.receiveUnreadable(octets, [diagnostic]));
+    this.closed = this.lifecycle.closed;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // An error is followed by 'close'; remember it so a write can say why it failed.
     socket.on('error', (err) => {
@@ -64,7 +54,7 @@ export class MsrpSocket {
   }
 
   get usable(): boolean {
-    return !this.isClosed && !this.socket.destroyed && this.socket.writable;
+    return this.lifecycle.usable;
   }
 
   /**
@@ -81,19 +71,9 @@ export class MsrpSocket {
     });
   }
 
-  /**
-   * Orderly close: FIN (after TLS close_notify) so queued octets still reach the peer, then a
-   * bounded wait before the socket is destroyed, so close never hangs on a silent peer.
-   */
+  /** Orderly, bounded close (StreamSocketLifecycle.shutdown). */
   shutdown(graceMs: number): Promise<void> {
-    if (!this.isClosed) {
-      if (this.socket.connecting || graceMs <= 0) this.socket.destroy();
-      else {
-        this.socket.end();
-        this.graceTimer ??= setTimeout(() => this.socket.destroy(), graceMs);
-      }
-    }
-    return this.closed;
+    return this.lifecycle.shutdown(graceMs);
   }
 
   describe(): string {

@@ -9,6 +9,7 @@ import type { StreamLimits } from './limits';
 import type { Receivers } from './receivers';
 import { socketFlow } from './receivers';
 import { StreamFramer } from './stream-framer';
+import { StreamSocketLifecycle } from './stream-socket';
 import { parseOctets, type TraceRecorder } from './trace-recorder';
 
 export class StreamConnection {
@@ -16,8 +17,7 @@ export class StreamConnection {
   /** Resolves when the socket has fully closed (its 'close' event). */
   readonly closed: Promise<void>;
   private readonly framer: StreamFramer;
-  private isClosed = false;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly lifecycle: StreamSocketLifecycle;
 
   constructor(
     readonly socket: net.Socket,
@@ -30,19 +30,11 @@ export class StreamConnection {
   ) {
     this.flow = socketFlow(socket, protocol);
     this.framer = new StreamFramer(limits);
-    // SIP messages are small and latency matters for timestamps and timers: no Nagle delay.
-    socket.setNoDelay(true);
-    this.closed = new Promise((resolve) => {
-      socket.once('close', () => {
-        this.isClosed = true;
-        if (this.graceTimer) clearTimeout(this.graceTimer);
-        // A peer that closes mid-message leaves octets no boundary will complete: show them.
-        const rest = this.framer.unfinished();
-        if (rest) this.recorder.received(this.flow, rest.octets, { message: null, diagnostics: [rest.diagnostic] });
-        this.framer.reset();
-        resolve();
-      });
+    // The octets of a message the peer never finished (§18.3) go on the trace as unreadable.
+    this.lifecycle = new StreamSocketLifecycle(socket, this.framer, (octets, diagnostic) => {
+      this.recorder.received(this.flow, octets, { message: null, diagnostics: [diagnostic] });
     });
+    this.closed = this.lifecycle.closed;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.receivers.error(err, this.flow.remote));
   }
@@ -53,7 +45,7 @@ export class StreamConnection {
 
   /** Still able to carry a message we send. */
   get usable(): boolean {
-    return !this.isClosed && !this.socket.destroyed && this.socket.writable;
+    return this.lifecycle.usable;
   }
 
   /** Resolves when the octets are handed to the socket; a failed write is reported, not thrown. */
@@ -67,19 +59,9 @@ export class StreamConnection {
     });
   }
 
-  /**
-   * Orderly close: FIN (after TLS close_notify) so queued octets still reach the peer, then a
-   * bounded wait before the socket is destroyed, so close() never hangs on a silent peer.
-   */
+  /** Orderly, bounded close (StreamSocketLifecycle.shutdown). */
   shutdown(graceMs: number): Promise<void> {
-    if (!this.isClosed) {
-      if (this.socket.connecting || graceMs <= 0) this.socket.destroy();
-      else {
-        this.socket.end();
-        this.graceTimer ??= setTimeout(() => this.socket.destroy(), graceMs);
-      }
-    }
-    return this.closed;
+    return this.lifecycle.shutdown(graceMs);
   }
 
   private onData(chunk: Buffer): void {
