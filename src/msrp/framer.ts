@@ -13,7 +13,7 @@
  * `error` unit, as the SIP framer does (src/sip/transport/stream-framer.ts).
  */
 import type { Diagnostic } from '../sip/codec/diagnostic';
-import { ByteQueue, cutUnits } from '../sip/transport/byte-queue';
+import { framingDiagnostic as diag, isBinaryLine as isBinary, StreamFramerBase, type StreamError } from '../sip/transport/stream-framing';
 import type { MsrpLimits } from './limits';
 import { MSRP_RULE } from './rules';
 
@@ -23,7 +23,7 @@ export type MsrpUnit =
   /** A frame above maxFrameBytes, skipped to its end-line: its first octets and its real size. */
   | { kind: 'oversize'; octets: Buffer; transactionId: string; totalBytes: number; diagnostic: Diagnostic }
   /** The stream cannot be framed any further; the connection must be closed. */
-  | { kind: 'error'; octets: Buffer; diagnostic: Diagnostic };
+  | StreamError;
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -31,20 +31,9 @@ const FLAGS = new Set([0x24, 0x2b, 0x23]); // $ + #
 /** Octets of an oversize frame kept for the trace and the report (its start line and headers). */
 const OVERSIZE_HEAD = 16 * 1024;
 
-function diag(rule: string, severity: Diagnostic['severity'], message: string): Diagnostic {
-  return { rule, severity, message, line: 0, column: 0 };
-}
-
-/** A first line is text: any control octet but HTAB and CR means binary data (e.g. a TLS ClientHello on a TCP port). */
-function isBinary(line: Buffer): boolean {
-  for (const b of line) if ((b < 0x20 && b !== 0x09 && b !== CR) || b === 0x7f) return true;
-  return false;
-}
-
 type State = 'start' | 'frame' | 'skip';
 
-export class MsrpFramer {
-  private readonly queue = new ByteQueue();
+export class MsrpFramer extends StreamFramerBase<MsrpUnit> {
   private state: State = 'start';
   private transactionId = '';
   private needle: Buffer = Buffer.alloc(0);
@@ -54,35 +43,23 @@ export class MsrpFramer {
   private head: Buffer = Buffer.alloc(0);
   private skipped = 0;
   private pending: Diagnostic[] = [];
-  private failed = false;
 
-  constructor(private readonly limits: Pick<MsrpLimits, 'maxFrameBytes' | 'maxStartLineBytes'>) {}
+  constructor(private readonly limits: Pick<MsrpLimits, 'maxFrameBytes' | 'maxStartLineBytes'>) {
+    // An error unit keeps the unreadable first line.
+    super(limits.maxStartLineBytes);
+  }
 
   /** Octets held right now (tests prove this stays bounded). */
   get buffered(): number {
     return this.queue.length + this.head.length;
   }
 
-  get closed(): boolean {
-    return this.failed;
-  }
-
   /**
-   * Feed one chunk; returns the units it completed, in order. The chunk is taken in slices that
-   * fit the bound, framing after each, so the queue never grows past maxFrameBytes plus one
-   * end-line however the peer sizes its segments.
+   * Slices that fit the bound: the queue never grows past maxFrameBytes plus one end-line
+   * (RFC 4975 §9) however the peer sizes its segments.
    */
-  push(chunk: Buffer): MsrpUnit[] {
-    const out: MsrpUnit[] = [];
-    let offset = 0;
-    while (!this.failed && offset < chunk.length) {
-      const room = Math.max(this.needle.length + 3, this.limits.maxFrameBytes + this.needle.length + 3 - this.queue.length);
-      const slice = chunk.subarray(offset, offset + room);
-      offset += slice.length;
-      this.queue.append(slice);
-      cutUnits(() => this.next(), out);
-    }
-    return out;
+  protected room(): number {
+    return Math.max(this.needle.length + 3, this.limits.maxFrameBytes + this.needle.length + 3 - this.queue.length);
   }
 
   /** Octets of an unfinished frame (the peer closed mid-frame), with what was missing; null when nothing is held. */
@@ -105,14 +82,7 @@ export class MsrpFramer {
     this.failed = true;
   }
 
-  private fail(diagnostic: Diagnostic): MsrpUnit {
-    this.failed = true;
-    const octets = this.queue.take(Math.min(this.queue.length, this.limits.maxStartLineBytes));
-    this.queue.clear();
-    return { kind: 'error', octets, diagnostic };
-  }
-
-  private next(): MsrpUnit | null {
+  protected next(): MsrpUnit | null {
     if (this.state === 'start') {
       const r = this.readStartLine();
       if (r === 'wait') return null;

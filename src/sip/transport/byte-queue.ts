@@ -85,16 +85,3 @@ export class ByteQueue {
     this.store = Buffer.allocUnsafe(0);
   }
 }
-
-/**
- * Every unit a framer can cut from what it holds now, in order, stopping after an error unit (the
- * stream is unusable past it). Shared by the SIP and MSRP stream framers.
- */
-export function cutUnits<U extends { kind: string }>(next: () => U | null, out: U[]): void {
-  for (;;) {
-    const unit = next();
-    if (!unit) return;
-    out.push(unit);
-    if (unit.kind === 'error') return;
-  }
-}

@@ -10,14 +10,14 @@
  * found reliably after it (the same reasoning as HTTP request-smuggling defences).
  */
 import type { Diagnostic } from '../codec/diagnostic';
-import { ByteQueue, cutUnits } from './byte-queue';
 import type { StreamLimits } from './limits';
+import { framingDiagnostic as diag, isBinaryLine as isBinary, StreamFramerBase, type StreamError } from './stream-framing';
 
 export type FramedUnit =
   /** One whole message: start line through body. `diagnostics` are framing remarks (e.g. Content-Length missing). */
   | { kind: 'message'; octets: Buffer; diagnostics: Diagnostic[] }
   /** The stream cannot be framed any further; the connection must be closed. */
-  | { kind: 'error'; octets: Buffer; diagnostic: Diagnostic };
+  | StreamError;
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -25,16 +25,6 @@ const SP = 0x20;
 const HT = 0x09;
 /** Octets of a start line checked for binary data. */
 const START_LINE_PROBE = 512;
-
-function diag(rule: string, severity: Diagnostic['severity'], message: string): Diagnostic {
-  return { rule, severity, message, line: 0, column: 0 };
-}
-
-/** A start line is text: any control octet other than HTAB means binary data (e.g. a TLS ClientHello sent to a TCP port). */
-function isBinary(line: Buffer): boolean {
-  for (const b of line) if ((b < 0x20 && b !== 0x09 && b !== CR) || b === 0x7f) return true;
-  return false;
-}
 
 type ContentLength = { ok: true; value: number | null } | { ok: false; diagnostic: Diagnostic };
 
@@ -107,47 +97,29 @@ export function contentLengthValues(head: Buffer): string[] {
   return values;
 }
 
-export class StreamFramer {
-  private readonly queue = new ByteQueue();
+export class StreamFramer extends StreamFramerBase<FramedUnit> {
   /** Header end of the message being assembled, once found: offset just past the empty line. */
   private headerEnd = -1;
   private bodyLength = 0;
   private pendingDiagnostics: Diagnostic[] = [];
   /** Where to resume the search for the empty line (avoids rescanning a trickled header). */
   private scanFrom = 0;
-  private failed = false;
 
-  constructor(private readonly limits: StreamLimits) {}
+  constructor(private readonly limits: StreamLimits) {
+    // An error unit keeps at most what the framer may hold.
+    super(limits.maxBufferedBytes);
+  }
 
   /** Octets held right now (for tests proving memory stays bounded). */
   get buffered(): number {
     return this.queue.length;
   }
 
-  get closed(): boolean {
-    return this.failed;
-  }
-
-  /**
-   * Feed one chunk; returns the units it completed, in order. After an error unit, further input
-   * is ignored. The chunk is taken in slices that fit the buffer bound, framing after each, so
-   * the queue never exceeds maxBufferedBytes however the peer sizes its segments.
-   */
-  push(chunk: Buffer): FramedUnit[] {
-    const out: FramedUnit[] = [];
-    let offset = 0;
-    while (!this.failed && offset < chunk.length) {
-      const room = this.limits.maxBufferedBytes - this.queue.length;
-      if (room <= 0) {
-        out.push(this.fail(diag('HARNESS-stream-buffer-limit', 'error', `the peer sent more than ${this.limits.maxBufferedBytes} octets that do not form complete messages; the connection was closed`)));
-        break;
-      }
-      const slice = chunk.subarray(offset, offset + room);
-      offset += slice.length;
-      this.queue.append(slice);
-      cutUnits(() => this.next(), out);
-    }
-    return out;
+  /** The queue never exceeds maxBufferedBytes: a peer that fills it without completing a message ends the stream. */
+  protected room(): number | FramedUnit {
+    const room = this.limits.maxBufferedBytes - this.queue.length;
+    if (room > 0) return room;
+    return this.fail(diag('HARNESS-stream-buffer-limit', 'error', `the peer sent more than ${this.limits.maxBufferedBytes} octets that do not form complete messages; the connection was closed`));
   }
 
   /**
@@ -169,14 +141,7 @@ export class StreamFramer {
     this.failed = true;
   }
 
-  private fail(diagnostic: Diagnostic): FramedUnit {
-    this.failed = true;
-    const octets = this.queue.take(Math.min(this.queue.length, this.limits.maxBufferedBytes));
-    this.queue.clear();
-    return { kind: 'error', octets, diagnostic };
-  }
-
-  private next(): FramedUnit | null {
+  protected next(): FramedUnit | null {
     if (this.headerEnd < 0) {
       this.skipKeepalives();
       if (this.queue.length === 0) return null;
