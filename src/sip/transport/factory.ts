@@ -3,37 +3,18 @@
  * `local` of the result is the address actually bound (the real port when 0 was asked for).
  */
 import type { TransportProtocol } from './address';
-import type { StreamLimits } from './limits';
-import type { ParseLimits } from '../codec/limits';
-import type { Tap } from './tap';
 import { TcpTransport } from './tcp';
-import { TlsTransport } from './tls';
-import type { TlsSettings } from './tls-settings';
-import type { LocalPortSource } from './local-ports';
+import { TlsTransport, type TlsTransportOptions } from './tls';
 import type { Transport } from './transport';
 import { UdpTransport } from './udp';
 
-export interface CreateTransportOptions {
+/**
+ * The stream transports' options (stream-transport.ts, tls.ts: one list, documented there) with
+ * the protocol to pick: `tls` is read for protocol 'tls' only, `limits`, `connectTimeoutMs` and
+ * `localPorts` for 'tcp' and 'tls'; UDP takes the rest. The close grace stays the default.
+ */
+export interface CreateTransportOptions extends Omit<TlsTransportOptions, 'closeGraceMs'> {
   protocol: TransportProtocol;
-  /** IP literal to bind (IPv6 without brackets). */
-  host: string;
-  /** 0 or absent = ephemeral. */
-  port?: number;
-  tap: Tap;
-  /** Device / core / reference name recorded on every trace entry. */
-  owner?: string;
-  /** TLS material and policy (protocol 'tls' only). */
-  tls?: TlsSettings;
-  /** Stream framing bounds (protocols 'tcp' and 'tls'). */
-  limits?: Partial<StreamLimits>;
-  /** Parser work bounds per received message (all protocols). */
-  parseLimits?: Partial<ParseLimits>;
-  /** Bound on dialling a stream connection, handshake included (default 5000 ms). */
-  connectTimeoutMs?: number;
-  /** Host peers reach this socket at, written into Via / Contact / SDP (NAT); default: `host`. */
-  advertisedHost?: string;
-  /** Source ports of dialled TCP/TLS connections (target config local.ports); default: ephemeral. */
-  localPorts?: LocalPortSource;
 }
 
 export function createTransport(opts: CreateTransportOptions): Promise<Transport> {

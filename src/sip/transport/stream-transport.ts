@@ -29,7 +29,9 @@ export interface StreamTransportOptions {
   /** 0 = ephemeral. */
   port?: number;
   tap: Tap;
+  /** Device / core / reference name recorded on every trace entry. */
   owner?: string;
+  /** Stream framing bounds. */
   limits?: Partial<StreamLimits>;
   /** Parser work bounds per received message (header lines, header octets, body octets). */
   parseLimits?: Partial<ParseLimits>;
@@ -37,7 +39,7 @@ export interface StreamTransportOptions {
   connectTimeoutMs?: number;
   /** How long close() waits for peers to finish an orderly close before destroying. Default 500 ms. */
   closeGraceMs?: number;
-  /** Host peers reach this transport at (NAT; see Transport.advertised); default: `host`. */
+  /** Host peers reach this transport at, written into Via / Contact / SDP (NAT; see Transport.advertised); default: `host`. */
   advertisedHost?: string;
   /** Source ports of dialled connections (target config local.ports); default: kernel-chosen ephemeral. */
   localPorts?: LocalPortSource;
