@@ -18,7 +18,8 @@ export interface Rule {
 
 /**
  * string or number = equal (case-sensitive); RegExp = test; `absent` / `present`; `values` = the
- * header's values, comma-split (RFC 3261 §7.3.1), exactly these in this order (`[]`: absent); a
+ * header's values, comma-split (RFC 3261 §7.3.1), exactly these in this order (`[]`: absent), with
+ * `why` the rule they follow, shown beside them; a
  * Rule = its test, shown as its text; a function = predicate returning true or the expectation.
  */
 export type FieldMatcher =
@@ -27,7 +28,7 @@ export type FieldMatcher =
   | RegExp
   | { absent: true }
   | { present: true }
-  | { values: string[] }
+  | { values: string[]; why?: string }
   | Rule
   | ((value: string | undefined, msg: SipMessage) => boolean | string);
 
@@ -68,7 +69,7 @@ function describeMatcher(m: FieldMatcher): string {
   if (m instanceof RegExp) return `/${m.source}/${m.flags}`;
   if (typeof m === 'function') return m.name && m.name !== 'anonymous' ? `${m.name}()` : 'a value satisfying the rule';
   if (isRule(m)) return m.rule;
-  if ('values' in m) return m.values.length === 0 ? '(absent)' : m.values.join(', ');
+  if ('values' in m) return `${m.values.length === 0 ? '(absent)' : m.values.join(', ')}${m.why ? ` (${m.why})` : ''}`;
   return 'absent' in m ? '(absent)' : '(present)';
 }
 

@@ -109,7 +109,7 @@ export function cancelTemplate(invite: TraceEntry): MessageTemplate {
     method: 'CANCEL',
     uri: f.uri,
     headers: {
-      Via: { values: [f.topVia] }, 'Call-ID': f.callId, From: f.from, To: header(invite.message as SipRequest, 'To') ?? '(absent)',
+      Via: { values: [f.topVia], why: 'exactly one Via, equal to the INVITE\'s top Via: RFC 3261 §9.1' }, 'Call-ID': f.callId, From: f.from, To: header(invite.message as SipRequest, 'To') ?? '(absent)',
       CSeq: `${f.cseqNumber} CANCEL`, Route: { values: f.routes }, Require: { absent: true }, 'Proxy-Require': { absent: true },
     },
     derived: [{
@@ -139,7 +139,7 @@ export function ackTemplate(invite: TraceEntry, final: SipResponse | SipMessage)
   return {
     method: 'ACK',
     uri: f.uri,
-    headers: { Via: { values: [f.topVia] }, 'Call-ID': f.callId, From: f.from, To: header(final, 'To') ?? '(absent)', CSeq: `${f.cseqNumber} ACK`, Route: { values: f.routes } },
+    headers: { Via: { values: [f.topVia], why: 'a single Via, equal to the INVITE\'s top Via: RFC 3261 §17.1.1.3' }, 'Call-ID': f.callId, From: f.from, To: header(final, 'To') ?? '(absent)', CSeq: `${f.cseqNumber} ACK`, Route: { values: f.routes } },
   };
 }
 

@@ -40,6 +40,9 @@ describe('message templates', () => {
     expect(matchMessage(two, { headers: { Route: { values: ['<sip:b;lr>', '<sip:a;lr>'] } } })).toEqual([{ field: 'Route', expected: '<sip:b;lr>, <sip:a;lr>', actual: '<sip:a;lr>, <sip:b;lr>' }]);
     expect(matchMessage(two, { headers: { Via: { values: [] } } })).toEqual([{ field: 'Via', expected: '(absent)', actual: 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1' }]);
     expect(matchMessage(bye, { headers: { Route: { values: [] } } })).toEqual([]);
+    // The rule the values follow is shown with them, so a finding says why (RFC 3261 §9.1: the CANCEL's one Via).
+    expect(matchMessage(two, { headers: { Via: { values: ['SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK2'], why: 'one Via, the INVITE\'s top Via' } } }))
+      .toEqual([{ field: 'Via', expected: 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK2 (one Via, the INVITE\'s top Via)', actual: 'SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1' }]);
   });
 
   it('judges rules and derived fields (from the message or its trace entry) and shows each as its rule', () => {
