@@ -2,7 +2,9 @@
  * Which conformance suites exercise which file of the reference server (docs/mutation.md): a
  * mutation run of one file runs only the suites of the features that file serves, so a file
  * reruns in minutes. A file not listed here (the shared PF core: proxy, b2bua, routing, registrar,
- * participating-function, ...) is exercised by every suite.
+ * participating-function, ...) is exercised by every suite. A file whose behaviour only a binding
+ * knob other than the default reaches (docs/cpm-sip-binding.md) also gets those suites again under
+ * that knob (extraPasses).
  */
 const LEAVING = 'session-leaving';
 const MLD = 'multi-device';
@@ -29,4 +31,24 @@ export function suitesFor(files: string[]): string[] {
     for (const s of hit ? hit[1] : ALL) out.add(s);
   }
   return ALL.filter((s) => out.has(s));
+}
+
+/** A second pass of some suites under a binding knob (bin/targets.ts withBinding). */
+export interface ExtraPass {
+  suites: string[];
+  binding: { deviceAddressing: 'gruu' };
+}
+
+/**
+ * The registrar's GRUUs (RFC 5627: the `+sip.instance` kept, the `pub-gruu` of the 200) are used
+ * by the transfer suites only with `deviceAddressing: gruu` (a transfer names the target device by
+ * its GRUU); the default binding names it by its contact, so without this pass no suite reads them.
+ */
+const EXTRA: Array<[RegExp, ExtraPass[]]> = [
+  [/^(registrar|location-service)\.ts$/, [{ suites: TRANSFER, binding: { deviceAddressing: 'gruu' } }]],
+];
+
+/** The extra passes a mutation of these files needs (none for all files at once: the default binding only). */
+export function extraPasses(files: string[]): ExtraPass[] {
+  return files.flatMap((f) => EXTRA.find(([re]) => re.test(f.replace(/^.*\//, '')))?.[1] ?? []);
 }

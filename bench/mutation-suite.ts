@@ -14,8 +14,8 @@ import { startReferenceServer, type ReferenceServer } from '../src/reference';
 import { notApplicable, runCase } from '../src/harness/runner';
 import type { CaseVariant, TestCase } from '../src/harness/test-case';
 import { SUITES } from '../suites/index';
-import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
-import { suitesFor } from './mutation-scope';
+import { REFERENCE_IXIT, referenceTarget, withBinding } from '../bin/targets';
+import { extraPasses, suitesFor, type ExtraPass } from './mutation-scope';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -44,16 +44,21 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 function chosenSuites(): string[] {
   const override = process.env.MUTATION_SUITES;
   if (override) return override.split(',').map((s) => s.trim()).filter(Boolean);
-  return suitesFor((process.env.MUTATE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  return suitesFor(mutatedFiles());
 }
 
-async function runMode(mode: 'proxy' | 'b2bua', cases: TestCase[], concurrency: number): Promise<void> {
+function mutatedFiles(): string[] {
+  return (process.env.MUTATE ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function runMode(mode: 'proxy' | 'b2bua', cases: TestCase[], extra: ExtraPass[], concurrency: number): Promise<void> {
   let server: ReferenceServer | undefined;
   try {
     server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: REFERENCE_IXIT.timers });
-    const target = referenceTarget(server);
-    const jobs = cases.flatMap((c) => c.variants.filter((v) => !notApplicable(c, v, target)).map((v) => [c, v] as [TestCase, CaseVariant]));
-    await pool(jobs, concurrency, async ([c, v]) => {
+    const base = referenceTarget(server);
+    const passes = [{ cases, target: base }, ...extra.map((x) => ({ cases: SUITES.filter((s) => x.suites.includes(s.name)).flatMap((s) => s.cases), target: withBinding(base, x.binding) }))];
+    const jobs = passes.flatMap(({ cases: cs, target }) => cs.flatMap((c) => c.variants.filter((v) => !notApplicable(c, v, target)).map((v) => [c, v, target] as [TestCase, CaseVariant, typeof target])));
+    await pool(jobs, concurrency, async ([c, v, target]) => {
       const r = await runCase(c, v, target);
       if (r.verdict === 'pass') return;
       // The first variant that does not pass decides: the mutant is killed, the rest need not run.
@@ -76,8 +81,11 @@ async function main(): Promise<number> {
   const n = Number(process.env.MUTATION_CONCURRENCY ?? 4);
   const concurrency = Number.isSafeInteger(n) && n >= 1 ? n : 4;
   const started = Date.now();
-  await Promise.all([runMode('proxy', cases, concurrency), runMode('b2bua', cases, concurrency)]);
-  process.stdout.write(`mutation-suite: ${names.join(', ')}: every applicable variant passed in both PF modes (${Date.now() - started} ms)\n`);
+  // MUTATION_SUITES chooses the suites by hand: then no extra pass.
+  const extra = process.env.MUTATION_SUITES ? [] : extraPasses(mutatedFiles());
+  await Promise.all([runMode('proxy', cases, extra, concurrency), runMode('b2bua', cases, extra, concurrency)]);
+  const more = extra.map((x) => `; ${x.suites.join(', ')} again with ${JSON.stringify(x.binding)}`).join('');
+  process.stdout.write(`mutation-suite: ${names.join(', ')}${more}: every applicable variant passed in both PF modes (${Date.now() - started} ms)\n`);
   writeCoverage();
   return 0;
 }
