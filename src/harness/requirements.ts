@@ -54,6 +54,8 @@ const CATALOGUE = [
     summary: 'A forking proxy that receives a CANCEL cancels every pending branch; the caller\'s INVITE ends with 487.', url: rfc(3261, '16.10') },
   { id: 'RFC3261-16.7', feature: FEATURES.multiDevice, document: RFC3261, clause: '16.7 steps 5-6', level: 'MUST',
     summary: 'A forking PF forwards the devices\' provisionals (never a 100) and a 2xx at once, holds a decline while other devices are pending (cancelling them on a 6xx), and once all have ended sends the best final: a 6xx if any, else the lowest class, a lone 503 as 500.', url: rfc(3261, '16.7') },
+  { id: 'RFC3261-10.3', feature: FEATURES.multiDevice, document: RFC3261, clause: '10.3 steps 7-8', level: 'MUST',
+    summary: 'A binding whose REGISTER asks Expires: 0 is removed: the 200 (OK) lists every remaining binding of the user, each with an expires parameter, and the next invitation reaches the remaining devices only.', url: rfc(3261, '10.3') },
   { id: 'RFC3326-REASON', feature: FEATURES.multiDevice, document: 'RFC 3326', clause: '2', level: 'SHOULD',
     summary: 'A CANCEL caused by acceptance elsewhere carries Reason: SIP;cause=200;text="Call completed elsewhere".', url: rfc(3326, '2') },
   { id: 'TRF-MP-ACCEPT', feature: FEATURES.transferMediaPath, document: CR_MD, clause: '5.2.5.1.1 ¶2', level: 'SHALL',

@@ -21,7 +21,9 @@
  * The session-transfer faults (`trf-*`, 5.2.5.1) act at PF A, the CS serving the transferor:
  * `trf-mp-*` in B2BUA mode (the CS stays in the media path, 5.2.5.1.1), `trf-nmp-*` in proxy mode
  * (the CS only record-routes, 5.2.5.1.2), `trf-pull-*` on a remote (pull) transfer.
+ * The registrar faults (`reg-*`, RFC 3261 §10.3) are defined in registrar-faults.ts.
  */
+import { REGISTRAR_FAULTS } from './registrar-faults';
 
 export interface FaultDescriptor<Name extends string = string> {
   /** Name used on the command line (`--fault NAME`) and in `faults`. */
@@ -351,17 +353,14 @@ const CATALOGUE = [
     description: 'after the transfer PF A answers the transferor\'s Release request (BYE in the old dialog) 200 OK itself: the transferee never gets it',
   },
   {
-    name: 'trf-pull-other-user-accepted',
-    requirement: 'TRF-PULL',
-    mode: 'b2bua',
+    name: 'trf-pull-other-user-accepted', requirement: 'TRF-PULL', mode: 'b2bua',
     description: 'PF A accepts a remote (pull) transfer from a device of another user instead of 403 Forbidden (RFC 3891 §6), in both pull forms: the INVITE with Replaces, and the REFER to the CS transfer URI (202, and that device is taken as the target); acts in both modes',
   },
   {
-    name: 'trf-pull-old-dialog-left-up',
-    requirement: 'TRF-PULL',
-    mode: 'b2bua',
+    name: 'trf-pull-old-dialog-left-up', requirement: 'TRF-PULL', mode: 'b2bua',
     description: 'after a pull answered by PF A (INVITE with Replaces, or the INVITE to the CS session URI that follows a REFER to the CS transfer URI) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
   },
+  ...REGISTRAR_FAULTS,
 ] as const satisfies ReadonlyArray<FaultDescriptor>;
 
 export type FaultName = (typeof CATALOGUE)[number]['name'];

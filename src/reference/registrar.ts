@@ -30,6 +30,7 @@ import { newTag } from '../sip/ids';
 import { LocationService, type Binding } from './location-service';
 import { createChallenge, verify } from '../sip/digest';
 import type { RegistrarAuth } from './options';
+import { FaultSet } from './faults';
 
 /** Default registration interval when the REGISTER names none (§10.2.1.1 suggests 3600 s). */
 const DEFAULT_EXPIRES = 3600;
@@ -70,46 +71,62 @@ export class Registrar {
     readonly location: LocationService,
     /** Optional digest challenge mode (RFC 3261 §22.4): only these users, with these passwords. */
     private readonly auth?: RegistrarAuth,
+    /** The catalogue's switches: only the `reg-*` faults (registrar-faults.ts) act here. */
+    private readonly faults: FaultSet = new FaultSet(),
   ) {}
 
   /** Process one REGISTER received on `flow` and build its final response. */
   register(req: SipRequest, flow: Flow): SipResponse {
     const denied = this.challenge(req);
+    // Stryker disable next-line ConditionalExpression: the digest challenge is off in the suites' reference (no CR judges authentication; test/unit covers it): out of scope
     if (denied) return denied;
+    // Stryker disable next-line StringLiteral: a REGISTER always has a To (RFC 3261 §8.1.1); the fallback never runs
     const to = parseNameAddr(header(req, 'To') ?? '');
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral,ObjectLiteral: a malformed To: the devices send none, and no CR judges a registrar's input checks (not constrained, docs/mutation.md)
     if (!to || !parseUri(to.uri)) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
     const aor = to.uri;
     const headerExpires = parseExpires(header(req, 'Expires'));
+    // Stryker disable next-line LogicalOperator,StringLiteral: stored with the binding, read by nothing (this registrar does not order REGISTERs by Call-ID/CSeq)
     const cid = callId(req) ?? '';
+    // Stryker disable next-line LogicalOperator,OptionalChaining: stored with the binding, read by nothing (as cid)
     const seq = cseq(req)?.seq ?? 0;
     // RFC 3327 §5.3: the Path vector, in order (first = the proxy nearest the registrar).
     const path = headerValues(req, 'Path');
     // §10.3 step 6: `*` is only valid with Expires: 0.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,ObjectLiteral: `Contact: *` is sent by no device of the suites (only by `run --clean-registrations`): not constrained (docs/mutation.md)
     if (isContactStar(req) && headerExpires !== 0) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
     // Every Contact is checked before any binding changes, so a bad one leaves the bindings as they were.
     const updates = contacts(req).map((c) => ({ c, uri: parseUri(c.uri) }));
+    // Stryker disable next-line ConditionalExpression,MethodExpression,ArrowFunction,StringLiteral,ObjectLiteral: a malformed Contact: the devices send none (not constrained, as the To above)
     if (updates.some((u) => !u.uri)) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });
     // Only a UDP update may still be undone below (its 200 might not fit a datagram); a snapshot per
     // REGISTER copies every binding of the AoR, which over TCP would be K copies of K for K devices.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: the undo of a 200 too big for UDP (below): a size bound, out of scope
     const before = flow.protocol === 'udp' ? this.location.snapshot(aor) : undefined;
+    // Stryker disable next-line ConditionalExpression: `Contact: *`: as above
     if (isContactStar(req)) this.location.removeAll(aor);
     for (const { c, uri } of updates) {
+      // Stryker disable next-line ConditionalExpression: equivalent: every URI was checked above
       if (!uri) continue;
       const protocol = (uri.params['transport']?.toLowerCase() ?? flow.protocol) as TransportProtocol;
       this.location.update({
         aor,
         contact: c.uri,
         instanceId: contactInstance(c) ?? undefined,
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a sips contact without a port: the mutation run has no TLS transport
         address: { host: uri.host, port: uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060) },
         protocol,
-        expires: contactExpires(c) ?? headerExpires ?? DEFAULT_EXPIRES,
+        // Stryker disable next-line LogicalOperator: `… && DEFAULT_EXPIRES` grants 3600 s for 600 asked: a longer interval, not constrained (docs/mutation.md); its killed twin is lost from the count
+        expires: this.expiresOf(contactExpires(c) ?? headerExpires ?? DEFAULT_EXPIRES),
         callId: cid,
         cseq: seq,
         path,
       });
     }
+    // Stryker disable next-line StringLiteral: the reason phrase is for the human user (RFC 3261 §7.2)
     const res = createResponse(req, 200, 'OK', { toTag: newTag() });
     // RFC 3327 §5.3: the registrar copies the Path it stored into the 200 (OK), in order.
+    // Stryker disable next-line StringLiteral: the Path copied into the 200: RFC 3327 §5.3 states it without a MUST and no device of the CRs uses it (not constrained)
     for (const p of path) addHeader(res, 'Path', p);
     const gruu = supportedTags(req).some((t) => t.toLowerCase() === 'gruu');
     const bindings = this.location.lookup(aor);
@@ -118,6 +135,7 @@ export class Registrar {
       const p = this.contactParts(b, aor, spelling);
       const expires = this.location.remaining(b);
       // Within the same second of a registration burst the whole value repeats: reuse it.
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: a cache (recomputing always changes nothing); a stale value differs in its expires by the seconds since, not constrained (docs/mutation.md); the killed `false` of the whole test is lost from the count
       if (p.value === undefined || p.expires !== expires || p.gruu !== gruu) {
         p.value = `${p.head};expires=${expires}${p.instance}${gruu ? p.pubGruu : ''}`;
         p.expires = expires;
@@ -128,9 +146,12 @@ export class Registrar {
     if (values.length > 0) {
       // One field placed by addHeader, the rest right after it: not a scan of the header list per binding.
       addHeader(res, 'Contact', values[0]);
+      // Stryker disable next-line ArrowFunction,ConditionalExpression,EqualityOperator,StringLiteral: equivalent: where the other Contact fields go among the headers (RFC 3261 §7.3.1: only the order of same-name fields matters)
       const at = res.headers.findIndex((h) => h.name === 'Contact');
+      // Stryker disable next-line ArithmeticOperator,MethodExpression: equivalent (as above); `values` lists the first binding twice, not constrained (docs/mutation.md)
       res.headers.splice(at + 1, 0, ...values.slice(1).map((value) => ({ name: 'Contact', value })));
     }
+    // Stryker disable all: a 200 too big for one UDP datagram (more than the suites' 3 devices a user): a size bound, out of scope
     if (!before) return res;
     const size = serializeMessage(res).length;
     if (size <= MAX_UDP_PAYLOAD) return res;
@@ -142,12 +163,22 @@ export class Registrar {
     addHeader(fail, 'Warning', `399 cpm-reference "the 200 (OK) listing all ${bindings.length} bindings of this AoR would be ${size} octets, ` +
       `over the ${MAX_UDP_PAYLOAD}-octet UDP datagram limit; REGISTER over TCP (RFC 3261 sections 10.3, 18.1.1)"`);
     return fail;
+    // Stryker restore all
+  }
+
+  /** The interval a binding gets (§10.3 step 7): as asked; 0 removes it. */
+  private expiresOf(asked: number): number {
+    if (this.faults.has('reg-removal-ignored')) {
+      return asked === 0 ? DEFAULT_EXPIRES : asked;
+    }
+    return asked;
   }
 
   /** The binding's Contact value parts for the 200 (OK) (§10.3 step 8; pub-gruu: RFC 5627 §5). */
   private contactParts(b: Binding, aor: string, spelling: number): ContactParts {
     const held = b as Binding & { [CONTACT_PARTS]?: ContactParts };
     const cached = held[CONTACT_PARTS];
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: a cache of the formatted parts: equivalent (the spelling only changes the pub-gruu, see spellingOf)
     if (cached && cached.spelling === spelling) return cached;
     const p: ContactParts = {
       spelling,
@@ -159,6 +190,7 @@ export class Registrar {
     return p;
   }
 
+  // Stryker disable all: the cache key of contactParts (a performance bound): equivalent on the wire
   private spellingOf(aor: string): number {
     let n = this.spellings.get(aor);
     if (n === undefined) {
@@ -168,8 +200,10 @@ export class Registrar {
     }
     return n;
   }
+  // Stryker restore all
 
   /** 401 with a fresh nonce unless the REGISTER carries valid credentials (RFC 3261 §22.2, §22.4); null = go on. */
+  // Stryker disable all: the digest challenge is off in the suites' reference (no CR judges authentication; test/unit covers it): out of scope
   private challenge(req: SipRequest): SipResponse | null {
     if (!this.auth) return null;
     const { realm, users } = this.auth;
@@ -183,6 +217,7 @@ export class Registrar {
     addHeader(res, 'WWW-Authenticate', createChallenge({ realm, stale: outcome === 'stale' }));
     return res;
   }
+  // Stryker restore all
 }
 
 /** RFC 5627 §3.1: the public GRUU of an instance is its AoR with the `gr` parameter set to the instance id. */
@@ -191,6 +226,7 @@ export function publicGruu(aor: string, instanceId: string): string {
 }
 
 function parseExpires(v: string | undefined): number | undefined {
+  // Stryker disable next-line Regex,ConditionalExpression,LogicalOperator: the devices' Expires is digits only, read alike by the unanchored, `\S*` and unguarded forms; `\d` (one digit) grants the 3600 s default for 600: longer, not constrained. Killed twins (`\D`, `^\s`, `\s$`, `false`) are lost from the count
   return v !== undefined && /^\s*\d{1,10}\s*$/.test(v) ? Number(v) : undefined;
 }
 

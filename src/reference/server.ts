@@ -86,7 +86,7 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
       role, name, address, peer, mode, endpoint, location, faults, domain, log, ...(role === 'A' && msrp ? { msrp } : {}), ...(role === 'A' && pathRelay ? { msrpPathRelay: pathRelay } : {}),
       transports: new Map(transports.map((t) => [t.protocol, t])),
     };
-    pfs.push(new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth) : null));
+    pfs.push(new ParticipatingFunction(ctx, role === 'A' ? new Registrar(location, opts.auth, faults) : null));
     return endpoint;
   };
   const endpoints = [make('A', aTransports, pfA, pfB), make('B', bTransports, pfB, pfA)];

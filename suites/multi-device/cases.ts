@@ -16,6 +16,7 @@ import { acceptOn, acceptedElsewhere, applies, callerGetsAnswer, closeFromCaller
 import { simultaneousAcceptance } from './simultaneous-acceptance';
 import { declineHeldWhileOthersRing, redirectHeldWhileOthersRing } from './decline-elsewhere';
 import { bestOfDeclines, globalDeclineCancelsOthers, lone503Becomes500, silentDeviceTimesOut } from './best-response';
+import { removedDeviceNotInvited } from './registration';
 import { MLD_007, RFC3261_16_10, RFC3261_17_1_1_3, RFC3261_9_1, RFC3326 } from './spec';
 
 export const acceptanceCancelsOthers: TestCase = {
@@ -222,4 +223,5 @@ export const multiDeviceCases: TestCase[] = [
   acceptanceCancelsOthers, cancelMatchesInvite, cancelCarriesReason, cancelTransactionCompletes, silentDeviceNotCancelledEarly,
   simultaneousAcceptance, singleDeviceNoCancel, nothingAfterCancellation, callerCancelsAll, declineHeldWhileOthersRing,
   bestOfDeclines, lone503Becomes500, globalDeclineCancelsOthers, silentDeviceTimesOut, redirectHeldWhileOthersRing,
+  removedDeviceNotInvited,
 ];

@@ -1,0 +1,14 @@
+/**
+ * The registrar faults of the reference server (faults.ts, `reg-*`): how the registrar PF A hosts
+ * (registrar.ts, RFC 3261 §10.3) goes wrong, so the suites can be shown to judge what the user's
+ * devices are: the bindings a CPM Session Invitation is forked to (CPM-MLD-007, §16.5). Defined
+ * here, beside the catalogue, which spreads them in.
+ */
+import type { FaultDescriptor } from './faults';
+
+export const REGISTRAR_FAULTS = [
+  {
+    name: 'reg-removal-ignored', requirement: 'RFC3261-10.3',
+    description: 'the registrar takes a REGISTER with Expires: 0 for a refresh: the binding stays, for the default interval, listed in the 200 (OK) and invited like any device (RFC 3261 §10.3 step 7: the binding MUST be removed). Found by mutation testing (docs/mutation.md).',
+  },
+] as const satisfies ReadonlyArray<FaultDescriptor>;
