@@ -52,3 +52,13 @@ export function relayHops(target: Pick<HarnessTarget, 'pfA' | 'pfB'>, received: 
 export function crossedSut(target: Pick<HarnessTarget, 'pfA' | 'pfB'>, msg: SipMessage): boolean {
   return vias(msg).some((v) => isSutAddress(target, viaAddress(v)));
 }
+
+/**
+ * Core-emulation: whether a request a device received came through the device's SIP/IP Core: the
+ * core's Via on top (a proxy pushes one, §16.6 step 8, §16.11). Always true with no core (direct).
+ */
+export function crossedCore(core: { address: Address; advertised: Address } | undefined, msg: SipMessage): boolean {
+  if (!core) return true;
+  const top = vias(msg)[0];
+  return top !== undefined && [core.address, core.advertised].some((a) => sameAddress(a, viaAddress(top)));
+}

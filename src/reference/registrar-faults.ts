@@ -11,4 +11,8 @@ export const REGISTRAR_FAULTS = [
     name: 'reg-removal-ignored', requirement: 'RFC3261-10.3',
     description: 'the registrar takes a REGISTER with Expires: 0 for a refresh: the binding stays, for the default interval, listed in the 200 (OK) and invited like any device (RFC 3261 §10.3 step 7: the binding MUST be removed). Found by mutation testing (docs/mutation.md).',
   },
+  {
+    name: 'reg-path-ignored', requirement: 'TRF-NMP-REPLACE', mode: 'proxy',
+    description: 'the registrar stores no Path with a binding (RFC 3327 §5.3): what the CS itself sends a device, e.g. the Session replacement notification of a transfer, reaches it directly, not "through the SIP/IP Core" (5.2.5.1.2 ¶3; seen in core-emulation). Found by mutation testing (docs/mutation.md).',
+  },
 ] as const satisfies ReadonlyArray<FaultDescriptor>;

@@ -92,6 +92,9 @@ export class Registrar {
     const seq = cseq(req)?.seq ?? 0;
     // RFC 3327 §5.3: the Path vector, in order (first = the proxy nearest the registrar).
     const path = headerValues(req, 'Path');
+    if (this.faults.has('reg-path-ignored')) {
+      path.splice(0);
+    }
     // §10.3 step 6: `*` is only valid with Expires: 0.
     // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,ObjectLiteral: `Contact: *` is sent by no device of the suites (only by `run --clean-registrations`): not constrained (docs/mutation.md)
     if (isContactStar(req) && headerExpires !== 0) return createResponse(req, 400, 'Bad Request', { toTag: newTag() });

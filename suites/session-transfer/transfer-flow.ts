@@ -20,6 +20,7 @@ import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness
 import { registeredSession, type Session } from '../../src/harness/session';
 import { contributionId, conversationId } from '../../src/sip/headers/cpm';
 import { randomUUID } from 'node:crypto';
+import { crossedCore } from '../../src/harness/evidence';
 import { chatInSession } from './media-delivery';
 
 const TRANSPORTS: TransportName[] = ['udp', 'tcp'];
@@ -311,4 +312,20 @@ export async function takeRequest(device: Device, method: string, timeoutMs: num
 
 export function requestOf(tx: ServerTransaction | null): SipRequest | undefined {
   return tx?.request;
+}
+
+/**
+ * A notification the CS sends the target device (the Join / Session replacement Notification)
+ * goes "to the target CPM Client device through the SIP/IP Core" (5.2.5.1.1 ¶3, 5.2.5.1.2 ¶3): in
+ * core-emulation, through the core the device registered through, which put itself in the Path of
+ * its REGISTER (RFC 3327 §5.2; the registrar stores it with the binding, §5.3). Found by mutation
+ * testing of the reference's registrar.ts (docs/mutation.md): a CS that dropped the Path reached
+ * the device directly, and no case noticed.
+ */
+export function judgeThroughCore(t: TestContext, requirement: RequirementId, device: Device, req: SipMessage, what: string): void {
+  const core = t.topology.users.find((u) => u.devices.includes(device))?.core;
+  t.check(requirement, crossedCore(core, req), {
+    message: `the ${what} reached ${device.name} without passing ${core?.name ?? 'its SIP/IP Core'}: the CS SHALL send it through the SIP/IP Core (the Path of the device's REGISTER, RFC 3327)`,
+    expected: `the top Via of ${core?.name ?? 'the core'}`, actual: req,
+  });
 }

@@ -13,7 +13,7 @@ import { finalWithin } from '../../../src/harness/session';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, referAccepted, requireAccepted, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterJoin } from '../media-after-transfer';
@@ -59,6 +59,7 @@ export const transferInMediaPath: TestCase = {
     const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-JOIN', async () => {
       const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-MP-JOIN', { message: `the target device ${x.a2.name} received no CPM Session Join Notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
       t.expect('TRF-MP-JOIN', tx.request, REFER_TEMPLATE, 'the Join Notification is not a well-formed REFER (RFC 3515 §2.1)');
+      judgeThroughCore(t, 'TRF-MP-JOIN', x.a2, tx.request, 'CPM Session Join Notification');
       const how = joinInstruction(tx.request);
       // The binding knob says how the Refer-To names the existing session (docs/cpm-sip-binding.md): Target-Dialog
       // (RFC 4538, default), Replaces (RFC 3891), or an opaque one-time CS URI with nothing to check here.

@@ -18,7 +18,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, referAccepted, requireAccepted, transferRefer, type TransferSetup,
+  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterReplace } from '../media-after-transfer';
@@ -61,6 +61,7 @@ export const transferNotInMediaPath: TestCase = {
     const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-REPLACE', async () => {
       const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-NMP-REPLACE', { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
       t.expect('TRF-NMP-REPLACE', tx.request, REFER_TEMPLATE, 'the replacement notification is not a well-formed REFER (RFC 3515 §2.1)');
+      judgeThroughCore(t, 'TRF-NMP-REPLACE', x.a2, tx.request, 'Session replacement notification');
       const h = joinInstruction(tx.request);
       t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx.request });
       t.check('TRF-NMP-REPLACE', contributionIdFollows(t, h.contributionId, contributionId(x.s.invite) ?? undefined), { message: 'the replacement notification hands the target the wrong Contribution-ID for its session', actual: tx.request });
