@@ -68,6 +68,10 @@ const CATALOGUE = [
     description: 'PF A forwards the leaving request (BYE) with Max-Forwards unchanged (RFC 3261 §16.6 step 3)',
   },
   {
+    name: 'leave-invite-max-forwards-kept', requirement: 'RFC3261-16.6', mode: 'proxy',
+    description: 'the proxy forwards initial requests, the session\'s INVITE among them, with Max-Forwards unchanged (RFC 3261 §16.6 step 3; in-dialog requests are decremented). Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'leave-stale-bye-accepted',
     requirement: 'RFC3261-15.1.2',
     description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',
@@ -341,15 +345,11 @@ const CATALOGUE = [
     description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; docs/cpm-sip-binding.md)',
   },
   {
-    name: 'trf-nmp-release-before-confirmed',
-    requirement: 'TRF-NMP-RELEASE',
-    mode: 'proxy',
+    name: 'trf-nmp-release-before-confirmed', requirement: 'TRF-NMP-RELEASE', mode: 'proxy',
     description: 'PF A sends the Release Notification (NOTIFY terminated, sipfrag 200) to the transferor right after the 202, before the target\'s session with the transferee is established',
   },
   {
-    name: 'trf-nmp-bye-not-routed',
-    requirement: 'TRF-NMP-RELEASE',
-    mode: 'proxy',
+    name: 'trf-nmp-bye-not-routed', requirement: 'TRF-NMP-RELEASE', mode: 'proxy',
     description: 'after the transfer PF A answers the transferor\'s Release request (BYE in the old dialog) 200 OK itself: the transferee never gets it',
   },
   {

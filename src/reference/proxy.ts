@@ -94,7 +94,7 @@ export class StatefulProxy {
       if (decision.pushRoute) addHeader(fwd, 'Route', decision.pushRoute, 'top');
       if (decision.routes && headerFields(fwd, 'Route').length === 0) setRoutes(fwd, decision.routes);
     }
-    decrementMaxForwards(fwd);
+    decrementMaxForwards(fwd, this.ctx.faults.has('leave-invite-max-forwards-kept'));
     let dialog: ProxyDialog | undefined;
     if (DIALOG_CREATING.has(req.method)) {
       if (recordRoute) addRecordRoute(fwd, this.ctx.address, protocol);

@@ -10,7 +10,7 @@ import { finalWithin, registeredSession } from '../../src/harness/session';
 import { labelOf } from '../../src/harness/template';
 import { dialogCrossesSut } from '../../src/harness/evidence';
 import { CLAUSE, DOCUMENT, STEPS } from './spec';
-import { leaveAndJudge } from './leaving-flow';
+import { judgeInviteHops, leaveAndJudge } from './leaving-flow';
 import { sidesFor } from './leaving-sides';
 
 const variants = variantsOf(['udp', 'tcp'], ['direct', 'core-emulation'], [1, 1]);
@@ -27,6 +27,7 @@ function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentenc
     applies,
     async run(t: TestContext) {
       const s = await registeredSession(t);
+      await judgeInviteHops(t, s);
       await leaveAndJudge(t, sidesFor(t, s, leaver));
       await t.step('quiet', 'The session is closed: nothing more reaches either client', 'LEAVE-TERM', () =>
         t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));

@@ -16,6 +16,7 @@ import { relayHops } from '../../src/harness/evidence';
 import { viaList, viaNames } from './hop-checks';
 import { checkPeerDialog, isByeResponse, routeSetText, step14ClientAReceivesOk } from './leaving-judges';
 import type { LeavingSides } from './leaving-sides';
+import type { Session } from '../../src/harness/session';
 import { leaveThroughCores } from './leaving-steps';
 import { STEPS } from './spec';
 
@@ -93,4 +94,26 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
   await t.step('8', STEPS['8'], 'LEAVE-OK', () => x.peer.respond(byeAtPeer, 200, 'OK'));
   const ok = await t.step('9-14', STEPS['9-14'], 'LEAVE-OK', () => step14ClientAReceivesOk(t, x, tx, bye));
   return { bye, ok };
+}
+
+/**
+ * The session's INVITE crossed the SUT by the same §16.6 rules as the leaving request: at the callee,
+ * Max-Forwards is the caller's less one per element that relayed it (step 3: one Via each, step 8;
+ * the cores of core emulation decrement too). A proxy only: a B2BUA sends a new request of its own.
+ * Found by mutation testing of routing.ts (docs/mutation.md): a proxy that decremented only
+ * in-dialog requests (decrementMaxForwards' default `keep` → true) passed, the BYE alone was judged.
+ */
+export async function judgeInviteHops(t: TestContext, s: Session): Promise<void> {
+  if (t.target.pfMode !== 'proxy') return;
+  await t.step('invite-hops', 'The session\'s INVITE reached the callee with Max-Forwards decremented once per hop (RFC 3261 §16.6 step 3)', 'RFC3261-16.6', () => {
+    const hops = relayHops(t.target, s.inviteAtCallee, vias(s.invite)[0] ?? {});
+    const sent = Number(header(s.invite, 'Max-Forwards'));
+    const want = sent - hops.added.length;
+    t.check('RFC3261-16.6', Number(header(s.inviteAtCallee, 'Max-Forwards')) === want, {
+      message: `Max-Forwards was not decremented once per hop: ${header(s.inviteAtCallee, 'Max-Forwards') ?? '(absent)'} at ${s.callee.name}`,
+      expected: `${want} (${sent} sent by ${s.caller.name} − 1 for each of the ${hops.added.length} Via(s) added on the way; RFC 3261 §16.6 step 3)`,
+      actual: s.inviteAtCallee, fields: ['Max-Forwards', 'Via'],
+    });
+    return Promise.resolve();
+  });
 }
