@@ -15,4 +15,8 @@ export const REGISTRAR_FAULTS = [
     name: 'reg-path-ignored', requirement: 'TRF-NMP-REPLACE', mode: 'proxy',
     description: 'the registrar stores no Path with a binding (RFC 3327 §5.3): what the CS itself sends a device, e.g. the Session replacement notification of a transfer, reaches it directly, not "through the SIP/IP Core" (5.2.5.1.2 ¶3; seen in core-emulation). Found by mutation testing (docs/mutation.md).',
   },
+  {
+    name: 'reg-contact-without-expires', requirement: 'RFC3261-10.3',
+    description: 'the registrar lists each binding in the 200 (OK) without its expires parameter (RFC 3261 §10.3 step 8: "Each Contact value MUST feature an expires parameter"). Found by mutation testing (docs/mutation.md).',
+  },
 ] as const satisfies ReadonlyArray<FaultDescriptor>;
