@@ -44,9 +44,7 @@ export const removedDeviceNotInvited: TestCase = {
   title: 'A device that removes its binding (Expires: 0) is listed no more and invited no more: the 200 lists the remaining devices, each with expires, and the next invitation reaches only them',
   requirements: ['RFC3261-10.3', 'CPM-MLD-007'],
   spec: spec(RFC3261_10_3, 'RFC 3261', '10.3 steps 7-8'),
-  // Direct only: under core emulation the devices register with the harness's own core (the IMS
-  // S-CSCF role), so its 200 and its forking would be the harness judging itself, not the SUT.
-  variants: variants(3).filter((v) => v.topology === 'direct'),
+  variants: variants(3),
   applies,
   async run(t: TestContext) {
     const [a, b] = t.topology.users;
