@@ -42,10 +42,12 @@ export interface ExtraPass {
 /**
  * The registrar's GRUUs (RFC 5627: the `+sip.instance` kept, the `pub-gruu` of the 200) are used
  * by the transfer suites only with `deviceAddressing: gruu` (a transfer names the target device by
- * its GRUU); the default binding names it by its contact, so without this pass no suite reads them.
+ * its GRUU, and PF control resolves it); the default binding names it by its contact, so without
+ * this pass no suite reads them.
  */
 const EXTRA: Array<[RegExp, ExtraPass[]]> = [
-  [/^(registrar|location-service)\.ts$/, [{ suites: TRANSFER, binding: { deviceAddressing: 'gruu' } }]],
+  // transfer-control.ts resolves a target named by its GRUU (RFC 5627 §6) to the device's binding.
+  [/^(registrar|location-service|transfer-control)\.ts$/, [{ suites: TRANSFER, binding: { deviceAddressing: 'gruu' } }]],
 ];
 
 /** The extra passes a mutation of these files needs (none for all files at once: the default binding only). */
