@@ -27,7 +27,7 @@ export interface Session {
 
 export { finalWithin };
 
-/** Register every device of every user (direct: with the SUT; core-emulation: with its core). */
+/** Register every device of every user with the SUT's registrar (core-emulation: through the device's core, which adds itself in Path, RFC 3327). */
 export async function registerAll(t: TestContext, users: UserHandle[] = t.topology.users): Promise<void> {
   await t.step('pre-register', 'Precondition: every device registers with its +sip.instance', async () => {
     for (const u of users) {
