@@ -97,23 +97,27 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
 }
 
 /**
- * The session's INVITE crossed the SUT by the same §16.6 rules as the leaving request: at the callee,
- * Max-Forwards is the caller's less one per element that relayed it (step 3: one Via each, step 8;
- * the cores of core emulation decrement too). A proxy only: a B2BUA sends a new request of its own.
- * Found by mutation testing of routing.ts (docs/mutation.md): a proxy that decremented only
- * in-dialog requests (decrementMaxForwards' default `keep` → true) passed, the BYE alone was judged.
+ * The session's INVITE and its ACK crossed the SUT by the same §16.6 rules as the leaving request:
+ * at the callee, Max-Forwards is the caller's less one per element that relayed it (step 3: one Via
+ * each, step 8; the cores of core emulation decrement too). A proxy only: a B2BUA sends requests of
+ * its own. Found by mutation testing of routing.ts (docs/mutation.md): a proxy that decremented
+ * only in-dialog requests, or none but the BYE (decrementMaxForwards' default `keep` → true), passed.
  */
 export async function judgeInviteHops(t: TestContext, s: Session): Promise<void> {
   if (t.target.pfMode !== 'proxy') return;
-  await t.step('invite-hops', 'The session\'s INVITE reached the callee with Max-Forwards decremented once per hop (RFC 3261 §16.6 step 3)', 'RFC3261-16.6', () => {
-    const hops = relayHops(t.target, s.inviteAtCallee, vias(s.invite)[0] ?? {});
-    const sent = Number(header(s.invite, 'Max-Forwards'));
-    const want = sent - hops.added.length;
-    t.check('RFC3261-16.6', Number(header(s.inviteAtCallee, 'Max-Forwards')) === want, {
-      message: `Max-Forwards was not decremented once per hop: ${header(s.inviteAtCallee, 'Max-Forwards') ?? '(absent)'} at ${s.callee.name}`,
-      expected: `${want} (${sent} sent by ${s.caller.name} − 1 for each of the ${hops.added.length} Via(s) added on the way; RFC 3261 §16.6 step 3)`,
-      actual: s.inviteAtCallee, fields: ['Max-Forwards', 'Via'],
-    });
+  await t.step('invite-hops', 'The session\'s INVITE and ACK reached the callee with Max-Forwards decremented once per hop (RFC 3261 §16.6 step 3)', 'RFC3261-16.6', () => {
+    const ack = t.trace.find({ owner: s.caller.name, direction: 'sent', template: { method: 'ACK' } }).find((e) => header(e.message, 'Call-ID') === header(s.invite, 'Call-ID'));
+    const pairs: Array<[string, SipMessage, SipMessage | undefined]> = [['INVITE', s.invite, s.inviteAtCallee], ['ACK', ack?.message ?? s.invite, ack ? s.callee.acks.find((a) => header(a, 'Call-ID') === header(s.invite, 'Call-ID')) : undefined]];
+    for (const [what, sent, got] of pairs) {
+      if (!got) continue; // the ACK reaching the callee is the session precondition's business
+      const hops = relayHops(t.target, got, vias(sent)[0] ?? {});
+      const want = Number(header(sent, 'Max-Forwards')) - hops.added.length;
+      t.check('RFC3261-16.6', Number(header(got, 'Max-Forwards')) === want, {
+        message: `Max-Forwards of the ${what} was not decremented once per hop: ${header(got, 'Max-Forwards') ?? '(absent)'} at ${s.callee.name}`,
+        expected: `${want} (${header(sent, 'Max-Forwards') ?? '?'} sent by ${s.caller.name} − 1 for each of the ${hops.added.length} Via(s) added on the way; RFC 3261 §16.6 step 3)`,
+        actual: got, fields: ['Max-Forwards', 'Via'],
+      });
+    }
     return Promise.resolve();
   });
 }
