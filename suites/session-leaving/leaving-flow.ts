@@ -7,6 +7,7 @@
 import type { SipMessage, SipResponse } from '../../src/sip/message';
 import { header } from '../../src/sip/message';
 import { vias } from '../../src/sip/headers/via';
+import { cseq } from '../../src/sip/headers/cseq';
 import type { Address } from '../../src/sip/transport/address';
 import { sameAddress } from '../../src/sip/transport/address';
 import type { TestContext } from '../../src/harness/context';
@@ -106,8 +107,11 @@ async function leaveDirect(t: TestContext, x: LeavingSides): Promise<{ bye: SipM
 export async function judgeInviteHops(t: TestContext, s: Session): Promise<void> {
   if (t.target.pfMode !== 'proxy') return;
   await t.step('invite-hops', 'The session\'s INVITE and ACK reached the callee with Max-Forwards decremented once per hop (RFC 3261 §16.6 step 3)', 'RFC3261-16.6', () => {
-    const ack = t.trace.find({ owner: s.caller.name, direction: 'sent', template: { method: 'ACK' } }).find((e) => header(e.message, 'Call-ID') === header(s.invite, 'Call-ID'));
-    const pairs: Array<[string, SipMessage, SipMessage | undefined]> = [['INVITE', s.invite, s.inviteAtCallee], ['ACK', ack?.message ?? s.invite, ack ? s.callee.acks.find((a) => header(a, 'Call-ID') === header(s.invite, 'Call-ID')) : undefined]];
+    // The ACK of the 2xx (§13.2.2.4: the INVITE's CSeq number), not the hop-by-hop ACK of a 401/407
+    // an authenticating SUT answered the first INVITE with (§17.1.1.3: it ends at the SUT).
+    const ofAnswer = (m: SipMessage | undefined) => m !== undefined && header(m, 'Call-ID') === header(s.invite, 'Call-ID') && cseq(m)?.seq === cseq(s.invite)?.seq;
+    const ack = t.trace.find({ owner: s.caller.name, direction: 'sent', template: { method: 'ACK' } }).find((e) => ofAnswer(e.message));
+    const pairs: Array<[string, SipMessage, SipMessage | undefined]> = [['INVITE', s.invite, s.inviteAtCallee], ['ACK', ack?.message ?? s.invite, ack ? s.callee.acks.find((a) => ofAnswer(a)) : undefined]];
     for (const [what, sent, got] of pairs) {
       if (!got) continue; // the ACK reaching the callee is the session precondition's business
       const hops = relayHops(t.target, got, vias(sent)[0] ?? {});
