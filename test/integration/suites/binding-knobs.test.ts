@@ -13,6 +13,7 @@ import { runSelftest, formatRow } from '../../../bin/selftest';
 import { foreignTargetRefused, transferInMediaPath, unregisteredTargetRefused } from '../../../suites/session-transfer/cs-in-media-path/cases';
 import { transferNotInMediaPath } from '../../../suites/session-transfer/cs-not-in-media-path/cases';
 import { pullBySameUser, pullByOtherUserRefused } from '../../../suites/session-transfer/remote-pull/cases';
+import { perTransaction } from '../reference/test-ua';
 
 jest.setTimeout(5 * 60_000);
 
@@ -31,9 +32,9 @@ async function run(c: TestCase, mode: 'proxy' | 'b2bua', binding: Binding, fault
   return withServer(mode, faults, (server) => runCase(c, { ...c.variants[0], ...variant }, withBinding(referenceTarget(server), binding)));
 }
 
-/** Requests a device sent, by method. */
+/** Requests a device sent, by method, one per transaction (a UDP retransmission on a loaded machine is the same request, RFC 3261 §17.1.1.2). */
 function sent(r: CaseResult, owner: string, method: string): SipMessage[] {
-  return r.trace.filter((e) => e.owner === owner && e.direction === 'sent' && e.message?.kind === 'request' && e.message.method === method).map((e) => e.message!);
+  return perTransaction(r.trace.filter((e) => e.owner === owner && e.direction === 'sent' && e.message?.kind === 'request' && e.message.method === method).map((e) => e.message!));
 }
 
 const brief = (r: CaseResult) => `${r.key}: ${r.verdict} ${r.reason?.requirement ?? ''} ${r.reason?.message ?? ''}`;
