@@ -23,17 +23,11 @@
  * (the CS only record-routes, 5.2.5.1.2), `trf-pull-*` on a remote (pull) transfer.
  * The registrar faults (`reg-*`, RFC 3261 §10.3) are defined in registrar-faults.ts.
  */
+import type { FaultDescriptor } from './fault-descriptor';
 import { REGISTRAR_FAULTS } from './registrar-faults';
 
-export interface FaultDescriptor<Name extends string = string> {
-  /** Name used on the command line (`--fault NAME`) and in `faults`. */
-  readonly name: Name;
-  /** Requirement ID of the catalogue (src/harness/requirements.ts) the fault breaks. */
-  readonly requirement: string;
-  readonly description: string;
-  /** The PF mode the fault is meaningful in, when only one (the selftest runs a fault in `mode ?? 'proxy'`). */
-  readonly mode?: 'proxy' | 'b2bua';
-}
+export type { FaultDescriptor };
+
 
 /** The catalogue as written: its names are literal types, so a misspelt `faults.has(...)` does not compile. */
 const CATALOGUE = [

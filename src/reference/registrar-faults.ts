@@ -4,7 +4,7 @@
  * devices are: the bindings a CPM Session Invitation is forked to (CPM-MLD-007, §16.5). Defined
  * here, beside the catalogue, which spreads them in.
  */
-import type { FaultDescriptor } from './faults';
+import type { FaultDescriptor } from './fault-descriptor';
 
 export const REGISTRAR_FAULTS = [
   {
