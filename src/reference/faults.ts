@@ -169,18 +169,9 @@ const CATALOGUE = [
     mode: 'b2bua',
     description: 'PF A answers a valid CPM Session Transfer request (REFER in the transferor\'s dialog, target = another registered device of the same user) with 488 Not Acceptable Here',
   },
-  {
-    name: 'trf-mp-accept-foreign-target',
-    requirement: 'TRF-MP-ACCEPT',
-    mode: 'b2bua',
-    description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session Join Notification',
-  },
-  {
-    name: 'trf-mp-accept-unregistered-target',
-    requirement: 'TRF-MP-ACCEPT',
-    mode: 'b2bua',
-    description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable',
-  },
+  { name: 'trf-mp-accept-foreign-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session Join Notification' },
+  { name: 'trf-mp-accept-unregistered-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
+  { name: 'trf-mp-accept-self-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session Join Notification, instead of 403 (5.2.5.1 ¶1: the session goes to another device). Found by mutation testing (docs/mutation.md).' },
   {
     name: 'trf-mp-no-join',
     requirement: 'TRF-MP-JOIN',
@@ -296,12 +287,8 @@ const CATALOGUE = [
     description: 'PF A answers the target device with its own a=path but a=setup:active (RFC 6135 §4.2) and opens the target\'s MSRP connection from another address (127.0.0.2), not a CS MSRP host (ixit.csMsrpHosts): the media reaches the target from a box the CS does not name. Acts on an IPv4 loopback host only',
   },
   { name: 'trf-nmp-accept-unregistered-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
-  {
-    name: 'trf-nmp-accept-foreign-target',
-    requirement: 'TRF-NMP-ACCEPT',
-    mode: 'proxy',
-    description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session replacement notification',
-  },
+  { name: 'trf-nmp-accept-self-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session replacement notification, instead of 403 (5.2.5.1 ¶1). Found by mutation testing (docs/mutation.md).' },
+  { name: 'trf-nmp-accept-foreign-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session replacement notification' },
   {
     name: 'trf-nmp-no-replace-notification',
     requirement: 'TRF-NMP-REPLACE',

@@ -1,7 +1,7 @@
 /**
  * PF control of a CPM Session transfer at PF A (OMA CPM CR 5.2.5.1.1 ¶2 and ¶4, 5.2.5.1.2 ¶3):
  * for the transferor, the target must be another registered device (binding) of the transferor's
- * AoR (another user 403, not registered 480, itself 403, not exactly one Refer-To 400, RFC 3515
+ * AoR (another user 403, not registered 480, itself 403 (5.2.5.1 ¶1: "to another CPM enabled device"), not exactly one Refer-To 400, RFC 3515
  * §2.4.1); for the target, its invitation must come from the device the transfer named, of the
  * transferor's user (403 otherwise).
  */
@@ -25,7 +25,10 @@ import { uriOf, userOf, type Control, type Transfer } from './transfer-model';
 export function transferorControl(ctx: PfContext, aor: string, named: string, transferorContact: string | undefined, prefix: 'trf-mp' | 'trf-nmp'): Control {
   // A device named by its GRUU (RFC 5627 §6) is the binding of that instance; an unknown GRUU stays as named.
   const targetUri = ctx.location.resolveGruu(named)?.contact ?? named;
-  if (transferorContact && sameContact(targetUri, transferorContact)) return { ok: false, status: 403, reason: 'Forbidden' };
+  if (transferorContact && sameContact(targetUri, transferorContact)) {
+    if (!ctx.faults.has(`${prefix}-accept-self-target`)) return { ok: false, status: 403, reason: 'Forbidden' };
+    ctx.log(`${ctx.name}: fault ${prefix}-accept-self-target: accepting a transfer to the transferor ${targetUri}`);
+  }
   const own = ctx.location.lookup(aor).find((b) => sameContact(b.contact, targetUri));
   if (own) return { ok: true, device: own };
   const other = ctx.location.findByContact(targetUri);

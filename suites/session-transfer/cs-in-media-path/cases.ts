@@ -172,6 +172,11 @@ export const foreignTargetRefused = refusedTransfer('TC-TRF-MP-02', 'A transfer 
 export const unregisteredTargetRefused = refusedTransfer('TC-TRF-MP-03', 'A transfer to a device that is not registered is refused, and no device is notified',
   (t, x) => unregisteredAddress(t, x.a1), [2, 1]);
 
+// 5.2.5.1 ¶1: a local transfer moves the session "to another CPM enabled device"; the transferor is
+// no target of its own transfer. Found by mutation testing of transfer-control.ts (docs/mutation.md).
+export const selfTargetRefused = refusedTransfer('TC-TRF-MP-06', 'A transfer naming the transferor itself is refused, and no device is notified',
+  (t, x) => addressOf(t, x.a1), [2, 1]);
+
 /** The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session. */
 function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): TestCase {
   return {
@@ -219,4 +224,4 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
 export const targetDeclinesJoin = targetDeclines('TC-TRF-MP-04', 'The target declines the Join Notification: the transferor is told and keeps its session', 'refer');
 export const targetRejectsInvitation = targetDeclines('TC-TRF-MP-05', 'The target\'s invitation fails (it reports 486 in its NOTIFY): the transferor is told and keeps its session', 'invite');
 
-export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation];
+export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused];

@@ -160,6 +160,8 @@ function refused(id: string, title: string, target: (t: TestContext, x: Setup) =
 export const nmpForeignTarget = refused('TC-TRF-NMP-02', 'A transfer to a device of another user is refused, and no device is notified', (t) => addressOf(t, t.topology.users[2].devices[0]), [2, 1, 1]);
 export const nmpUnregisteredTarget = refused('TC-TRF-NMP-03', 'A transfer to a device that is not registered is refused, and no device is notified',
   (t, x) => unregisteredAddress(t, x.a1), [2, 1]);
+// 5.2.5.1 ¶1: the session goes "to another CPM enabled device"; found by mutation testing of transfer-control.ts.
+export const nmpSelfTarget = refused('TC-TRF-NMP-05', 'A transfer naming the transferor itself is refused, and no device is notified', (t, x) => addressOf(t, x.a1), [2, 1]);
 
 export const nmpTargetDeclines: TestCase = {
   id: 'TC-TRF-NMP-04',
@@ -195,4 +197,4 @@ export const nmpTargetDeclines: TestCase = {
   },
 };
 
-export const csNotInMediaPathCases: TestCase[] = [transferNotInMediaPath, nmpForeignTarget, nmpUnregisteredTarget, nmpTargetDeclines];
+export const csNotInMediaPathCases: TestCase[] = [transferNotInMediaPath, nmpForeignTarget, nmpUnregisteredTarget, nmpTargetDeclines, nmpSelfTarget];
