@@ -5,7 +5,7 @@
  */
 import { startReferenceServer, type ReferenceServerOptions } from '../src/reference';
 import { notApplicable, runCase, type CaseResult, type RunCaseOptions } from '../src/harness/runner';
-import type { CaseVariant, TestCase } from '../src/harness/test-case';
+import { longestFirst, type CaseVariant, type TestCase } from '../src/harness/test-case';
 import { allCases } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
 import type { HarnessTarget } from '../src/harness/target';
@@ -55,7 +55,8 @@ export async function fullRun(o: FullRunOptions): Promise<FullRun> {
   try {
     const base = referenceTarget(server);
     const target: HarnessTarget = o.ixit ? { ...base, ixit: { ...base.ixit, ...o.ixit } } : base;
-    const jobs: Array<[TestCase, CaseVariant]> = allCases().flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));
+    // Started as a run starts them: the longest waits first (src/harness/test-case.ts longestFirst).
+    const jobs: Array<[TestCase, CaseVariant]> = longestFirst(allCases().flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant])), ([c]) => c.waitsOutMs?.(target) ?? 0);
     results = await pool(jobs, o.concurrency ?? 4, ([c, v]) => runCase(c, v, target, o.caseOptions));
     for (const [i, [c, v]] of jobs.entries()) conforming.set(`${o.mode} ${results[i].key}`, notApplicable(c, v, target) ? 'n/a' : 'pass');
   } finally {

@@ -12,7 +12,7 @@
  */
 import { startReferenceServer, type ReferenceServer } from '../src/reference';
 import { notApplicable, runCase } from '../src/harness/runner';
-import type { CaseVariant, TestCase } from '../src/harness/test-case';
+import { longestFirst, type CaseVariant, type TestCase } from '../src/harness/test-case';
 import { SUITES } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget, withBinding } from '../bin/targets';
 import { extraPasses, suitesFor, type ExtraPass } from './mutation-scope';
@@ -57,7 +57,8 @@ async function runMode(mode: 'proxy' | 'b2bua', cases: TestCase[], extra: ExtraP
     server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: REFERENCE_IXIT.timers });
     const base = referenceTarget(server);
     const passes = [{ cases, target: base }, ...extra.map((x) => ({ cases: SUITES.filter((s) => x.suites.includes(s.name)).flatMap((s) => s.cases), target: withBinding(base, x.binding) }))];
-    const jobs = passes.flatMap(({ cases: cs, target }) => cs.flatMap((c) => c.variants.filter((v) => !notApplicable(c, v, target)).map((v) => [c, v, target] as [TestCase, CaseVariant, typeof target])));
+    // The longest waits first (TC-MLD-007-14's Timer B), as a run starts them: the mutant's test ends sooner.
+    const jobs = longestFirst(passes.flatMap(({ cases: cs, target }) => cs.flatMap((c) => c.variants.filter((v) => !notApplicable(c, v, target)).map((v) => [c, v, target] as [TestCase, CaseVariant, typeof target]))), ([c, , t]) => c.waitsOutMs?.(t) ?? 0);
     await pool(jobs, concurrency, async ([c, v, target]) => {
       const r = await runCase(c, v, target);
       if (r.verdict === 'pass') return;

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { SUITES, type Suite } from './index';
-import { caseKey, type CaseVariant, type TestCase } from '../src/harness/test-case';
+import { caseKey, longestFirst, type CaseVariant, type TestCase } from '../src/harness/test-case';
 import { notApplicable, type runCase } from '../src/harness/runner';
 import { runScheduled } from '../src/harness/schedule';
 import { UserPool } from '../src/harness/user-pool';
@@ -105,18 +105,23 @@ export function defineTargetRun(index: number): void {
   if (!target) throw new Error(`this run has ${g.targets.length} target(s); there is no target #${index + 1} to run the suites against`);
   const limit = limiter(concurrencyFor(g, target));
   const pool = target.isReference ? undefined : new UserPool(target.users);
-  const pending: Array<() => void> = [];
+  const pending: PendingStart[] = [];
   beforeAll(() => {
-    for (const start of pending) start();
+    for (const p of longestFirst(pending, (x) => x.waitMs)) p.start();
   });
   for (const suite of SUITES) defineSuite(suite, target, g, { limit, pool, pending });
+}
+
+interface PendingStart {
+  start: () => void;
+  waitMs: number;
 }
 
 interface FileScope {
   limit: ReturnType<typeof limiter>;
   pool?: UserPool;
-  /** Starts of the file's variants, run by its beforeAll. */
-  pending: Array<() => void>;
+  /** Starts of the file's variants, run by its beforeAll (the longest waits first). */
+  pending: PendingStart[];
 }
 
 function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit, pool, pending }: FileScope): void {
@@ -136,14 +141,20 @@ function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit
           continue;
         }
         let result: Promise<Awaited<ReturnType<typeof runCase>>> | undefined;
-        pending.push(() => {
-          result = limit(() => runScheduled(c, v, target, pool, { lossRate: g.lossRate }));
-          result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
+        pending.push({
+          start: () => {
+            result = limit(() => runScheduled(c, v, target, pool, { lossRate: g.lossRate }));
+            result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
+          },
+          waitMs: c.waitsOutMs?.(target) ?? 0,
         });
         test(`${caseKey(c, v)} ${c.title}`, async () => {
           // Started by its pending job: the file's beforeAll runs every one before the first test.
           if (!result) throw new Error(`${caseKey(c, v)} was never started`);
           const r = await result;
+          // The evidence (every traced message, parsed) is the file's largest live data; held until
+          // the file ends it made every major GC mark it again (issue 14). Once reported, let it go.
+          result = undefined;
           const verdict = applyStrict(r.verdict, g.strict);
           let art: CaseArtifacts | undefined;
           try {

@@ -13,6 +13,22 @@ export interface TestCase extends CaseDeclaration {
   /** true when applicable, else the ICS-based reason it is not (verdict n/a, never a silent skip). */
   applies(target: HarnessTarget, variant: CaseVariant): true | string;
   run(t: TestContext): Promise<void>;
+  /**
+   * How long the case waits out a timer of the SUT in full (ms), e.g. Timer B's 64·T1 from the
+   * IXIT: a run starts such cases first, so it is bounded by its longest case and not by where the
+   * suite order put it (longest-processing-time-first scheduling). Absent: no wait worth ordering by.
+   */
+  waitsOutMs?(target: HarnessTarget): number;
+}
+
+/**
+ * The order a run starts its variants in: the longest waits first, the rest in declaration order
+ * (a stable sort; the verdicts do not depend on the order, each variant has its own users and
+ * sockets). Measured (issue 14): in suite order TC-MLD-007-14's 6.5 s variants started 7 s into
+ * a 14 s run and ended it.
+ */
+export function longestFirst<T>(items: readonly T[], waitOf: (item: T) => number): T[] {
+  return items.map((item, i) => ({ item, i, w: waitOf(item) })).sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.item);
 }
 
 export function caseKey(c: Pick<TestCase, 'id'>, v: CaseVariant): string {

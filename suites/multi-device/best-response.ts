@@ -139,6 +139,7 @@ export const silentDeviceTimesOut: TestCase = {
     if (a !== true) return a;
     return timerB(t) <= MAX_TIMER_B_MS || `IXIT: Timer B (64·T1 = ${timerB(t)} ms) is longer than the ${MAX_TIMER_B_MS} ms this case waits (ixit.timers.t1 ≤ ${MAX_TIMER_B_MS / 64} ms runs it)`;
   },
+  waitsOutMs: timerB,
   async run(t: TestContext) {
     // The only device takes the INVITE and sends nothing, not even 100: the SUT's branch ends by its Timer B.
     const call = await ringAll(t, { silent: 0 });
