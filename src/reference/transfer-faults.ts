@@ -1,0 +1,188 @@
+/**
+ * The session-transfer faults of the reference server (faults.ts, `trf-*`, OMA CPM 5.2.5.1): how
+ * PF A, the CS serving the transferor, goes wrong in a transfer with the CS in the media path
+ * (`trf-mp-*`, B2BUA mode, 5.2.5.1.1), out of it (`trf-nmp-*`, proxy mode, 5.2.5.1.2) and in a
+ * remote (pull) transfer (`trf-pull-*`). Defined here, beside the catalogue, which spreads them in.
+ */
+import type { FaultDescriptor } from './fault-descriptor';
+
+export const TRANSFER_FAULTS = [
+  {
+    name: 'trf-mp-refer-rejected',
+    requirement: 'TRF-MP-ACCEPT',
+    mode: 'b2bua',
+    description: 'PF A answers a valid CPM Session Transfer request (REFER in the transferor\'s dialog, target = another registered device of the same user) with 488 Not Acceptable Here',
+  },
+  { name: 'trf-mp-accept-foreign-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session Join Notification' },
+  { name: 'trf-mp-accept-unregistered-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
+  { name: 'trf-mp-accept-self-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session Join Notification, instead of 403 (5.2.5.1 ¶1: the session goes to another device). Found by mutation testing (docs/mutation.md).' },
+  {
+    name: 'trf-mp-no-join',
+    requirement: 'TRF-MP-JOIN',
+    mode: 'b2bua',
+    description: 'PF A accepts the transfer but never sends the Session Join Notification (REFER) to the target device; the transfer times out (NOTIFY 408 to the transferor)',
+  },
+  {
+    name: 'trf-mp-join-wrong-device',
+    requirement: 'TRF-MP-JOIN',
+    mode: 'b2bua',
+    description: 'PF A sends the Session Join Notification (REFER) to another device of the user (another binding, else the transferor) instead of the target device',
+  },
+  {
+    name: 'trf-mp-establish-rejected',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'PF A rejects the target device\'s CPM Session Invitation (INVITE with Target-Dialog to the CS session URI) with 403 Forbidden',
+  },
+  {
+    name: 'trf-mp-join-contribution-id-changed',
+    requirement: 'TRF-MP-JOIN',
+    mode: 'b2bua',
+    description: 'PF A embeds a fresh Contribution-ID in the Session Join Notification\'s Refer-To instead of the transferred session\'s (docs/cpm-sip-binding.md binding contributionIdOnTransfer: keep)',
+  },
+  {
+    name: 'trf-mp-leaves-media-path',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'PF A answers the target device with the transferee\'s SDP (its a=path) instead of its own MSRP address: the CS leaves the media path',
+  },
+  {
+    name: 'trf-mp-reinvite-transferee',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'once the target joined (its ACK arrived) PF A re-INVITEs the transferee in its session dialog, offering its own MSRP a=path: signalling reaches the transferee, which 5.2.5.1.1 says it should not; a target config with binding.allowReinviteToTransferee: true tolerates it',
+  },
+  {
+    name: 'trf-mp-release-before-established',
+    requirement: 'TRF-MP-RELEASE',
+    mode: 'b2bua',
+    description: 'PF A sends the Release Notification (NOTIFY terminated, sipfrag 200) to the transferor right after the 202, before the target\'s session is established',
+  },
+  {
+    name: 'trf-mp-bye-propagated',
+    requirement: 'TRF-MP-RELEASE',
+    mode: 'b2bua',
+    description: 'after the transfer PF A relays the transferor\'s Release request (BYE) on to the transferee too, ending the transferred session',
+  },
+  {
+    name: 'trf-mp-notify-wrong-event',
+    requirement: 'TRF-MP-ACCEPT',
+    mode: 'b2bua',
+    description: 'the Accepted NOTIFY to the transferor carries `Event: presence` and no Subscription-State (RFC 3515 §2.4.4, RFC 6665 §8.2.3)',
+  },
+  {
+    name: 'trf-mp-msrp-dropped',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A answers the transferee\'s MSRP SENDs 200 (RFC 4975 §7.2, hop by hop) but relays none of them to the target: the session is established in SIP only',
+  },
+  {
+    name: 'trf-mp-msrp-to-old-device',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A keeps the transferor\'s MSRP leg open and relays the transferee\'s messages there too, beside the target: the device that left still gets the chat',
+  },
+  {
+    name: 'trf-mp-msrp-message-id-rewritten',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays each SEND with a Message-ID of its own instead of the sender\'s, so REPORTs no longer name the message sent (RFC 4975 §7.1.1)',
+  },
+  {
+    name: 'trf-mp-msrp-content-rewritten',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays each SEND with its text altered (ASCII letters upper-cased, Byte-Range unchanged): the message is not delivered as sent',
+  },
+  {
+    name: 'trf-mp-msrp-report-not-relayed',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays SENDs but no REPORT: a sender that asked for a success REPORT (Success-Report: yes) never gets one (RFC 4975 §7.1.2)',
+  },
+  {
+    name: 'trf-mp-msrp-target-unbound',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A binds the target\'s MSRP connection (200 to its bodiless SEND) but answers each of its messages 481 No Such Session (RFC 4975 §7.3) and relays none to the transferee',
+  },
+  {
+    name: 'trf-mp-msrp-holdconn',
+    requirement: 'TRF-MP-ESTABLISH',
+    mode: 'b2bua',
+    description: 'PF A answers the target device\'s offer with its own a=path but a=setup:holdconn (RFC 4145 §4, as RFC 6135 applies it to MSRP): neither side may open the MSRP connection, so the session is established in SIP only',
+  },
+  {
+    name: 'trf-mp-msrp-leaves-path',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A keeps its own a=path in the SDP but leaves the MSRP path: it passes frames between the legs with the path headers the far device wrote (From-Path its URI alone, REPORTs to it accepted), so no MSRP hop names the CS (RFC 4975 §7.1.1; an RFC 4976 relay would name itself)',
+  },
+  {
+    name: 'trf-mp-msrp-from-path-other-leg',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'once the target joined, PF A relays the chat between the legs but names in the From-Path the URI of the leg each frame came in on (the one in the transferee\'s SDP), not the a=path it gave the receiver (RFC 4975 §7.1.1, §8.2): the target\'s MSRP peer is not the one the CS\'s SDP named',
+  },
+  {
+    name: 'trf-mp-msrp-foreign-host',
+    requirement: 'TRF-MP-MEDIA',
+    mode: 'b2bua',
+    description: 'PF A answers the target device with its own a=path but a=setup:active (RFC 6135 §4.2) and opens the target\'s MSRP connection from another address (127.0.0.2), not a CS MSRP host (ixit.csMsrpHosts): the media reaches the target from a box the CS does not name. Acts on an IPv4 loopback host only',
+  },
+  { name: 'trf-nmp-accept-unregistered-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
+  { name: 'trf-nmp-accept-self-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session replacement notification, instead of 403 (5.2.5.1 ¶1). Found by mutation testing (docs/mutation.md).' },
+  { name: 'trf-nmp-accept-foreign-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session replacement notification' },
+  {
+    name: 'trf-nmp-no-replace-notification',
+    requirement: 'TRF-NMP-REPLACE',
+    mode: 'proxy',
+    description: 'PF A accepts the transfer but never sends the Session replacement notification (REFER with Replaces in Refer-To) to the target device',
+  },
+  {
+    name: 'trf-nmp-replaces-stripped',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A forwards the target device\'s INVITE to the transferee without its Replaces header (and without `replaces` in Require)',
+  },
+  {
+    name: 'trf-nmp-invite-answered-by-cs',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A answers the target device\'s INVITE (with Replaces) 200 OK itself, with its own SDP, instead of routing it to the transferee',
+  },
+  {
+    name: 'trf-nmp-cs-in-media-path',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A routes the target\'s INVITE but rewrites the SDP a=path (offer and answer) to its own MSRP address: the CS puts itself in the media path',
+  },
+  {
+    name: 'trf-nmp-msrp-relay-inserted',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A puts an RFC 4976 MSRP relay of its own into the target\'s session with the transferee (its URI before the device\'s in each a=path, the device\'s own URI still last) and relays the chat: the media no longer flows directly, as 5.2.5.1.2 has it (the CS not in the media path)',
+  },
+  {
+    name: 'trf-nmp-contribution-id-rewritten',
+    requirement: 'TRF-NMP-ROUTE',
+    mode: 'proxy',
+    description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; docs/cpm-sip-binding.md)',
+  },
+  {
+    name: 'trf-nmp-release-before-confirmed', requirement: 'TRF-NMP-RELEASE', mode: 'proxy',
+    description: 'PF A sends the Release Notification (NOTIFY terminated, sipfrag 200) to the transferor right after the 202, before the target\'s session with the transferee is established',
+  },
+  {
+    name: 'trf-nmp-bye-not-routed', requirement: 'TRF-NMP-RELEASE', mode: 'proxy',
+    description: 'after the transfer PF A answers the transferor\'s Release request (BYE in the old dialog) 200 OK itself: the transferee never gets it',
+  },
+  {
+    name: 'trf-pull-other-user-accepted', requirement: 'TRF-PULL', mode: 'b2bua',
+    description: 'PF A accepts a remote (pull) transfer from a device of another user instead of 403 Forbidden (RFC 3891 §6), in both pull forms: the INVITE with Replaces, and the REFER to the CS transfer URI (202, and that device is taken as the target); acts in both modes',
+  },
+  {
+    name: 'trf-pull-old-dialog-left-up', requirement: 'TRF-PULL', mode: 'b2bua',
+    description: 'after a pull answered by PF A (INVITE with Replaces, or the INVITE to the CS session URI that follows a REFER to the CS transfer URI) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
+  },
+] as const satisfies ReadonlyArray<FaultDescriptor>;
