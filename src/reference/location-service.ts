@@ -89,7 +89,8 @@ export class LocationService {
   update(b: Omit<Binding, 'aor' | 'expiresAt' | 'path'> & { aor: string; expires: number; path?: string[] }): void {
     const key = aorKey(b.aor);
     this.known.add(key);
-    this.live(key);
+    // No purge of the expired here: every reader purges first (live()), and a purge per update was
+    // a pass over all K bindings per REGISTER, a second one beside the 200's lookup (issue 14).
     const bindings = this.table.get(key) ?? new Map<string, Binding>();
     const contact = contactKey(b.contact);
     bindings.delete(contact);
