@@ -5,11 +5,11 @@
  */
 import type { LoadSummary } from '../src/harness/load/summary';
 import type { KeyTransaction } from '../src/harness/load/latency';
+import { esc } from './case-view';
 
 const W = 900;
 const H = 360;
 const PAD = { l: 60, r: 20, t: 30, b: 40 };
-const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
 
 export function latencySvg(s: LoadSummary, kind: KeyTransaction = 'INVITE→200'): string {
   const pts = s.timeline.filter((p) => p.latency);
