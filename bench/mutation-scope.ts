@@ -6,9 +6,13 @@
  * knob other than the default reaches (docs/cpm-sip-binding.md) also gets those suites again under
  * that knob (extraPasses).
  */
+import type { HarnessTarget } from '../src/harness/target';
+
 const LEAVING = 'session-leaving';
 const MLD = 'multi-device';
-const TRANSFER = ['session-transfer/cs-in-media-path', 'session-transfer/cs-not-in-media-path', 'session-transfer/remote-pull'];
+const NMP = 'session-transfer/cs-not-in-media-path';
+const PULL = 'session-transfer/remote-pull';
+const TRANSFER = ['session-transfer/cs-in-media-path', NMP, PULL];
 const ALL = [LEAVING, MLD, ...TRANSFER];
 
 /** File name (under src/reference/) → the suites of the feature it serves. */
@@ -36,7 +40,13 @@ export function suitesFor(files: string[]): string[] {
 /** A second pass of some suites under a binding knob (bin/targets.ts withBinding). */
 export interface ExtraPass {
   suites: string[];
-  binding: { deviceAddressing: 'gruu' };
+  binding: Partial<HarnessTarget['binding']>;
+  /**
+   * The CS transfer URI as vendors provision the PSI, in the service domain
+   * (`sip:transfer@<domain>`, fixtures/targets/reference.yaml), not at PF A's address as the
+   * built-in target names it: the reference takes both (transfer.ts `psiInDomain`).
+   */
+  transferUriInDomain?: boolean;
 }
 
 /**
@@ -48,6 +58,11 @@ export interface ExtraPass {
 const EXTRA: Array<[RegExp, ExtraPass[]]> = [
   // transfer-control.ts resolves a target named by its GRUU (RFC 5627 §6) to the device's binding.
   [/^(registrar|location-service|transfer-control)\.ts$/, [{ suites: TRANSFER, binding: { deviceAddressing: 'gruu' } }]],
+  // The pull by REFER to the CS transfer URI (binding pullMode: refer-to-psi, 5.2.5.1 ¶1) and the
+  // transfer URI in the service domain: the default pass pulls by INVITE with Replaces and names
+  // the URI at PF A's address, so neither path of transfer.ts / transfer-pull.ts ran (first runs:
+  // 184 of transfer-pull.ts's 354 mutants never reached).
+  [/^transfer(-pull)?\.ts$/, [{ suites: [NMP, PULL], binding: { pullMode: 'refer-to-psi' }, transferUriInDomain: true }]],
 ];
 
 /** The extra passes a mutation of these files needs (none for all files at once: the default binding only). */

@@ -13,6 +13,7 @@
 import { startReferenceServer, type ReferenceServer } from '../src/reference';
 import { notApplicable, runCase } from '../src/harness/runner';
 import { longestFirst, type CaseVariant, type TestCase } from '../src/harness/test-case';
+import type { HarnessTarget } from '../src/harness/target';
 import { SUITES } from '../suites/index';
 import { REFERENCE_IXIT, referenceTarget, withBinding } from '../bin/targets';
 import { extraPasses, suitesFor, type ExtraPass } from './mutation-scope';
@@ -51,12 +52,18 @@ function mutatedFiles(): string[] {
   return (process.env.MUTATE ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** The target of an extra pass: its binding knobs, and the transfer URI in the service domain if it asks. */
+function passTarget(base: HarnessTarget, x: ExtraPass): HarnessTarget {
+  const t = withBinding(base, x.binding);
+  return x.transferUriInDomain ? { ...t, ixit: { ...t.ixit, transferUri: `sip:transfer@${t.domain}` } } : t;
+}
+
 async function runMode(mode: 'proxy' | 'b2bua', cases: TestCase[], extra: ExtraPass[], concurrency: number): Promise<void> {
   let server: ReferenceServer | undefined;
   try {
     server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, timers: REFERENCE_IXIT.timers });
     const base = referenceTarget(server);
-    const passes = [{ cases, target: base }, ...extra.map((x) => ({ cases: SUITES.filter((s) => x.suites.includes(s.name)).flatMap((s) => s.cases), target: withBinding(base, x.binding) }))];
+    const passes = [{ cases, target: base }, ...extra.map((x) => ({ cases: SUITES.filter((s) => x.suites.includes(s.name)).flatMap((s) => s.cases), target: passTarget(base, x) }))];
     // The longest waits first (TC-MLD-007-14's Timer B), as a run starts them: the mutant's test ends sooner.
     const jobs = longestFirst(passes.flatMap(({ cases: cs, target }) => cs.flatMap((c) => c.variants.filter((v) => !notApplicable(c, v, target)).map((v) => [c, v, target] as [TestCase, CaseVariant, typeof target]))), ([c, , t]) => c.waitsOutMs?.(t) ?? 0);
     await pool(jobs, concurrency, async ([c, v, target]) => {
@@ -85,7 +92,7 @@ async function main(): Promise<number> {
   // MUTATION_SUITES chooses the suites by hand: then no extra pass.
   const extra = process.env.MUTATION_SUITES ? [] : extraPasses(mutatedFiles());
   await Promise.all([runMode('proxy', cases, extra, concurrency), runMode('b2bua', cases, extra, concurrency)]);
-  const more = extra.map((x) => `; ${x.suites.join(', ')} again with ${JSON.stringify(x.binding)}`).join('');
+  const more = extra.map((x) => `; ${x.suites.join(', ')} again with ${JSON.stringify(x.binding)}${x.transferUriInDomain ? ' and the CS transfer URI in the service domain' : ''}`).join('');
   process.stdout.write(`mutation-suite: ${names.join(', ')}${more}: every applicable variant passed in both PF modes (${Date.now() - started} ms)\n`);
   writeCoverage();
   return 0;

@@ -1,7 +1,7 @@
 /** Which suites judge a mutant of which reference file (bench/mutation-scope.ts, docs/mutation.md). */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { suitesFor } from '../../../bench/mutation-scope';
+import { extraPasses, suitesFor } from '../../../bench/mutation-scope';
 import { SUITES } from '../../../suites/index';
 
 describe('mutation scope', () => {
@@ -20,5 +20,19 @@ describe('mutation scope', () => {
     expect(suitesFor(['src/reference/proxy.ts'])).toEqual(SUITES.map((s) => s.name));
     expect(suitesFor([])).toEqual(SUITES.map((s) => s.name));
     expect(suitesFor(['src/reference/mld.ts', 'src/reference/leaving-role.ts'])).toEqual(['session-leaving', 'multi-device']);
+  });
+
+  it('adds the passes a file needs beyond the default binding, with suites that exist', () => {
+    const known = new Set(SUITES.map((s) => s.name));
+    expect(extraPasses(['src/reference/registrar.ts']).map((x) => x.binding)).toEqual([{ deviceAddressing: 'gruu' }]);
+    // The pull by REFER to the transfer PSI, the PSI in the service domain (transfer.ts psiInDomain).
+    for (const f of ['src/reference/transfer.ts', 'src/reference/transfer-pull.ts']) {
+      const [x, ...rest] = extraPasses([f]);
+      expect(rest).toEqual([]);
+      expect(x).toMatchObject({ binding: { pullMode: 'refer-to-psi' }, transferUriInDomain: true });
+      for (const s of x.suites) expect(known.has(s)).toBe(true);
+    }
+    expect(extraPasses(['src/reference/transfer-mp.ts'])).toEqual([]);
+    expect(extraPasses(['src/reference/mld.ts'])).toEqual([]);
   });
 });
