@@ -1,4 +1,5 @@
 /** Small URI/address helpers the harness shares (AoR keys, URI → socket address). */
+import { isIP } from 'node:net';
 import type { Address, TransportProtocol } from '../sip/transport/address';
 import { parseUri } from '../sip/uri';
 
@@ -22,4 +23,16 @@ export function hostPortUri(a: Address, protocol: TransportProtocol, user?: stri
   const host = a.host.includes(':') ? `[${a.host}]` : a.host;
   const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
   return `sip:${user ? `${user}@` : ''}${host}:${a.port}${transport}`;
+}
+
+/**
+ * The address if the harness may send to it without a DNS query: an IP literal, or a host the
+ * target config itself names (`known`: the outbound proxy, the SUT's PF hosts). A host name the
+ * SUT wrote (a Route, a remote target, a Via) is never resolved: the harness sends nothing beyond
+ * loopback and the SUT the config gives (docs/architecture.md), so such a hop is unroutable.
+ */
+export function withoutDns(a: Address | null, known: readonly string[]): Address | null {
+  if (!a) return null;
+  const host = a.host.toLowerCase();
+  return isIP(a.host) !== 0 || known.some((k) => k.toLowerCase() === host) ? a : null;
 }

@@ -24,7 +24,7 @@ import { sentBy, type Transport, type InboundMessage } from '../sip/transport/tr
 import { parseVia, formatVia } from '../sip/headers/via';
 import { parseNameAddr } from '../sip/headers/name-addr';
 import { parseUri } from '../sip/uri';
-import { aorKey, hostPortUri, uriAddress } from './addressing';
+import { aorKey, hostPortUri, uriAddress, withoutDns } from './addressing';
 
 export type CoreHop = 'o1' | 'o2' | 't1' | 't2';
 
@@ -118,6 +118,11 @@ export class CoreEmulator {
    * A destination as the harness reaches it: the advertised host is the harness's own (behind NAT
    * it may not even be reachable from inside), so a hop to it goes to the bound host instead.
    */
+  /** The hop if it needs no DNS query: an IP literal, this core's advertised host, or a PF host of the target config (addressing.ts withoutDns). */
+  private withoutDns(a: Address | null): Address | null {
+    return withoutDns(a, [this.advertised.host, this.opts.pfOrig.host, this.opts.pfTerm.host]);
+  }
+
   private reachable(dest: Address): Address {
     const adv = this.advertised.host;
     return adv !== this.address.host && dest.host.toLowerCase() === adv.toLowerCase() ? { host: this.address.host, port: dest.port } : dest;
@@ -199,16 +204,16 @@ export class CoreEmulator {
 
     const nextRoute = headerFields(fwd, 'Route').flatMap((f) => splitCommaList(f.value))[0];
     if (nextRoute) {
-      const dest = uriAddress(parseNameAddr(nextRoute)?.uri ?? '');
-      if (!dest) return this.unroutable(req, m, 'Route names no reachable host');
+      const dest = this.withoutDns(uriAddress(parseNameAddr(nextRoute)?.uri ?? ''));
+      if (!dest) return this.unroutable(req, m, 'Route names no host the harness reaches without DNS');
       if (!inDialog && req.method !== 'ACK' && req.method !== 'CANCEL' && hop) this.recordRoute(fwd, hop);
       return this.forward(fwd, dest, hop ?? 'in-dialog');
     }
     if (inDialog || req.method === 'ACK' || req.method === 'CANCEL') {
       // CANCEL/ACK of an initial transaction follow the INVITE's path; stateless: re-derive it.
       if (!inDialog && (req.method === 'CANCEL' || req.method === 'ACK')) return this.routeInitial(fwd, req, m, hop, true);
-      const dest = uriAddress(fwd.uri);
-      if (!dest) return this.unroutable(req, m, 'Request-URI names no reachable host');
+      const dest = this.withoutDns(uriAddress(fwd.uri));
+      if (!dest) return this.unroutable(req, m, 'Request-URI names no host the harness reaches without DNS');
       return this.forward(fwd, dest, hop ?? 'in-dialog');
     }
     this.routeInitial(fwd, req, m, hop, false);
@@ -320,7 +325,12 @@ export class CoreEmulator {
     const host = next.params['received'] ?? next.host;
     const rport = next.params['rport'];
     const port = rport ? Number(rport) : next.port ?? 5060;
-    void this.transport.send(fwd, this.reachable({ host, port }));
+    const dest = this.withoutDns({ host, port });
+    if (!dest) {
+      this.anomalies.push({ reason: `response whose next Via names ${host}, a host the harness does not resolve (no DNS for names the SUT writes)`, inbound: m });
+      return;
+    }
+    void this.transport.send(fwd, this.reachable(dest));
   }
 
   private unroutable(req: SipRequest, m: InboundMessage, reason: string): void {

@@ -5,7 +5,6 @@
  * as unexpected.
  */
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { HeaderField, SipMessage, SipRequest, SipResponse } from '../sip/message';
 import { addHeader, header, headerFields, setHeader } from '../sip/message';
 import { formatHostPort, type Address } from '../sip/transport/address';
@@ -17,7 +16,7 @@ import { createResponse } from '../sip/request-builder';
 import { newBranch, newCallId, newTag } from '../sip/ids';
 import { routes } from '../sip/headers/route';
 import { toTag } from '../sip/headers/name-addr';
-import { hostPortUri, uriAddress } from './addressing';
+import { hostPortUri, uriAddress, withoutDns } from './addressing';
 import { msrpOffer } from './sdp';
 import type { DeviceMsrp } from './msrp-endpoint';
 import { matchMessage, type MessageTemplate } from './template';
@@ -275,7 +274,7 @@ export class Device {
 
   /** An address the harness may send to without a DNS query: an IP literal, or the outbound's own host. */
   private reachable(a: Address | null): Address | null {
-    return a && (isIP(a.host) !== 0 || a.host.toLowerCase() === this.outbound.host.toLowerCase()) ? a : null;
+    return withoutDns(a, [this.outbound.host]);
   }
 
   /** REGISTER this device (device-registration.ts; with holdBinding, the binding's 2xx while it lasts). None once closing. */
