@@ -36,7 +36,7 @@ export function suitesFor(files: string[]): string[] {
 /** A second pass of some suites under a binding knob (bin/targets.ts withBinding). */
 export interface ExtraPass {
   suites: string[];
-  binding: { deviceAddressing: 'gruu' };
+  binding: { deviceAddressing?: 'gruu'; pullMode?: 'refer-to-psi' };
 }
 
 /**
@@ -48,6 +48,9 @@ export interface ExtraPass {
 const EXTRA: Array<[RegExp, ExtraPass[]]> = [
   // transfer-control.ts resolves a target named by its GRUU (RFC 5627 §6) to the device's binding.
   [/^(registrar|location-service|transfer-control)\.ts$/, [{ suites: TRANSFER, binding: { deviceAddressing: 'gruu' } }]],
+  // transfer-registry.ts keeps the pull a REFER to the CS transfer URI asks for (`pull`, `get`): only
+  // `pullMode: refer-to-psi` sends one (the default pulls by INVITE with Replaces).
+  [/^transfer-registry\.ts$/, [{ suites: ['session-transfer/remote-pull'], binding: { pullMode: 'refer-to-psi' } }]],
 ];
 
 /** The extra passes a mutation of these files needs (none for all files at once: the default binding only). */

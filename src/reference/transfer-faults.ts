@@ -16,6 +16,7 @@ export const TRANSFER_FAULTS = [
   { name: 'trf-mp-accept-foreign-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session Join Notification' },
   { name: 'trf-mp-accept-unregistered-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
   { name: 'trf-mp-accept-self-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session Join Notification, instead of 403 (5.2.5.1 ¶1: the session goes to another device). Found by mutation testing (docs/mutation.md).' },
+  { name: 'trf-mp-pending-after-failure', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'after a transfer failed (the target declined, the transferor told), PF A still counts it as pending: the transferor\'s next transfer request in the session is answered 491 Request Pending though nothing is pending (RFC 3261 §21.4.27). Found by mutation testing (docs/mutation.md).' },
   {
     name: 'trf-mp-no-join',
     requirement: 'TRF-MP-JOIN',

@@ -1,7 +1,7 @@
 /** Which suites judge a mutant of which reference file (bench/mutation-scope.ts, docs/mutation.md). */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { suitesFor } from '../../../bench/mutation-scope';
+import { extraPasses, suitesFor } from '../../../bench/mutation-scope';
 import { SUITES } from '../../../suites/index';
 
 describe('mutation scope', () => {
@@ -20,5 +20,13 @@ describe('mutation scope', () => {
     expect(suitesFor(['src/reference/proxy.ts'])).toEqual(SUITES.map((s) => s.name));
     expect(suitesFor([])).toEqual(SUITES.map((s) => s.name));
     expect(suitesFor(['src/reference/mld.ts', 'src/reference/leaving-role.ts'])).toEqual(['session-leaving', 'multi-device']);
+  });
+
+  it('runs the suites again under the knob only a file\'s behaviour needs, naming suites that exist', () => {
+    const known = new Set(SUITES.map((s) => s.name));
+    expect(extraPasses(['src/reference/transfer-registry.ts'])).toEqual([{ suites: ['session-transfer/remote-pull'], binding: { pullMode: 'refer-to-psi' } }]);
+    expect(extraPasses(['src/reference/transfer-control.ts']).map((x) => x.binding)).toEqual([{ deviceAddressing: 'gruu' }]);
+    expect(extraPasses(['src/reference/mld.ts'])).toEqual([]);
+    for (const x of extraPasses(['src/reference/transfer-registry.ts', 'src/reference/registrar.ts'])) for (const s of x.suites) expect(known.has(s)).toBe(true);
   });
 });
