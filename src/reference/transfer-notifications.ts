@@ -110,12 +110,16 @@ export function joinReferTo(t: MpTransfer, contributionId?: string): string | un
     Require: 'tdialog',
   };
   const invite = t.call.inviteTx.request;
-  // Stryker disable StringLiteral,ConditionalExpression,MethodExpression: not constrained by the CRs: whether the Join Notification carries the session's Conversation-ID / Contribution-ID (docs/mutation.md); `true` and `trim()` equivalent: the suites' session INVITE carries both, trimmed
+  // Not constrained by the CRs: whether the Join Notification carries the session's Conversation-ID /
+  // Contribution-ID (docs/mutation.md); `true` and `trim()` equivalent: the suites' session INVITE carries both, trimmed.
+  // Stryker disable next-line StringLiteral: not constrained (above)
   const conv = header(invite, 'Conversation-ID');
+  // Stryker disable next-line StringLiteral: not constrained (above)
   const contrib = header(invite, 'Contribution-ID');
+  // Stryker disable next-line ConditionalExpression,MethodExpression: not constrained / equivalent (above)
   if (conv) headers['Conversation-ID'] = conv.trim();
+  // Stryker disable next-line ConditionalExpression,MethodExpression: not constrained / equivalent (above)
   if (contrib) headers['Contribution-ID'] = contributionId ?? contrib.trim();
-  // Stryker restore StringLiteral,ConditionalExpression,MethodExpression
   return formatUri({ ...session, headers });
 }
 
