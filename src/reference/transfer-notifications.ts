@@ -68,7 +68,12 @@ export function referNotification(ctx: PfContext, t: Transfer, device: Device, r
 }
 
 /** The notification REFER's faults (transfer-faults.ts), each breaking what REFER_TEMPLATE or the replacement notification's check judges. */
+// Stryker disable next-line BlockStatement: fault-only: every statement of it is a fault switch's branch (selftest proves them)
 function noticeFaults(ctx: PfContext, refer: SipRequest): void {
+  if (ctx.faults.has('trf-nmp-replace-to-empty')) {
+    ctx.log(`${ctx.name}: fault trf-nmp-replace-to-empty: an empty To`);
+    setHeader(refer, 'To', '');
+  }
   if (ctx.faults.has('trf-mp-join-no-contact')) {
     ctx.log(`${ctx.name}: fault trf-mp-join-no-contact: the notification REFER without Contact`);
     removeHeader(refer, 'Contact');
@@ -87,8 +92,9 @@ function noticeFaults(ctx: PfContext, refer: SipRequest): void {
 export function send(ctx: PfContext, req: SipRequest, hop: { address: Address; protocol?: TransportProtocol }, protocol: TransportProtocol): ClientTransaction | undefined {
   try {
     return ctx.endpoint.request(req, hop.address, { transport: transportFor(ctx, hop.protocol, inboundTransport(ctx, protocol)) });
-    // Stryker disable next-line BlockStatement: out of scope: the catch only logs a send that failed locally (nothing on the wire either way)
-  } catch (err) {
+  }
+  // Stryker disable next-line BlockStatement: out of scope: the catch only logs a send that failed locally (nothing on the wire either way)
+  catch (err) {
     ctx.log(`${ctx.name}: could not send ${describe(req)}: ${(err as Error).message}`);
     return undefined;
   }
