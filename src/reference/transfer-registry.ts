@@ -162,10 +162,10 @@ export class TransferRegistry {
     if (frag.status < 300) {
       t.replaced = true;
       this.maybeComplete(t);
-      return;
+    } else {
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: equivalent: the sipfrag's reason phrase is for the human user (RFC 3261 §7.2); RFC 3515 §2.4.5 reads its status code
+      this.fail(t, frag.status, frag.reason || 'Failed');
     }
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: equivalent: the sipfrag's reason phrase is for the human user (RFC 3261 §7.2); RFC 3515 §2.4.5 reads its status code
-    this.fail(t, frag.status, frag.reason || 'Failed');
   }
 
   /** The target's session is up: done once the target also reported it replaced (5.2.5.1.1 ¶6, 5.2.5.1.2 ¶6). */
