@@ -63,6 +63,9 @@ const EXTRA: Array<[RegExp, ExtraPass[]]> = [
   // the URI at PF A's address, so neither path of transfer.ts / transfer-pull.ts ran (first runs:
   // 184 of transfer-pull.ts's 354 mutants never reached).
   [/^transfer(-pull)?\.ts$/, [{ suites: [NMP, PULL], binding: { pullMode: 'refer-to-psi' }, transferUriInDomain: true }]],
+  // transfer-registry.ts keeps the pull a REFER to the CS transfer URI asks for (`pull`, `get`): only
+  // `pullMode: refer-to-psi` sends one (the default pulls by INVITE with Replaces).
+  [/^transfer-registry\.ts$/, [{ suites: ['session-transfer/remote-pull'], binding: { pullMode: 'refer-to-psi' } }]],
 ];
 
 /** The extra passes a mutation of these files needs (none for all files at once: the default binding only). */

@@ -16,6 +16,7 @@ export const TRANSFER_FAULTS = [
   { name: 'trf-mp-accept-foreign-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session Join Notification' },
   { name: 'trf-mp-accept-unregistered-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
   { name: 'trf-mp-accept-self-target', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session Join Notification, instead of 403 (5.2.5.1 ¶1: the session goes to another device). Found by mutation testing (docs/mutation.md).' },
+  { name: 'trf-mp-pending-after-failure', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua', description: 'after a transfer failed (the target declined, the transferor told), PF A still counts it as pending: the transferor\'s next transfer request in the session is answered 491 Request Pending though nothing is pending (RFC 3261 §21.4.27). Found by mutation testing (docs/mutation.md).' },
   {
     name: 'trf-mp-no-join',
     requirement: 'TRF-MP-JOIN',
@@ -40,6 +41,7 @@ export const TRANSFER_FAULTS = [
     mode: 'b2bua',
     description: 'PF A embeds a fresh Contribution-ID in the Session Join Notification\'s Refer-To instead of the transferred session\'s (docs/cpm-sip-binding.md binding contributionIdOnTransfer: keep)',
   },
+  { name: 'trf-mp-join-no-contact', requirement: 'TRF-MP-JOIN', mode: 'b2bua', description: 'PF A sends the Session Join Notification (REFER) without a Contact: a REFER creates the subscription\'s dialog (RFC 3515 §2.4.4), so it must carry exactly one SIP or SIPS URI in Contact, where the target\'s NOTIFYs go (RFC 3261 §8.1.1.8, §12.1.2). Found by mutation testing (docs/mutation.md).' },
   {
     name: 'trf-mp-leaves-media-path',
     requirement: 'TRF-MP-MEDIA',
@@ -133,6 +135,9 @@ export const TRANSFER_FAULTS = [
   { name: 'trf-nmp-accept-unregistered-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer to a device that has no current registration instead of 480 Temporarily Unavailable' },
   { name: 'trf-nmp-accept-self-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A accepts (202) a transfer naming the transferor itself as the target and sends it the Session replacement notification, instead of 403 (5.2.5.1 ¶1). Found by mutation testing (docs/mutation.md).' },
   { name: 'trf-nmp-accept-foreign-target', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy', description: 'PF A skips PF control for the transferor: it accepts (202) a transfer to a device of another user and sends that device the Session replacement notification' },
+  { name: 'trf-nmp-replace-referred-by-empty', requirement: 'TRF-NMP-REPLACE', mode: 'proxy', description: 'PF A sends the Session replacement notification (REFER) with an empty Referred-By, no referrer-uri (RFC 3892 §3). Found by mutation testing (docs/mutation.md).' },
+  { name: 'trf-nmp-replace-to-empty', requirement: 'TRF-NMP-REPLACE', mode: 'proxy', description: 'PF A sends the Session replacement notification (REFER) with an empty To, no name-addr or addr-spec (RFC 3261 §8.1.1: To is mandatory, §20.39 its syntax). Found by mutation testing (docs/mutation.md).' },
+  { name: 'trf-nmp-replace-early-only', requirement: 'TRF-NMP-REPLACE', mode: 'proxy', description: 'PF A puts the early-only flag in the Replaces of the Session replacement notification\'s Refer-To: the session it names is confirmed, so the transferee rejects the target\'s INVITE 486 (RFC 3891 §3) and the notification leads the target nowhere. Found by mutation testing (docs/mutation.md).' },
   {
     name: 'trf-nmp-no-replace-notification',
     requirement: 'TRF-NMP-REPLACE',

@@ -9,7 +9,9 @@ import { Dialog } from '../../src/sip/dialog';
 import { createResponse } from '../../src/sip/request-builder';
 import { sipfrag, sipfragStatus } from '../../src/sip/sipfrag';
 import { event, subscriptionState } from '../../src/sip/headers/event';
-import { embeddedHeader, parseReferTo } from '../../src/sip/headers/refer-to';
+import { embeddedHeader, parseReferTo, referredBy } from '../../src/sip/headers/refer-to';
+import { contacts } from '../../src/sip/headers/contact';
+import { parseNameAddr } from '../../src/sip/headers/name-addr';
 import { formatReplaces, formatTargetDialog, parseTargetDialog, parseReplaces } from '../../src/sip/headers/dialog-id';
 import type { ServerTransaction } from '../../src/sip/endpoint';
 import type { Device } from '../../src/harness/device';
@@ -200,6 +202,12 @@ export const FAILURE = { rule: 'SIP/2.0 3xx-6xx (the transfer failed)', test: (s
  * RFC 3515 §2.1: exactly one Refer-To, a parseable name-addr (in angle brackets when its URI
  * carries headers, RFC 3261 §20: a URI with `?` is only allowed in name-addr form), and a
  * Referred-By naming the transferor (RFC 3892, as the CR's REFER carries it).
+ * Found by mutation testing of transfer-notifications.ts (docs/mutation.md): a REFER with an empty
+ * To (`to: ''`) or an empty Referred-By (`Referred-By: ''`) passed, and one with an empty Contact
+ * only reached a later precondition (INCONC). The To is mandatory and parses (RFC 3261 §8.1.1,
+ * §20.39); a REFER creates a dialog, its implicit subscription's (RFC 3515 §2.4.4), so its Contact
+ * MUST carry exactly one SIP or SIPS URI (RFC 3261 §8.1.1.8), the remote target of the NOTIFYs
+ * (§12.1.2); the Referred-By is one referrer-uri (RFC 3892 §3: name-addr or addr-spec).
  */
 export const REFER_TEMPLATE: MessageTemplate = {
   method: 'REFER',
@@ -212,7 +220,15 @@ export const REFER_TEMPLATE: MessageTemplate = {
         return values.length === 1 && parseReferTo(raw) !== null && (!raw.includes('?') || /^\s*("[^"]*"\s*)?<[^>]*\?[^>]*>/.test(raw));
       },
     },
-    'Referred-By': { present: true },
+    To: { rule: 'a name-addr or addr-spec (RFC 3261 §8.1.1, §20.39)', test: (_v, m) => headerValues(m, 'To').length === 1 && parseNameAddr(headerValues(m, 'To')[0] ?? '') !== null },
+    'Referred-By': { rule: 'exactly one referrer-uri (RFC 3892 §3)', test: (_v, m) => headerValues(m, 'Referred-By').length === 1 && referredBy(m) !== null },
+    Contact: {
+      rule: 'exactly one SIP or SIPS URI (RFC 3261 §8.1.1.8: the REFER creates a dialog)',
+      test: (_v, m) => {
+        const c = contacts(m);
+        return headerValues(m, 'Contact').length === 1 && c.length === 1 && /^sips?:/i.test(c[0].uri);
+      },
+    },
   },
 };
 

@@ -190,14 +190,18 @@ export const unregisteredTargetRefused = refusedTransfer('TC-TRF-MP-03', 'A tran
 export const selfTargetRefused = refusedTransfer('TC-TRF-MP-06', 'A transfer naming the transferor itself is refused (SHOULD), and no device is notified',
   (t, x) => addressOf(t, x.a1), [2, 1], 'should');
 
-/** The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session. */
+/**
+ * The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session.
+ * Where the target declines the Join Notification, the transferor then transfers the session again, to A3 (step `again`).
+ */
 function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): TestCase {
+  const again = where === 'refer';
   return {
     id, title,
-    requirements: ['TRF-MP-RELEASE'],
-    spec: spec(MP.release),
+    requirements: again ? ['TRF-MP-RELEASE', 'TRF-MP-ACCEPT'] : ['TRF-MP-RELEASE'],
+    spec: spec(again ? `${MP.release} ${MP.accept}` : MP.release),
     steps: MP_STEPS,
-    variants: variants([2, 1]),
+    variants: variants(again ? [3, 1] : [2, 1]),
     applies,
     async run(t: TestContext) {
       const x = await sessionToTransfer(t);
@@ -222,6 +226,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         await x.a1.respond(n, 200);
         t.expect('TRF-MP-RELEASE', n.request, notifyTemplate({ state: 'terminated', status: FAILURE }), 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)');
       });
+      if (again) await transferAgain(t, x);
       await t.step('keep', 'The transferor keeps its session with the transferee', 'TRF-MP-RELEASE', async () => {
         const bye = x.s.uas.createRequest('BYE');
         const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
@@ -232,6 +237,29 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
       });
     },
   };
+}
+
+/**
+ * Step `again`: the failed transfer is over (its final NOTIFY went out), so a new transfer request of
+ * the transferor, to another registered device of its user, is one PF control SHALL accept
+ * (5.2.5.1.1 ¶2). Found by mutation testing of transfer-registry.ts (docs/mutation.md): a CS that
+ * still counted the failed transfer as pending (`transferPending` kept true) answered 491, and no
+ * case transferred a session twice. A3 then declines too; the transferor's NOTIFYs are taken.
+ */
+async function transferAgain(t: TestContext, x: Setup): Promise<void> {
+  const T = t.timeoutMs;
+  const a3 = t.topology.users[0].devices[2];
+  await t.step('again', `The transferor transfers the session again, to ${a3.name}: accepted (the failed transfer is over)`, 'TRF-MP-ACCEPT', async () => {
+    const { response: res } = await x.a1.inDialog(x.s.uac, 'REFER', [{ name: 'Refer-To', value: `<${addressOf(t, a3)}>` }, { name: 'Referred-By', value: `<${x.a1.aor}>` }]);
+    t.check('TRF-MP-ACCEPT', res !== null && referAccepted(t, res.status), {
+      message: `after the failed transfer, a new transfer to ${a3.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`,
+      expected: t.target.binding.referSuccessCode === '202' ? '202 Accepted' : '200 or 202', actual: res ?? 'nothing',
+    });
+    await takeRequest(x.a1, 'NOTIFY', T);
+    const tx = await a3.waitForRequest({ method: 'REFER' }, T);
+    if (tx) await a3.respond(tx, 603, 'Decline');
+    await takeRequest(x.a1, 'NOTIFY', T);
+  });
 }
 
 export const targetDeclinesJoin = targetDeclines('TC-TRF-MP-04', 'The target declines the Join Notification: the transferor is told and keeps its session', 'refer');

@@ -5,6 +5,7 @@
  */
 import { header } from '../../../src/sip/message';
 import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
+import { parseReplaces } from '../../../src/sip/headers/dialog-id';
 import { Dialog } from '../../../src/sip/dialog';
 import { vias } from '../../../src/sip/headers/via';
 import { routes } from '../../../src/sip/headers/route';
@@ -64,6 +65,13 @@ export const transferNotInMediaPath: TestCase = {
       judgeThroughCore(t, 'TRF-NMP-REPLACE', x.a2, tx.request, 'Session replacement notification');
       const h = joinInstruction(tx.request);
       t.check('TRF-NMP-REPLACE', replacesNames(h.replaces, x.s.uac), { message: 'the replacement notification does not name the session to replace (Replaces, RFC 3891)', actual: tx.request });
+      // RFC 3891 §3: a Replaces with early-only that matches a confirmed dialog is rejected (486), and the
+      // session being transferred is confirmed: such a notification leads the target nowhere. Found by
+      // mutation testing of transfer-notifications.ts (docs/mutation.md): `earlyOnly: true` passed.
+      t.check('TRF-NMP-REPLACE', h.replaces === undefined || parseReplaces(h.replaces)?.earlyOnly !== true, {
+        message: 'the replacement notification\'s Replaces carries early-only, but the session it names is confirmed: the transferee would reject the target\'s INVITE 486 (RFC 3891 §3)',
+        expected: 'Replaces without early-only', actual: tx.request,
+      });
       t.check('TRF-NMP-REPLACE', contributionIdFollows(t, h.contributionId, contributionId(x.s.invite) ?? undefined), { message: 'the replacement notification hands the target the wrong Contribution-ID for its session', actual: tx.request });
       const dialog = await acceptRefer(x.a2, tx);
       await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');

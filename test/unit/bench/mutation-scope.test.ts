@@ -35,4 +35,12 @@ describe('mutation scope', () => {
     expect(extraPasses(['src/reference/transfer-mp.ts'])).toEqual([]);
     expect(extraPasses(['src/reference/mld.ts'])).toEqual([]);
   });
+
+  it('runs the suites again under the knob only a file\'s behaviour needs, naming suites that exist', () => {
+    const known = new Set(SUITES.map((s) => s.name));
+    expect(extraPasses(['src/reference/transfer-registry.ts'])).toEqual([{ suites: ['session-transfer/remote-pull'], binding: { pullMode: 'refer-to-psi' } }]);
+    expect(extraPasses(['src/reference/transfer-control.ts']).map((x) => x.binding)).toEqual([{ deviceAddressing: 'gruu' }]);
+    expect(extraPasses(['src/reference/mld.ts'])).toEqual([]);
+    for (const x of extraPasses(['src/reference/transfer-registry.ts', 'src/reference/registrar.ts'])) for (const s of x.suites) expect(known.has(s)).toBe(true);
+  });
 });
