@@ -35,6 +35,18 @@ export const TRANSFER_FAULTS = [
     description: 'PF A rejects the target device\'s CPM Session Invitation (INVITE with Target-Dialog to the CS session URI) with 403 Forbidden',
   },
   {
+    name: 'trf-mp-join-any-device', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A skips PF control for the target (5.2.5.1.1 ¶4): an INVITE to the session URI joins the session whichever device sends it (the transferor, a device of another user), not only the target the transfer named. Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-join-twice', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A answers a second INVITE following the same Join Notification 200 and moves the session to it, though the target already joined (5.2.5.1.1 ¶4: PF control decides whether to continue the establishment; the transfer is no longer joinable). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-answer-without-content-type', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A answers the target\'s CPM Session Invitation 200 with its SDP under an empty Content-Type (RFC 3261 §20.15: the Content-Type MUST be present with a body; the SDP answer is application/sdp, RFC 3264). Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'trf-mp-join-contribution-id-changed',
     requirement: 'TRF-MP-JOIN',
     mode: 'b2bua',

@@ -4,15 +4,17 @@
  * cases add user C (C1, a foreign target). UDP and TCP, direct and core-emulation.
  */
 import { Dialog } from '../../../src/sip/dialog';
+import type { SipResponse } from '../../../src/sip/message';
 import { contributionId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
-import { labelOf } from '../../../src/harness/template';
+import { labelOf, type MessageTemplate } from '../../../src/harness/template';
+import type { Device } from '../../../src/harness/device';
 import {
-  acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
+  acceptRefer, joinInstruction, type JoinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
   sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
@@ -20,6 +22,13 @@ import { mediaAfterJoin } from '../media-after-transfer';
 import { csInSdpPath } from '../media-path';
 
 const variants = transferVariants;
+
+/** A 2xx carrying the SDP answer: its body labelled application/sdp (RFC 3261 §20.15: a Content-Type MUST accompany a body). */
+const SDP_ANSWER: MessageTemplate = {
+  headers: {
+    'Content-Type': { rule: 'application/sdp (the 2xx carries the SDP answer)', test: (v, m) => m.body.length === 0 || /^\s*application\/sdp\s*(;|$)/i.test(v ?? '') },
+  },
+};
 const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: MP.clause, sentence });
 
@@ -83,6 +92,8 @@ export const transferInMediaPath: TestCase = {
       t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
         message: `the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
       });
+      // Found by mutation testing of transfer-mp.ts (docs/mutation.md): an empty Content-Type on the answer passed.
+      t.expect('TRF-MP-ESTABLISH', answer, SDP_ANSWER, 'the CS\'s answer to the target does not label its SDP application/sdp (RFC 3261 §20.15, RFC 3264)');
       const d = Dialog.fromUac(tx.request, answer);
       await x.a2.ack(d, tx.request);
       return { dialog: d, answer: answer, invite: tx.request };
@@ -237,4 +248,78 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
 export const targetDeclinesJoin = targetDeclines('TC-TRF-MP-04', 'The target declines the Join Notification: the transferor is told and keeps its session', 'refer');
 export const targetRejectsInvitation = targetDeclines('TC-TRF-MP-05', 'The target\'s invitation fails (it reports 486 in its NOTIFY): the transferor is told and keeps its session', 'invite');
 
-export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused];
+/** `device` sends the CPM Session Invitation the Join Notification describes; its final response (a 2xx is ACKed). */
+async function joinFrom(t: TestContext, x: Setup, device: Device, how: JoinInstruction) {
+  const invite = inviteFollowing(t, device, how, x.s.invite, x.a1.aor);
+  const tx = device.endpoint.request(invite, device.nextHop(invite));
+  const answer = await finalWithin(tx, t.timeoutMs);
+  if (answer && answer.status >= 200 && answer.status < 300) await device.ack(Dialog.fromUac(tx.request, answer), tx.request);
+  return answer;
+}
+
+/**
+ * PF control for the target refuses an invitation that continues no transfer: `should`, as the CR
+ * leaves what PF control decides to the CS ("If determined to continue the CPM Session
+ * establishment"); true when refused.
+ */
+function judgeRefusedJoin(t: TestContext, answer: SipResponse | null, what: string): boolean {
+  const refused = answer !== null && answer.status >= 300;
+  t.should('TRF-MP-ESTABLISH', refused, {
+    message: `${what}: the CS did not refuse it (${answer ? labelOf(answer) : 'no answer'})`, expected: 'a 4xx-6xx final response (e.g. 403, 481)', actual: answer ?? 'nothing',
+  });
+  return refused;
+}
+
+/**
+ * 5.2.5.1.1 ¶4: PF control on behalf of the target, then the session established with *the target*
+ * device. Found by mutation testing of transfer-mp.ts (docs/mutation.md): a CS that let the
+ * transferor or another user's device join through the session URI (`isTargetDevice` → false), let
+ * the target join a second time (`t.joined` not tested), or answered nothing to an invitation for a
+ * finished transfer (`t?.call` → `t.call`) passed every case.
+ */
+export const targetControl: TestCase = {
+  id: 'TC-TRF-MP-07',
+  title: 'PF control for the target: only the device the transfer named joins, once; the transferor, another user\'s device, a second or a late invitation are refused (SHOULD)',
+  requirements: ['TRF-MP-ESTABLISH'],
+  spec: spec(MP.establish),
+  steps: MP_STEPS,
+  variants: variants([2, 1, 1]),
+  applies,
+  async run(t: TestContext) {
+    const x = await sessionToTransfer(t);
+    const T = t.timeoutMs;
+    requireAccepted(t, await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-ESTABLISH'));
+    await takeRequest(x.a1, 'NOTIFY', T);
+    const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-ESTABLISH', async () => {
+      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
+      t.precondition(tx !== null, { message: `no Join Notification reached the target ${x.a2.name}` });
+      const dialog = await acceptRefer(x.a2, tx);
+      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
+      return { how: joinInstruction(tx.request), dialog };
+    });
+    for (const other of [t.topology.users[2].devices[0], x.a1]) {
+      const refused = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the Join Notification describes: refused`, 'TRF-MP-ESTABLISH', async () =>
+        judgeRefusedJoin(t, await joinFrom(t, x, other, join.how), `${other.name}'s invitation to join the session the transfer offered ${x.a2.name}`));
+      if (!refused) return;
+    }
+    await t.step('T4', MP_STEPS.T4, 'TRF-MP-ESTABLISH', async () => {
+      const answer = await joinFrom(t, x, x.a2, join.how);
+      t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
+        message: `after refusing the others the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
+      });
+    });
+    const again = await t.step('again', `${x.a2.name} sends the same invitation a second time: the transfer is joined already, refused`, 'TRF-MP-ESTABLISH', async () =>
+      judgeRefusedJoin(t, await joinFrom(t, x, x.a2, join.how), `a second invitation after ${x.a2.name} joined`));
+    if (!again) return;
+    await t.step('T6', MP_STEPS.T6, 'TRF-MP-ESTABLISH', async () => {
+      const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');
+      t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
+      t.precondition(await takeRequest(x.a1, 'NOTIFY', T) !== null, { message: `no Release Notification reached ${x.a1.name}` });
+    });
+    await t.step('late', `${x.a2.name} sends the invitation once more after the transfer ended: refused`, 'TRF-MP-ESTABLISH', async () => {
+      judgeRefusedJoin(t, await joinFrom(t, x, x.a2, join.how), 'an invitation for a transfer that has ended');
+    });
+  },
+};
+
+export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused, targetControl];
