@@ -4,7 +4,7 @@
  * cases add user C (C1, a foreign target). UDP and TCP, direct and core-emulation.
  */
 import { Dialog } from '../../../src/sip/dialog';
-import type { SipResponse } from '../../../src/sip/message';
+import { setHeader, type SipResponse } from '../../../src/sip/message';
 import { contributionId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
@@ -151,7 +151,10 @@ export const transferInMediaPath: TestCase = {
  * and says nothing of a CS asked for one to the same device), so accepting it is non-strict and ends
  * the case; a refusal is judged in full.
  */
-function refusedTransfer(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[], strength: 'shall' | 'should' = 'shall'): TestCase {
+/** A malformed transfer request and the status its RFC prescribes: `send` replaces T1's REFER. */
+interface Malformed { send: (t: TestContext, x: Setup) => Promise<SipResponse | null>; status: number; rule: string }
+
+function refusedTransfer(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[], strength: 'shall' | 'should' = 'shall', malformed?: Malformed): TestCase {
   return {
     id, title,
     requirements: ['TRF-MP-ACCEPT'],
@@ -161,7 +164,7 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
     applies,
     async run(t: TestContext) {
       const x = await sessionToTransfer(t);
-      const res = await requestTransfer(t, x, target(t, x), 'TRF-MP-ACCEPT');
+      const res = malformed ? await t.step('T1', MP_STEPS.T1, 'TRF-MP-ACCEPT', () => malformed.send(t, x)) : await requestTransfer(t, x, target(t, x), 'TRF-MP-ACCEPT');
       const refused = res !== null && res.status >= 400;
       if (strength === 'should' && !refused) {
         await t.step('T2', 'PF control refuses the transfer', 'TRF-MP-ACCEPT', () => Promise.resolve(t.should('TRF-MP-ACCEPT', false, {
@@ -173,6 +176,7 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
         t.check('TRF-MP-ACCEPT', refused, {
           message: `the CS accepted a transfer it must refuse: ${res ? labelOf(res) : 'no answer'}`, expected: 'a 4xx/6xx rejection (e.g. 403 or 480)', actual: res ?? 'nothing',
         });
+        if (malformed) t.check('TRF-MP-ACCEPT', res.status === malformed.status, { message: `${malformed.rule}; the CS answered ${labelOf(res)}`, expected: String(malformed.status), actual: res });
         await t.expectQuiet(t.topology.devices.filter((d) => d !== x.a1), 'TRF-MP-ACCEPT', 'after a refused transfer no device may be notified');
         await t.expectQuiet([x.a1], 'TRF-MP-ACCEPT', 'a refused transfer has no subscription to NOTIFY');
       });
@@ -200,6 +204,35 @@ export const unregisteredTargetRefused = refusedTransfer('TC-TRF-MP-03', 'A tran
 // no target of its own transfer. Found by mutation testing of transfer-control.ts (docs/mutation.md).
 export const selfTargetRefused = refusedTransfer('TC-TRF-MP-06', 'A transfer naming the transferor itself is refused (SHOULD), and no device is notified',
   (t, x) => addressOf(t, x.a1), [2, 1], 'should');
+
+/**
+ * RFC 3261 §12.2.2: a request in the dialog with a CSeq lower than the last one is out of order and
+ * "MUST be rejected with a 500". Found by mutation testing of transfer-mp.ts (docs/mutation.md):
+ * a CS that skipped the dialog's CSeq check (`d1.receive` → false) accepted it.
+ */
+export const outOfOrderRefused = refusedTransfer('TC-TRF-MP-08', 'A transfer request out of order in the session (a CSeq below the transferor\'s last) is rejected 500, and no device is notified',
+  (t, x) => addressOf(t, x.a2), [2, 1], 'shall', {
+    status: 500, rule: 'RFC 3261 §12.2.2: a request in the dialog with a lower CSeq than the last is out of order and MUST be rejected with a 500',
+    async send(t, x) {
+      const req = x.s.uac.createRequest('REFER', [{ name: 'Refer-To', value: `<${addressOf(t, x.a2)}>` }, { name: 'Referred-By', value: `<${x.a1.aor}>` }]);
+      setHeader(req, 'CSeq', '0 REFER'); // below the session's INVITE (CSeq ≥ 1), RFC 3261 §8.1.1.5 allows 0
+      return finalWithin(x.a1.endpoint.request(req, x.a1.nextHop(req)), t.timeoutMs);
+    },
+  });
+
+/**
+ * RFC 3515 §2.4.1: "An agent responding to a REFER method MUST return a 400 (Bad Request) if the
+ * request contained zero or more than one Refer-To header field values." The two name the target.
+ */
+export const twoReferToRefused = refusedTransfer('TC-TRF-MP-09', 'A transfer request with two Refer-To values is rejected 400, and no device is notified',
+  (t, x) => addressOf(t, x.a2), [2, 1], 'shall', {
+    status: 400, rule: 'RFC 3515 §2.4.1: a REFER with more than one Refer-To value MUST be answered 400',
+    async send(t, x) {
+      const target = `<${addressOf(t, x.a2)}>`;
+      const { response } = await x.a1.inDialog(x.s.uac, 'REFER', [{ name: 'Refer-To', value: target }, { name: 'Refer-To', value: target }, { name: 'Referred-By', value: `<${x.a1.aor}>` }]);
+      return response;
+    },
+  });
 
 /** The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session. */
 function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): TestCase {
@@ -322,4 +355,4 @@ export const targetControl: TestCase = {
   },
 };
 
-export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused, targetControl];
+export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused, targetControl, outOfOrderRefused, twoReferToRefused];
