@@ -182,6 +182,18 @@ export const TRANSFER_FAULTS = [
     description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; docs/cpm-sip-binding.md)',
   },
   {
+    name: 'trf-nmp-accepted-without-contact', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',
+    description: 'PF A answers the out-of-dialog transfer request 202 without a Contact, though the 202 creates the dialog of the refer subscription (RFC 3261 §12.1.1: the UAS MUST add a Contact). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-nmp-notify-outside-refer-dialog', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',
+    description: 'PF A answers the transfer request 202 with one To tag and sends its NOTIFYs from another: they are not in the dialog the 202 created (RFC 3261 §12.2.1.1, RFC 3515 §2.4.4). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-nmp-join-any-device', requirement: 'TRF-NMP-ROUTE', mode: 'proxy',
+    description: 'PF A skips PF control for the target (5.2.5.1.2 ¶5): an INVITE with Replaces naming the session under transfer is routed to the transferee whichever device sends it, not only the target the transfer named. Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'trf-nmp-release-before-confirmed', requirement: 'TRF-NMP-RELEASE', mode: 'proxy',
     description: 'PF A sends the Release Notification (NOTIFY terminated, sipfrag 200) to the transferor right after the 202, before the target\'s session with the transferee is established',
   },
