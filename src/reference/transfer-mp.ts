@@ -43,6 +43,7 @@ export class MediaPathTransfers {
       return;
     }
     const targetUri = referTarget(tx);
+    // Stryker disable next-line ConditionalExpression: equivalent: referTarget already answered 400, and transferorControl throws on the null URI before anything else is sent (the guard logs it)
     if (targetUri === null) return;
     // Stryker disable next-line ConditionalExpression,BlockStatement: not constrained: a second transfer request while one is pending (the CRs say nothing; RFC 3515 §2.4.6 lets a dialog carry several REFERs), docs/mutation.md
     if (call.transferPending) {
@@ -182,10 +183,10 @@ export class MediaPathTransfers {
   /** The pending transfer whose D1 the target's Target-Dialog names (either tag order, RFC 4538 §7). */
   private find(td: TargetDialog): MpTransfer | undefined {
     for (const t of this.registry.all()) {
+      if (t.kind !== 'mp' || t.state !== 'pending') continue;
       const d1 = t.subscriber.dialog;
-      if (t.kind !== 'mp' || d1.callId !== td.callId) continue;
-      const tags = [td.localTag, td.remoteTag].sort().join('\u0000');
-      if (tags === [d1.localTag, d1.remoteTag].sort().join('\u0000') && t.state === 'pending') return t;
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: not constrained: the CS may know the transfer by its one-time session URI and not compare the Target-Dialog it embedded (docs/mutation.md)
+      if (d1.callId === td.callId && [td.localTag, td.remoteTag].sort().join('\u0000') === [d1.localTag, d1.remoteTag].sort().join('\u0000')) return t;
     }
     return undefined;
   }
