@@ -35,6 +35,14 @@ export const TRANSFER_FAULTS = [
     description: 'PF A rejects the target device\'s CPM Session Invitation (INVITE with Target-Dialog to the CS session URI) with 403 Forbidden',
   },
   {
+    name: 'trf-mp-refer-out-of-order-accepted', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua',
+    description: 'PF A does not check the CSeq of a REFER in D1: a transfer request out of order (a CSeq below the transferor\'s last) is accepted instead of rejected 500 (RFC 3261 §12.2.2). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-refer-to-count-unchecked', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua',
+    description: 'PF A takes the first of several Refer-To values of a REFER and accepts it, instead of 400 (RFC 3515 §2.4.1: exactly one Refer-To). Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'trf-mp-join-any-device', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
     description: 'PF A skips PF control for the target (5.2.5.1.1 ¶4): an INVITE to the session URI joins the session whichever device sends it (the transferor, a device of another user), not only the target the transfer named. Found by mutation testing (docs/mutation.md).',
   },
@@ -180,6 +188,10 @@ export const TRANSFER_FAULTS = [
     requirement: 'TRF-NMP-ROUTE',
     mode: 'proxy',
     description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; docs/cpm-sip-binding.md)',
+  },
+  {
+    name: 'trf-nmp-unknown-session-accepted', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',
+    description: 'PF A answers 202 to a transfer request whose Target-Dialog names no session it serves (nothing follows), instead of refusing it: there is no CPM Session to transfer (5.2.5.1.2 ¶3). Found by mutation testing (docs/mutation.md).',
   },
   {
     name: 'trf-nmp-accepted-without-contact', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',

@@ -12,7 +12,8 @@
  * BYE in D1 then releases D1 only (b2bua-transfer.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { addHeader, header } from '../sip/message';
+import { addHeader, header, headerValues } from '../sip/message';
+import { parseReferTo } from '../sip/headers/refer-to';
 import type { ServerTransaction } from '../sip/transaction/types';
 import { createResponse } from '../sip/request-builder';
 import { targetDialog, type TargetDialog } from '../sip/headers/dialog-id';
@@ -37,12 +38,20 @@ export class MediaPathTransfers {
       void tx.respond(createResponse(req, 481));
       return;
     }
-    if (!d1.receive(req)) {
+    if (this.ctx.faults.has('trf-mp-refer-out-of-order-accepted')) {
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-refer-out-of-order-accepted: no CSeq check of ${describe(req)}`);
+    } else if (!d1.receive(req)) {
       // Stryker disable next-line StringLiteral: the reason phrase is for the human user (RFC 3261 §7.2)
       void tx.respond(createResponse(req, 500, 'Out of Order'));
       return;
     }
-    const targetUri = referTarget(tx);
+    let targetUri: string | null;
+    if (this.ctx.faults.has('trf-mp-refer-to-count-unchecked')) {
+      targetUri = parseReferTo(headerValues(req, 'Refer-To')[0] ?? '')?.uri ?? null;
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-refer-to-count-unchecked: the first of ${headerValues(req, 'Refer-To').length} Refer-To values taken`);
+    } else {
+      targetUri = referTarget(tx);
+    }
     // Stryker disable next-line ConditionalExpression: equivalent: referTarget already answered 400, and transferorControl throws on the null URI before anything else is sent (the guard logs it)
     if (targetUri === null) return;
     // Stryker disable next-line ConditionalExpression,BlockStatement: not constrained: a second transfer request while one is pending (the CRs say nothing; RFC 3515 §2.4.6 lets a dialog carry several REFERs), docs/mutation.md

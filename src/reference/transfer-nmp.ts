@@ -42,6 +42,11 @@ export class NotInMediaPathTransfers {
     const { targetUri, td } = refer;
     const d = this.proxy.dialogs.match(td.callId, td.localTag, td.remoteTag);
     if (!d) {
+      if (this.ctx.faults.has('trf-nmp-unknown-session-accepted')) {
+        this.ctx.log(`${this.ctx.name}: fault trf-nmp-unknown-session-accepted: 202 to ${describe(req)} naming no dialog`);
+        void tx.respond(createResponse(req, 202, undefined, { toTag: newTag() }));
+        return;
+      }
       void tx.respond(createResponse(req, 481));
       return;
     }
