@@ -43,6 +43,10 @@ export const TRANSFER_FAULTS = [
     description: 'PF A takes the first of several Refer-To values of a REFER and accepts it, instead of 400 (RFC 3515 §2.4.1: exactly one Refer-To). Found by mutation testing (docs/mutation.md).',
   },
   {
+    name: 'trf-mp-join-after-failure', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A lets the target join a transfer that already failed (it reported 486 in its NOTIFY, the transferor was told): the session moves to the target though the transferor keeps it. Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'trf-mp-join-any-device', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
     description: 'PF A skips PF control for the target (5.2.5.1.1 ¶4): an INVITE to the session URI joins the session whichever device sends it (the transferor, a device of another user), not only the target the transfer named. Found by mutation testing (docs/mutation.md).',
   },

@@ -123,7 +123,11 @@ export class MediaPathTransfers {
   invite(tx: ServerTransaction): void {
     const req = tx.request;
     const td = targetDialog(req);
-    const t = td ? this.find(td) : undefined;
+    let t = td ? this.find(td) : undefined;
+    if (this.ctx.faults.has('trf-mp-join-after-failure')) {
+      if (td && !t) t = this.find(td, 'failed');
+      this.ctx.log(`${this.ctx.name}: fault trf-mp-join-after-failure: ${describe(req)} for transfer ${t?.id ?? '(none)'} in state ${t?.state ?? '-'}`);
+    }
     if (!this.joinable(t)) {
       this.ctx.log(`${this.ctx.name}: ${describe(req)}: no transfer under way for ${header(req, 'Target-Dialog') ?? '(no Target-Dialog)'}: 481`);
       void tx.respond(createResponse(req, 481));
@@ -172,6 +176,7 @@ export class MediaPathTransfers {
    * §14) in the session's leg towards the transferee, offering our own MSRP a=path; 5.2.5.1.1
    * wants no signalling towards the transferee (SHOULD, TRF-MP-MEDIA).
    */
+  // Stryker disable next-line BlockStatement: fault-only: the method holds only the trf-mp-reinvite-transferee branch
   private reinviteTransferee(t: MpTransfer, call: B2buaCall, offer: Buffer): void {
     if (this.ctx.faults.has('trf-mp-reinvite-transferee')) {
       this.ctx.log(`${this.ctx.name}: fault trf-mp-reinvite-transferee: re-INVITE towards the transferee on leg ${call.out.callId}`);
@@ -189,10 +194,11 @@ export class MediaPathTransfers {
     return t !== undefined && !t.call.ended && (!t.joined || this.ctx.faults.has('trf-mp-join-twice'));
   }
 
-  /** The pending transfer whose D1 the target's Target-Dialog names (either tag order, RFC 4538 §7). */
-  private find(td: TargetDialog): MpTransfer | undefined {
+  /** The transfer in this state (pending: under way) whose D1 the target's Target-Dialog names (either tag order, RFC 4538 §7). */
+  private find(td: TargetDialog, state: MpTransfer['state'] = 'pending'): MpTransfer | undefined {
     for (const t of this.registry.all()) {
-      if (t.kind !== 'mp' || t.state !== 'pending') continue;
+      // Stryker disable next-line ConditionalExpression: equivalent: a pending transfer of another kind (a pull) has no D1 an mp Target-Dialog names
+      if (t.kind !== 'mp' || t.state !== state) continue;
       const d1 = t.subscriber.dialog;
       // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: not constrained: the CS may know the transfer by its one-time session URI and not compare the Target-Dialog it embedded (docs/mutation.md)
       if (d1.callId === td.callId && [td.localTag, td.remoteTag].sort().join('\u0000') === [d1.localTag, d1.remoteTag].sort().join('\u0000')) return t;

@@ -234,11 +234,13 @@ export const twoReferToRefused = refusedTransfer('TC-TRF-MP-09', 'A transfer req
     },
   });
 
+const ESTABLISH = 'TRF-MP-ESTABLISH';
+
 /** The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session. */
 function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): TestCase {
   return {
     id, title,
-    requirements: ['TRF-MP-RELEASE'],
+    requirements: ['TRF-MP-RELEASE', 'TRF-MP-ESTABLISH'],
     spec: spec(MP.release),
     steps: MP_STEPS,
     variants: variants([2, 1]),
@@ -249,7 +251,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
       const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-RELEASE');
       requireAccepted(t, res);
       await takeRequest(x.a1, 'NOTIFY', T);
-      await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, 'TRF-MP-RELEASE', async () => {
+      const how = await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, 'TRF-MP-RELEASE', async () => {
         const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
         t.precondition(tx !== null, { message: 'no Join Notification reached the target' });
         if (where === 'refer') {
@@ -260,12 +262,20 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         const dialog = await acceptRefer(x.a2, tx);
         await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
         await sendReferNotify(x.a2, dialog, 'terminated', 486, 'Busy Here');
+        return joinInstruction(tx.request);
       });
       await t.step('failure', 'The transferor is told the transfer failed (final NOTIFY with a failure sipfrag)', 'TRF-MP-RELEASE', async () => {
         const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, T), 'TRF-MP-RELEASE', { message: 'the transferor was never told the transfer failed', expected: 'NOTIFY terminated with a failure sipfrag' });
         await x.a1.respond(n, 200);
         t.expect('TRF-MP-RELEASE', n.request, notifyTemplate({ state: 'terminated', status: FAILURE }), 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)');
       });
+      if (how) {
+        // Found by mutation testing of transfer-mp.ts (docs/mutation.md): `t.state !== 'pending'` → false in find() let
+        // the target join the failed transfer, moving the session away from the transferor it was just left with.
+        const refused = await t.step('late', `${x.a2.name} sends the invitation after all: the transfer failed, refused (SHOULD)`, 'TRF-MP-ESTABLISH', async () =>
+          judgeRefusedJoin(t, await joinFrom(t, x, x.a2, how), 'an invitation for a transfer that failed'));
+        if (!refused) return;
+      }
       await t.step('keep', 'The transferor keeps its session with the transferee', 'TRF-MP-RELEASE', async () => {
         const bye = x.s.uas.createRequest('BYE');
         const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
@@ -297,7 +307,7 @@ async function joinFrom(t: TestContext, x: Setup, device: Device, how: JoinInstr
  */
 function judgeRefusedJoin(t: TestContext, answer: SipResponse | null, what: string): boolean {
   const refused = answer !== null && answer.status >= 300;
-  t.should('TRF-MP-ESTABLISH', refused, {
+  t.should(ESTABLISH, refused, {
     message: `${what}: the CS did not refuse it (${answer ? labelOf(answer) : 'no answer'})`, expected: 'a 4xx-6xx final response (e.g. 403, 481)', actual: answer ?? 'nothing',
   });
   return refused;
