@@ -84,7 +84,8 @@ export class MediaPathTransfers {
     void tx.respond(accepted);
     this.ctx.log(`${this.ctx.name}: transfer ${t.id} of ${d1.callId} to ${control.device.contact} accepted`);
     // Stryker disable next-line StringLiteral: the sipfrag's reason phrase is for the human user (RFC 3261 §7.2)
-    this.registry.notify(t, 'active', 100, 'Trying', this.ctx.faults.has('trf-mp-notify-wrong-event'));
+    const trying = 'Trying';
+    this.registry.notify(t, 'active', 100, trying, this.ctx.faults.has('trf-mp-notify-wrong-event'));
     if (this.ctx.faults.has('trf-mp-release-before-established')) {
       this.registry.releaseEarly(t, 'trf-mp-release-before-established');
     }
@@ -197,8 +198,9 @@ export class MediaPathTransfers {
   /** The transfer in this state (pending: under way) whose D1 the target's Target-Dialog names (either tag order, RFC 4538 §7). */
   private find(td: TargetDialog, state: MpTransfer['state'] = 'pending'): MpTransfer | undefined {
     for (const t of this.registry.all()) {
-      // Stryker disable next-line ConditionalExpression: equivalent: a pending transfer of another kind (a pull) has no D1 an mp Target-Dialog names
-      if (t.kind !== 'mp' || t.state !== state) continue;
+      // Stryker disable next-line ConditionalExpression: equivalent (→ false): a transfer of another kind (a pull) has no D1 an mp Target-Dialog names; its killed twin (→ true) goes with it
+      if (t.kind !== 'mp') continue;
+      if (t.state !== state) continue;
       const d1 = t.subscriber.dialog;
       // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: not constrained: the CS may know the transfer by its one-time session URI and not compare the Target-Dialog it embedded (docs/mutation.md)
       if (d1.callId === td.callId && [td.localTag, td.remoteTag].sort().join('\u0000') === [d1.localTag, d1.remoteTag].sort().join('\u0000')) return t;

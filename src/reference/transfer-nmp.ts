@@ -86,7 +86,8 @@ export class NotInMediaPathTransfers {
     void tx.respond(accepted);
     this.ctx.log(`${this.ctx.name}: transfer ${t.id} of ${d.callId} to ${control.device.contact} accepted`);
     // Stryker disable next-line StringLiteral: the sipfrag's reason phrase is for the human user (RFC 3261 §7.2)
-    this.registry.notify(t, 'active', 100, 'Trying');
+    const trying = 'Trying';
+    this.registry.notify(t, 'active', 100, trying);
     if (this.ctx.faults.has('trf-nmp-release-before-confirmed')) {
       this.registry.releaseEarly(t, 'trf-nmp-release-before-confirmed');
     }
