@@ -103,7 +103,7 @@ export class NotInMediaPathTransfers {
   /** The pending transfer of the record-routed dialog D, if any (a pending pull of D is matched first, transfer-pull.ts). */
   pendingOf(d: ProxyDialog): NmpTransfer | undefined {
     for (const t of this.registry.all()) {
-      // Stryker disable next-line ConditionalExpression: equivalent (kind → false: a pending pull of D is matched before, transfer.ts) or not constrained (state → false: outside a pending transfer a Replaces INVITE naming D from the caller's user is a pull by INVITE, routed as well; docs/mutation.md); their killed twins (→ true) go with them
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent (kind → false: a pending pull of D is matched before, transfer.ts) or not constrained (state → false: outside a pending transfer a Replaces INVITE naming D from the caller's user is a pull by INVITE, routed as well; docs/mutation.md); their killed twins (→ true) go with them
       if (t.kind !== 'nmp' || t.state !== 'pending') continue;
       if (t.dialog === d) return t;
     }
