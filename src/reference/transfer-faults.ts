@@ -36,6 +36,30 @@ export const TRANSFER_FAULTS = [
     description: 'PF A rejects the target device\'s CPM Session Invitation (INVITE with Target-Dialog to the CS session URI) with 403 Forbidden',
   },
   {
+    name: 'trf-mp-refer-out-of-order-accepted', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua',
+    description: 'PF A does not check the CSeq of a REFER in D1: a transfer request out of order (a CSeq below the transferor\'s last) is accepted instead of rejected 500 (RFC 3261 §12.2.2). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-refer-to-count-unchecked', requirement: 'TRF-MP-ACCEPT', mode: 'b2bua',
+    description: 'PF A takes the first of several Refer-To values of a REFER and accepts it, instead of 400 (RFC 3515 §2.4.1: exactly one Refer-To). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-join-after-failure', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A lets the target join a transfer that already failed (it reported 486 in its NOTIFY, the transferor was told): the session moves to the target though the transferor keeps it. Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-join-any-device', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A skips PF control for the target (5.2.5.1.1 ¶4): an INVITE to the session URI joins the session whichever device sends it (the transferor, a device of another user), not only the target the transfer named. Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-join-twice', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A answers a second INVITE following the same Join Notification 200 and moves the session to it, though the target already joined (5.2.5.1.1 ¶4: PF control decides whether to continue the establishment; the transfer is no longer joinable). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-mp-answer-without-content-type', requirement: 'TRF-MP-ESTABLISH', mode: 'b2bua',
+    description: 'PF A answers the target\'s CPM Session Invitation 200 with its SDP under an empty Content-Type (RFC 3261 §20.15: the Content-Type MUST be present with a body; the SDP answer is application/sdp, RFC 3264). Found by mutation testing (docs/mutation.md).',
+  },
+  {
     name: 'trf-mp-join-contribution-id-changed',
     requirement: 'TRF-MP-JOIN',
     mode: 'b2bua',
@@ -173,6 +197,22 @@ export const TRANSFER_FAULTS = [
     requirement: 'TRF-NMP-ROUTE',
     mode: 'proxy',
     description: 'PF A routes the target\'s INVITE to the transferee with a new Contribution-ID instead of the one the target sent (a proxy passes the CPM identifiers end to end; docs/cpm-sip-binding.md)',
+  },
+  {
+    name: 'trf-nmp-unknown-session-accepted', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',
+    description: 'PF A answers 202 to a transfer request whose Target-Dialog names no session it serves (nothing follows), instead of refusing it: there is no CPM Session to transfer (5.2.5.1.2 ¶3). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-nmp-accepted-without-contact', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',
+    description: 'PF A answers the out-of-dialog transfer request 202 without a Contact, though the 202 creates the dialog of the refer subscription (RFC 3261 §12.1.1: the UAS MUST add a Contact). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-nmp-notify-outside-refer-dialog', requirement: 'TRF-NMP-ACCEPT', mode: 'proxy',
+    description: 'PF A answers the transfer request 202 with one To tag and sends its NOTIFYs from another: they are not in the dialog the 202 created (RFC 3261 §12.2.1.1, RFC 3515 §2.4.4). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-nmp-join-any-device', requirement: 'TRF-NMP-ROUTE', mode: 'proxy',
+    description: 'PF A skips PF control for the target (5.2.5.1.2 ¶5): an INVITE with Replaces naming the session under transfer is routed to the transferee whichever device sends it, not only the target the transfer named. Found by mutation testing (docs/mutation.md).',
   },
   {
     name: 'trf-nmp-release-before-confirmed', requirement: 'TRF-NMP-RELEASE', mode: 'proxy',

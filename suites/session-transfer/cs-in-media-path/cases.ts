@@ -4,15 +4,17 @@
  * cases add user C (C1, a foreign target). UDP and TCP, direct and core-emulation.
  */
 import { Dialog } from '../../../src/sip/dialog';
+import { setHeader, type SipResponse } from '../../../src/sip/message';
 import { contributionId } from '../../../src/sip/headers/cpm';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
-import { labelOf } from '../../../src/harness/template';
+import { labelOf, type MessageTemplate } from '../../../src/harness/template';
+import type { Device } from '../../../src/harness/device';
 import {
-  acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
+  acceptRefer, joinInstruction, type JoinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
   sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
@@ -20,6 +22,13 @@ import { mediaAfterJoin } from '../media-after-transfer';
 import { csInSdpPath } from '../media-path';
 
 const variants = transferVariants;
+
+/** A 2xx carrying the SDP answer: its body labelled application/sdp (RFC 3261 §20.15: a Content-Type MUST accompany a body). */
+const SDP_ANSWER: MessageTemplate = {
+  headers: {
+    'Content-Type': { rule: 'application/sdp (the 2xx carries the SDP answer)', test: (v, m) => m.body.length === 0 || /^\s*application\/sdp\s*(;|$)/i.test(v ?? '') },
+  },
+};
 const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: MP.clause, sentence });
 
@@ -83,6 +92,8 @@ export const transferInMediaPath: TestCase = {
       t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
         message: `the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
       });
+      // Found by mutation testing of transfer-mp.ts (docs/mutation.md): an empty Content-Type on the answer passed.
+      t.expect('TRF-MP-ESTABLISH', answer, SDP_ANSWER, 'the CS\'s answer to the target does not label its SDP application/sdp (RFC 3261 §20.15, RFC 3264)');
       const d = Dialog.fromUac(tx.request, answer);
       await x.a2.ack(d, tx.request);
       return { dialog: d, answer: answer, invite: tx.request };
@@ -140,7 +151,10 @@ export const transferInMediaPath: TestCase = {
  * and says nothing of a CS asked for one to the same device), so accepting it is non-strict and ends
  * the case; a refusal is judged in full.
  */
-function refusedTransfer(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[], strength: 'shall' | 'should' = 'shall'): TestCase {
+/** A malformed transfer request and the status its RFC prescribes: `send` replaces T1's REFER. */
+interface Malformed { send: (t: TestContext, x: Setup) => Promise<SipResponse | null>; status: number; rule: string }
+
+function refusedTransfer(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[], strength: 'shall' | 'should' = 'shall', malformed?: Malformed): TestCase {
   return {
     id, title,
     requirements: ['TRF-MP-ACCEPT'],
@@ -150,7 +164,7 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
     applies,
     async run(t: TestContext) {
       const x = await sessionToTransfer(t);
-      const res = await requestTransfer(t, x, target(t, x), 'TRF-MP-ACCEPT');
+      const res = malformed ? await t.step('T1', MP_STEPS.T1, 'TRF-MP-ACCEPT', () => malformed.send(t, x)) : await requestTransfer(t, x, target(t, x), 'TRF-MP-ACCEPT');
       const refused = res !== null && res.status >= 400;
       if (strength === 'should' && !refused) {
         await t.step('T2', 'PF control refuses the transfer', 'TRF-MP-ACCEPT', () => Promise.resolve(t.should('TRF-MP-ACCEPT', false, {
@@ -162,6 +176,7 @@ function refusedTransfer(id: string, title: string, target: (t: TestContext, x: 
         t.check('TRF-MP-ACCEPT', refused, {
           message: `the CS accepted a transfer it must refuse: ${res ? labelOf(res) : 'no answer'}`, expected: 'a 4xx/6xx rejection (e.g. 403 or 480)', actual: res ?? 'nothing',
         });
+        if (malformed) t.check('TRF-MP-ACCEPT', res.status === malformed.status, { message: `${malformed.rule}; the CS answered ${labelOf(res)}`, expected: String(malformed.status), actual: res });
         await t.expectQuiet(t.topology.devices.filter((d) => d !== x.a1), 'TRF-MP-ACCEPT', 'after a refused transfer no device may be notified');
         await t.expectQuiet([x.a1], 'TRF-MP-ACCEPT', 'a refused transfer has no subscription to NOTIFY');
       });
@@ -191,6 +206,37 @@ export const selfTargetRefused = refusedTransfer('TC-TRF-MP-06', 'A transfer nam
   (t, x) => addressOf(t, x.a1), [2, 1], 'should');
 
 /**
+ * RFC 3261 §12.2.2: a request in the dialog with a CSeq lower than the last one is out of order and
+ * "MUST be rejected with a 500". Found by mutation testing of transfer-mp.ts (docs/mutation.md):
+ * a CS that skipped the dialog's CSeq check (`d1.receive` → false) accepted it.
+ */
+export const outOfOrderRefused = refusedTransfer('TC-TRF-MP-08', 'A transfer request out of order in the session (a CSeq below the transferor\'s last) is rejected 500, and no device is notified',
+  (t, x) => addressOf(t, x.a2), [2, 1], 'shall', {
+    status: 500, rule: 'RFC 3261 §12.2.2: a request in the dialog with a lower CSeq than the last is out of order and MUST be rejected with a 500',
+    async send(t, x) {
+      const req = x.s.uac.createRequest('REFER', [{ name: 'Refer-To', value: `<${addressOf(t, x.a2)}>` }, { name: 'Referred-By', value: `<${x.a1.aor}>` }]);
+      setHeader(req, 'CSeq', '0 REFER'); // below the session's INVITE (CSeq ≥ 1), RFC 3261 §8.1.1.5 allows 0
+      return finalWithin(x.a1.endpoint.request(req, x.a1.nextHop(req)), t.timeoutMs);
+    },
+  });
+
+/**
+ * RFC 3515 §2.4.1: "An agent responding to a REFER method MUST return a 400 (Bad Request) if the
+ * request contained zero or more than one Refer-To header field values." The two name the target.
+ */
+export const twoReferToRefused = refusedTransfer('TC-TRF-MP-09', 'A transfer request with two Refer-To values is rejected 400, and no device is notified',
+  (t, x) => addressOf(t, x.a2), [2, 1], 'shall', {
+    status: 400, rule: 'RFC 3515 §2.4.1: a REFER with more than one Refer-To value MUST be answered 400',
+    async send(t, x) {
+      const target = `<${addressOf(t, x.a2)}>`;
+      const { response } = await x.a1.inDialog(x.s.uac, 'REFER', [{ name: 'Refer-To', value: target }, { name: 'Refer-To', value: target }, { name: 'Referred-By', value: `<${x.a1.aor}>` }]);
+      return response;
+    },
+  });
+
+const ESTABLISH = 'TRF-MP-ESTABLISH';
+
+/**
  * The target refuses (the join REFER or the INVITE): the transferor is told with a failure sipfrag and keeps its session.
  * Where the target declines the Join Notification, the transferor then transfers the session again, to A3 (step `again`).
  */
@@ -198,7 +244,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
   const again = where === 'refer';
   return {
     id, title,
-    requirements: again ? ['TRF-MP-RELEASE', 'TRF-MP-ACCEPT'] : ['TRF-MP-RELEASE'],
+    requirements: again ? ['TRF-MP-RELEASE', 'TRF-MP-ACCEPT'] : ['TRF-MP-RELEASE', 'TRF-MP-ESTABLISH'],
     spec: spec(again ? `${MP.release} ${MP.accept}` : MP.release),
     steps: MP_STEPS,
     variants: variants(again ? [3, 1] : [2, 1]),
@@ -209,7 +255,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
       const res = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-RELEASE');
       requireAccepted(t, res);
       await takeRequest(x.a1, 'NOTIFY', T);
-      await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, 'TRF-MP-RELEASE', async () => {
+      const how = await t.step('decline', `The target ${where === 'refer' ? 'declines the Join Notification (603)' : 'accepts the Join Notification, then reports its invitation failed (486)'}`, 'TRF-MP-RELEASE', async () => {
         const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
         t.precondition(tx !== null, { message: 'no Join Notification reached the target' });
         if (where === 'refer') {
@@ -220,6 +266,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         const dialog = await acceptRefer(x.a2, tx);
         await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
         await sendReferNotify(x.a2, dialog, 'terminated', 486, 'Busy Here');
+        return joinInstruction(tx.request);
       });
       await t.step('failure', 'The transferor is told the transfer failed (final NOTIFY with a failure sipfrag)', 'TRF-MP-RELEASE', async () => {
         const n = t.require(await x.a1.waitForRequest({ method: 'NOTIFY' }, T), 'TRF-MP-RELEASE', { message: 'the transferor was never told the transfer failed', expected: 'NOTIFY terminated with a failure sipfrag' });
@@ -227,6 +274,13 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         t.expect('TRF-MP-RELEASE', n.request, notifyTemplate({ state: 'terminated', status: FAILURE }), 'the final NOTIFY does not report the failure (a transfer that failed must not read as success)');
       });
       if (again) await transferAgain(t, x);
+      if (how) {
+        // Found by mutation testing of transfer-mp.ts (docs/mutation.md): `t.state !== 'pending'` → false in find() let
+        // the target join the failed transfer, moving the session away from the transferor it was just left with.
+        const refused = await t.step('late', `${x.a2.name} sends the invitation after all: the transfer failed, refused (SHOULD)`, 'TRF-MP-ESTABLISH', async () =>
+          judgeRefusedJoin(t, await joinFrom(t, x, x.a2, how), 'an invitation for a transfer that failed'));
+        if (!refused) return;
+      }
       await t.step('keep', 'The transferor keeps its session with the transferee', 'TRF-MP-RELEASE', async () => {
         const bye = x.s.uas.createRequest('BYE');
         const tx = x.b1.endpoint.request(bye, x.b1.nextHop(bye));
@@ -265,4 +319,78 @@ async function transferAgain(t: TestContext, x: Setup): Promise<void> {
 export const targetDeclinesJoin = targetDeclines('TC-TRF-MP-04', 'The target declines the Join Notification: the transferor is told and keeps its session', 'refer');
 export const targetRejectsInvitation = targetDeclines('TC-TRF-MP-05', 'The target\'s invitation fails (it reports 486 in its NOTIFY): the transferor is told and keeps its session', 'invite');
 
-export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused];
+/** `device` sends the CPM Session Invitation the Join Notification describes; its final response (a 2xx is ACKed). */
+async function joinFrom(t: TestContext, x: Setup, device: Device, how: JoinInstruction) {
+  const invite = inviteFollowing(t, device, how, x.s.invite, x.a1.aor);
+  const tx = device.endpoint.request(invite, device.nextHop(invite));
+  const answer = await finalWithin(tx, t.timeoutMs);
+  if (answer && answer.status >= 200 && answer.status < 300) await device.ack(Dialog.fromUac(tx.request, answer), tx.request);
+  return answer;
+}
+
+/**
+ * PF control for the target refuses an invitation that continues no transfer: `should`, as the CR
+ * leaves what PF control decides to the CS ("If determined to continue the CPM Session
+ * establishment"); true when refused.
+ */
+function judgeRefusedJoin(t: TestContext, answer: SipResponse | null, what: string): boolean {
+  const refused = answer !== null && answer.status >= 300;
+  t.should(ESTABLISH, refused, {
+    message: `${what}: the CS did not refuse it (${answer ? labelOf(answer) : 'no answer'})`, expected: 'a 4xx-6xx final response (e.g. 403, 481)', actual: answer ?? 'nothing',
+  });
+  return refused;
+}
+
+/**
+ * 5.2.5.1.1 ¶4: PF control on behalf of the target, then the session established with *the target*
+ * device. Found by mutation testing of transfer-mp.ts (docs/mutation.md): a CS that let the
+ * transferor or another user's device join through the session URI (`isTargetDevice` → false), let
+ * the target join a second time (`t.joined` not tested), or answered nothing to an invitation for a
+ * finished transfer (`t?.call` → `t.call`) passed every case.
+ */
+export const targetControl: TestCase = {
+  id: 'TC-TRF-MP-07',
+  title: 'PF control for the target: only the device the transfer named joins, once; the transferor, another user\'s device, a second or a late invitation are refused (SHOULD)',
+  requirements: ['TRF-MP-ESTABLISH'],
+  spec: spec(MP.establish),
+  steps: MP_STEPS,
+  variants: variants([2, 1, 1]),
+  applies,
+  async run(t: TestContext) {
+    const x = await sessionToTransfer(t);
+    const T = t.timeoutMs;
+    requireAccepted(t, await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-ESTABLISH'));
+    await takeRequest(x.a1, 'NOTIFY', T);
+    const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-ESTABLISH', async () => {
+      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
+      t.precondition(tx !== null, { message: `no Join Notification reached the target ${x.a2.name}` });
+      const dialog = await acceptRefer(x.a2, tx);
+      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
+      return { how: joinInstruction(tx.request), dialog };
+    });
+    for (const other of [t.topology.users[2].devices[0], x.a1]) {
+      const refused = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the Join Notification describes: refused`, 'TRF-MP-ESTABLISH', async () =>
+        judgeRefusedJoin(t, await joinFrom(t, x, other, join.how), `${other.name}'s invitation to join the session the transfer offered ${x.a2.name}`));
+      if (!refused) return;
+    }
+    await t.step('T4', MP_STEPS.T4, 'TRF-MP-ESTABLISH', async () => {
+      const answer = await joinFrom(t, x, x.a2, join.how);
+      t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
+        message: `after refusing the others the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
+      });
+    });
+    const again = await t.step('again', `${x.a2.name} sends the same invitation a second time: the transfer is joined already, refused`, 'TRF-MP-ESTABLISH', async () =>
+      judgeRefusedJoin(t, await joinFrom(t, x, x.a2, join.how), `a second invitation after ${x.a2.name} joined`));
+    if (!again) return;
+    await t.step('T6', MP_STEPS.T6, 'TRF-MP-ESTABLISH', async () => {
+      const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');
+      t.precondition(response !== null && response.status < 300, { message: `the CS did not accept the Replaced Notification: ${response ? labelOf(response) : 'no answer'}` });
+      t.precondition(await takeRequest(x.a1, 'NOTIFY', T) !== null, { message: `no Release Notification reached ${x.a1.name}` });
+    });
+    await t.step('late', `${x.a2.name} sends the invitation once more after the transfer ended: refused`, 'TRF-MP-ESTABLISH', async () => {
+      judgeRefusedJoin(t, await joinFrom(t, x, x.a2, join.how), 'an invitation for a transfer that has ended');
+    });
+  },
+};
+
+export const csInMediaPathCases: TestCase[] = [transferInMediaPath, foreignTargetRefused, unregisteredTargetRefused, targetDeclinesJoin, targetRejectsInvitation, selfTargetRefused, targetControl, outOfOrderRefused, twoReferToRefused];

@@ -3,7 +3,11 @@
  * User A: A1 transferor, A2 target; user B: B1 transferee; user C (C1) as a foreign target.
  * The transfer request goes to the CS transfer URI (IXIT) with Target-Dialog (docs/cpm-sip-binding.md).
  */
-import { header } from '../../../src/sip/message';
+import { header, type SipResponse } from '../../../src/sip/message';
+import { contacts } from '../../../src/sip/headers/contact';
+import { callId, fromTag, toTag } from '../../../src/sip/headers/name-addr';
+import { randomUUID } from 'node:crypto';
+import type { Device } from '../../../src/harness/device';
 import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import { parseReplaces } from '../../../src/sip/headers/dialog-id';
 import { Dialog } from '../../../src/sip/dialog';
@@ -16,9 +20,9 @@ import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
 import { uriAddress } from '../../../src/harness/addressing';
 import { msrpPath } from '../../../src/harness/sdp';
-import { labelOf } from '../../../src/harness/template';
+import { labelOf, type MessageTemplate } from '../../../src/harness/template';
 import {
-  acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
+  acceptRefer, joinInstruction, type JoinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
   sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
@@ -32,6 +36,19 @@ const applies = (t: HarnessTarget) => {
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: NMP.clause, sentence });
 
 type Setup = TransferSetup;
+
+/**
+ * The Accepted response to the out-of-dialog transfer request creates the dialog of the refer
+ * subscription (RFC 3515 §2.4.4): a To tag and a Contact with one SIP URI (RFC 3261 §12.1.1: the UAS
+ * MUST add both). Found by mutation testing of transfer-nmp.ts (docs/mutation.md): a 202 without
+ * its Contact passed.
+ */
+const ACCEPTED_DIALOG: MessageTemplate = {
+  headers: {
+    To: /;\s*tag=[^;\s]+/i,
+    Contact: { rule: 'exactly one SIP URI (the subscription dialog\'s remote target)', test: (_v, m) => { const c = contacts(m); return c.length === 1 && /^sips?:/i.test(c[0].uri); } },
+  },
+};
 
 /** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538), as a step of the case's requirement. */
 async function requestTransfer(t: TestContext, x: Setup, target: string, requirement: RequirementId) {
@@ -56,8 +73,15 @@ export const transferNotInMediaPath: TestCase = {
       t.check('TRF-NMP-ACCEPT', res !== null && referAccepted(t, res.status), {
         message: `the transfer to ${x.a2.name} (a registered device of the same user) was not accepted: ${res ? labelOf(res) : 'no answer'}`, expected: '202 Accepted', actual: res ?? 'nothing',
       });
+      t.expect('TRF-NMP-ACCEPT', res, ACCEPTED_DIALOG, 'the Accepted response does not create the subscription dialog (RFC 3261 §12.1.1: a To tag and a Contact)');
       const n = t.require(await takeRequest(x.a1, 'NOTIFY', T), 'TRF-NMP-ACCEPT', { message: `no NOTIFY followed the Accepted response at ${x.a1.name}`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
       t.expect('TRF-NMP-ACCEPT', n.request, notifyTemplate({ state: 'active', status: PROGRESS }), 'the first NOTIFY is not the refer progress notification');
+      // RFC 3261 §12.2.1.1: the notifier's requests in that dialog carry its tag (the 202's To tag) as From tag. Found by
+      // mutation testing of transfer-nmp.ts (docs/mutation.md): the 202's To tag `{ toTag }` → `{}` passed.
+      t.check('TRF-NMP-ACCEPT', callId(n.request) === callId(res) && fromTag(n.request) === toTag(res), {
+        message: `the NOTIFY is not in the dialog the Accepted response created: Call-ID ${callId(n.request) ?? '?'}, From tag ${fromTag(n.request) ?? '(none)'}; the 202: Call-ID ${callId(res) ?? '?'}, To tag ${toTag(res) ?? '(none)'} (RFC 3261 §12.2.1.1, RFC 3515 §2.4.4)`,
+        expected: `From tag ${toTag(res) ?? '(none)'} (the 202's To tag)`, actual: n.request,
+      });
     });
     const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-REPLACE', async () => {
       const tx = t.require(await x.a2.waitForRequest({ method: 'REFER' }, T), 'TRF-NMP-REPLACE', { message: `the target ${x.a2.name} received no Session replacement notification within ${T} ms`, expected: `REFER at ${x.a2.name}` });
@@ -152,12 +176,12 @@ export const transferNotInMediaPath: TestCase = {
 };
 
 /** PF control refuses the transfer; `should` as in cs-in-media-path/cases.ts refusedTransfer (a self-transfer: the refusal is a reading of 5.2.5.1). */
-function refused(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[], strength: 'shall' | 'should' = 'shall'): TestCase {
+function refused(id: string, title: string, target: (t: TestContext, x: Setup) => string, devices: number[], strength: 'shall' | 'should' = 'shall', send?: (t: TestContext, x: Setup) => Promise<{ response: SipResponse | null }>): TestCase {
   return {
     id, title, requirements: ['TRF-NMP-ACCEPT'], spec: spec(NMP.accept), steps: NMP_STEPS, variants: variants(devices), applies,
     async run(t: TestContext) {
       const x = await sessionToTransfer(t);
-      const { response: res } = await requestTransfer(t, x, target(t, x), 'TRF-NMP-ACCEPT');
+      const { response: res } = send ? await t.step('T1', NMP_STEPS.T1, 'TRF-NMP-ACCEPT', () => send(t, x)) : await requestTransfer(t, x, target(t, x), 'TRF-NMP-ACCEPT');
       const refusal = { expected: 'a 4xx/6xx rejection', actual: res ?? 'nothing' } as const;
       if (strength === 'should' && !(res !== null && res.status >= 400)) {
         await t.step('T2', 'PF control refuses the transfer', 'TRF-NMP-ACCEPT', () => Promise.resolve(t.should('TRF-NMP-ACCEPT', false, { ...refusal, message: `the CS accepted a transfer it should refuse: ${res ? labelOf(res) : 'no answer'}` })));
@@ -176,6 +200,70 @@ export const nmpUnregisteredTarget = refused('TC-TRF-NMP-03', 'A transfer to a d
   (t, x) => unregisteredAddress(t, x.a1), [2, 1]);
 // 5.2.5.1 ¶1: the session goes "to another CPM enabled device"; found by mutation testing of transfer-control.ts.
 export const nmpSelfTarget = refused('TC-TRF-NMP-05', 'A transfer naming the transferor itself is refused (SHOULD), and no device is notified', (t, x) => addressOf(t, x.a1), [2, 1], 'should');
+
+/**
+ * "If determined that transferor is allowed to transfer the CPM Session": a transfer request whose
+ * Target-Dialog names no session (a Call-ID nobody used) has no session to transfer. Found by
+ * mutation testing of transfer-nmp.ts (docs/mutation.md): a CS that skipped the lookup (`!d` →
+ * false) answered nothing and no case noticed.
+ */
+export const nmpUnknownSession = refused('TC-TRF-NMP-06', 'A transfer request whose Target-Dialog names no session is refused, and no device is notified', (t, x) => addressOf(t, x.a2), [2, 1], 'shall',
+  (t, x) => x.a1.send(transferRefer(t, x.a1, { callId: `${randomUUID()}@nowhere`, localTag: x.s.uac.localTag, remoteTag: x.s.uac.remoteTag }, addressOf(t, x.a2))));
+
+/** `device` sends the CPM Session Invitation the replacement notification describes; its final response (a 2xx is ACKed). */
+async function inviteFrom(t: TestContext, x: Setup, device: Device, how: JoinInstruction) {
+  const invite = inviteFollowing(t, device, how, x.s.invite, x.a1.aor);
+  const tx = device.endpoint.request(invite, device.nextHop(invite));
+  const answer = await finalWithin(tx, t.timeoutMs);
+  if (answer && answer.status >= 200 && answer.status < 300) await device.ack(Dialog.fromUac(tx.request, answer), tx.request);
+  return answer;
+}
+
+/**
+ * 5.2.5.1.2 ¶5: PF control on behalf of the target, then the invitation routed to the transferee.
+ * An invitation from a device the transfer did not name (another user's, the transferor's) should
+ * be refused and not reach the transferee: `should`, as the CR leaves what PF control decides to
+ * the CS ("If determined to continue"). Found by mutation testing of transfer-nmp.ts
+ * (docs/mutation.md): `isTargetDevice` → false routed them and every case passed.
+ */
+export const nmpTargetControl: TestCase = {
+  id: 'TC-TRF-NMP-07',
+  title: 'PF control for the target: an invitation with Replaces from a device the transfer did not name is refused and not routed to the transferee (SHOULD)',
+  requirements: ['TRF-NMP-ROUTE'],
+  spec: spec(NMP.route),
+  steps: NMP_STEPS,
+  variants: variants([2, 1, 1]),
+  applies,
+  async run(t: TestContext) {
+    const x = await sessionToTransfer(t);
+    const T = t.timeoutMs;
+    const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-ROUTE');
+    requireAccepted(t, res);
+    await takeRequest(x.a1, 'NOTIFY', T);
+    const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-ROUTE', async () => {
+      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
+      t.precondition(tx !== null, { message: `no replacement notification reached the target ${x.a2.name}` });
+      const dialog = await acceptRefer(x.a2, tx);
+      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
+      return joinInstruction(tx.request);
+    });
+    for (const other of [t.topology.users[2].devices[0], x.a1]) {
+      const ok = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the replacement notification describes: refused, not routed to ${x.b1.name}`, 'TRF-NMP-ROUTE', async () => {
+        const answer = await inviteFrom(t, x, other, how);
+        // Taken here so that, routed, it is judged as SHOULD below rather than as an unexpected request.
+        const atB = await x.b1.waitForRequest({ method: 'INVITE' }, 0);
+        if (atB) await x.b1.respond(atB, 603, 'Decline');
+        const refused = answer !== null && answer.status >= 300 && atB === null;
+        t.should('TRF-NMP-ROUTE', refused, {
+          message: `${other.name}'s invitation to take over the session the transfer offered ${x.a2.name} was ${atB ? `routed to ${x.b1.name}` : 'not refused'} (${answer ? labelOf(answer) : 'no answer'})`,
+          expected: `a 4xx-6xx final response from the CS (e.g. 403), nothing at ${x.b1.name}`, actual: atB?.request ?? answer ?? 'nothing',
+        });
+        return refused;
+      });
+      if (!ok) return;
+    }
+  },
+};
 
 export const nmpTargetDeclines: TestCase = {
   id: 'TC-TRF-NMP-04',
@@ -211,4 +299,4 @@ export const nmpTargetDeclines: TestCase = {
   },
 };
 
-export const csNotInMediaPathCases: TestCase[] = [transferNotInMediaPath, nmpForeignTarget, nmpUnregisteredTarget, nmpTargetDeclines, nmpSelfTarget];
+export const csNotInMediaPathCases: TestCase[] = [transferNotInMediaPath, nmpForeignTarget, nmpUnregisteredTarget, nmpTargetDeclines, nmpSelfTarget, nmpUnknownSession, nmpTargetControl];
