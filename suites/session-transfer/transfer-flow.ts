@@ -19,7 +19,7 @@ import { labelOf, matchMessage, type MessageTemplate } from '../../src/harness/t
 import type { TestContext } from '../../src/harness/context';
 import type { RequirementId } from '../../src/harness/requirements';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
-import { registeredSession, type Session } from '../../src/harness/session';
+import { finalWithin, registeredSession, type Session } from '../../src/harness/session';
 import { contributionId, conversationId } from '../../src/sip/headers/cpm';
 import { randomUUID } from 'node:crypto';
 import { crossedCore } from '../../src/harness/evidence';
@@ -280,6 +280,18 @@ export function inviteFollowing(t: TestContext, device: Device, how: JoinInstruc
       ...(referredBy ? [{ name: 'Referred-By', value: `<${referredBy}>` }] : []),
     ],
   });
+}
+
+/**
+ * `device` sends the CPM Session Invitation the notification describes (inviteFollowing), as the
+ * transferor's session's; its final response, a 2xx ACKed (RFC 3261 §13.2.2.4).
+ */
+export async function inviteAsTold(t: TestContext, x: TransferSetup, device: Device, how: JoinInstruction): Promise<SipResponse | null> {
+  const invite = inviteFollowing(t, device, how, x.s.invite, x.a1.aor);
+  const tx = device.endpoint.request(invite, device.nextHop(invite));
+  const answer = await finalWithin(tx, t.timeoutMs);
+  if (answer && answer.status >= 200 && answer.status < 300) await device.ack(Dialog.fromUac(tx.request, answer), tx.request);
+  return answer;
 }
 
 /** Target-Dialog (RFC 4538) naming this dialog: same Call-ID; the tags equal the dialog's two tags as a set. */

@@ -12,10 +12,9 @@ import type { HarnessTarget } from '../../../src/harness/target';
 import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
 import { labelOf, type MessageTemplate } from '../../../src/harness/template';
-import type { Device } from '../../../src/harness/device';
 import {
-  acceptRefer, joinInstruction, type JoinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
+  acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
+  sessionToTransfer, transferVariants, inviteAsTold, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterJoin } from '../media-after-transfer';
@@ -278,7 +277,7 @@ function targetDeclines(id: string, title: string, where: 'refer' | 'invite'): T
         // Found by mutation testing of transfer-mp.ts (docs/mutation.md): `t.state !== 'pending'` → false in find() let
         // the target join the failed transfer, moving the session away from the transferor it was just left with.
         const refused = await t.step('late', `${x.a2.name} sends the invitation after all: the transfer failed, refused (SHOULD)`, 'TRF-MP-ESTABLISH', async () =>
-          judgeRefusedJoin(t, await joinFrom(t, x, x.a2, how), 'an invitation for a transfer that failed'));
+          judgeRefusedJoin(t, await inviteAsTold(t, x, x.a2, how), 'an invitation for a transfer that failed'));
         if (!refused) return;
       }
       await t.step('keep', 'The transferor keeps its session with the transferee', 'TRF-MP-RELEASE', async () => {
@@ -318,15 +317,6 @@ async function transferAgain(t: TestContext, x: Setup): Promise<void> {
 
 export const targetDeclinesJoin = targetDeclines('TC-TRF-MP-04', 'The target declines the Join Notification: the transferor is told and keeps its session', 'refer');
 export const targetRejectsInvitation = targetDeclines('TC-TRF-MP-05', 'The target\'s invitation fails (it reports 486 in its NOTIFY): the transferor is told and keeps its session', 'invite');
-
-/** `device` sends the CPM Session Invitation the Join Notification describes; its final response (a 2xx is ACKed). */
-async function joinFrom(t: TestContext, x: Setup, device: Device, how: JoinInstruction) {
-  const invite = inviteFollowing(t, device, how, x.s.invite, x.a1.aor);
-  const tx = device.endpoint.request(invite, device.nextHop(invite));
-  const answer = await finalWithin(tx, t.timeoutMs);
-  if (answer && answer.status >= 200 && answer.status < 300) await device.ack(Dialog.fromUac(tx.request, answer), tx.request);
-  return answer;
-}
 
 /**
  * PF control for the target refuses an invitation that continues no transfer: `should`, as the CR
@@ -370,17 +360,17 @@ export const targetControl: TestCase = {
     });
     for (const other of [t.topology.users[2].devices[0], x.a1]) {
       const refused = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the Join Notification describes: refused`, 'TRF-MP-ESTABLISH', async () =>
-        judgeRefusedJoin(t, await joinFrom(t, x, other, join.how), `${other.name}'s invitation to join the session the transfer offered ${x.a2.name}`));
+        judgeRefusedJoin(t, await inviteAsTold(t, x, other, join.how), `${other.name}'s invitation to join the session the transfer offered ${x.a2.name}`));
       if (!refused) return;
     }
     await t.step('T4', MP_STEPS.T4, 'TRF-MP-ESTABLISH', async () => {
-      const answer = await joinFrom(t, x, x.a2, join.how);
+      const answer = await inviteAsTold(t, x, x.a2, join.how);
       t.check('TRF-MP-ESTABLISH', answer !== null && answer.status >= 200 && answer.status < 300, {
         message: `after refusing the others the CS did not establish the session with the target: ${answer ? labelOf(answer) : 'no answer'}`, expected: '2xx to the target\'s INVITE', actual: answer ?? 'nothing',
       });
     });
     const again = await t.step('again', `${x.a2.name} sends the same invitation a second time: the transfer is joined already, refused`, 'TRF-MP-ESTABLISH', async () =>
-      judgeRefusedJoin(t, await joinFrom(t, x, x.a2, join.how), `a second invitation after ${x.a2.name} joined`));
+      judgeRefusedJoin(t, await inviteAsTold(t, x, x.a2, join.how), `a second invitation after ${x.a2.name} joined`));
     if (!again) return;
     await t.step('T6', MP_STEPS.T6, 'TRF-MP-ESTABLISH', async () => {
       const { response } = await sendReferNotify(x.a2, join.dialog, 'terminated', 200, 'OK');
@@ -388,7 +378,7 @@ export const targetControl: TestCase = {
       t.precondition(await takeRequest(x.a1, 'NOTIFY', T) !== null, { message: `no Release Notification reached ${x.a1.name}` });
     });
     await t.step('late', `${x.a2.name} sends the invitation once more after the transfer ended: refused`, 'TRF-MP-ESTABLISH', async () => {
-      judgeRefusedJoin(t, await joinFrom(t, x, x.a2, join.how), 'an invitation for a transfer that has ended');
+      judgeRefusedJoin(t, await inviteAsTold(t, x, x.a2, join.how), 'an invitation for a transfer that has ended');
     });
   },
 };

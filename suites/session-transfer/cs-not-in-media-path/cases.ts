@@ -7,7 +7,6 @@ import { header, type SipResponse } from '../../../src/sip/message';
 import { contacts } from '../../../src/sip/headers/contact';
 import { callId, fromTag, toTag } from '../../../src/sip/headers/name-addr';
 import { randomUUID } from 'node:crypto';
-import type { Device } from '../../../src/harness/device';
 import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import { parseReplaces } from '../../../src/sip/headers/dialog-id';
 import { Dialog } from '../../../src/sip/dialog';
@@ -22,8 +21,8 @@ import { uriAddress } from '../../../src/harness/addressing';
 import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf, type MessageTemplate } from '../../../src/harness/template';
 import {
-  acceptRefer, joinInstruction, type JoinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
+  acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
+  sessionToTransfer, transferVariants, inviteAsTold, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterReplace } from '../media-after-transfer';
@@ -210,15 +209,6 @@ export const nmpSelfTarget = refused('TC-TRF-NMP-05', 'A transfer naming the tra
 export const nmpUnknownSession = refused('TC-TRF-NMP-06', 'A transfer request whose Target-Dialog names no session is refused, and no device is notified', (t, x) => addressOf(t, x.a2), [2, 1], 'shall',
   (t, x) => x.a1.send(transferRefer(t, x.a1, { callId: `${randomUUID()}@nowhere`, localTag: x.s.uac.localTag, remoteTag: x.s.uac.remoteTag }, addressOf(t, x.a2))));
 
-/** `device` sends the CPM Session Invitation the replacement notification describes; its final response (a 2xx is ACKed). */
-async function inviteFrom(t: TestContext, x: Setup, device: Device, how: JoinInstruction) {
-  const invite = inviteFollowing(t, device, how, x.s.invite, x.a1.aor);
-  const tx = device.endpoint.request(invite, device.nextHop(invite));
-  const answer = await finalWithin(tx, t.timeoutMs);
-  if (answer && answer.status >= 200 && answer.status < 300) await device.ack(Dialog.fromUac(tx.request, answer), tx.request);
-  return answer;
-}
-
 /**
  * 5.2.5.1.2 ¶5: PF control on behalf of the target, then the invitation routed to the transferee.
  * An invitation from a device the transfer did not name (another user's, the transferor's) should
@@ -249,7 +239,7 @@ export const nmpTargetControl: TestCase = {
     });
     for (const other of [t.topology.users[2].devices[0], x.a1]) {
       const ok = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the replacement notification describes: refused, not routed to ${x.b1.name}`, 'TRF-NMP-ROUTE', async () => {
-        const answer = await inviteFrom(t, x, other, how);
+        const answer = await inviteAsTold(t, x, other, how);
         // Taken here so that, routed, it is judged as SHOULD below rather than as an unexpected request.
         const atB = await x.b1.waitForRequest({ method: 'INVITE' }, 0);
         if (atB) await x.b1.respond(atB, 603, 'Decline');
