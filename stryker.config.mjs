@@ -11,6 +11,8 @@ const PF_FILES = [
   'src/reference/proxy.ts',
   'src/reference/b2bua.ts',
   'src/reference/transfer*.ts',
+  // The transfer faults' catalogue entries: names and descriptions, no behaviour (the switches are in the PF code).
+  '!src/reference/transfer-faults.ts',
   'src/reference/routing.ts',
   'src/reference/participating-function.ts',
   'src/reference/registrar.ts',
