@@ -7,6 +7,7 @@ import type { TransportName } from '../src/harness/test-case';
 import { ConfigError, loadTarget, parseHostPort, type Target } from '../src/config';
 import { EXIT_USAGE } from './exit-codes';
 import type { ReferenceServer } from '../src/reference';
+import { HARNESS_VERSION } from './harness-version';
 
 /** IXIT used against the built-in reference server: fast timers, every variant possible. */
 export const REFERENCE_IXIT: HarnessTarget['ixit'] = {
@@ -59,7 +60,7 @@ export function withUnionOfClaims(targets: HarnessTarget[]): HarnessTarget {
 export function referenceTarget(server: Pick<ReferenceServer, 'pfA' | 'pfB' | 'mode'> & Partial<Pick<ReferenceServer, 'msrpRole'>>, transports: TransportName[] = ['udp', 'tcp'], tls?: { ca: string; cert: string; key: string }): HarnessTarget {
   return {
     name: 'cpm-conformance reference CPM Conversation Server',
-    version: process.env.npm_package_version,
+    version: HARNESS_VERSION,
     isReference: true,
     domain: 'cpm.example.com',
     pfA: server.pfA,

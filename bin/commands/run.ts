@@ -14,6 +14,7 @@ import { isRequirementId } from '../../src/harness/requirements';
 import { readVerdicts } from '../../reporters/verdict-log';
 import { formatSummary } from '../../reporters/summary';
 import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
+import { HARNESS_VERSION } from '../harness-version';
 import { BaselineError, readBaseline } from '../../reporters/baseline';
 import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFileOrExit, withBinding, withUnionOfClaims } from '../targets';
 import { parseBindingOptions } from '../binding-option';
@@ -50,19 +51,6 @@ interface RunArgs {
   shard?: string;
 }
 
-/** The harness version: the package.json above this file (dist/bin/commands or bin/commands). */
-function harnessVersion(): string {
-  for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'cpm-conformance' && pkg.version) return pkg.version;
-    } catch {
-      // not here; look one level up
-    }
-  }
-  return process.env.npm_package_version ?? '0.0.0';
-}
-const HARNESS_VERSION = harnessVersion();
 
 /**
  * Empties `dir` for this run: renames what is there to a sibling (one system call) and removes that

@@ -47,3 +47,22 @@ describe('fixtures/targets/reference.yaml describes `reference-server` as it run
     expect(() => serverTimers(Number.NaN, usage)).toThrow(/--t1/);
   });
 });
+
+describe('the built-in reference target', () => {
+  test('names the package version whoever started the process (not only under npx, where npm sets npm_package_version)', () => {
+    const saved = process.env.npm_package_version;
+    delete process.env.npm_package_version;
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { referenceTarget } = require('../../../bin/targets') as typeof import('../../../bin/targets');
+        const server = { pfA: { host: '127.0.0.1', port: 5060 }, pfB: { host: '127.0.0.1', port: 5062 }, mode: 'proxy', transports: ['udp'] };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pkg = require('../../../package.json') as { version: string };
+        expect(referenceTarget(server as never).version).toBe(pkg.version);
+      });
+    } finally {
+      if (saved !== undefined) process.env.npm_package_version = saved;
+    }
+  });
+});
