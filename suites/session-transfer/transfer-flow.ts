@@ -294,6 +294,20 @@ export async function inviteAsTold(t: TestContext, x: TransferSetup, device: Dev
   return answer;
 }
 
+/**
+ * The target takes the notification REFER the CS sent it (the Join or the replacement
+ * notification): accepted, then NOTIFY 100 in its subscription (RFC 3515 §2.4.4-2.4.5). What the
+ * invitation it describes looks like, and the subscription's dialog. None within the IXIT wait:
+ * a precondition (INCONC), the case judges something else.
+ */
+export async function targetTakesNotification(t: TestContext, target: Device, what: string): Promise<{ how: JoinInstruction; dialog: Dialog }> {
+  const tx = await target.waitForRequest({ method: 'REFER' }, t.timeoutMs);
+  t.precondition(tx !== null, { message: `no ${what} reached the target ${target.name}` });
+  const dialog = await acceptRefer(target, tx);
+  await sendReferNotify(target, dialog, 'active', 100, 'Trying');
+  return { how: joinInstruction(tx.request), dialog };
+}
+
 /** Target-Dialog (RFC 4538) naming this dialog: same Call-ID; the tags equal the dialog's two tags as a set. */
 export function targetDialogNames(value: string | undefined, d: { callId: string; localTag: string; remoteTag: string }): true | string {
   const td = value ? parseTargetDialog(value) : null;

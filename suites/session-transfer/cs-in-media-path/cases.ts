@@ -14,7 +14,7 @@ import { finalWithin } from '../../../src/harness/session';
 import { labelOf, type MessageTemplate } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
-  sessionToTransfer, transferVariants, inviteAsTold, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
+  sessionToTransfer, transferVariants, inviteAsTold, targetTakesNotification, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterJoin } from '../media-after-transfer';
@@ -351,13 +351,7 @@ export const targetControl: TestCase = {
     const T = t.timeoutMs;
     requireAccepted(t, await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-MP-ESTABLISH'));
     await takeRequest(x.a1, 'NOTIFY', T);
-    const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-ESTABLISH', async () => {
-      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
-      t.precondition(tx !== null, { message: `no Join Notification reached the target ${x.a2.name}` });
-      const dialog = await acceptRefer(x.a2, tx);
-      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
-      return { how: joinInstruction(tx.request), dialog };
-    });
+    const join = await t.step('T3', MP_STEPS.T3, 'TRF-MP-ESTABLISH', () => targetTakesNotification(t, x.a2, 'Join Notification'));
     for (const other of [t.topology.users[2].devices[0], x.a1]) {
       const refused = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the Join Notification describes: refused`, 'TRF-MP-ESTABLISH', async () =>
         judgeRefusedJoin(t, await inviteAsTold(t, x, other, join.how), `${other.name}'s invitation to join the session the transfer offered ${x.a2.name}`));

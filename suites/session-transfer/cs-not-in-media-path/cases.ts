@@ -22,7 +22,7 @@ import { msrpPath } from '../../../src/harness/sdp';
 import { labelOf, type MessageTemplate } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
-  sessionToTransfer, transferVariants, inviteAsTold, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
+  sessionToTransfer, transferVariants, inviteAsTold, targetTakesNotification, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
 import { mediaAfterReplace } from '../media-after-transfer';
@@ -230,13 +230,7 @@ export const nmpTargetControl: TestCase = {
     const { response: res } = await requestTransfer(t, x, addressOf(t, x.a2), 'TRF-NMP-ROUTE');
     requireAccepted(t, res);
     await takeRequest(x.a1, 'NOTIFY', T);
-    const how = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-ROUTE', async () => {
-      const tx = await x.a2.waitForRequest({ method: 'REFER' }, T);
-      t.precondition(tx !== null, { message: `no replacement notification reached the target ${x.a2.name}` });
-      const dialog = await acceptRefer(x.a2, tx);
-      await sendReferNotify(x.a2, dialog, 'active', 100, 'Trying');
-      return joinInstruction(tx.request);
-    });
+    const { how } = await t.step('T3', NMP_STEPS.T3, 'TRF-NMP-ROUTE', () => targetTakesNotification(t, x.a2, 'replacement notification'));
     for (const other of [t.topology.users[2].devices[0], x.a1]) {
       const ok = await t.step(`other:${other.name}`, `A device the transfer did not name (${other.name}) sends the invitation the replacement notification describes: refused, not routed to ${x.b1.name}`, 'TRF-NMP-ROUTE', async () => {
         const answer = await inviteAsTold(t, x, other, how);
