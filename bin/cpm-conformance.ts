@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * cpm-conformance CLI. One module per command in ./commands; exit codes follow docs/architecture.md, Verdicts:
+ * cpm-conformance CLI. One module per command in ./commands, loaded on use (./commands/catalog.ts); exit codes follow docs/architecture.md, Verdicts:
  * 0 conformant, 1 any fail, 2 usage or config error, 3 inconclusive/error only.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands';
+import { COMMANDS } from './commands/catalog';
 import { EXIT_USAGE } from './exit-codes';
 
 async function main(argv: string[]): Promise<void> {
@@ -22,7 +22,9 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`cpm-conformance: ${msg ?? err?.message ?? 'usage error'}\nRun 'cpm-conformance --help' for usage.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const c of commands) parser = parser.command(c);
+  // Only the command that runs is loaded (commands/catalog.ts says why); the others are listed for --help.
+  const invoked = argv.find((a) => !a.startsWith('-'));
+  for (const c of COMMANDS) parser = c.name === invoked ? parser.command(await c.load()) : parser.command(c.command, c.describe);
   await parser.parseAsync();
 }
 

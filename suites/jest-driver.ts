@@ -29,7 +29,7 @@ export interface RunGlobals {
   grep?: string;
   requirement?: string;
   lossRate?: number;
-  /** At most this many case variants at once per target (`run --concurrency N`); default: 10 per reference PF mode, a target's user pool. */
+  /** At most this many case variants at once per target (`run --concurrency N`); default: REFERENCE_CONCURRENCY per reference PF mode, a target's user pool. */
   concurrency?: number;
   /** Only this deterministic slice of the variants (`run --shard i/n`, ./shard.ts). */
   shard?: Shard;
@@ -82,8 +82,12 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
  * Cases against the built-in reference run concurrently: each has its own users, sockets and
  * Call-IDs (the runner generates users per case). Per target file, so a default run has twice this
  * many at once, one set per worker thread.
+ * Why 32 (issue 14, measured on 2 cores; docs/architecture.md, item 2): a case spends most of its time waiting
+ * (quiet periods, timers of the SUT), so at 10 the run was bound by the sum of case times over 20
+ * slots (~175 s / 20); at 30–50 it is bound by CPU; from 80 the event loop lagged 250 ms and, at
+ * 200, 30 variants ended inconclusive: far from that cliff, not at it.
  */
-const REFERENCE_CONCURRENCY = 10;
+const REFERENCE_CONCURRENCY = 32;
 
 /**
  * Against a user's SUT, cases run at once as far as the target's user pool allows (no two share a

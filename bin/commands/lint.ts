@@ -9,6 +9,7 @@
  * object per message (JSON Lines) for CI; plain words stay the default.
  */
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { formatLint, formatLintJson, lintFiles } from '../../src/sip/lint/lint';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../exit-codes';
 
@@ -43,8 +44,7 @@ export function runLint(files: readonly string[], pcap: boolean, write: (s: stri
 }
 
 export const lintCommand: CommandModule<object, Args> = {
-  command: 'lint [files..]',
-  describe: 'Check raw SIP messages (one per file, as one UDP datagram) against RFC 3261 and MSRP frames (a file starting "MSRP <transaction-id> ") against RFC 4975, or both in pcap files',
+  ...commandLine('lint'),
   builder: (y) =>
     y
       .positional('files', { type: 'string', array: true, default: [], describe: 'message files: SIP, or one MSRP frame each (or captures with --pcap)' })

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { SUITES } from '../../suites/index';
 import { caseKey } from '../../src/harness/test-case';
 import { notApplicable } from '../../src/harness/runner';
@@ -18,8 +19,7 @@ function referenceLike(): HarnessTarget {
 }
 
 export const listCommand: CommandModule<object, Args> = {
-  command: 'list',
-  describe: 'List every test case with its requirement IDs and whether it applies to the target',
+  ...commandLine('list'),
   builder: (y) =>
     y
       .option('target', { type: 'string', describe: 'target config to judge applicability against (default: the reference server)' })

@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { FAULTS, startReferenceServer, unknownFaults, type ReferenceServer } from '../../src/reference';
 import type { HarnessTarget } from '../../src/harness/target';
 import type { CaseVariant, TopologyKind, TransportName } from '../../src/harness/test-case';
@@ -31,8 +32,7 @@ function usage(msg: string): never {
 }
 
 export const loadCommand: CommandModule<object, LoadArgs> = {
-  command: 'load',
-  describe: 'Run one flow of the suites at a rate (open loop), every flow judged by the same requirement checks; JSON summary, latency percentiles, Allure result per failing flow',
+  ...commandLine('load'),
   builder: (y) =>
     y
       .option('target', { type: 'string', describe: 'target config (YAML or JSON); without it the built-in reference server is started on loopback' })

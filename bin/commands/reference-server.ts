@@ -4,6 +4,7 @@
  * runs until SIGINT/SIGTERM, then stops cleanly.
  */
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { FAULTS, startReferenceServer, unknownFaults } from '../../src/reference';
 import type { TransportProtocol } from '../../src/sip/transport/address';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
@@ -48,8 +49,7 @@ export function serverTimers(t1: number | undefined, usageError: (msg: string) =
 }
 
 export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> = {
-  command: 'reference-server',
-  describe: 'Run the built-in reference CPM Conversation Server (registrar, PF A, PF B) until Ctrl-C',
+  ...commandLine('reference-server'),
   builder: (y) =>
     y
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'IP address to listen on' })

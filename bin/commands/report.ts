@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { generateReport, ReportError } from '../../reporters/html-report';
 import { serveStatic } from '../../reporters/static-server';
 import { EXIT_USAGE } from '../exit-codes';
@@ -53,8 +54,7 @@ interface ReportArgs {
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report',
-  describe: 'Build the HTML conformance report from a run\'s results, offline (no third-party scripts); --open serves it on 127.0.0.1',
+  ...commandLine('report'),
   builder: (y) =>
     y
       .option('results', { type: 'array', string: true, default: ['allure-results'], describe: 'results directory of `cpm-conformance run`; several (the shards of a `run --shard i/n`) are merged into one report and one matrix' })

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { FAULTS, startReferenceServer, unknownFaults, type ReferenceServer } from '../../src/reference';
 import type { HarnessTarget } from '../../src/harness/target';
 import type { TransportName } from '../../src/harness/test-case';
@@ -76,8 +77,7 @@ function usage(msg: string): never {
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run',
-  describe: 'Run the conformance suites against a target (default: the built-in reference server) and write Allure results',
+  ...commandLine('run'),
   builder: (y) =>
     y
       .option('target', { type: 'string', describe: 'target config (YAML or JSON); without it the built-in reference server is started' })
@@ -95,7 +95,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
       .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' })
       .option('clean-registrations', { type: 'boolean', default: false, describe: 'with --target: first remove every binding of the configured users at the SUT (REGISTER Contact: *, Expires: 0, RFC 3261 §10.2.2) and report what was there' })
-      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once per target (default: 10 per reference PF mode, both modes at once; against a target, as many as its user pool allows without two cases sharing a user)' })
+      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once per target (default: 32 per reference PF mode, both modes at once; against a target, as many as its user pool allows without two cases sharing a user)' })
       .option('shard', { type: 'string', describe: 'run only slice i of n of the case variants (e.g. 2/3; deterministic, for CI matrices); merge the slices with `report --results DIR1 DIR2 …`' }) as never,
   handler: async (args) => {
     if (args.grep) {

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import { formatRow, runSelftest } from '../selftest';
 import { allCases } from '../../suites/index';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE } from '../exit-codes';
@@ -16,8 +17,7 @@ interface Args {
 }
 
 export const selftestCommand: CommandModule<object, Args> = {
-  command: 'selftest',
-  describe: 'Run every suite against the reference server, correct and with each fault, and print the detection matrix',
+  ...commandLine('selftest'),
   builder: (y) =>
     y
       .option('mode', { choices: ['proxy', 'b2bua'] as const, describe: 'only this PF mode for the correct server' })

@@ -3,6 +3,7 @@
  * Exit 0 when valid, 2 when invalid or misused; every problem is listed with its path and fix.
  */
 import type { CommandModule } from 'yargs';
+import { commandLine } from './catalog';
 import YAML from 'yaml';
 import { ConfigError, loadTarget, maskSecrets, targetSchema } from '../../src/config';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
@@ -46,8 +47,7 @@ export function runValidate(args: ValidateArgs, io: ValidateIo): number {
 }
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
-  command: 'validate [file]',
-  describe: 'Check a target config (YAML or JSON) against the schema and the semantic rules; exit 0 valid, 2 invalid',
+  ...commandLine('validate'),
   builder: (y) =>
     y
       .positional('file', { type: 'string', describe: 'target config file (.yaml, .yml or .json)' })

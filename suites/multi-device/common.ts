@@ -58,10 +58,33 @@ export async function callerGetsAnswer(t: TestContext, call: ForkedCall): Promis
   return answer;
 }
 
-/** Caller ACKs the answer and closes the session, so nothing is left behind (not judged). */
+/**
+ * The caller's ACK, sent the moment its 2xx arrives, as a UA does (RFC 3261 §13.2.2.4: "The UAC core
+ * MUST generate an ACK request for each 2xx received from the transaction layer"), not after the
+ * case's checks: an ACK held back for the quiet periods below made the accepting device (or the
+ * B2BUA) retransmit its 2xx every T1, doubling (§13.3.1.4) up to T2, hundreds of messages a run that
+ * judged nothing (issue 14). Started by acceptOn, by call; closeFromCaller reuses its dialog.
+ */
+const promptAcks = new WeakMap<ForkedCall, Promise<Dialog | null>>();
+
+function ackOnAnswer(t: TestContext, call: ForkedCall): void {
+  if (promptAcks.has(call)) return;
+  const acked = finalWithin(call.tx, t.timeoutMs).then(async (answer) => {
+    // No 2xx: nothing to ACK here (a non-2xx is ACKed by the transaction, §17.1.1.3); callerGetsAnswer judges it.
+    if (!answer || answer.status < 200 || answer.status >= 300) return null;
+    const dialog = Dialog.fromUac(call.tx.request, answer);
+    await call.caller.ack(dialog, call.tx.request);
+    return dialog;
+  });
+  promptAcks.set(call, acked.catch(() => null));
+}
+
+/** Caller ACKs the answer (unless it did on arrival) and closes the session, so nothing is left behind (not judged). */
 export async function closeFromCaller(t: TestContext, call: ForkedCall, answer: SipResponse, callee: Device): Promise<void> {
-  const dialog = Dialog.fromUac(call.tx.request, answer);
-  await call.caller.ack(dialog, call.tx.request);
+  const early = await promptAcks.get(call);
+  // The prompt ACK acknowledged the transaction's final 2xx, which is `answer` (callerGetsAnswer).
+  const dialog = early ?? Dialog.fromUac(call.tx.request, answer);
+  if (!early) await call.caller.ack(dialog, call.tx.request);
   await t.step('teardown', `${call.caller.name} closes the session`, async () => {
     const bye = dialog.createRequest('BYE');
     const tx = call.caller.endpoint.request(bye, call.caller.nextHop(bye));
@@ -78,6 +101,7 @@ const acceptorIndex = (call: ForkedCall) => Math.floor(call.branches.length / 2)
 export async function acceptOn(t: TestContext, call: ForkedCall, k: number): Promise<{ winner: Branch; others: Branch[] }> {
   const winner = call.branches[k];
   await t.step('accept', `${winner.device.name} accepts the CPM Session Invitation (200 OK)`, 'CPM-MLD-007', () => winner.device.answer(winner.tx, 200).then(() => undefined));
+  ackOnAnswer(t, call);
   return { winner, others: call.branches.filter((_, i) => i !== k) };
 }
 
