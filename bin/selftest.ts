@@ -11,6 +11,7 @@ import { requirement } from '../src/harness/requirements';
 import { allCases } from '../suites/index';
 import { REFERENCE_IXIT, lossTolerant, referenceTarget, withBinding } from './targets';
 import type { HarnessTarget } from '../src/harness/target';
+import type { FaultDescriptor } from '../src/reference/fault-descriptor';
 
 export interface SelftestRow {
   /** '(none)' for the correct server. */
@@ -126,7 +127,9 @@ export async function runSelftest(o: SelftestOptions = {}): Promise<SelftestRow[
     const declares = (c: TestCase): number => (c.requirements.some((id) => id === f.requirement) ? 0 : 1);
     const mine = o.untilDetected ? [...feature].sort((a, b) => declares(a) - declares(b)) : feature;
     const detected = o.untilDetected ? (r: CaseResult) => detects(r, f.requirement) : undefined;
-    plans.push(async () => rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, o, detected)));
+    // A fault that acts only under another binding (FaultDescriptor.binding) runs under it; the run's own --binding wins.
+    const binding = { ...(f as FaultDescriptor).binding, ...o.binding };
+    plans.push(async () => rowOf(f.name, mode, f.requirement, await runAll(mode, [f.name], mine, concurrency, { ...o, binding }, detected)));
   }
   const done: Array<SelftestRow | undefined> = new Array(plans.length);
   let emitted = 0;

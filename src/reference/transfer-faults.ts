@@ -230,4 +230,28 @@ export const TRANSFER_FAULTS = [
     name: 'trf-pull-old-dialog-left-up', requirement: 'TRF-PULL', mode: 'b2bua',
     description: 'after a pull answered by PF A (INVITE with Replaces, or the INVITE to the CS session URI that follows a REFER to the CS transfer URI) PF A never releases the replaced dialog: no BYE to the device the session was pulled from (RFC 3891 §3)',
   },
+  {
+    name: 'trf-pull-answer-without-content-type', requirement: 'TRF-PULL', mode: 'b2bua',
+    description: 'PF A answers the puller\'s INVITE (with Replaces, or to the session URI of a pull by REFER) with its SDP but an empty Content-Type (RFC 3261 §20.15: a body needs one). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-pull-accepted-without-contact', requirement: 'TRF-PULL', mode: 'b2bua', binding: { pullMode: 'refer-to-psi' },
+    description: 'PF A answers the pull request (REFER to the CS transfer URI) 202 without a Contact, though the 202 creates the dialog of the refer subscription (RFC 3261 §12.1.1). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-pull-notify-outside-refer-dialog', requirement: 'TRF-PULL', mode: 'b2bua', binding: { pullMode: 'refer-to-psi' },
+    description: 'PF A answers the pull request 202 with one To tag and sends its NOTIFYs from another: they are not in the dialog the 202 created (RFC 3261 §12.2.1.1, RFC 3515 §2.4.4). Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-pull-unknown-session-accepted', requirement: 'TRF-PULL', mode: 'b2bua', binding: { pullMode: 'refer-to-psi' },
+    description: 'PF A answers 202 to a pull request whose Target-Dialog names no session it serves (nothing follows) instead of refusing it. Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-pull-join-any-device', requirement: 'TRF-PULL', mode: 'b2bua', binding: { pullMode: 'refer-to-psi' },
+    description: 'PF A skips PF control for the target of a pull by REFER: the invitation to the pull\'s session URI joins the session whichever device sends it, not only the puller the pull named. Found by mutation testing (docs/mutation.md).',
+  },
+  {
+    name: 'trf-pull-join-twice', requirement: 'TRF-PULL', mode: 'b2bua', binding: { pullMode: 'refer-to-psi' },
+    description: 'PF A lets the puller join the session again by a second invitation to the pull\'s session URI once it joined (a one-time URI serving twice). Found by mutation testing (docs/mutation.md).',
+  },
 ] as const satisfies ReadonlyArray<FaultDescriptor>;

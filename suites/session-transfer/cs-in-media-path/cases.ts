@@ -11,23 +11,18 @@ import type { TestContext } from '../../../src/harness/context';
 import type { HarnessTarget } from '../../../src/harness/target';
 import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
-import { labelOf, type MessageTemplate } from '../../../src/harness/template';
+import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest, targetDialogNames,
   sessionToTransfer, transferVariants, inviteAsTold, targetTakesNotification, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeReinvites, judgeThroughCore, referAccepted, requireAccepted, type TransferSetup,
 } from '../transfer-flow';
 import { MP, MP_STEPS, TRF_DOCUMENT } from '../spec';
+import { SDP_ANSWER } from '../answer-templates';
 import { mediaAfterJoin } from '../media-after-transfer';
 import { csInSdpPath } from '../media-path';
 
 const variants = transferVariants;
 
-/** A 2xx carrying the SDP answer: its body labelled application/sdp (RFC 3261 §20.15: a Content-Type MUST accompany a body). */
-const SDP_ANSWER: MessageTemplate = {
-  headers: {
-    'Content-Type': { rule: 'application/sdp (the 2xx carries the SDP answer)', test: (v, m) => m.body.length === 0 || /^\s*application\/sdp\s*(;|$)/i.test(v ?? '') },
-  },
-};
 const applies = (t: HarnessTarget) => t.ics.transfer.csInMediaPath || 'ICS: the SUT does not claim session transfer with the CS in the media path (ics.transfer.csInMediaPath = false)';
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: MP.clause, sentence });
 

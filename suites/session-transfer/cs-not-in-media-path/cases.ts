@@ -4,7 +4,6 @@
  * The transfer request goes to the CS transfer URI (IXIT) with Target-Dialog (docs/cpm-sip-binding.md).
  */
 import { header, type SipResponse } from '../../../src/sip/message';
-import { contacts } from '../../../src/sip/headers/contact';
 import { callId, fromTag, toTag } from '../../../src/sip/headers/name-addr';
 import { randomUUID } from 'node:crypto';
 import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
@@ -19,12 +18,13 @@ import type { RequirementId } from '../../../src/harness/requirements';
 import { finalWithin } from '../../../src/harness/session';
 import { uriAddress } from '../../../src/harness/addressing';
 import { msrpPath } from '../../../src/harness/sdp';
-import { labelOf, type MessageTemplate } from '../../../src/harness/template';
+import { labelOf } from '../../../src/harness/template';
 import {
   acceptRefer, joinInstruction, FAILURE, PROGRESS, REFER_TEMPLATE, notifyTemplate, replacesNames, sendReferNotify, takeRequest,
   sessionToTransfer, transferVariants, inviteAsTold, targetTakesNotification, addressOf, unregisteredAddress, contributionIdFollows, inviteFollowing, judgeThroughCore, referAccepted, requireAccepted, transferRefer, type TransferSetup,
 } from '../transfer-flow';
 import { NMP, NMP_STEPS, TRF_DOCUMENT } from '../spec';
+import { ACCEPTED_DIALOG } from '../answer-templates';
 import { mediaAfterReplace } from '../media-after-transfer';
 
 const variants = transferVariants;
@@ -35,19 +35,6 @@ const applies = (t: HarnessTarget) => {
 const spec = (sentence: string) => ({ document: TRF_DOCUMENT, clause: NMP.clause, sentence });
 
 type Setup = TransferSetup;
-
-/**
- * The Accepted response to the out-of-dialog transfer request creates the dialog of the refer
- * subscription (RFC 3515 §2.4.4): a To tag and a Contact with one SIP URI (RFC 3261 §12.1.1: the UAS
- * MUST add both). Found by mutation testing of transfer-nmp.ts (docs/mutation.md): a 202 without
- * its Contact passed.
- */
-const ACCEPTED_DIALOG: MessageTemplate = {
-  headers: {
-    To: /;\s*tag=[^;\s]+/i,
-    Contact: { rule: 'exactly one SIP URI (the subscription dialog\'s remote target)', test: (_v, m) => { const c = contacts(m); return c.length === 1 && /^sips?:/i.test(c[0].uri); } },
-  },
-};
 
 /** T1: out-of-dialog REFER to the CS transfer URI naming the session by Target-Dialog (RFC 4538), as a step of the case's requirement. */
 async function requestTransfer(t: TestContext, x: Setup, target: string, requirement: RequirementId) {

@@ -19,6 +19,7 @@ import { labelOf } from '../../../src/harness/template';
 import { PULL, TRF_DOCUMENT } from '../spec';
 import { mediaAfterPull } from '../media-after-transfer';
 import { invitePulled, pullInvite, pullRefer, pullViaCs } from './pull-flow';
+import { pullLeadServesPuller, pullUnknownSession } from './control-cases';
 
 const variants = transferVariants;
 const applies = (t: HarnessTarget) => {
@@ -89,4 +90,4 @@ export const pullByOtherUserRefused: TestCase = {
   },
 };
 
-export const remotePullCases: TestCase[] = [pullBySameUser, pullByOtherUserRefused];
+export const remotePullCases: TestCase[] = [pullBySameUser, pullByOtherUserRefused, pullUnknownSession, pullLeadServesPuller];

@@ -14,7 +14,9 @@ import {
   inviteFollowing, referAccepted, replacesOf, transferRefer,
 } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
+import { callId, fromTag, toTag } from '../../../src/sip/headers/name-addr';
 import type { Exchange } from '../media-delivery';
+import { ACCEPTED_DIALOG, SDP_ANSWER } from '../answer-templates';
 
 /** The puller's new dialog, and the SDP exchanges its chat runs on: the puller's, and the peer's when it answered a new one. */
 export interface Pulled {
@@ -59,6 +61,10 @@ export async function invitePulled(t: TestContext, puller: Device, peer: Device,
   t.check('TRF-PULL', answer !== null && answer.status >= 200 && answer.status < 300, {
     message: `the pull by ${puller.name}, a device of the same user, was not accepted: ${answer ? labelOf(answer) : 'no answer'}`, actual: answer ?? 'nothing',
   });
+  // The CS answered it (in the media path): RFC 3261 §20.15, "The Content-Type header field MUST be present if
+  // the body is not empty". Found by mutation testing of transfer-pull.ts (docs/mutation.md): the CS's 2xx with
+  // its SDP under an empty Content-Type (`'application/sdp'` → `""`) passed.
+  if (!atPeer) t.expect('TRF-PULL', answer, SDP_ANSWER, `the CS's answer to ${puller.name} does not label its SDP application/sdp (RFC 3261 §20.15)`);
   const d = Dialog.fromUac(tx.request, answer);
   await puller.ack(d, tx.request);
   return { dialog: d, a2Exchange: { offered: tx.request, answer }, b1Exchange: atPeer ? { answered: atPeer.request } : null };
@@ -72,10 +78,18 @@ export async function pullViaCs(t: TestContext, puller: Device, peer: Device, s:
     message: `the pull request of ${puller.name}, a device of the same user, was not accepted: ${response ? labelOf(response) : 'no answer'}`,
     expected: '202 Accepted', actual: response ?? 'nothing',
   });
-  // RFC 3515 §2.4.4: the REFER's dialog carries the implicit subscription the NOTIFYs come in.
+  // RFC 3515 §2.4.4: the REFER's dialog carries the implicit subscription the NOTIFYs come in; the 202 creates
+  // it (RFC 3261 §12.1.1: "The UAS MUST add a Contact header field to the response"). Found by mutation testing
+  // of transfer-pull.ts (docs/mutation.md): the 202 without Contact, or with a To tag the NOTIFYs do not use, passed.
+  t.expect('TRF-PULL', response, ACCEPTED_DIALOG, 'the Accepted response does not create the subscription dialog (RFC 3261 §12.1.1: a To tag and a Contact)');
   const subscription = Dialog.fromUac(tx.request, response);
   const n = t.require(await takeRequest(puller, 'NOTIFY', T), 'TRF-PULL', { message: `no NOTIFY followed the Accepted response at ${puller.name} (RFC 3515 §2.4.4)`, expected: 'NOTIFY Event: refer, sipfrag SIP/2.0 100 Trying' });
   t.expect('TRF-PULL', n.request, notifyTemplate({ state: 'active', status: PROGRESS }), 'the first NOTIFY of the pull is not the refer progress notification');
+  // RFC 3261 §12.2.1.1: "The tag in the From header field of the request MUST be set to the local tag of the dialog ID" (the 202's To tag).
+  t.check('TRF-PULL', callId(n.request) === callId(response) && fromTag(n.request) === toTag(response), {
+    message: `the NOTIFY is not in the dialog the Accepted response created: Call-ID ${callId(n.request) ?? '?'}, From tag ${fromTag(n.request) ?? '(none)'}; the 202: Call-ID ${callId(response) ?? '?'}, To tag ${toTag(response) ?? '(none)'} (RFC 3261 §12.2.1.1, RFC 3515 §2.4.4)`,
+    expected: `From tag ${toTag(response) ?? '(none)'} (the 202's To tag)`, actual: n.request,
+  });
   // The CS leads the puller into the session: a REFER it follows, or an INVITE it answers.
   const lead = t.require(await puller.waitForRequest({ where: [{ what: 'REFER or INVITE', test: (m) => m.kind === 'request' && (m.method === 'REFER' || m.method === 'INVITE') }] }, T), 'TRF-PULL', { message: `after accepting the pull the CS did not lead ${puller.name} into the session within ${T} ms`, expected: `REFER or INVITE at ${puller.name}` });
   if (lead.request.method === 'INVITE') {

@@ -53,7 +53,7 @@ test('terminating control sends a request for a registered contact to that bindi
 
 test('every transfer fault names its mode and a TRF requirement', () => {
   const trf = FAULTS.filter((f) => f.name.startsWith('trf-'));
-  expect(trf).toHaveLength(51);
+  expect(trf).toHaveLength(57);
   for (const f of trf) {
     expect(f.requirement).toMatch(/^TRF-/);
     expect(f.mode).toBe(f.name.startsWith('trf-nmp-') ? 'proxy' : 'b2bua');
