@@ -10,6 +10,7 @@ import { caseKey, longestFirst, type CaseVariant, type TestCase } from '../src/h
 import { notApplicable, type runCase } from '../src/harness/runner';
 import { runScheduled } from '../src/harness/schedule';
 import { UserPool } from '../src/harness/user-pool';
+import { AdaptiveLimit } from '../src/harness/adaptive-limit';
 import type { HarnessTarget } from '../src/harness/target';
 import { applyStrict } from '../src/harness/verdict';
 import { reportCase, findingText } from '../reporters/allure-case';
@@ -57,27 +58,6 @@ export class ConformanceAssertionError extends Error {
   }
 }
 
-/** Start jobs with at most `n` running at once; each job's promise settles with its own result. */
-function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: Array<() => void> = [];
-  const next = () => {
-    if (running >= n) return;
-    const go = queue.shift();
-    if (go) go();
-  };
-  return (job) => new Promise((resolve, reject) => {
-    queue.push(() => {
-      running++;
-      job().then(resolve, reject).finally(() => {
-        running--;
-        next();
-      });
-    });
-    next();
-  });
-}
-
 /**
  * Cases against the built-in reference run concurrently: each has its own users, sockets and
  * Call-IDs (the runner generates users per case). Per target file, so a default run has twice this
@@ -88,6 +68,8 @@ function limiter(n: number): <T>(job: () => Promise<T>) => Promise<T> {
  * 200, 30 variants ended inconclusive: far from that cliff, not at it.
  */
 const REFERENCE_CONCURRENCY = 32;
+/** Where the adaptive limit stops backing off: the run then still overlaps its cases' waits. */
+const REFERENCE_MIN_CONCURRENCY = 4;
 
 /**
  * Against a user's SUT, cases run at once as far as the target's user pool allows (no two share a
@@ -99,6 +81,19 @@ function concurrencyFor(g: RunGlobals, target: HarnessTarget): number {
 }
 
 /**
+ * The file's start gate: against the reference with the default concurrency, an AdaptiveLimit that
+ * backs off when this thread's timers run late (src/harness/adaptive-limit.ts says why); a number the
+ * user gave (`--concurrency`) or a SUT's user pool is kept as given.
+ */
+function startGate(g: RunGlobals, target: HarnessTarget): <T>(job: () => Promise<T>) => Promise<T> {
+  const fixed = g.concurrency !== undefined || !target.isReference;
+  const n = concurrencyFor(g, target);
+  // A fixed gate is the same limit with no lag measured: min = max, nothing to adjust.
+  const gate = fixed ? new AdaptiveLimit({ max: n, min: n, lag: () => () => undefined }) : new AdaptiveLimit({ max: n, min: REFERENCE_MIN_CONCURRENCY });
+  return (job) => gate.run(job);
+}
+
+/**
  * Every suite against the run's target number `index`. All the file's variants start when it
  * starts (a run is bounded by its longest case, not by suite after suite); their tests then
  * report, in order.
@@ -107,7 +102,7 @@ export function defineTargetRun(index: number): void {
   const g = __CPM__;
   const target = g.targets[index];
   if (!target) throw new Error(`this run has ${g.targets.length} target(s); there is no target #${index + 1} to run the suites against`);
-  const limit = limiter(concurrencyFor(g, target));
+  const limit = startGate(g, target);
   const pool = target.isReference ? undefined : new UserPool(target.users);
   const pending: PendingStart[] = [];
   beforeAll(() => {
@@ -122,7 +117,7 @@ interface PendingStart {
 }
 
 interface FileScope {
-  limit: ReturnType<typeof limiter>;
+  limit: ReturnType<typeof startGate>;
   pool?: UserPool;
   /** Starts of the file's variants, run by its beforeAll (the longest waits first). */
   pending: PendingStart[];
