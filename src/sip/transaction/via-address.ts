@@ -6,7 +6,7 @@ import type { SipRequest, SipResponse } from '../message';
 import { splitCommaList } from '../message';
 import { formatVia, topVia } from '../headers/via';
 import type { Address } from '../transport/address';
-import { canonicalName } from '../message';
+import { isHeader } from '../message';
 
 /**
  * Add `received` when the sent-by host differs from the packet's source address, and fill an
@@ -26,7 +26,7 @@ export function stampReceived(req: SipRequest, source: Address): void {
     changed = true;
   }
   if (!changed) return;
-  const idx = req.headers.findIndex((h) => canonicalName(h.name) === 'via');
+  const idx = req.headers.findIndex((h) => isHeader(h.name, 'via'));
   const field = req.headers[idx];
   const parts = splitCommaList(field.value);
   parts[0] = formatVia({ ...via, params });
