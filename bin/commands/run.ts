@@ -95,7 +95,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('write-baseline', { type: 'string', describe: 'record this run\'s failures as the baseline of known deviations in FILE' })
       .option('insecure', { type: 'boolean', default: false, describe: 'TLS: do not verify the SUT\'s certificate (lab only; printed in the report)' })
       .option('clean-registrations', { type: 'boolean', default: false, describe: 'with --target: first remove every binding of the configured users at the SUT (REGISTER Contact: *, Expires: 0, RFC 3261 §10.2.2) and report what was there' })
-      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once per target (default: 32 per reference PF mode, both modes at once; against a target, as many as its user pool allows without two cases sharing a user)' })
+      .option('concurrency', { type: 'number', describe: 'run at most N case variants at once per target (default against the reference: adaptive, up to 32 per PF mode, fewer while the machine is busy, both modes at once; against a target, as many as its user pool allows without two cases sharing a user)' })
       .option('shard', { type: 'string', describe: 'run only slice i of n of the case variants (e.g. 2/3; deterministic, for CI matrices); merge the slices with `report --results DIR1 DIR2 …`' }) as never,
   handler: async (args) => {
     if (args.grep) {
