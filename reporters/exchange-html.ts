@@ -55,21 +55,27 @@ function renderMessage(e: TraceEntry, checks: CheckRecord[], finding: Finding | 
   const head = split >= 0 ? text.slice(0, split) : text;
   const body = split >= 0 ? text.slice(split + 4) : '';
   const lines = head.split(/\r?\n/);
+  const cls = finding ? (finding.verdict === 'non-strict' ? 'msg warn' : 'msg bad') : checks.length ? 'msg checked' : 'msg';
+  // No check and no finding on it (most messages): nothing to highlight, the lines escaped in one pass.
+  const shown = checks.length === 0 && !finding ? esc(lines.join('\n')) : markedLines(lines, checks, finding);
+  const checkList = checks.map((c) => `<li class="${verdictClass(c.verdict)}">${c.verdict === 'pass' ? '✓' : '✗'} ${c.requirement ? `<b>${esc(c.requirement)}</b> ` : ''}${esc(c.message)}${c.expected ? ` — expected: ${esc(c.expected)}` : ''}</li>`);
+  return `<div class="${cls}" id="m${e.seq}"><div class="hop">${esc(entryHeading(e))}</div>` +
+    (finding ? findingHtml(finding) : '') +
+    `<pre>${shown}${body ? `\n\n${esc(body)}` : ''}</pre>` +
+    (checkList.length ? `<ul class="checks">${checkList.join('')}</ul>` : '') + '</div>';
+}
+
+/** The header lines, each escaped, those a check or the finding looked at marked. */
+function markedLines(lines: string[], checks: CheckRecord[], finding: Finding | undefined): string {
   const names = lines.slice(1).map((l) => l.split(':')[0].trim()).filter(Boolean);
   const hl = new Set<string>();
   for (const c of checks) for (const n of lookedAt(c, names)) hl.add(n);
   if (finding) for (const n of lookedAt({ fields: finding.fields ?? [], expected: finding.expected, message: finding.message }, names)) hl.add(n);
-  const cls = finding ? (finding.verdict === 'non-strict' ? 'msg warn' : 'msg bad') : checks.length ? 'msg checked' : 'msg';
-  const rendered = lines.map((l, i) => {
+  return lines.map((l, i) => {
     const name = i === 0 ? 'start-line' : canonicalName(l.split(':')[0].trim()).toLowerCase();
     const mark = i === 0 ? [...hl].some((f) => START_FIELDS.has(f)) : hl.has(name);
     return mark ? `<mark class="looked-at">${esc(l)}</mark>` : esc(l);
-  });
-  const checkList = checks.map((c) => `<li class="${verdictClass(c.verdict)}">${c.verdict === 'pass' ? '✓' : '✗'} ${c.requirement ? `<b>${esc(c.requirement)}</b> ` : ''}${esc(c.message)}${c.expected ? ` — expected: ${esc(c.expected)}` : ''}</li>`);
-  return `<div class="${cls}" id="m${e.seq}"><div class="hop">${esc(entryHeading(e))}</div>` +
-    (finding ? findingHtml(finding) : '') +
-    `<pre>${rendered.join('\n')}${body ? `\n\n${esc(body)}` : ''}</pre>` +
-    (checkList.length ? `<ul class="checks">${checkList.join('')}</ul>` : '') + '</div>';
+  }).join('\n');
 }
 
 /** A finding as the page shows it: expected, actual (value and the message it came from), why expected. */
