@@ -62,7 +62,8 @@ export class ConformanceAssertionError extends Error {
  * Cases against the built-in reference run concurrently: each has its own users, sockets and
  * Call-IDs (the runner generates users per case). Per target file, so a default run has twice this
  * many at once, one set per worker thread.
- * Why 32 (issue 14, measured on 2 cores; docs/architecture.md, item 2): a case spends most of its time waiting
+ * Why at most 32 (issue 14, measured on 2 cores; docs/architecture.md, item 2; fewer while the machine is
+ * busy, startGate): a case spends most of its time waiting
  * (quiet periods, timers of the SUT), so at 10 the run was bound by the sum of case times over 20
  * slots (~175 s / 20); at 30–50 it is bound by CPU; from 80 the event loop lagged 250 ms and, at
  * 200, 30 variants ended inconclusive: far from that cliff, not at it.
