@@ -22,7 +22,7 @@ import { addRecordRoute, decrementMaxForwards, popOwnRoutes, receivedMaxForwards
 import { ProxyFork } from './proxy-fork';
 import type { LateAnswers } from './mld';
 import { secondViaDestination, topViaIsOwn } from './via-destination';
-import { byeFaultAtTerminating, leavingRole, type LeavingRole } from './leaving-role';
+import { leavingRole, type LeavingRole } from './leaving-role';
 
 /** Methods whose 2xx creates a dialog, so the PF Record-Routes them (§16.6 step 4, §12.1). */
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER']);
@@ -52,6 +52,13 @@ export interface ProxyTransferHooks {
   onTransferredBye?(tx: ServerTransaction, dialog: ProxyDialog): boolean;
 }
 
+/** The 2xx to a BYE, relayed by the PF that serves the leaver (originating role): where the LEAVE-OK faults act. */
+// Stryker disable all: only the leave-ok-* faults of the catalogue call this (selftest proves them)
+function okToBye(res: SipResponse, byeRole: LeavingRole | undefined): boolean {
+  return byeRole === 'originating' && cseq(res)?.method === 'BYE' && res.status >= 200 && res.status < 300;
+}
+// Stryker restore all
+
 export class StatefulProxy {
   readonly dialogs = new ProxyDialogs();
   private transferHooks?: ProxyTransferHooks;
@@ -65,7 +72,7 @@ export class StatefulProxy {
   }
 
   /** An initial request (no To tag): route it (§16.5) and relay it statefully. `recordRoute` false only under a fault. */
-  forwardInitial(tx: ServerTransaction, recordRoute = true): void {
+  forwardInitial(tx: ServerTransaction, recordRoute: boolean): void {
     const req = tx.request;
     if (!this.checkMaxForwards(tx)) return;
     const fwd = cloneMessage(req);
@@ -141,9 +148,16 @@ export class StatefulProxy {
     const req = tx.request;
     const dialog = this.dialogs.match(callId(req) ?? '', fromTag(req), toTag(req));
     if (!dialog) {
-      const stale = req.method === 'BYE' && this.ctx.faults.has('leave-stale-bye-accepted');
-      this.ctx.log(`${this.ctx.name}: ${describe(req)} matches no dialog: ${stale ? 'fault leave-stale-bye-accepted: 200' : '481'}`);
-      void tx.respond(createResponse(req, stale ? 200 : 481));
+      // The fault as a plain switch the ignorer sees (fault-only code inside).
+      if (this.ctx.faults.has('leave-stale-bye-accepted')) {
+        if (req.method === 'BYE') {
+          this.ctx.log(`${this.ctx.name}: ${describe(req)} matches no dialog: fault leave-stale-bye-accepted: 200`);
+          void tx.respond(createResponse(req, 200));
+          return;
+        }
+      }
+      this.ctx.log(`${this.ctx.name}: ${describe(req)} matches no dialog: 481`);
+      void tx.respond(createResponse(req, 481));
       return;
     }
     if (!this.checkMaxForwards(tx)) return;
@@ -153,23 +167,28 @@ export class StatefulProxy {
     const role = isBye ? leavingRole(this.ctx.role, fromCaller) : undefined;
     // Which of the INVITE's dialogs the request is in: its callee-side tag (§12.2).
     const calleeTag = fromCaller ? toTag(req) : fromTag(req);
+    // The LEAVE-TERM faults (byeFaultAtTerminating: the first one on wins), as plain switches the ignorer sees.
+    // Stryker disable next-line all: fault switch: the block holds only the LEAVE-TERM faults' switches (selftest proves them)
     if (isBye && role === 'terminating') {
-      const fault = byeFaultAtTerminating(this.ctx.faults);
-      if (fault === 'leave-pf-b-answers-bye') {
-        this.ctx.log(`${this.ctx.name}: fault ${fault}: answering the BYE itself`);
+      if (this.ctx.faults.has('leave-pf-b-answers-bye')) {
+        this.ctx.log(`${this.ctx.name}: fault leave-pf-b-answers-bye: answering the BYE itself`);
         this.dialogs.end(dialog, calleeTag);
         void tx.respond(createResponse(req, 200));
         return;
       }
-      if (fault === 'leave-bye-not-delivered') {
-        this.ctx.log(`${this.ctx.name}: fault ${fault}: dropping the BYE`);
+      if (this.ctx.faults.has('leave-bye-not-delivered')) {
+        this.ctx.log(`${this.ctx.name}: fault leave-bye-not-delivered: dropping the BYE`);
         return;
       }
     }
     const fwd = cloneMessage(req);
     popOwnRoutes(fwd, this.ctx.address);
-    const keepMf = isBye && role === 'originating' && this.ctx.faults.has('leave-max-forwards-not-decremented');
-    if (keepMf) this.ctx.log(`${this.ctx.name}: fault leave-max-forwards-not-decremented`);
+    let keepMf = false;
+    // The fault as a plain switch the ignorer sees (fault-only code inside).
+    if (this.ctx.faults.has('leave-max-forwards-not-decremented')) {
+      keepMf = isBye && role === 'originating';
+      if (keepMf) this.ctx.log(`${this.ctx.name}: fault leave-max-forwards-not-decremented`);
+    }
     decrementMaxForwards(fwd, keepMf);
     this.relay(tx, fwd, inDialogTarget(fwd), {
       byeRole: role,
@@ -217,6 +236,10 @@ export class StatefulProxy {
   /** §16.3 step 3: a request arriving with Max-Forwards 0 is answered 483 (OPTIONS would be answered by us). */
   private checkMaxForwards(tx: ServerTransaction): boolean {
     if (receivedMaxForwards(tx.request) > 0) return true;
+    if (this.ctx.faults.has('leave-max-forwards-zero-forwarded')) {
+      this.ctx.log(`${this.ctx.name}: fault leave-max-forwards-zero-forwarded: forwarding ${describe(tx.request)} received with Max-Forwards 0`);
+      return true;
+    }
     void tx.respond(createResponse(tx.request, 483));
     return false;
   }
@@ -264,17 +287,21 @@ export class StatefulProxy {
   /** Relay one response upstream with our Via removed (§16.7 step 3), applying the LEAVE-OK faults at the originating PF. */
   private respondUpstream(tx: ServerTransaction, res: SipResponse, byeRole: LeavingRole | undefined): void {
     const up = cloneMessage(res);
-    const okToBye = byeRole === 'originating' && cseq(res)?.method === 'BYE' && res.status >= 200 && res.status < 300;
-    if (okToBye && this.ctx.faults.has('leave-ok-wrong-cseq')) {
-      const c = cseq(res);
-      if (c) setHeader(up, 'CSeq', `${c.seq + 1} ${c.method}`);
-      this.ctx.log(`${this.ctx.name}: fault leave-ok-wrong-cseq`);
+    // The LEAVE-OK faults as plain switches the ignorer sees (fault-only code inside).
+    if (this.ctx.faults.has('leave-ok-wrong-cseq')) {
+      if (okToBye(res, byeRole)) {
+        const c = cseq(res);
+        if (c) setHeader(up, 'CSeq', `${c.seq + 1} ${c.method}`);
+        this.ctx.log(`${this.ctx.name}: fault leave-ok-wrong-cseq`);
+      }
     }
-    if (okToBye && this.ctx.faults.has('leave-ok-wrong-via')) {
-      // The faulty PF sends the OK where the Via below its own points, but leaves its own on top.
-      this.ctx.log(`${this.ctx.name}: fault leave-ok-wrong-via`);
-      this.sendUpstreamStateless(up, tx.inbound.flow.protocol, true);
-      return;
+    if (this.ctx.faults.has('leave-ok-wrong-via')) {
+      if (okToBye(res, byeRole)) {
+        // The faulty PF sends the OK where the Via below its own points, but leaves its own on top.
+        this.ctx.log(`${this.ctx.name}: fault leave-ok-wrong-via`);
+        this.sendUpstreamStateless(up, tx.inbound.flow.protocol, true);
+        return;
+      }
     }
     removeTopVia(up);
     void tx.respond(up);
