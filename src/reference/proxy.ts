@@ -115,7 +115,7 @@ export class StatefulProxy {
         dialog = this.dialogs.add(cid, tag, recordRoute);
         // Stryker disable next-line OptionalChaining: equivalent: a request's From parses (RFC 3261 §8.1.1.3); the '' fallback (NoCoverage, kept in beside the killed 'From' → "" twin) never runs
         dialog.callerAor ??= parseNameAddr(header(req, 'From') ?? '')?.uri;
-        // Stryker disable next-line OptionalChaining,AssignmentOperator,LogicalOperator: not constrained: calleeAor is read only as the fallback of a transfer notification's target when the callee's device is unknown (transfer-notifications.ts), and a 2xx always names it (§12.1.1); the To parses (§8.1.1.2)
+        // Stryker disable next-line OptionalChaining,AssignmentOperator,LogicalOperator,StringLiteral: not constrained: calleeAor is read only as the fallback of a transfer notification's target when the callee's device is unknown (transfer-notifications.ts), and a 2xx always names it (§12.1.1); the To parses (§8.1.1.2), and `'To'` → "" or the '' fallback unset it alike
         dialog.calleeAor ??= parseNameAddr(header(req, 'To') ?? '')?.uri;
         // Stryker disable next-line OptionalChaining: equivalent: an INVITE carries a Contact (RFC 3261 §8.1.1.8)
         dialog.callerTarget ??= contacts(req)[0]?.uri;
