@@ -68,6 +68,10 @@ const CATALOGUE = [
     description: 'the proxy forwards initial requests, the session\'s INVITE among them, with Max-Forwards unchanged (RFC 3261 §16.6 step 3; in-dialog requests are decremented). Found by mutation testing (docs/mutation.md).',
   },
   {
+    name: 'leave-max-forwards-zero-forwarded', requirement: 'RFC3261-16.3', mode: 'proxy',
+    description: 'the proxy forwards a request that arrives with Max-Forwards 0 (an INVITE, a leaving request) instead of answering 483 Too Many Hops (RFC 3261 §16.3 step 3). Found by mutation testing of proxy.ts (docs/mutation.md).',
+  },
+  {
     name: 'leave-stale-bye-accepted',
     requirement: 'RFC3261-15.1.2',
     description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',

@@ -12,6 +12,7 @@ import { dialogCrossesSut } from '../../src/harness/evidence';
 import { CLAUSE, DOCUMENT, STEPS } from './spec';
 import { judgeInviteHops, leaveAndJudge } from './leaving-flow';
 import { sidesFor } from './leaving-sides';
+import { maxForwardsZero } from './max-forwards';
 
 const variants = variantsOf(['udp', 'tcp'], ['direct', 'core-emulation'], [1, 1]);
 const applies = (t: { ics: { sessionLeaving: boolean } }) => t.ics.sessionLeaving || 'ICS: the SUT does not claim CPM 1-1 session leaving (ics.sessionLeaving = false)';
@@ -91,4 +92,4 @@ export const secondLeaveIs481: TestCase = {
   },
 };
 
-export const sessionLeavingCases: TestCase[] = [clientALeaves, clientBLeaves, secondLeaveIs481];
+export const sessionLeavingCases: TestCase[] = [clientALeaves, clientBLeaves, secondLeaveIs481, maxForwardsZero];
