@@ -161,6 +161,19 @@ export function startReferenceChild(faults: string[] = []): Promise<ReferenceChi
 }
 
 /** The environment a run against the reference child needs: its ports, for the target file's placeholders. */
+/**
+ * A 1,000-port `local.ports` range clear of the reference child's ports: the child listens where the
+ * OS put it (`--port 0`), and a fixed 32000-32999 once held it, so `validate` refused the target
+ * ("contains sut.port … where the SUT listens") and the vendor run ended 2 in `npm test`.
+ */
+export function localPortsBeside(ref: ReferenceChild): { from: number; to: number } {
+  const taken = [ref.pfA, ref.pfB].map((a) => Number(a.split(':').pop()));
+  for (let from = 32000; from <= 59000; from += 1000) {
+    if (!taken.some((p) => p >= from && p <= from + 999)) return { from, to: from + 999 };
+  }
+  throw new Error(`no 1000-port range clear of ${taken.join(', ')}`);
+}
+
 export function referenceEnv(ref: ReferenceChild): NodeJS.ProcessEnv {
   return { REFERENCE_PF_A_PORT: ref.pfA.split(':')[1], REFERENCE_PF_B_PORT: ref.pfB.split(':')[1] };
 }

@@ -31,7 +31,7 @@ import type { BrowserContext, Page, Request } from 'playwright-core';
 import { caseSlug } from '../../reporters/case-artifacts';
 import { serveStatic, type StaticServer } from '../../reporters/static-server';
 import {
-  CHROMIUM, expandAttachments, frameSizes, launchChromium, openCase, passRates, referenceEnv, reportData, startReferenceChild, writeVendorTarget,
+  CHROMIUM, expandAttachments, frameSizes, launchChromium, openCase, passRates, referenceEnv, reportData, startReferenceChild, writeVendorTarget, localPortsBeside,
   type FrameSize, type ReferenceChild, type Tree,
 } from '../../bench/report-browser';
 import { cli, TEST_OUTPUT } from './support/cli';
@@ -250,7 +250,7 @@ function strings(v: unknown): string[] {
   it('from disk (--single-file): Graphs = overview with N/A results, counts, N/A collapsed, frames sized to content, nothing but the file', async () => {
     reference = await startReferenceChild();
     const target = path.join(tmp, 'vendor.yaml');
-    writeVendorTarget(target, { name: 'Vendor lab CPM server', version: '4.1' }, { from: 32000, to: 32999 });
+    writeVendorTarget(target, { name: 'Vendor lab CPM server', version: '4.1' }, localPortsBeside(reference));
     const results = path.join(tmp, 'results-vendor');
     const run = cli(['run', '--target', target, '--results', results, '--grep', '^TC-LEAVE-0[13]'], 240_000, referenceEnv(reference));
     // The exit code with the run's last output: a run that ends 2 (no verdict recorded) says why.
