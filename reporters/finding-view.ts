@@ -8,7 +8,7 @@
 import type { Finding } from '../src/harness/finding';
 import { isRequirementId, requirement } from '../src/harness/requirements';
 import { VERDICT_LABEL } from '../src/harness/verdict';
-import { canonicalName, startLine } from '../src/sip/message';
+import { headerFields, startLine } from '../src/sip/message';
 import { entryHeading, entryText } from './sip-text';
 
 export interface FindingParts {
@@ -44,7 +44,7 @@ export function findingParts(f: Finding): FindingParts {
   const valuesOf = (field: string): string[] => {
     if (!msg) return [];
     if (/^(method|status|request-uri|start-line)$/i.test(field)) return [startLine(msg)];
-    const lines = msg.headers.filter((h) => canonicalName(h.name) === canonicalName(field)).map((h) => `${h.name}: ${h.value}`);
+    const lines = headerFields(msg, field).map((h) => `${h.name}: ${h.value}`);
     // A compared header the message does not carry is itself the actual value.
     return lines.length ? lines : [`${field}: (absent)`];
   };

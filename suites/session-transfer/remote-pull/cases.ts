@@ -12,23 +12,16 @@
 import { Dialog } from '../../../src/sip/dialog';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
-import type { HarnessTarget } from '../../../src/harness/target';
 import { finalWithin } from '../../../src/harness/session';
 import { notifyTemplate, sessionToTransfer, transferVariants } from '../transfer-flow';
 import { labelOf } from '../../../src/harness/template';
-import { PULL, TRF_DOCUMENT } from '../spec';
 import { mediaAfterPull } from '../media-after-transfer';
-import { invitePulled, pullInvite, pullRefer, pullViaCs } from './pull-flow';
+import { byRefer, claimsPull, invitePulled, PULL_SPEC, pullInvite, pullRefer, pullViaCs } from './pull-flow';
 import { pullLeadServesPuller, pullUnknownSession } from './control-cases';
 
 const variants = transferVariants;
-const applies = (t: HarnessTarget) => {
-  if (!t.ics.transfer.pull) return 'ICS: the SUT does not claim remote (pull) transfer (ics.transfer.pull = false)';
-  if (t.binding.pullMode === 'refer-to-psi' && !t.ixit.transferUri) return 'IXIT: binding.pullMode is refer-to-psi but there is no CS transfer URI (ixit.transferUri) to send the pull to';
-  return true;
-};
-const spec = { document: TRF_DOCUMENT, clause: PULL.clause, sentence: PULL.sentence };
-const byRefer = (t: TestContext) => t.target.binding.pullMode === 'refer-to-psi';
+const applies = claimsPull;
+const spec = PULL_SPEC;
 
 export const pullBySameUser: TestCase = {
   id: 'TC-TRF-PULL-01',

@@ -10,23 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { Dialog } from '../../../src/sip/dialog';
 import type { TestCase } from '../../../src/harness/test-case';
 import type { TestContext } from '../../../src/harness/context';
-import type { HarnessTarget } from '../../../src/harness/target';
 import { finalWithin } from '../../../src/harness/session';
 import { labelOf } from '../../../src/harness/template';
 import {
   addressOf, inviteAsTold, inviteFollowing, replacesOf, requireAccepted, sendReferNotify, sessionToTransfer, takeRequest, targetTakesNotification,
   transferRefer, transferVariants,
 } from '../transfer-flow';
-import { PULL, TRF_DOCUMENT } from '../spec';
-import { invitePulled, pullRefer } from './pull-flow';
+import { byRefer, claimsPull, invitePulled, PULL_SPEC, pullRefer } from './pull-flow';
 
-const spec = { document: TRF_DOCUMENT, clause: PULL.clause, sentence: PULL.sentence };
-const claimsPull = (t: HarnessTarget): true | string => {
-  if (!t.ics.transfer.pull) return 'ICS: the SUT does not claim remote (pull) transfer (ics.transfer.pull = false)';
-  if (t.binding.pullMode === 'refer-to-psi' && !t.ixit.transferUri) return 'IXIT: binding.pullMode is refer-to-psi but there is no CS transfer URI (ixit.transferUri) to send the pull to';
-  return true;
-};
-const byRefer = (t: TestContext) => t.target.binding.pullMode === 'refer-to-psi';
+const spec = PULL_SPEC;
 
 /**
  * A pull whose Target-Dialog (refer-to-psi) or Replaces (invite-replaces) names a dialog nobody has

@@ -7,6 +7,8 @@
 import { Dialog } from '../../../src/sip/dialog';
 import { contributionId, conversationId } from '../../../src/sip/headers/cpm';
 import type { TestContext } from '../../../src/harness/context';
+import type { HarnessTarget } from '../../../src/harness/target';
+import { PULL, TRF_DOCUMENT } from '../spec';
 import type { Device } from '../../../src/harness/device';
 import { finalWithin, type Session } from '../../../src/harness/session';
 import {
@@ -19,6 +21,19 @@ import type { Exchange } from '../media-delivery';
 import { ACCEPTED_DIALOG, SDP_ANSWER } from '../answer-templates';
 
 /** The puller's new dialog, and the SDP exchanges its chat runs on: the puller's, and the peer's when it answered a new one. */
+/** The CR sentence every pull case quotes (5.2.5.1 ¶1). */
+export const PULL_SPEC = { document: TRF_DOCUMENT, clause: PULL.clause, sentence: PULL.sentence };
+
+/** A pull case applies when the SUT claims pull and, for the pull by REFER, the IXIT names where to send it. */
+export function claimsPull(t: HarnessTarget): true | string {
+  if (!t.ics.transfer.pull) return 'ICS: the SUT does not claim remote (pull) transfer (ics.transfer.pull = false)';
+  if (t.binding.pullMode === 'refer-to-psi' && !t.ixit.transferUri) return 'IXIT: binding.pullMode is refer-to-psi but there is no CS transfer URI (ixit.transferUri) to send the pull to';
+  return true;
+}
+
+/** The binding pulls by REFER to the CS transfer URI (refer-to-psi), not by INVITE with Replaces. */
+export const byRefer = (t: TestContext): boolean => t.target.binding.pullMode === 'refer-to-psi';
+
 export interface Pulled {
   dialog: Dialog;
   a2Exchange: Exchange;
