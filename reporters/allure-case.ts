@@ -33,6 +33,29 @@ export function sutAddresses(target: Pick<HarnessTarget, 'pfA' | 'pfB'>): SutAdd
 export interface ReportCaseOptions {
   /** Write the ladder, exchange page and pcap under <resultsDir>/conformance/cases/ too. */
   resultsDir?: string;
+  /** The case's files, already being rendered since the case ended (renderEarly). */
+  rendered?: Promise<CaseArtifacts>;
+}
+
+/** The render worker the test environment handed to the suites (render-pool.ts), if any. */
+function caseRenderer(): CaseRenderer | undefined {
+  return (globalThis as Record<string, unknown>)[RENDERER_GLOBAL] as CaseRenderer | undefined;
+}
+
+/**
+ * Starts rendering a case's ladder, exchange page and pcap on the render worker the moment the case
+ * ends, before its test's turn to report comes; undefined without a render worker (reportCase then
+ * renders in this thread). Why: the tests report in declaration order, so every case declared after
+ * a long one (TC-MLD-007-14 waits out Timer B) waited for it and then for each earlier render in
+ * turn: measured, the last 3–3.5 s of a default run were reports rendered one by one after the last
+ * case had ended (issue 14). Rendered as they end, they overlap the cases still running.
+ */
+export function renderEarly(r: CaseResult, target: HarnessTarget, resultsDir: string): Promise<CaseArtifacts> | undefined {
+  const renderer = caseRenderer();
+  if (!renderer) return undefined;
+  const art = renderer.render(r, sutAddresses(target), resultsDir);
+  art.catch(() => undefined); // awaited by reportCase; never an unhandled rejection meanwhile
+  return art;
 }
 
 export async function reportCase(r: CaseResult, feature: string, target: HarnessTarget, opts: ReportCaseOptions = {}): Promise<CaseArtifacts> {
@@ -67,10 +90,12 @@ export async function reportCase(r: CaseResult, feature: string, target: Harness
 
   // The case's evidence first, so it heads the attachments: ladder, exchange, pcap. Rendered and
   // written by the render worker when the environment provides one (render-pool.ts says why).
-  const renderer = (globalThis as Record<string, unknown>)[RENDERER_GLOBAL] as CaseRenderer | undefined;
-  const art = renderer && opts.resultsDir
-    ? await renderer.render(r, sutAddresses(target), opts.resultsDir)
-    : await buildCaseArtifacts(r, sutAddresses(target), opts.resultsDir, slicer);
+  const renderer = caseRenderer();
+  const art = opts.rendered
+    ? await opts.rendered
+    : renderer && opts.resultsDir
+      ? await renderer.render(r, sutAddresses(target), opts.resultsDir)
+      : await buildCaseArtifacts(r, sutAddresses(target), opts.resultsDir, slicer);
   await slicer.yield();
   const evidence: Array<[string, string | Buffer | undefined, string | undefined, string, string]> = [
     // As HTML with the SVG inline (ladderPage says why); the bare SVG is in cases/<case>/ladder.svg.

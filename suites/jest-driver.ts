@@ -13,7 +13,7 @@ import { UserPool } from '../src/harness/user-pool';
 import { AdaptiveLimit } from '../src/harness/adaptive-limit';
 import type { HarnessTarget } from '../src/harness/target';
 import { applyStrict } from '../src/harness/verdict';
-import { reportCase, findingText } from '../reporters/allure-case';
+import { reportCase, renderEarly, findingText } from '../reporters/allure-case';
 import type { CaseArtifacts } from '../reporters/case-artifacts';
 import { entryText } from '../reporters/sip-text';
 import { appendVerdict, toRecord } from '../reporters/verdict-log';
@@ -125,6 +125,7 @@ interface FileScope {
 }
 
 function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit, pool, pending }: FileScope): void {
+  const resultsDir = path.dirname(g.verdictLog);
   describe(suite.feature, () => {
     for (const c of suite.cases) {
       // Against the built-in reference the PF mode is part of the variant: a default run covers both modes.
@@ -141,10 +142,14 @@ function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit
           continue;
         }
         let result: Promise<Awaited<ReturnType<typeof runCase>>> | undefined;
+        let rendered: Promise<CaseArtifacts> | undefined;
         pending.push({
           start: () => {
             result = limit(() => runScheduled(c, v, target, pool, { lossRate: g.lossRate }));
-            result.catch(() => undefined); // awaited by the test; never an unhandled rejection meanwhile
+            // Its evidence is rendered as soon as it ends, not when its test's turn comes (renderEarly says why).
+            result.then((r) => {
+              rendered = renderEarly(r, target, resultsDir);
+            }, () => undefined); // awaited by the test; never an unhandled rejection meanwhile
           },
           waitMs: c.waitsOutMs?.(target) ?? 0,
         });
@@ -152,13 +157,15 @@ function defineSuite(suite: Suite, target: HarnessTarget, g: RunGlobals, { limit
           // Started by its pending job: the file's beforeAll runs every one before the first test.
           if (!result) throw new Error(`${caseKey(c, v)} was never started`);
           const r = await result;
+          const early = rendered;
           // The evidence (every traced message, parsed) is the file's largest live data; held until
           // the file ends it made every major GC mark it again (issue 14). Once reported, let it go.
           result = undefined;
+          rendered = undefined;
           const verdict = applyStrict(r.verdict, g.strict);
           let art: CaseArtifacts | undefined;
           try {
-            art = await reportCase(r, suite.feature, target, { resultsDir: path.dirname(g.verdictLog) });
+            art = await reportCase(r, suite.feature, target, { resultsDir, rendered: early });
           } finally {
             // Recorded even if the report could not be written: the verdict is the SUT's, not the report's.
             appendVerdict(g.verdictLog, { ...toRecord(r, suite.feature), verdict, artifacts: art?.files && { ladder: art.files.ladder, exchange: art.files.exchange, pcap: art.files.pcap }, pcapMessages: art?.pcapMessages, traceMessages: r.trace.length });
