@@ -9,7 +9,7 @@ import type { TestCase, CaseVariant } from '../src/harness/test-case';
 import { caseKey } from '../src/harness/test-case';
 import { requirement } from '../src/harness/requirements';
 import { allCases } from '../suites/index';
-import { REFERENCE_IXIT, lossTolerant, referenceTarget, withBinding } from './targets';
+import { lossTolerant, referenceTarget, referenceTimers, withBinding } from './targets';
 import type { HarnessTarget } from '../src/harness/target';
 import type { FaultDescriptor } from '../src/reference/fault-descriptor';
 
@@ -84,7 +84,7 @@ function detects(r: CaseResult, requirementId: string): boolean {
 /** Every variant of the cases, or (with `stopOn`) none started after one satisfied it. */
 async function runAll(mode: 'proxy' | 'b2bua', faults: string[], cases: TestCase[], concurrency: number, o: Pick<SelftestOptions, 'lossRate' | 'binding' | 'msrpRole'>, stopOn?: (r: CaseResult) => boolean): Promise<CaseResult[]> {
   const { lossRate, binding, msrpRole } = o;
-  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, msrpRole, faults, timers: REFERENCE_IXIT.timers, lossRate });
+  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode, msrpRole, faults, timers: referenceTimers(lossRate), lossRate });
   try {
     const target = withBinding(lossTolerant(referenceTarget(server), lossRate), binding);
     const jobs: Array<[TestCase, CaseVariant]> = cases.flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant]));

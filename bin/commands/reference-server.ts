@@ -39,8 +39,9 @@ function listFaults(): string {
 /**
  * The server's RFC 3261 timers. By default those of the built-in reference runs, which
  * fixtures/targets/reference.yaml states as the IXIT: a target config's timers must be the SUT's own,
- * or a case judging a timer (TC-MLD-007-14 waits for the SUT's Timer B, 64·T1) misjudges it.
- * --t1 scales T2 and T4 with it in RFC 3261's ratios (§17.1.1.1: 500 ms, 4 s, 5 s).
+ * or a case judging a timer (TC-MLD-007-14 waits for the SUT's Timer B) misjudges it.
+ * --t1 scales T2 and T4 with it in RFC 3261's ratios (§17.1.1.1: 500 ms, 4 s, 5 s), and Timer B
+ * is RFC 3261's 64·T1 then (§17.1.1.2), not the built-in runs' own 4 s.
  */
 export function serverTimers(t1: number | undefined, usageError: (msg: string) => never): TimerSettings {
   if (t1 === undefined) return { ...REFERENCE_IXIT.timers };
@@ -63,7 +64,7 @@ export const referenceServerCommand: CommandModule<object, ReferenceServerArgs> 
       .option('loss', { type: 'number', describe: 'drop this share (0..1) of the UDP datagrams it sends and receives (robustness demos)' })
       .option('tls-cert', { type: 'string', describe: 'certificate (PEM) served on --transport tls; without --tls-cert/--tls-key a throwaway one is generated with openssl' })
       .option('tls-key', { type: 'string', describe: 'private key (PEM) of --tls-cert' })
-      .option('t1', { type: 'number', describe: `RFC 3261 T1 in ms (T2 = 8·T1, T4 = 10·T1, Timer B/F = 64·T1); default ${REFERENCE_IXIT.timers.t1}, the timers fixtures/targets/reference.yaml states (500 for RFC 3261's defaults)` })
+      .option('t1', { type: 'number', describe: `RFC 3261 T1 in ms (T2 = 8·T1, T4 = 10·T1, Timer B/F = 64·T1); default ${REFERENCE_IXIT.timers.t1} with Timer B ${REFERENCE_IXIT.timers.b} ms, the timers fixtures/targets/reference.yaml states (500 for RFC 3261's defaults)` })
       .option('tls-ca', { type: 'string', describe: 'CA (PEM) the server trusts for the clients\' TLS listeners it dials (default: its own certificate)' }) as never,
   handler: async (argv) => {
     if (argv['list-faults']) {

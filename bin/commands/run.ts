@@ -17,7 +17,7 @@ import { formatSummary } from '../../reporters/summary';
 import { writeRunReports, type RunReportOutcome } from '../../reporters/run-reports';
 import { HARNESS_VERSION } from '../harness-version';
 import { BaselineError, readBaseline } from '../../reporters/baseline';
-import { REFERENCE_IXIT, lossTolerant, referenceTarget, targetFileOrExit, withBinding, withUnionOfClaims } from '../targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTimers, referenceTarget, targetFileOrExit, withBinding, withUnionOfClaims } from '../targets';
 import { parseBindingOptions } from '../binding-option';
 import { runSuites } from '../run-suites';
 import { CasesDelayReports, formatLoopDelay, loopMonitor, type LoopDelay } from '../../reporters/loop-monitor';
@@ -160,7 +160,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       let t: HarnessTarget;
       if (userTarget) t = userTarget;
       else {
-        const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, msrpRole, timers: REFERENCE_IXIT.timers, lossRate: args.loss, faults });
+        const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: tls ? ['udp', 'tls'] : ['udp', 'tcp'], tls: material, mode, msrpRole, timers: referenceTimers(args.loss), lossRate: args.loss, faults });
         servers.push(server);
         t = lossTolerant(referenceTarget(server, tls ? ['udp', 'tls'] : ['udp', 'tcp'], material), args.loss);
         process.stdout.write(`reference CPM Conversation Server (${server.mode}${server.mode === 'b2bua' && server.msrpRole !== 'b2bua' ? `, MSRP ${server.msrpRole}` : ''}) PF A ${server.pfA.host}:${server.pfA.port}, PF B ${server.pfB.host}:${server.pfB.port}${args.loss ? `, ${args.loss * 100}% UDP loss injected` : ''}${faults.length ? `; faults: ${faults.join(', ')}` : ''}\n`);

@@ -139,6 +139,7 @@ export const targetSchema = {
         t1: int('RTT estimate.', 1, 500),
         t2: int('Maximum retransmit interval for non-INVITE requests and INVITE responses; at least t1.', 1, 4000),
         t4: int('Maximum time a message stays in the network.', 1, 5000),
+        b: int('The SUT\'s Timer B when configured apart from T1 (e.g. Kamailio tm fr_timer): how long its INVITE client transaction waits for any response; absent: 64·t1 (RFC 3261 §17.1.1.2).', 1, undefined, { examples: [32000] }),
       }),
       responseTimeoutMs: int('How long to wait for an expected message before failing.', 1, 8000),
       quietPeriodMs: int('How long "nothing else arrives" is watched for absence checks.', 0, 1000),

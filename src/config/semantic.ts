@@ -30,6 +30,10 @@ function checkTimers(t: Target, issues: ConfigIssue[]): void {
   const { t1, t2 } = t.ixit.timers;
   // RFC 3261 §17.1.2.2: retransmissions double from T1 and cap at T2, so T2 < T1 is meaningless.
   if (t2 < t1) issues.push({ path: 'ixit.timers.t2', message: `must be at least t1 (${t1}) (got ${t2})`, hint: `write t2: ${Math.max(t1, 4000)}, or lower t1` });
+  // §17.1.1.2: Timer B outlasts the INVITE's retransmissions (A at T1, 2·T1, …): below T1 the SUT
+  // would give up before its first retransmission, which no configuration of a real server means.
+  const b = t.ixit.timers.b;
+  if (b !== undefined && b < t1) issues.push({ path: 'ixit.timers.b', message: `must be at least t1 (${t1}) (got ${b})`, hint: `write b: ${64 * t1} (64·t1, RFC 3261's value), or leave it out` });
 }
 
 function checkParticipatingFunctions(t: Target, issues: ConfigIssue[]): void {

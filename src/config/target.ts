@@ -74,8 +74,11 @@ export interface TargetIcs {
 }
 
 export interface TargetIxit {
-  /** RFC 3261 §17.1.1.1 timer values in ms. */
-  timers: { t1: number; t2: number; t4: number };
+  /**
+   * RFC 3261 §17.1.1.1 timer values in ms; `b` the SUT's Timer B where it is configured apart from
+   * T1 (absent: 64·T1, §17.1.1.2). The harness's own transactions keep 64·T1 (harnessTimers).
+   */
+  timers: { t1: number; t2: number; t4: number; b?: number };
   responseTimeoutMs: number;
   quietPeriodMs: number;
   registrationExpires: number;

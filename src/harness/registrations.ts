@@ -18,7 +18,7 @@ import { createTransport } from '../sip/transport/factory';
 import { Tap } from '../sip/transport/tap';
 import { finalWithin } from './device';
 import { PortRange } from './port-range';
-import type { HarnessTarget, TargetUser } from './target';
+import { harnessTimers, type HarnessTarget, type TargetUser } from './target';
 import { labelOf } from './template';
 
 export interface UserBindings {
@@ -52,7 +52,7 @@ async function withEndpoint<T>(target: HarnessTarget, user: TargetUser, body: (e
       localPorts: claim.dialPorts, tls: protocol === 'tls' ? target.tls : undefined,
     }));
     const credentials = user.password !== undefined ? { username: user.username, password: user.password, realm: user.realm } : undefined;
-    ep = new SipEndpoint({ transports: [transport], timers: target.ixit.timers, name: 'registrar query', credentials });
+    ep = new SipEndpoint({ transports: [transport], timers: harnessTimers(target), name: 'registrar query', credentials });
     return await body(ep);
   } finally {
     await ep?.close();

@@ -69,3 +69,13 @@ export interface HarnessTarget {
 
 /** Per-vendor knobs of docs/cpm-sip-binding.md: declared with the target config (src/config sits below the harness). */
 export type { TargetBinding };
+
+/**
+ * The timers of the harness's own SIP elements (devices, registrar queries): T1, T2 and T4 of the
+ * IXIT. Its `b` is the SUT's Timer B (a case waits it out, TC-MLD-007-14), not the harness's: a device's
+ * INVITE keeps 64·T1 (RFC 3261 §17.1.1.2), so it never gives up before the SUT does.
+ */
+export function harnessTimers(target: Pick<HarnessTarget, 'ixit'>): TimerSettings {
+  const { t1, t2, t4 } = target.ixit.timers;
+  return { t1, t2, t4 };
+}

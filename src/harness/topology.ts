@@ -16,7 +16,7 @@ import { DeviceMsrp } from './msrp-endpoint';
 import { sentBy } from '../sip/transport/transport';
 import { PortRange, type PortClaim, type PortDemand } from './port-range';
 import { variantLabel, type CaseVariant, type HarnessLimits } from './types';
-import type { HarnessTarget, TargetUser } from './target';
+import { harnessTimers, type HarnessTarget, type TargetUser } from './target';
 
 export interface UserHandle {
   /** 'A', 'B', 'C', ... as in the spec flows. */
@@ -120,7 +120,7 @@ export class Topology {
             name, aor: u.aor, username: u.username, password: u.password, realm: u.realm,
             transport, msrp,
             outbound: core ? core.address : target.pfA,
-            timers: target.ixit.timers,
+            timers: harnessTimers(target),
             responseTimeoutMs: target.ixit.responseTimeoutMs,
             // `either`: the SUT takes both, so the devices use the CPM ICSI (docs/cpm-sip-binding.md).
             service: target.binding.serviceIdentification === 'oma-sip-im' ? 'oma-sip-im' : 'cpm-icsi',

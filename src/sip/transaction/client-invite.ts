@@ -1,7 +1,7 @@
 /**
  * INVITE client transaction (RFC 3261 §17.1.1, Figure 5, with RFC 6026's Accepted state):
  * Calling → Proceeding → Completed (non-2xx, ACK sent here) or Accepted (2xx, ACK is the TU's).
- * Timer A retransmits over UDP doubling from T1 without cap; Timer B (64*T1) times out Calling;
+ * Timer A retransmits over UDP doubling from T1 without cap; Timer B (64*T1, or timers.b) times out Calling;
  * Timer D absorbs final retransmissions; Timer M (64*T1) lets 2xx retransmissions and forked 2xx
  * reach the TU.
  */
@@ -9,7 +9,7 @@ import type { HeaderField, SipRequest, SipResponse } from '../message';
 import type { InboundMessage } from '../transport/transport';
 import { createCancel, createNon2xxAck } from '../request-builder';
 import { ClientTransactionBase } from './client-base';
-import { timerD, transactionTimeout } from './timers';
+import { timerB, timerD, transactionTimeout } from './timers';
 import type { ClientTransaction } from './types';
 
 export class ClientInviteTransaction extends ClientTransactionBase {
@@ -30,7 +30,7 @@ export class ClientInviteTransaction extends ClientTransactionBase {
       this.intervalA = t.t1;
       this.timerSet.set('A', this.intervalA, () => this.fireA());
     }
-    this.timerSet.set('B', transactionTimeout(t), () => {
+    this.timerSet.set('B', timerB(t), () => {
       if (this.state === 'calling') this.terminate();
     });
   }

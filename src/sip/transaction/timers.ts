@@ -10,6 +10,12 @@ export interface TimerSettings {
   t2: number;
   /** Maximum time a message remains in the network, ms (default 5 s). */
   t4: number;
+  /**
+   * Timer B, ms, when set apart from T1: how long an INVITE client transaction waits for any
+   * response. RFC 3261 §17.1.1.2 makes it 64·T1 (the default); servers let it be configured on its
+   * own (Kamailio's tm `fr_timer`), and the IXIT states it as `ixit.timers.b`.
+   */
+  b?: number;
 }
 
 export const DEFAULT_TIMERS: Readonly<TimerSettings> = { t1: 500, t2: 4000, t4: 5000 };
@@ -19,10 +25,16 @@ export function resolveTimers(partial: Partial<TimerSettings> = {}): TimerSettin
     t1: partial.t1 ?? DEFAULT_TIMERS.t1,
     t2: partial.t2 ?? DEFAULT_TIMERS.t2,
     t4: partial.t4 ?? DEFAULT_TIMERS.t4,
+    ...(partial.b !== undefined ? { b: partial.b } : {}),
   };
 }
 
-/** Timers B, F, H and J: 64*T1 (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2). */
+/** Timer B: the INVITE client transaction's timeout, 64·T1 unless set apart (§17.1.1.2). */
+export function timerB(t: TimerSettings): number {
+  return t.b ?? transactionTimeout(t);
+}
+
+/** Timers F, H and J, and B unless set apart (timerB): 64*T1 (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2). */
 export function transactionTimeout(t: TimerSettings): number {
   return 64 * t.t1;
 }

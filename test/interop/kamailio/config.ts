@@ -35,6 +35,14 @@ export interface KamailioVariant {
   secondBye200: boolean;
 }
 
+/**
+ * tm's fr_timer: Kamailio's Timer B (and F), how long a branch waits for any response before tm
+ * answers 408 itself; set apart from 64·T1 (32 s at tm's T1 of 500 ms) as a deployment may, so
+ * TC-MLD-007-14 can wait it out. Above the IXIT response timeout (5 s): a branch the harness still
+ * counts as answered in time is never given up. A target that states it says ixit.timers.b.
+ */
+export const FR_TIMER_MS = 6000;
+
 const CORRECT = { recordRoute: true, cancelReason: true, maxForwards: true, auth: false, answerBye: false, secondBye200: false };
 
 export const VARIANTS: Record<KamailioVariantName, KamailioVariant> = {
@@ -157,6 +165,8 @@ modparam("ctl", "binrpc", ${q(`unix:${p.ctlSocket}`)})
 # the caller's own Reason is copied onto the CANCELs it causes.
 modparam("tm", "local_cancel_reason", ${v.cancelReason ? 1 : 0})
 modparam("tm", "e2e_cancel_reason", 1)
+# RFC 3261 §17.1.1.2 Timer B, §17.1.2.2 Timer F: ${FR_TIMER_MS} ms instead of 64·T1 (config.ts FR_TIMER_MS).
+modparam("tm", "fr_timer", ${FR_TIMER_MS})
 # RFC 3261 §16.12.1.1: plain ;lr in Record-Route.
 modparam("rr", "enable_full_lr", 0)
 modparam("rr", "append_fromtag", 0)

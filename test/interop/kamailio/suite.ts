@@ -20,6 +20,8 @@ export interface VariantSuite {
   /** Digest authentication: random passwords for Kamailio's cfg and the target config's ${ENV}. */
   auth?: boolean;
   reasonOnCancel?: TargetOptions['reasonOnCancel'];
+  /** The IXIT states Kamailio's fr_timer as Timer B (TargetOptions.timerB). */
+  timerB?: number;
   /** Which applicable case variants to run (default: all). */
   keep?: (c: TestCase, v: CaseVariant) => boolean;
   /** The expectation for one outcome: the problems, empty when met. */
@@ -45,7 +47,7 @@ export function describeVariant(s: VariantSuite): void {
     }, 15_000);
 
     describe.each(s.transports)('over %s', (transport) => {
-      const options: TargetOptions = { transport, topology: s.topology, env: s.auth ? env : undefined, reasonOnCancel: s.reasonOnCancel };
+      const options: TargetOptions = { transport, topology: s.topology, env: s.auth ? env : undefined, reasonOnCancel: s.reasonOnCancel, timerB: s.timerB };
       // Which cases apply depends on the config (transport, topology, ICS), not on Kamailio's port.
       const planned = plan(kamailioTarget({ name: s.variant, host: '127.0.0.1', port: 5060 }, version, options).target, s.keep);
       it.each(planned.map((p) => [p.key, p] as const))('%s', async (_key, p) => {

@@ -35,6 +35,8 @@ export interface TargetOptions {
   /** Digest passwords (auth variant) as environment variables, referenced by ${NAME} in the config. */
   env?: NodeJS.ProcessEnv;
   reasonOnCancel?: 'required' | 'recommended' | 'ignore';
+  /** State Kamailio's fr_timer as the IXIT's Timer B (ixit.timers.b): TC-MLD-007-14 then applies. */
+  timerB?: number;
 }
 
 /**
@@ -74,7 +76,7 @@ export function targetConfig(k: SutRef, version: string, o: TargetOptions): Reco
     })),
     ics: { sessionLeaving: true, multiDevice: true, transfer: { csInMediaPath: false, csNotInMediaPath: false, pull: false } },
     // Loopback answers in microseconds; bounded waits keep a failing case short.
-    ixit: { responseTimeoutMs: 5000, quietPeriodMs: 600, registrationExpires: 600 },
+    ixit: { responseTimeoutMs: 5000, quietPeriodMs: 600, registrationExpires: 600, ...(o.timerB !== undefined ? { timers: { b: o.timerB } } : {}) },
     binding: { reasonOnCancel: o.reasonOnCancel ?? 'required' },
   };
 }

@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { loadTarget, parseTarget, targetSchema } from '../../../src/config';
 import { serverTimers } from '../../../bin/commands/reference-server';
-import { targetFromConfig } from '../../../bin/targets';
+import { REFERENCE_IXIT, lossTolerant, referenceTimers, targetFromConfig } from '../../../bin/targets';
+import { harnessTimers, type HarnessTarget } from '../../../src/harness/target';
 import { minimalConfig } from '../config/helpers';
 
 describe('targetFromConfig', () => {
@@ -17,10 +18,11 @@ describe('targetFromConfig', () => {
     };
     const base = minimalConfig();
     const users = base.users.map((u: { devices?: number }, i: number) => ({ ...u, devices: i === 0 ? 2 : 1 }));
-    const cfg = { ...base, users, ics: { transfer: { pull: true } }, ixit: { transferUri: 'sip:transfer@cpm.example.com', userAgent: 'Acme tester' }, binding };
+    const cfg = { ...base, users, ics: { transfer: { pull: true } }, ixit: { transferUri: 'sip:transfer@cpm.example.com', userAgent: 'Acme tester', timers: { b: 20000 } }, binding };
     const t = targetFromConfig(parseTarget(cfg, {}));
     expect(t.binding).toEqual(binding);
     expect(t.ixit.userAgent).toBe('Acme tester');
+    expect(t.ixit.timers).toEqual({ t1: 500, t2: 4000, t4: 5000, b: 20000 });
     expect(t.ixit.transferUri).toBe('sip:transfer@cpm.example.com');
   });
 
@@ -45,6 +47,22 @@ describe('fixtures/targets/reference.yaml describes `reference-server` as it run
     expect(serverTimers(500, usage)).toEqual({ t1: 500, t2: 4000, t4: 5000 });
     expect(() => serverTimers(5, usage)).toThrow(/--t1/);
     expect(() => serverTimers(Number.NaN, usage)).toThrow(/--t1/);
+  });
+});
+
+describe('the built-in reference server\'s Timer B', () => {
+  test('set apart from 64·T1 in a run, back at 64·T1 with datagram loss, for the server and the cases alike', () => {
+    expect(referenceTimers(undefined)).toEqual({ t1: 100, t2: 800, t4: 1000, b: 4000 });
+    expect(referenceTimers(0.1)).toEqual({ t1: 100, t2: 800, t4: 1000 });
+    const lossy = lossTolerant({ ixit: REFERENCE_IXIT } as HarnessTarget, 0.1);
+    expect(lossy.ixit.timers.b).toBeUndefined();
+    expect(lossy.ixit.responseTimeoutMs).toBe(6400);
+    // Without loss the cases wait the server's own 4 s.
+    expect(lossTolerant({ ixit: REFERENCE_IXIT } as HarnessTarget, undefined).ixit.timers.b).toBe(4000);
+  });
+
+  test('the harness\'s own elements keep 64·T1: a device never gives up before the SUT does', () => {
+    expect(harnessTimers({ ixit: REFERENCE_IXIT })).toEqual({ t1: 100, t2: 800, t4: 1000 });
   });
 });
 

@@ -41,6 +41,8 @@ const cases: Case[] = [
   { name: 'local port range reversed', mutate: (c) => (c.local = { ports: { from: 30000, to: 20000 } }), path: 'local.ports', message: /from \(30000\) is above to \(20000\)/, hint: /from: 20000, to: 30000/ },
   { name: 'local port range covers the SUT port', mutate: (c) => (c.local = { ports: { from: 5000, to: 6000 } }), path: 'local.ports', message: /contains sut\.port 5060/, hint: /leaves out the SUT ports/ },
   { name: 't2 < t1', mutate: (c) => (c.ixit = { timers: { t1: 500, t2: 100 } }), path: 'ixit.timers.t2', message: /must be at least t1 \(500\) \(got 100\)/, hint: /write t2: 4000/ },
+  { name: 'Timer B < t1', mutate: (c) => (c.ixit = { timers: { t1: 500, b: 200 } }), path: 'ixit.timers.b', message: /must be at least t1 \(500\) \(got 200\)/, hint: /write b: 32000/ },
+  { name: 'Timer B not a number', mutate: (c) => (c.ixit = { timers: { b: 'soon' } }), path: 'ixit.timers.b', message: /must be a whole number \(got "soon"\)/ },
   { name: 'devices 0', mutate: (c) => (c.users[0].devices = 0), path: 'users[0].devices', message: /must be at least 1 \(got 0\)/, hint: /write devices: 1/ },
   { name: 'devices not an integer', mutate: (c) => (c.users[0].devices = 1.5), path: 'users[0].devices', message: /must be a whole number \(got 1\.5\)/, hint: /write devices: 1/ },
   { name: 'duplicate users', mutate: (c) => c.users.push({ aor: 'sip:Alice@CPM.example.com'.replace('Alice', 'alice') }), path: 'users[2].aor', message: /duplicates users\[0\]\.aor/, hint: /distinct provisioned user/ },

@@ -43,7 +43,7 @@ describe('published schema', () => {
     const c = minimalConfig();
     Object.assign(c.sut as object, { version: '1', transport: 'tls', tls: { ca: __filename, cert: __filename, key: __filename, passphrase: 'p', servername: 'sut.example.com' } });
     (c.users as Record<string, unknown>[])[0] = { aor: 'sip:alice@cpm.example.com', password: 'p', realm: 'r', devices: 2 };
-    const t = parseTarget({ ...c, ixit: { transferUri: 'sip:t@cpm.example.com' } }, {});
+    const t = parseTarget({ ...c, ixit: { transferUri: 'sip:t@cpm.example.com', timers: { b: 32000 } } }, {});
     const fromSchema = schemaPaths(targetSchema as unknown as Record<string, unknown>, '', new Set());
     fromSchema.delete('$schema');
     expect([...keyPaths(t, '', new Set())].sort()).toEqual([...fromSchema].sort());

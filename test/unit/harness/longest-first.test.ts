@@ -14,12 +14,15 @@ describe('longestFirst', () => {
     expect(items.map((x) => x.n)).toEqual(['a', 'b', 'c', 'd', 'e']); // not sorted in place
   });
 
-  it('starts TC-MLD-007-14 (Timer B, 64·T1 from the IXIT) before every other case of a run', () => {
+  it('starts TC-MLD-007-14 (the SUT\'s Timer B from the IXIT) before every other case of a run', () => {
     const target = { ixit: { ...REFERENCE_IXIT } } as unknown as HarnessTarget;
     const cases = allCases();
     const order = longestFirst(cases, (c) => c.waitsOutMs?.(target) ?? 0);
     expect(order[0].id).toBe('TC-MLD-007-14');
-    expect(order[0].waitsOutMs?.(target)).toBe(64 * REFERENCE_IXIT.timers.t1);
+    expect(order[0].waitsOutMs?.(target)).toBe(REFERENCE_IXIT.timers.b);
+    // Without ixit.timers.b it is RFC 3261's 64·T1 (§17.1.1.2).
+    const rfc = { ixit: { ...REFERENCE_IXIT, timers: { t1: 100, t2: 800, t4: 1000 } } } as unknown as HarnessTarget;
+    expect(order[0].waitsOutMs?.(rfc)).toBe(6400);
     // The rest keep the suite order: only declared waits reorder a run.
     expect(order.slice(1).map((c) => c.id)).toEqual(cases.filter((c) => c.id !== 'TC-MLD-007-14').map((c) => c.id));
   });

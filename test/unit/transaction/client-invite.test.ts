@@ -18,6 +18,25 @@ describe('INVITE client transaction (RFC 3261 §17.1.1)', () => {
     await ep.close();
   });
 
+  it('Timer B set apart from 64*T1 (a configured server, Kamailio fr_timer) ends Calling then, Timer A unchanged until it', async () => {
+    const { ep, t } = setup('udp', { timerB: 4000 });
+    const tx = ep.request(request('INVITE'), PEER);
+    await jest.advanceTimersByTimeAsync(3999);
+    expect(tx.state).toBe('calling');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(tx.state).toBe('terminated');
+    await expect(tx.final).resolves.toBeNull();
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(times(t, 0, (s) => s.message?.kind === 'request')).toEqual([0, 500, 1500, 3500]);
+    // Timer F of a non-INVITE stays 64*T1: only B is set apart.
+    const opt = ep.request(request('OPTIONS'), PEER);
+    await jest.advanceTimersByTimeAsync(31_999);
+    expect(opt.state).not.toBe('terminated');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(opt.state).toBe('terminated');
+    await ep.close();
+  });
+
   it('pushes a Via with sent-by, transport, a fresh branch and rport (§8.1.1.7, RFC 3581)', async () => {
     const { ep, t } = setup();
     const tx = ep.request(request('INVITE'), PEER);

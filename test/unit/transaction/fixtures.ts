@@ -34,9 +34,9 @@ export function respond(req: SipRequest, status: number, toTag = 'b1'): SipRespo
   return createResponse(req, status, undefined, { toTag: status === 100 ? undefined : toTag });
 }
 
-export function setup(protocol: TransportProtocol = 'udp', opts: { autoTrying?: boolean } = {}): { ep: SipEndpoint; t: FakeTransport } {
+export function setup(protocol: TransportProtocol = 'udp', opts: { autoTrying?: boolean; timerB?: number } = {}): { ep: SipEndpoint; t: FakeTransport } {
   const t = new FakeTransport(LOCAL, protocol);
-  const ep = new SipEndpoint({ transports: [t], timers: { t1: 500, t2: 4000, t4: 5000 }, autoTrying: opts.autoTrying ?? false });
+  const ep = new SipEndpoint({ transports: [t], timers: { t1: 500, t2: 4000, t4: 5000, b: opts.timerB }, autoTrying: opts.autoTrying ?? false });
   return { ep, t };
 }
 
