@@ -7,7 +7,7 @@ import { startReferenceServer, type ReferenceServerOptions } from '../src/refere
 import { notApplicable, runCase, type CaseResult, type RunCaseOptions } from '../src/harness/runner';
 import { longestFirst, type CaseVariant, type TestCase } from '../src/harness/test-case';
 import { allCases } from '../suites/index';
-import { REFERENCE_IXIT, referenceTarget } from '../bin/targets';
+import { referenceTarget, referenceTimers } from '../bin/targets';
 import type { HarnessTarget } from '../src/harness/target';
 
 export interface FullRunOptions {
@@ -49,12 +49,15 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
 
 export async function fullRun(o: FullRunOptions): Promise<FullRun> {
   const started = Date.now();
-  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: o.mode, timers: REFERENCE_IXIT.timers, ...o.server });
+  // Datagram loss anywhere on the path: the server's Timer B back at 64·T1, for it and the cases (referenceTimers says why).
+  const loss = Math.max(o.server?.lossRate ?? 0, o.server?.network?.lossRate ?? 0, o.caseOptions?.lossRate ?? 0, o.caseOptions?.network?.lossRate ?? 0);
+  const timers = referenceTimers(loss || undefined);
+  const server = await startReferenceServer({ host: '127.0.0.1', port: 0, transports: ['udp', 'tcp'], mode: o.mode, timers, ...o.server });
   let results: CaseResult[];
   const conforming = new Map<string, string>();
   try {
     const base = referenceTarget(server);
-    const target: HarnessTarget = o.ixit ? { ...base, ixit: { ...base.ixit, ...o.ixit } } : base;
+    const target: HarnessTarget = { ...base, ixit: { ...base.ixit, timers, ...o.ixit } };
     // Started as a run starts them: the longest waits first (src/harness/test-case.ts longestFirst).
     const jobs: Array<[TestCase, CaseVariant]> = longestFirst(allCases().flatMap((c) => c.variants.map((v) => [c, v] as [TestCase, CaseVariant])), ([c]) => c.waitsOutMs?.(target) ?? 0);
     results = await pool(jobs, o.concurrency ?? 4, ([c, v]) => runCase(c, v, target, o.caseOptions));
