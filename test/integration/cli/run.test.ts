@@ -145,6 +145,17 @@ describe('cpm-conformance run', () => {
     expect(resultFiles(results).length).toBeGreaterThan(0);
   });
 
+  it('empties the results directory of an earlier run, and leaves nothing of it beside (removed in the background)', () => {
+    const dir = path.join(tmp, 'again');
+    fs.mkdirSync(path.join(dir, 'conformance', 'cases', 'old'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'conformance', 'cases', 'old', 'stale.txt'), 'from an earlier run');
+    const r = cli(['run', '--grep', 'TC-LEAVE-03 \\[udp, direct', '--mode', 'proxy', '--results', dir], 60_000);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'conformance', 'cases', 'old'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'cpm-verdicts.jsonl'))).toBe(true);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('again.removing-'))).toEqual([]);
+  });
+
   it('with a malformed target config: exit 2, the path of the bad field, no stack trace', () => {
     const target = path.join(tmp, 'bad.yaml');
     fs.writeFileSync(target, 'sut:\n  name: x\n  host: 127.0.0.1\n  port: 5060\n  transport: UDP6\n  domain: example.com\nusers: []\n');
