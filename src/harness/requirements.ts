@@ -44,6 +44,8 @@ const CATALOGUE = [
     summary: 'A BYE that does not match an existing dialog is answered 481 (Call/Transaction Does Not Exist).', url: rfc(3261, '15.1.2') },
   { id: 'RFC3261-16.6', feature: FEATURES.leaving, document: RFC3261, clause: '16.6 step 3, 16.7 step 3', level: 'MUST',
     summary: 'A proxy decrements Max-Forwards by one, pushes its own Via on requests and removes only its own Via from responses.', url: rfc(3261, '16.6') },
+  { id: 'RFC3261-13.2.2.4', feature: FEATURES.leaving, document: RFC3261, clause: '13.2.2.4', level: 'MUST',
+    summary: 'A B2BUA ACKs the callee\'s 2xx itself, in the callee\'s dialog, with the INVITE\'s CSeq number and method ACK.', url: rfc(3261, '13.2.2.4') },
   { id: 'RFC3261-16.3', feature: FEATURES.leaving, document: RFC3261, clause: '16.3 step 3', level: 'MUST',
     summary: 'A proxy does not forward a request that arrives with Max-Forwards 0: it answers 483 (Too Many Hops).', url: rfc(3261, '16.3') },
   { id: 'CPM-MLD-007', feature: FEATURES.multiDevice, document: CR_MD, clause: 'Reason for Change, CPM-MLD-007', level: 'SHALL',

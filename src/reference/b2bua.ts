@@ -98,7 +98,9 @@ export class B2bua {
     const call = found.call;
     if (call.outAck) return; // re-ACK of our retransmitted 2xx: the peer already has its ACK
     const out = call.out.dialog!.createRequest('ACK');
-    setHeader(out, 'CSeq', `${cseq(call.outInvite!.request)?.seq ?? 1} ACK`);
+    // §13.2.2.4: the INVITE's sequence number, method ACK.
+    const seq = (cseq(call.outInvite!.request)?.seq ?? 1) + (this.ctx.faults.has('leave-b2bua-ack-wrong-cseq') ? 1 : 0);
+    setHeader(out, 'CSeq', `${seq} ACK`);
     copyEndToEnd(ack, out);
     const hop = nextHop(out);
     if (!hop) return;

@@ -72,6 +72,10 @@ const CATALOGUE = [
     description: 'the proxy forwards a request that arrives with Max-Forwards 0 (an INVITE, a leaving request) instead of answering 483 Too Many Hops (RFC 3261 §16.3 step 3). Found by mutation testing of proxy.ts (docs/mutation.md).',
   },
   {
+    name: 'leave-b2bua-ack-wrong-cseq', requirement: 'RFC3261-13.2.2.4', mode: 'b2bua',
+    description: 'the B2BUA ACKs the callee\'s 2xx with a CSeq number one above the INVITE\'s (RFC 3261 §13.2.2.4: the same number, method ACK). Found by mutation testing of b2bua.ts (docs/mutation.md).',
+  },
+  {
     name: 'leave-stale-bye-accepted',
     requirement: 'RFC3261-15.1.2',
     description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',

@@ -11,6 +11,7 @@ import { labelOf } from '../../src/harness/template';
 import { dialogCrossesSut } from '../../src/harness/evidence';
 import { CLAUSE, DOCUMENT, STEPS } from './spec';
 import { judgeInviteHops, leaveAndJudge } from './leaving-flow';
+import { judgeSessionAck } from './session-ack';
 import { sidesFor } from './leaving-sides';
 import { maxForwardsZero } from './max-forwards';
 
@@ -21,7 +22,7 @@ const applies = (t: { ics: { sessionLeaving: boolean } }) => t.ics.sessionLeavin
 function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentence: string): TestCase {
   return {
     id, title,
-    requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6'],
+    requirements: ['LEAVE-ORIG', 'LEAVE-TERM', 'LEAVE-OK', 'RFC3261-16.6', 'RFC3261-13.2.2.4'],
     spec: { document: DOCUMENT, clause: CLAUSE, sentence },
     steps: STEPS,
     variants,
@@ -29,6 +30,7 @@ function leaving(id: string, title: string, leaver: 'caller' | 'callee', sentenc
     async run(t: TestContext) {
       const s = await registeredSession(t);
       await judgeInviteHops(t, s);
+      await judgeSessionAck(t, s);
       await leaveAndJudge(t, sidesFor(t, s, leaver));
       await t.step('quiet', 'The session is closed: nothing more reaches either client', 'LEAVE-TERM', () =>
         t.expectQuiet([s.caller, s.callee], 'LEAVE-TERM', 'after the leaving request was answered'));
