@@ -191,7 +191,8 @@ export class B2bua {
       const status = res?.status ?? 408;
       const back = createResponse(req, status, res?.reason);
       if (res) copyEndToEnd(res, back);
-      if (isBye && ((status >= 200 && status < 300) || status === 481)) this.legs.end(call);
+      const staleKept = this.ctx.faults.has('leave-b2bua-stale-bye-relayed');
+      if (isBye && ((status >= 200 && status < 300) || status === 481) && !staleKept) this.legs.end(call);
       const ok = isBye && role === 'originating' && status >= 200 && status < 300;
       if (ok && this.ctx.faults.has('leave-ok-wrong-cseq')) {
         const c = cseq(back);

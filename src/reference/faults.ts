@@ -76,6 +76,10 @@ const CATALOGUE = [
     description: 'the B2BUA ACKs the callee\'s 2xx with a CSeq number one above the INVITE\'s (RFC 3261 §13.2.2.4: the same number, method ACK). Found by mutation testing of b2bua.ts (docs/mutation.md).',
   },
   {
+    name: 'leave-b2bua-stale-bye-relayed', requirement: 'RFC3261-15.1.2', mode: 'b2bua',
+    description: 'the B2BUA does not end its legs when a leaving request (BYE) is answered, so a second BYE on the closed session is relayed to the peer client instead of answered 481 by the B2BUA (RFC 3261 §15.1.2). Found by mutation testing of b2bua.ts (docs/mutation.md).',
+  },
+  {
     name: 'leave-stale-bye-accepted',
     requirement: 'RFC3261-15.1.2',
     description: 'a PF answers 200 OK to a leaving request (BYE) that matches no dialog, e.g. a second BYE on a closed session, instead of 481 (RFC 3261 §15.1.2)',

@@ -90,6 +90,16 @@ export const secondLeaveIs481: TestCase = {
       // If the 481 is Client B's, it must have reached B through the SUT (and come back the same way).
       const atB = await Promise.race([relayed, new Promise<null>((r) => setTimeout(() => r(null), 0))]);
       t.checkCrossedSut('LEAVE-ORIG', atB, 'the second leaving request at Client B');
+      if (t.target.pfMode === 'b2bua') {
+        // A B2BUA is the UAS of the caller's leg and the UAC of the callee's: the first BYE's 200 (OK)
+        // ended both dialogs, so the second BYE matches none and the B2BUA answers 481 itself. Relayed
+        // to Client B, the 481 is B's, and the B2BUA kept a dialog that no longer exists. Found by
+        // mutation testing of b2bua.ts (docs/mutation.md): a B2BUA that never ended its legs passed.
+        t.should('RFC3261-15.1.2', atB === null, {
+          message: `the B2BUA relayed the second leaving request to ${s.callee.name} instead of answering 481 itself: its dialogs ended with the first BYE's 200 (OK), so this BYE matches none (RFC 3261 §15.1.2)`,
+          expected: `481 from the B2BUA, no BYE at ${s.callee.name}`, actual: atB?.request,
+        });
+      }
     });
   },
 };
