@@ -15,10 +15,19 @@ function faultSwitch(node) {
   return onFaults && (property.name === 'has' || property.name === 'includes');
 }
 
-/** The test of an `if` that only a fault switch decides, its consequent included (fault-only code). */
+/**
+ * A test that holds only with a fault switched on: the switch itself, or a conjunction (`a && …`)
+ * with a switch among its terms (`if (ok && faults.has('leave-ok-wrong-cseq'))`).
+ */
+function faultGated(node) {
+  if (faultSwitch(node)) return true;
+  return node.type === 'LogicalExpression' && node.operator === '&&' && (faultGated(node.left) || faultGated(node.right));
+}
+
+/** The consequent of an `if` that only a fault switch opens (fault-only code). */
 function insideFaultBranch(path) {
   for (let p = path; p; p = p.parentPath) {
-    if (p.parentPath?.isIfStatement() && p.key === 'consequent' && faultSwitch(p.parentPath.node.test)) return true;
+    if (p.parentPath?.isIfStatement() && p.key === 'consequent' && faultGated(p.parentPath.node.test)) return true;
   }
   return false;
 }
