@@ -27,8 +27,9 @@ export const REFERENCE_IXIT: HarnessTarget['ixit'] = {
  * The built-in reference server's timers for a run: REFERENCE_IXIT's, and with datagram loss
  * injected Timer B back at 64·T1 (RFC 3261 §17.1.1.2). At 10 % loss on both ends of the server's
  * sockets each of the six INVITE sends a 4 s Timer B covers goes unanswered with 19 %: one branch in
- * ~20,000, about one lossy run in twenty, would end in a 408 the server's timer caused, not the
- * behaviour under test. lossTolerant gives the cases the same Timer B.
+ * ~20,000 (a run has a few hundred UDP branches, so about one lossy run in a hundred) would end in a
+ * 408 the server's timer caused, not the behaviour under test. lossTolerant gives the cases the same
+ * Timer B.
  */
 export function referenceTimers(lossRate: number | undefined): HarnessTarget['ixit']['timers'] {
   const { b, ...rfc } = REFERENCE_IXIT.timers;

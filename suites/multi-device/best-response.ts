@@ -129,7 +129,7 @@ const timerBText = (t: HarnessTarget) => (t.ixit.timers.b !== undefined ? `Timer
 /**
  * The longest Timer B the case waits out. At the RFC's default T1 (500 ms) Timer B is 32 s, and
  * an interop run plays its cases one after another: such a target gets N/A with the reason, unless
- * its IXIT states a shorter Timer B (ixit.timers.b). The reference runs with Timer B 3 s.
+ * its IXIT states a shorter Timer B (ixit.timers.b). The reference runs with Timer B 4 s.
  */
 const MAX_TIMER_B_MS = 10_000;
 
@@ -150,7 +150,7 @@ export const silentDeviceTimesOut: TestCase = {
     const call = await ringAll(t, { silent: 0 });
     await t.step('timeout', `${call.branches[0].device.name} stays silent; after Timer B (${timerB(t.target)} ms) the caller gets 408`, 'RFC3261-16.7', async () => {
       const res = t.require(await finalWithin(call.tx, timerB(t.target) + t.timeoutMs), 'RFC3261-16.7', {
-        // The wait is derived from the IXIT's T1, so the finding says so: a SUT running a larger T1 than its IXIT states answers later.
+        // The wait is derived from the IXIT's Timer B (b, or 64·T1), so the finding says so: a SUT running a longer Timer B than its IXIT states answers later.
         message: `the caller's invitation got no final response within Timer B + ${t.timeoutMs} ms = ${timerB(t.target) + t.timeoutMs} ms (${timerBText(t.target)}): with no final response in the context once its client transaction timed out, the proxy MUST send 408 (§16.7 step 6)`,
         expected: '408 (Request Timeout)',
       });
