@@ -165,7 +165,9 @@ modparam("ctl", "binrpc", ${q(`unix:${p.ctlSocket}`)})
 # the caller's own Reason is copied onto the CANCELs it causes.
 modparam("tm", "local_cancel_reason", ${v.cancelReason ? 1 : 0})
 modparam("tm", "e2e_cancel_reason", 1)
-# RFC 3261 §17.1.1.2 Timer B, §17.1.2.2 Timer F: ${FR_TIMER_MS} ms instead of 64·T1 (config.ts FR_TIMER_MS).
+# RFC 3261 §17.1.1.2 Timer B (and §17.1.2.2 Timer F): a branch without any response is given up,
+# and the caller answered 408, after ${FR_TIMER_MS / 1000} s instead of 64·T1 (32 s). A target config states it as
+# ixit.timers.b, so TC-MLD-007-14 waits it out; above responseTimeoutMs (5 s) on purpose.
 modparam("tm", "fr_timer", ${FR_TIMER_MS})
 # RFC 3261 §16.12.1.1: plain ;lr in Record-Route.
 modparam("rr", "enable_full_lr", 0)
