@@ -160,7 +160,6 @@ export function startReferenceChild(faults: string[] = []): Promise<ReferenceChi
   });
 }
 
-/** The environment a run against the reference child needs: its ports, for the target file's placeholders. */
 /**
  * A 1,000-port `local.ports` range clear of the reference child's ports: the child listens where the
  * OS put it (`--port 0`), and a fixed 32000-32999 once held it, so `validate` refused the target
@@ -174,6 +173,7 @@ export function localPortsBeside(ref: ReferenceChild): { from: number; to: numbe
   throw new Error(`no 1000-port range clear of ${taken.join(', ')}`);
 }
 
+/** The environment a run against the reference child needs: its ports, for the target file's placeholders. */
 export function referenceEnv(ref: ReferenceChild): NodeJS.ProcessEnv {
   return { REFERENCE_PF_A_PORT: ref.pfA.split(':')[1], REFERENCE_PF_B_PORT: ref.pfB.split(':')[1] };
 }

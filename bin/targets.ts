@@ -8,6 +8,7 @@ import { ConfigError, loadTarget, parseHostPort, type Target } from '../src/conf
 import { EXIT_USAGE } from './exit-codes';
 import type { ReferenceServer } from '../src/reference';
 import { HARNESS_VERSION } from './harness-version';
+import { rfcTimerB } from '../src/sip/transaction/timers';
 
 /**
  * IXIT used against the built-in reference server: fast timers, every variant possible. Timer B is
@@ -32,8 +33,7 @@ export const REFERENCE_IXIT: HarnessTarget['ixit'] = {
  * Timer B.
  */
 export function referenceTimers(lossRate: number | undefined): HarnessTarget['ixit']['timers'] {
-  const { b, ...rfc } = REFERENCE_IXIT.timers;
-  return lossRate ? rfc : { ...rfc, ...(b !== undefined ? { b } : {}) };
+  return lossRate ? rfcTimerB(REFERENCE_IXIT.timers) : { ...REFERENCE_IXIT.timers };
 }
 
 /**
@@ -51,8 +51,7 @@ export function lossTolerant(t: HarnessTarget, lossRate: number | undefined): Ha
   // left ~0.2 % of the sessions without an ACK at 10 % loss (loss.test: "the ACK for the 2xx did
   // not reach B1"), at 4·T1 its 18 rounds leave ~0.004 %.
   // Timer B back at 64·T1 as the reference runs it under loss (referenceTimers).
-  const { b: _b, ...rfc } = t.ixit.timers;
-  return { ...t, ixit: { ...t.ixit, timers: { ...rfc, t2: Math.min(t2, 4 * t1) }, responseTimeoutMs: Math.max(t.ixit.responseTimeoutMs, timerF) } };
+  return { ...t, ixit: { ...t.ixit, timers: { ...rfcTimerB(t.ixit.timers), t2: Math.min(t2, 4 * t1) }, responseTimeoutMs: Math.max(t.ixit.responseTimeoutMs, timerF) } };
 }
 
 /** One target claiming what any of these passes claimed (a run over both reference PF modes). */

@@ -3,7 +3,7 @@
  * synthesized for the built-in reference server.
  */
 import type { Address } from '../sip/transport/address';
-import type { TimerSettings } from '../sip/transaction/timers';
+import { rfcTimerB, type TimerSettings } from '../sip/transaction/timers';
 import type { TopologyKind, TransportName } from './types';
 import type { TargetBinding } from '../config/target';
 
@@ -76,6 +76,5 @@ export type { TargetBinding };
  * INVITE keeps 64·T1 (RFC 3261 §17.1.1.2), so it never gives up before the SUT does.
  */
 export function harnessTimers(target: Pick<HarnessTarget, 'ixit'>): TimerSettings {
-  const { t1, t2, t4 } = target.ixit.timers;
-  return { t1, t2, t4 };
+  return rfcTimerB(target.ixit.timers);
 }

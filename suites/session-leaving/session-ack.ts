@@ -17,9 +17,7 @@ import { vias } from '../../src/sip/headers/via';
 import { fromTag, toTag } from '../../src/sip/headers/name-addr';
 import type { TestContext } from '../../src/harness/context';
 import type { Session } from '../../src/harness/session';
-
-/** RFC 3261 §8.1.1.7: a branch of this specification's requests begins with the magic cookie. */
-const MAGIC_COOKIE = 'z9hG4bK';
+import { MAGIC_COOKIE } from '../../src/sip/ids';
 
 export async function judgeSessionAck(t: TestContext, s: Session): Promise<void> {
   if (t.target.pfMode !== 'b2bua') return;
@@ -29,11 +27,10 @@ export async function judgeSessionAck(t: TestContext, s: Session): Promise<void>
   await t.step('session-ack', `The B2BUA ACKs ${s.callee.name}'s 200 (OK) in ${s.callee.name}'s dialog, with the INVITE's CSeq number and method ACK (RFC 3261 §13.2.2.4)`, 'RFC3261-13.2.2.4', () => {
     // The ACKs the callee got in the dialog of its INVITE (its Call-ID): the session precondition
     // waited for the first; a B2BUA's ACK elsewhere is no ACK of this 2xx.
-    const acks = t.trace.find({ owner: s.callee.name, direction: 'received', template: { method: 'ACK' } })
-      .filter((e) => e.message !== null && header(e.message, 'Call-ID') === header(invite, 'Call-ID'));
-    const ack = t.require(acks[0], 'RFC3261-13.2.2.4', {
-      message: `no ACK in ${s.callee.name}'s dialog (Call-ID ${header(invite, 'Call-ID') ?? '?'}) reached it: the UAC core MUST generate an ACK for each 2xx (§13.2.2.4)`,
-      expected: `ACK with Call-ID ${header(invite, 'Call-ID') ?? '?'}`,
+    const cid = header(invite, 'Call-ID') ?? '';
+    const ack = t.require(t.trace.find({ owner: s.callee.name, direction: 'received', template: { method: 'ACK', headers: { 'Call-ID': cid } } })[0], 'RFC3261-13.2.2.4', {
+      message: `no ACK in ${s.callee.name}'s dialog (Call-ID ${cid}) reached it: the UAC core MUST generate an ACK for each 2xx (§13.2.2.4)`,
+      expected: `ACK with Call-ID ${cid}`,
     });
     t.expect('RFC3261-13.2.2.4', ack, {
       name: `ACK of ${s.callee.name}'s 200 (OK)`,

@@ -29,6 +29,12 @@ export function resolveTimers(partial: Partial<TimerSettings> = {}): TimerSettin
   };
 }
 
+/** The same timers with Timer B at RFC 3261's 64·T1 (§17.1.1.2): `b` left out. */
+export function rfcTimerB(t: TimerSettings): TimerSettings {
+  const { t1, t2, t4 } = t;
+  return { t1, t2, t4 };
+}
+
 /** Timer B: the INVITE client transaction's timeout, 64·T1 unless set apart (§17.1.1.2). */
 export function timerB(t: TimerSettings): number {
   return t.b ?? transactionTimeout(t);
